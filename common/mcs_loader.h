@@ -1,0 +1,45 @@
+/* mcs_loader.h - find, load, check and list backend plugins.
+ *
+ * Plugins live in one directory as <name>.so: $MCS_BACKEND_DIR if set, else
+ * the `backends` directory beside the running binary's `bin` directory (the
+ * build tree's layout). Loading checks, before anything is called: the name
+ * is a plain name, the file exists, it exports mcs_backend, its ABI version
+ * and build signature match ours, its required hooks are all there, and its
+ * name matches the file.
+ */
+#ifndef MCS_LOADER_H
+#define MCS_LOADER_H
+
+#include <stddef.h>
+
+#include "mcs_backend.h"
+
+#define MCS_BACKEND_NAME_MAX 32
+
+struct mcs_backend_handle {
+	void *library;                    /* dlopen handle */
+	const struct mcs_backend_ops *ops; /* checked, ready to use */
+};
+
+/* The plugin directory, as described above. Returns 0 or -errno. */
+int mcs_backend_dir(char *dir, size_t dir_size);
+
+/* Check an ops struct as the loader would: 0, or -EPROTO (ABI or build
+ * mismatch) / -EINVAL (hook missing, bad name) with a reason in why. */
+int mcs_backend_check(const struct mcs_backend_ops *ops, const char *name,
+		      char *why, size_t why_size);
+
+/* Load backend `name` from dir (NULL: mcs_backend_dir()). Returns 0, or
+ * -ENOENT (no such backend: why lists what is installed), -EINVAL (bad
+ * name), -ELIBBAD (dlopen/dlsym failed), -EPROTO (ABI mismatch). */
+int mcs_backend_load(const char *dir, const char *name,
+		     struct mcs_backend_handle *handle, char *why,
+		     size_t why_size);
+void mcs_backend_unload(struct mcs_backend_handle *handle);
+
+/* Names of the installed backends in dir (NULL: default), sorted. Returns
+ * how many were found (at most max), or -errno. */
+int mcs_backend_list(const char *dir, char names[][MCS_BACKEND_NAME_MAX],
+		     int max);
+
+#endif /* MCS_LOADER_H */

@@ -1,0 +1,178 @@
+/* mcs_parse.c - strict command-line value parsers. */
+#include "mcs_parse.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+
+/* Parse digits at *p (advancing it) into value; suffixes handled by caller.
+ * Returns 0, -EINVAL if there are no digits, -ERANGE on overflow. */
+static int parse_digits(const char **p, uint64_t *value)
+{
+	const char *s = *p;
+	uint64_t v = 0;
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	for (; *s >= '0' && *s <= '9'; s++) {
+		unsigned digit = (unsigned)(*s - '0');
+		if (v > (UINT64_MAX - digit) / 10)
+			return -ERANGE;
+		v = v * 10 + digit;
+	}
+	*p = s;
+	*value = v;
+	return 0;
+}
+
+/* A count at *p up to a terminator in `stops` (or NUL). */
+static int parse_count_at(const char **p, const char *stops, uint64_t min,
+			  uint64_t max, uint64_t *value)
+{
+	uint64_t v;
+	int err = parse_digits(p, &v);
+	if (err)
+		return err;
+	uint64_t scale = 1;
+	if (**p == 'k' || **p == 'K')
+		scale = 1000;
+	else if (**p == 'm' || **p == 'M')
+		scale = 1000000;
+	if (scale != 1) {
+		(*p)++;
+		if (v > UINT64_MAX / scale)
+			return -ERANGE;
+		v *= scale;
+	}
+	if (**p != '\0' && !strchr(stops, **p))
+		return -EINVAL;
+	if (v < min || v > max)
+		return -ERANGE;
+	*value = v;
+	return 0;
+}
+
+int mcs_parse_count(const char *text, uint64_t min, uint64_t max,
+		    uint64_t *value)
+{
+	if (!text)
+		return -EINVAL;
+	const char *p = text;
+	return parse_count_at(&p, "", min, max, value);
+}
+
+int mcs_parse_port_range(const char *text, uint16_t *first, uint16_t *last)
+{
+	if (!text)
+		return -EINVAL;
+	const char *p = text;
+	uint64_t a, b;
+	int err = parse_digits(&p, &a);
+	if (err)
+		return err;
+	b = a;
+	if (*p == '-') {
+		p++;
+		err = parse_digits(&p, &b);
+		if (err)
+			return err;
+	}
+	if (*p != '\0')
+		return -EINVAL;
+	if (a < 1 || a > 65535 || b < 1 || b > 65535 || a > b)
+		return -ERANGE;
+	*first = (uint16_t)a;
+	*last = (uint16_t)b;
+	return 0;
+}
+
+/* Dotted quad at text[0..len): exactly four decimal parts of 0..255. */
+static int parse_ipv4_span(const char *text, size_t len, uint32_t *host)
+{
+	char buf[INET_ADDRSTRLEN];
+	if (len == 0 || len >= sizeof(buf))
+		return -EINVAL;
+	memcpy(buf, text, len);
+	buf[len] = '\0';
+	uint32_t v = 0;
+	const char *p = buf;
+	for (int part = 0; part < 4; part++) {
+		uint64_t octet;
+		const char *start = p;
+		if (parse_digits(&p, &octet) != 0 || octet > 255 ||
+		    p - start > 3)
+			return -EINVAL;
+		v = (v << 8) | (uint32_t)octet;
+		if (part < 3) {
+			if (*p != '.')
+				return -EINVAL;
+			p++;
+		}
+	}
+	if (*p != '\0')
+		return -EINVAL;
+	*host = v;
+	return 0;
+}
+
+int mcs_parse_ipv4(const char *text, struct in_addr *address)
+{
+	uint32_t host;
+	if (!text)
+		return -EINVAL;
+	int err = parse_ipv4_span(text, strlen(text), &host);
+	if (err)
+		return err;
+	address->s_addr = htonl(host);
+	return 0;
+}
+
+int mcs_parse_ipv4_range(const char *text, struct in_addr *first,
+			 uint32_t *count)
+{
+	if (!text)
+		return -EINVAL;
+	const char *dash = strchr(text, '-');
+	uint32_t a, b;
+	int err = parse_ipv4_span(text, dash ? (size_t)(dash - text)
+					     : strlen(text), &a);
+	if (err)
+		return err;
+	b = a;
+	if (dash) {
+		err = parse_ipv4_span(dash + 1, strlen(dash + 1), &b);
+		if (err)
+			return err;
+	}
+	if (b < a || b - a >= 65536u)
+		return -ERANGE;
+	first->s_addr = htonl(a);
+	*count = b - a + 1;
+	return 0;
+}
+
+int mcs_parse_count_list(const char *text, uint64_t min, uint64_t max,
+			 uint64_t *values, size_t max_values, size_t *count)
+{
+	if (!text || max_values == 0)
+		return -EINVAL;
+	const char *p = text;
+	size_t n = 0;
+	for (;;) {
+		uint64_t v;
+		int err = parse_count_at(&p, ",", min, max, &v);
+		if (err)
+			return err;
+		if (n == max_values)
+			return -ERANGE;
+		if (n > 0 && v <= values[n - 1])
+			return -EINVAL;
+		values[n++] = v;
+		if (*p == '\0')
+			break;
+		p++; /* the comma */
+		if (*p == '\0')
+			return -EINVAL;
+	}
+	*count = n;
+	return 0;
+}

@@ -1,0 +1,34 @@
+/* mcs_parse.h - strict parsers for command-line values, shared by server,
+ * client and harness (and fuzzed). Each returns 0, -EINVAL for malformed
+ * text or -ERANGE for a value outside the allowed range, and never reads
+ * past the terminating NUL. No whitespace, signs or trailing junk accepted.
+ */
+#ifndef MCS_PARSE_H
+#define MCS_PARSE_H
+
+#include <netinet/in.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Decimal count with an optional suffix: k/K = 1,000, m/M = 1,000,000
+ * ("250k", "1M", "1000000"). Result must lie in [min, max]. */
+int mcs_parse_count(const char *text, uint64_t min, uint64_t max,
+		    uint64_t *value);
+
+/* "A-B" or "A": ports 1..65535 with A <= B. */
+int mcs_parse_port_range(const char *text, uint16_t *first, uint16_t *last);
+
+/* One IPv4 address, dotted quad only. */
+int mcs_parse_ipv4(const char *text, struct in_addr *address);
+
+/* "A.B.C.D-E.F.G.H" or one address: a range of consecutive IPv4 addresses,
+ * first <= last, at most 65,536 addresses. count is the number in it. */
+int mcs_parse_ipv4_range(const char *text, struct in_addr *first,
+			 uint32_t *count);
+
+/* Comma-separated counts as mcs_parse_count ("1k,10k,100k"), strictly
+ * increasing, each in [min, max]; at most max_values. */
+int mcs_parse_count_list(const char *text, uint64_t min, uint64_t max,
+			 uint64_t *values, size_t max_values, size_t *count);
+
+#endif /* MCS_PARSE_H */
