@@ -1,0 +1,133 @@
+/* test_echo.c - mcs_echo on a socketpair: echo, backpressure (reads pause
+ * while a chunk is pending, memory bounded), resume, close accounting. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "mcs_echo.h"
+
+static struct mcs_worker_stats stats;
+
+static void make_pair(int fds[2])
+{
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+	fcntl(fds[0], F_SETFL, O_NONBLOCK);
+	int small = 4096;
+	setsockopt(fds[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+	setsockopt(fds[1], SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+}
+
+static void test_echoes_and_goes_idle(void **state)
+{
+	(void)state;
+	memset(&stats, 0, sizeof(stats));
+	struct mcs_echo echo;
+	assert_int_equal(mcs_echo_init(&echo, 1024, 1024, 4, &stats), 0);
+	int fds[2];
+	make_pair(fds);
+	struct mcs_conn conn;
+	mcs_echo_open(&echo, &conn, fds[0]);
+	assert_int_equal(mcs_stat_get(&stats.live), 1);
+	assert_int_equal(write(fds[1], "hello", 5), 5);
+	assert_int_equal(mcs_echo_on_readable(&echo, &conn), MCS_ECHO_IDLE);
+	char buf[8];
+	assert_int_equal(read(fds[1], buf, sizeof(buf)), 5);
+	assert_memory_equal(buf, "hello", 5);
+	assert_int_equal(mcs_stat_get(&stats.bytes_in), 5);
+	assert_int_equal(mcs_stat_get(&stats.bytes_out), 5);
+	/* Peer closes: end of stream. */
+	close(fds[1]);
+	assert_int_equal(mcs_echo_on_readable(&echo, &conn), MCS_ECHO_CLOSE);
+	mcs_echo_close(&echo, &conn);
+	assert_int_equal(conn.fd, -1);
+	assert_int_equal(mcs_stat_get(&stats.live), 0);
+	assert_int_equal(mcs_stat_get(&stats.closes), 1);
+	mcs_echo_destroy(&echo);
+}
+
+static void test_backpressure_bounds_memory(void **state)
+{
+	(void)state;
+	memset(&stats, 0, sizeof(stats));
+	struct mcs_echo echo;
+	assert_int_equal(mcs_echo_init(&echo, 4096, 2048, 4, &stats), 0);
+	assert_int_equal(echo.read_size, 2048); /* capped by the limit */
+	int fds[2];
+	make_pair(fds);
+	fcntl(fds[1], F_SETFL, O_NONBLOCK);
+	struct mcs_conn conn;
+	mcs_echo_open(&echo, &conn, fds[0]);
+	/* The peer writes a lot and never reads. */
+	char block[1024];
+	memset(block, 'x', sizeof(block));
+	size_t pushed = 0;
+	enum mcs_echo_result r = MCS_ECHO_IDLE;
+	for (int i = 0; i < 2000 && r != MCS_ECHO_BLOCKED; i++) {
+		ssize_t w = write(fds[1], block, sizeof(block));
+		if (w > 0)
+			pushed += (size_t)w;
+		r = mcs_echo_on_readable(&echo, &conn);
+		assert_int_not_equal(r, MCS_ECHO_CLOSE);
+	}
+	assert_int_equal(r, MCS_ECHO_BLOCKED);
+	assert_int_not_equal(conn.pending, MCS_POOL_NONE);
+	/* One chunk at most, and reads stay paused. */
+	assert_int_equal(mcs_stat_get(&stats.buffer_bytes),
+			 echo.chunks.object_size);
+	uint64_t in_before = mcs_stat_get(&stats.bytes_in);
+	assert_int_equal(mcs_echo_on_readable(&echo, &conn), MCS_ECHO_BLOCKED);
+	assert_int_equal(mcs_stat_get(&stats.bytes_in), in_before);
+	/* The peer drains; the chunk goes and reading resumes. */
+	char sink[65536];
+	size_t drained = 0;
+	for (int i = 0; i < 10000 && drained < pushed; i++) {
+		ssize_t n = read(fds[1], sink, sizeof(sink));
+		if (n > 0)
+			drained += (size_t)n;
+		r = mcs_echo_on_writable(&echo, &conn);
+		assert_int_not_equal(r, MCS_ECHO_CLOSE);
+	}
+	assert_int_equal(drained, pushed);
+	assert_int_equal(conn.pending, MCS_POOL_NONE);
+	assert_int_equal(mcs_stat_get(&stats.buffer_bytes), 0);
+	assert_int_equal(mcs_stat_get(&stats.bytes_out), pushed);
+	mcs_echo_close(&echo, &conn);
+	close(fds[1]);
+	mcs_echo_destroy(&echo);
+}
+
+static void test_closed_peer_is_not_an_error(void **state)
+{
+	(void)state;
+	memset(&stats, 0, sizeof(stats));
+	struct mcs_echo echo;
+	assert_int_equal(mcs_echo_init(&echo, 1024, 1024, 4, &stats), 0);
+	int fds[2];
+	make_pair(fds);
+	struct mcs_conn conn;
+	mcs_echo_open(&echo, &conn, fds[0]);
+	close(fds[1]);
+	/* The peer went away: end of stream, not a read error. */
+	assert_int_equal(mcs_echo_on_readable(&echo, &conn), MCS_ECHO_CLOSE);
+	mcs_echo_close(&echo, &conn);
+	assert_int_equal(mcs_stat_get(&stats.read_errors), 0);
+	mcs_echo_destroy(&echo);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_echoes_and_goes_idle),
+		cmocka_unit_test(test_backpressure_bounds_memory),
+		cmocka_unit_test(test_closed_peer_is_not_an_error),
+	};
+	return cmocka_run_group_tests_name("echo", tests, NULL, NULL);
+}

@@ -1,0 +1,137 @@
+/* test_parse.c - strict command-line value parsers. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+
+#include "mcs_parse.h"
+
+static void test_counts(void **state)
+{
+	(void)state;
+	uint64_t v;
+	assert_int_equal(mcs_parse_count("1000000", 1, UINT64_MAX, &v), 0);
+	assert_int_equal(v, 1000000);
+	assert_int_equal(mcs_parse_count("250k", 1, UINT64_MAX, &v), 0);
+	assert_int_equal(v, 250000);
+	assert_int_equal(mcs_parse_count("1M", 1, UINT64_MAX, &v), 0);
+	assert_int_equal(v, 1000000);
+	assert_int_equal(mcs_parse_count("0", 1, 10, &v), -ERANGE);
+	assert_int_equal(mcs_parse_count("11", 1, 10, &v), -ERANGE);
+	assert_int_equal(mcs_parse_count("-1", 0, 10, &v), -EINVAL);
+	assert_int_equal(mcs_parse_count("", 0, 10, &v), -EINVAL);
+	assert_int_equal(mcs_parse_count(" 1", 0, 10, &v), -EINVAL);
+	assert_int_equal(mcs_parse_count("1 ", 0, 10, &v), -EINVAL);
+	assert_int_equal(mcs_parse_count("1kk", 0, UINT64_MAX, &v), -EINVAL);
+	assert_int_equal(mcs_parse_count("1.5M", 0, UINT64_MAX, &v), -EINVAL);
+	assert_int_equal(mcs_parse_count("0x10", 0, UINT64_MAX, &v), -EINVAL);
+	assert_int_equal(mcs_parse_count("99999999999999999999", 0,
+					 UINT64_MAX, &v),
+			 -ERANGE);
+	assert_int_equal(mcs_parse_count("18446744073709551M", 0, UINT64_MAX,
+					 &v),
+			 -ERANGE);
+	assert_int_equal(mcs_parse_count(NULL, 0, 1, &v), -EINVAL);
+}
+
+static void test_port_ranges(void **state)
+{
+	(void)state;
+	uint16_t a, b;
+	assert_int_equal(mcs_parse_port_range("2048-2067", &a, &b), 0);
+	assert_int_equal(a, 2048);
+	assert_int_equal(b, 2067);
+	assert_int_equal(mcs_parse_port_range("80", &a, &b), 0);
+	assert_int_equal(a, 80);
+	assert_int_equal(b, 80);
+	assert_int_equal(mcs_parse_port_range("2067-2048", &a, &b), -ERANGE);
+	assert_int_equal(mcs_parse_port_range("0-10", &a, &b), -ERANGE);
+	assert_int_equal(mcs_parse_port_range("1-65536", &a, &b), -ERANGE);
+	assert_int_equal(mcs_parse_port_range("1-", &a, &b), -EINVAL);
+	assert_int_equal(mcs_parse_port_range("-5", &a, &b), -EINVAL);
+	assert_int_equal(mcs_parse_port_range("1-2-3", &a, &b), -EINVAL);
+	assert_int_equal(mcs_parse_port_range("http", &a, &b), -EINVAL);
+}
+
+static void test_ipv4(void **state)
+{
+	(void)state;
+	struct in_addr addr;
+	assert_int_equal(mcs_parse_ipv4("127.0.0.1", &addr), 0);
+	assert_int_equal(addr.s_addr, htonl(0x7f000001));
+	assert_int_equal(mcs_parse_ipv4("256.0.0.1", &addr), -EINVAL);
+	assert_int_equal(mcs_parse_ipv4("1.2.3", &addr), -EINVAL);
+	assert_int_equal(mcs_parse_ipv4("1.2.3.4.5", &addr), -EINVAL);
+	assert_int_equal(mcs_parse_ipv4("localhost", &addr), -EINVAL);
+	assert_int_equal(mcs_parse_ipv4("1.2.3.0004", &addr), -EINVAL);
+	assert_int_equal(mcs_parse_ipv4("", &addr), -EINVAL);
+}
+
+static void test_ipv4_ranges(void **state)
+{
+	(void)state;
+	struct in_addr first;
+	uint32_t count;
+	assert_int_equal(mcs_parse_ipv4_range("127.0.0.2-127.0.0.50", &first,
+					      &count),
+			 0);
+	assert_int_equal(first.s_addr, htonl(0x7f000002));
+	assert_int_equal(count, 49);
+	assert_int_equal(mcs_parse_ipv4_range("127.0.0.255-127.0.1.1", &first,
+					      &count),
+			 0);
+	assert_int_equal(count, 3);
+	assert_int_equal(mcs_parse_ipv4_range("10.0.0.1", &first, &count), 0);
+	assert_int_equal(count, 1);
+	assert_int_equal(mcs_parse_ipv4_range("127.0.0.9-127.0.0.2", &first,
+					      &count),
+			 -ERANGE);
+	assert_int_equal(mcs_parse_ipv4_range("10.0.0.0-10.1.0.0", &first,
+					      &count),
+			 -ERANGE);
+	assert_int_equal(mcs_parse_ipv4_range("127.0.0.2-", &first, &count),
+			 -EINVAL);
+	assert_int_equal(mcs_parse_ipv4_range("-127.0.0.2", &first, &count),
+			 -EINVAL);
+}
+
+static void test_count_lists(void **state)
+{
+	(void)state;
+	uint64_t values[8];
+	size_t n;
+	assert_int_equal(mcs_parse_count_list("1k,10k,100k,250k,500k,1M", 1,
+					      UINT64_MAX, values, 8, &n),
+			 0);
+	assert_int_equal(n, 6);
+	assert_int_equal(values[0], 1000);
+	assert_int_equal(values[5], 1000000);
+	assert_int_equal(mcs_parse_count_list("10,5", 1, 100, values, 8, &n),
+			 -EINVAL);
+	assert_int_equal(mcs_parse_count_list("5,5", 1, 100, values, 8, &n),
+			 -EINVAL);
+	assert_int_equal(mcs_parse_count_list("1,", 1, 100, values, 8, &n),
+			 -EINVAL);
+	assert_int_equal(mcs_parse_count_list(",1", 1, 100, values, 8, &n),
+			 -EINVAL);
+	assert_int_equal(mcs_parse_count_list("1,2,3", 1, 100, values, 2, &n),
+			 -ERANGE);
+	assert_int_equal(mcs_parse_count_list("1,200", 1, 100, values, 8, &n),
+			 -ERANGE);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_counts),
+		cmocka_unit_test(test_port_ranges),
+		cmocka_unit_test(test_ipv4),
+		cmocka_unit_test(test_ipv4_ranges),
+		cmocka_unit_test(test_count_lists),
+	};
+	return cmocka_run_group_tests_name("parse", tests, NULL, NULL);
+}
