@@ -61,6 +61,16 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Close a connection and give back its slot. */
+static void loop_close(struct epoll_loop *l, struct mcs_conn *conn)
+{
+	/* close() also removes the fd from the epoll set. */
+	mcs_echo_close(&l->echo, conn);
+	mcs_pool_free(&l->conns, conn);
+	if (l->params.release)
+		l->params.release(l->params.cap_arg);
+}
+
 void epoll_loop_destroy(struct epoll_loop *l)
 {
 	if (!l)
@@ -68,7 +78,7 @@ void epoll_loop_destroy(struct epoll_loop *l)
 	for (uint32_t i = 0; i < l->conns.high_water; i++) {
 		struct mcs_conn *conn = mcs_pool_at(&l->conns, i);
 		if (conn->fd >= 0)
-			mcs_echo_close(&l->echo, conn);
+			loop_close(l, conn);
 	}
 	if (l->listeners)
 		mcs_close_all(l->listeners, l->listener_count);
@@ -189,11 +199,9 @@ static void serve(struct epoll_loop *l, uint32_t index, int writable)
 				  : MCS_ECHO_BLOCKED;
 	else
 		result = mcs_echo_on_readable(&l->echo, conn);
-	if (result == MCS_ECHO_CLOSE) {
-		/* close() also removes the fd from the epoll set. */
-		mcs_echo_close(&l->echo, conn);
-		mcs_pool_free(&l->conns, conn);
-	} else if (result == MCS_ECHO_YIELD) {
+	if (result == MCS_ECHO_CLOSE)
+		loop_close(l, conn);
+	else if (result == MCS_ECHO_YIELD) {
 		mark_ready(l, index);
 	}
 }
@@ -224,8 +232,15 @@ static int drain_listener(struct epoll_loop *l, int listener)
 			}
 		}
 		struct mcs_conn *conn = NULL;
-		if (l->conns.live < l->params.max_connections)
+		if (l->params.admit) {
+			if (l->params.admit(l->params.cap_arg)) {
+				conn = mcs_pool_alloc(&l->conns);
+				if (!conn)
+					l->params.release(l->params.cap_arg);
+			}
+		} else if (l->conns.live < l->params.max_connections) {
 			conn = mcs_pool_alloc(&l->conns);
+		}
 		if (!conn) {
 			close(fd);
 			mcs_stat_add(&l->stats->over_capacity, 1);
@@ -241,8 +256,7 @@ static int drain_listener(struct epoll_loop *l, int listener)
 				   index);
 		if (err) {
 			mcs_stat_add(&l->stats->accept_errors, 1);
-			mcs_echo_close(&l->echo, conn);
-			mcs_pool_free(&l->conns, conn);
+			loop_close(l, conn);
 		}
 	}
 }

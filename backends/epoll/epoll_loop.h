@@ -25,6 +25,13 @@ struct epoll_loop_params {
 	struct mcs_worker_stats *counters; /* where this loop counts */
 	epoll_loop_batch_fn after_batch;
 	void *after_batch_arg;
+	/* Optional cap shared by several loops (thread-per-core: the fd
+	 * table is per process). admit() returns 1 if one more connection
+	 * may be held, counting it; release() gives the slot back. Without
+	 * them the loop enforces max_connections alone. */
+	int (*admit)(void *arg);
+	void (*release)(void *arg);
+	void *cap_arg;
 };
 
 /* 0, or -errno with a reason in why; on failure nothing is left open. */
