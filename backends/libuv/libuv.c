@@ -39,19 +39,22 @@
 #include "mcs_net.h"
 #include "mcs_pool.h"
 
-/* Descriptors kept free beside connections: stdio, the epoll fd, the
- * async eventfd, libuv's spare fd for its EMFILE trick, one connection
- * accepted beyond the cap before it is closed, and some slack. */
-#define RESERVED_FDS 16u
+/* Descriptors kept free beside connections. Counted in a worker (libuv
+ * 1.44): stdio 3, epoll 1, the async eventfd 1, libuv's signal pipes 2+2
+ * (uv_loop_init sets up its child watcher), its spare /dev/null for the
+ * EMFILE trick 1 = 10, plus one connection accepted beyond the cap before
+ * it is closed, plus whatever the worker inherited. 32 is 0.16% of a
+ * 20,000 cap; at the cap libuv would drop connections silently. */
+#define RESERVED_FDS 32u
 /* Pool slots beyond max_connections, used only to accept-and-close. Their
  * fds close at once; the slot lives until libuv's close callback. */
 #define REJECT_SLOTS 64u
 
 enum conn_flag {
-	CONN_OPEN = 1u << 0,     /* a counted connection */
+	CONN_OPEN = 1u << 0,	 /* a counted connection */
 	CONN_REJECTED = 1u << 1, /* over capacity: being closed, not counted */
-	CONN_READING = 1u << 2,  /* uv_read_start() in effect */
-	CONN_CLOSING = 1u << 3,  /* uv_close() called */
+	CONN_READING = 1u << 2,	 /* uv_read_start() in effect */
+	CONN_CLOSING = 1u << 3,	 /* uv_close() called */
 };
 
 /* One connection. The handle comes first: the pool's free-list link
@@ -59,8 +62,8 @@ enum conn_flag {
  * uses once the close callback ran. */
 struct uv_conn {
 	uv_tcp_t handle;
-	uint32_t write;  /* pooled write in flight, MCS_POOL_NONE if none */
-	uint32_t flags;  /* enum conn_flag; 0 while in the free list */
+	uint32_t write; /* pooled write in flight, MCS_POOL_NONE if none */
+	uint32_t flags; /* enum conn_flag; 0 while in the free list */
 };
 
 /* A queued echo: what uv_try_write() left over. */
@@ -76,15 +79,15 @@ struct uv_backend {
 	struct mcs_worker_config config;
 	struct mcs_worker_stats *stats;
 	volatile sig_atomic_t stopping;
-	int loop_ready;  /* uv_loop_init() done */
-	int wake_ready;  /* uv_async_init() done */
+	int loop_ready; /* uv_loop_init() done */
+	int wake_ready; /* uv_async_init() done */
 	uv_tcp_t *listeners;
 	unsigned listener_count; /* listeners with uv_tcp_init() done */
-	unsigned char *parked;   /* per listener: holds an fd we did not take */
+	unsigned char *parked;	 /* per listener: holds an fd we did not take */
 	unsigned parked_count;
-	unsigned live;           /* counted connections held now */
-	struct mcs_pool conns;   /* struct uv_conn */
-	struct mcs_pool writes;  /* struct uv_pending_write + chunk */
+	unsigned live;		/* counted connections held now */
+	struct mcs_pool conns;	/* struct uv_conn */
+	struct mcs_pool writes; /* struct uv_pending_write + chunk */
 	unsigned char *read_buffer;
 	uint32_t read_size; /* <= write_backlog_limit: a remainder fits */
 };
@@ -278,8 +281,8 @@ static int accept_one(struct uv_backend *b, uv_stream_t *listener)
 	if (!conn)
 		return -1;
 	conn->write = MCS_POOL_NONE;
-	conn->flags = b->live < b->config.max_connections ? CONN_OPEN
-							    : CONN_REJECTED;
+	conn->flags =
+	    b->live < b->config.max_connections ? CONN_OPEN : CONN_REJECTED;
 	uv_tcp_init(&b->loop, &conn->handle);
 	int err = uv_accept(listener, (uv_stream_t *)&conn->handle);
 	if (err) {
@@ -387,8 +390,8 @@ static int open_listener(struct uv_backend *b, unsigned i, char *why,
 	int err = uv_tcp_open(listener, fd);
 	if (err) {
 		close(fd);
-		snprintf(why, why_size, "uv_tcp_open(port %u): %s",
-			 c->ports[i], uv_strerror(err));
+		snprintf(why, why_size, "uv_tcp_open(port %u): %s", c->ports[i],
+			 uv_strerror(err));
 		return err;
 	}
 	err = uv_listen((uv_stream_t *)listener, c->listen_backlog,
@@ -401,13 +404,14 @@ static int open_listener(struct uv_backend *b, unsigned i, char *why,
 	return 0;
 }
 
-static int uv_backend_init(const struct mcs_worker_config *config,
-			   void **state, char *why, size_t why_size)
+static int uv_backend_init(const struct mcs_worker_config *config, void **state,
+			   char *why, size_t why_size)
 {
 	int err;
 	struct uv_backend *b = calloc(1, sizeof(*b));
 	if (!b) {
-		snprintf(why, why_size, "libuv: out of memory for worker state");
+		snprintf(why, why_size,
+			 "libuv: out of memory for worker state");
 		return -ENOMEM;
 	}
 	b->config = *config;
@@ -422,23 +426,23 @@ static int uv_backend_init(const struct mcs_worker_config *config,
 		goto err;
 	}
 	b->read_size = config->read_buffer_size < config->write_backlog_limit
-			       ? config->read_buffer_size
-			       : config->write_backlog_limit;
+			   ? config->read_buffer_size
+			   : config->write_backlog_limit;
 	b->read_buffer = malloc(b->read_size);
 	b->listeners = calloc(config->port_count, sizeof(uv_tcp_t));
 	b->parked = calloc(config->port_count, 1);
 	if (!b->read_buffer || !b->listeners || !b->parked) {
 		err = -ENOMEM;
-		snprintf(why, why_size, "libuv: out of memory for worker state");
+		snprintf(why, why_size,
+			 "libuv: out of memory for worker state");
 		goto err;
 	}
 	err = mcs_pool_init(&b->conns, sizeof(struct uv_conn),
 			    max + REJECT_SLOTS);
 	if (!err)
-		err = mcs_pool_init(&b->writes,
-				    sizeof(struct uv_pending_write) +
-					    b->read_size,
-				    max);
+		err = mcs_pool_init(
+		    &b->writes, sizeof(struct uv_pending_write) + b->read_size,
+		    max);
 	if (err) {
 		snprintf(why, why_size, "libuv: pools for %u connections: %s",
 			 max, strerror(-err));
@@ -490,16 +494,16 @@ static void uv_backend_stop(void *state)
 }
 
 MCS_BACKEND_EXPORT const struct mcs_backend_ops mcs_backend = {
-	MCS_BACKEND_HEADER,
-	.name = "libuv",
-	.description = "libuv event loop (epoll inside), uv_tcp_t from a pool, "
-		       "one shared read buffer, uv_try_write first (libuv "
-		       "1.44+)",
-	.flags = MCS_BACKEND_READINESS,
-	.probe = uv_backend_probe,
-	.capacity = uv_backend_capacity,
-	.init = uv_backend_init,
-	.run = uv_backend_run,
-	.stop = uv_backend_stop,
-	.destroy = uv_backend_destroy,
+    MCS_BACKEND_HEADER,
+    .name = "libuv",
+    .description = "libuv event loop (epoll inside), uv_tcp_t from a pool, "
+		   "one shared read buffer, uv_try_write first (libuv "
+		   "1.44+)",
+    .flags = MCS_BACKEND_READINESS,
+    .probe = uv_backend_probe,
+    .capacity = uv_backend_capacity,
+    .init = uv_backend_init,
+    .run = uv_backend_run,
+    .stop = uv_backend_stop,
+    .destroy = uv_backend_destroy,
 };

@@ -51,13 +51,13 @@ struct select_backend {
 	volatile sig_atomic_t stopping;
 	int *listeners;
 	unsigned listener_count;
-	unsigned live;    /* connections held now */
-	int max_fd;       /* highest fd in either master set, -1 if none */
+	unsigned live; /* connections held now */
+	int max_fd;    /* highest fd in either master set, -1 if none */
 	int64_t accept_resume_ms; /* accepting paused until then, 0 if not */
-	fd_set listening;         /* the listeners */
-	fd_set read_master;       /* listeners, wake fd, connections to read */
-	fd_set write_master;      /* connections with a pending chunk */
-	fd_set yielded;           /* used their read budget: serve again */
+	fd_set listening;	  /* the listeners */
+	fd_set read_master;	  /* listeners, wake fd, connections to read */
+	fd_set write_master;	  /* connections with a pending chunk */
+	fd_set yielded;		  /* used their read budget: serve again */
 	unsigned yielded_count;
 	struct mcs_echo echo;
 	struct mcs_conn conns[FD_SETSIZE]; /* indexed by fd; fd < 0 if free */
@@ -108,7 +108,8 @@ static int select_init(const struct mcs_worker_config *config, void **state,
 	int err;
 	struct select_backend *b = calloc(1, sizeof(*b));
 	if (!b) {
-		snprintf(why, why_size, "select: out of memory for worker state");
+		snprintf(why, why_size,
+			 "select: out of memory for worker state");
 		return -ENOMEM;
 	}
 	b->config = *config;
@@ -156,9 +157,9 @@ static int select_init(const struct mcs_worker_config *config, void **state,
 		goto err;
 	}
 	for (unsigned i = 0; i < config->port_count; i++) {
-		int fd = mcs_listen_tcp(config->address, config->ports[i],
-					config->listen_backlog, 0, why,
-					why_size);
+		int fd =
+		    mcs_listen_tcp(config->address, config->ports[i],
+				   config->listen_backlog, 0, why, why_size);
 		if (fd < 0) {
 			err = fd;
 			goto err;
@@ -201,16 +202,14 @@ static void set_listeners_watched(struct select_backend *b, int watched)
 static int drain_listener(struct select_backend *b, int listener)
 {
 	for (;;) {
-		int fd = accept4(listener, NULL, NULL,
-				 SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int fd =
+		    accept4(listener, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			switch (errno) {
-			case EAGAIN:
-				return 0;
+			case EAGAIN: return 0;
 			case EINTR:
 			case ECONNABORTED:
-			case EPROTO:
-				continue;
+			case EPROTO: continue;
 			case EMFILE:
 			case ENFILE:
 			case ENOBUFS:
@@ -262,8 +261,7 @@ static void forget(struct select_backend *b, int fd)
 }
 
 /* Serve one connection and move it to the set its next step waits in. */
-static void serve(struct select_backend *b, int fd, int readable,
-		  int writable)
+static void serve(struct select_backend *b, int fd, int readable, int writable)
 {
 	struct mcs_conn *conn = &b->conns[fd];
 	enum mcs_echo_result result;
@@ -320,8 +318,8 @@ static int select_run(void *state, char *why, size_t why_size)
 		}
 		readable = b->read_master;
 		writable = b->write_master;
-		int n = select(b->max_fd + 1, &readable, &writable, NULL,
-			       timeout);
+		int n =
+		    select(b->max_fd + 1, &readable, &writable, NULL, timeout);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -353,7 +351,7 @@ static int select_run(void *state, char *why, size_t why_size)
 				if (r && !b->accept_resume_ms &&
 				    drain_listener(b, fd) < 0) {
 					b->accept_resume_ms =
-						now_ms() + ACCEPT_PAUSE_MS;
+					    now_ms() + ACCEPT_PAUSE_MS;
 					set_listeners_watched(b, 0);
 				}
 				continue;
@@ -375,15 +373,15 @@ static void select_stop(void *state)
 }
 
 MCS_BACKEND_EXPORT const struct mcs_backend_ops mcs_backend = {
-	MCS_BACKEND_HEADER,
-	.name = "select",
-	.description = "select() over fd_sets, O(n) per wakeup, fds < "
-		       "FD_SETSIZE (1024) only: more workers for more "
-		       "connections (POSIX)",
-	.flags = MCS_BACKEND_READINESS | MCS_BACKEND_SELF_LIMITED,
-	.capacity = select_capacity,
-	.init = select_init,
-	.run = select_run,
-	.stop = select_stop,
-	.destroy = select_destroy,
+    MCS_BACKEND_HEADER,
+    .name = "select",
+    .description = "select() over fd_sets, O(n) per wakeup, fds < "
+		   "FD_SETSIZE (1024) only: more workers for more "
+		   "connections (POSIX)",
+    .flags = MCS_BACKEND_READINESS | MCS_BACKEND_SELF_LIMITED,
+    .capacity = select_capacity,
+    .init = select_init,
+    .run = select_run,
+    .stop = select_stop,
+    .destroy = select_destroy,
 };
