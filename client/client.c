@@ -1,0 +1,737 @@
+/* client.c - the `client` binary: the load generator. Parses and checks
+ * the command line (nothing starts on bad input), forks worker processes
+ * sized from the real RLIMIT_NOFILE (client_shard.h), drives them through
+ * their command sockets, adds up their shared-memory results and reports.
+ *
+ * Two ways to run: plain (ramp to --connections, optionally echo every
+ * --interval, hold until --hold or a signal, report, exit) and --control
+ * (commands on stdin, JSON events on stdout: docs/CONTROL.md).
+ *
+ * No orphans: workers die with the parent (PR_SET_PDEATHSIG) and every
+ * path out of the parent stops and reaps them first.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client_control.h"
+#include "client_options.h"
+#include "client_report.h"
+#include "client_shard.h"
+#include "client_shared.h"
+#include "client_worker.h"
+
+#define STARTUP_SECONDS 15.0
+#define SHUTDOWN_SECONDS 30.0
+/* Workers bound their own commands by --timeout; the parent waits this
+ * much longer before it calls them stuck. */
+#define REPLY_GRACE_SECONDS 60.0
+#define CONTROL_LINE_MAX 256
+
+struct client {
+	struct client_options options;
+	struct client_limits limits;
+	struct client_shard_plan plan;
+	struct client_worker_shared *shared; /* plan.procs blocks */
+	size_t shared_bytes;
+	int *fds;    /* command sockets, -1 once closed */
+	pid_t *pids; /* 0 once reaped */
+	unsigned procs;
+	struct client_totals totals;
+	char error[256]; /* why a worker failed, for the report */
+};
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static double monotonic_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void describe_status(int status, char *text, size_t size)
+{
+	if (WIFEXITED(status))
+		snprintf(text, size, "exited with status %d",
+			 WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(text, size, "killed by signal %d (%s)",
+			 WTERMSIG(status), strsignal(WTERMSIG(status)));
+	else
+		snprintf(text, size, "status %#x", status);
+}
+
+/* Stop every worker, wait for them (bounded), kill what is left, reap
+ * all. Safe to call more than once. */
+static void stop_workers(struct client *c)
+{
+	struct client_command stop = {.type = CLIENT_COMMAND_STOP};
+	for (unsigned k = 0; k < c->procs; k++) {
+		if (c->fds[k] >= 0) {
+			(void)send(c->fds[k], &stop, sizeof(stop),
+				   MSG_NOSIGNAL | MSG_DONTWAIT);
+			close(c->fds[k]);
+			c->fds[k] = -1;
+		}
+	}
+	double deadline = monotonic_seconds() + SHUTDOWN_SECONDS;
+	unsigned left = 0;
+	for (unsigned k = 0; k < c->procs; k++)
+		left += c->pids[k] > 0;
+	while (left && monotonic_seconds() < deadline) {
+		int status;
+		pid_t pid = waitpid(-1, &status, WNOHANG);
+		if (pid > 0) {
+			for (unsigned k = 0; k < c->procs; k++)
+				if (c->pids[k] == pid) {
+					c->pids[k] = 0;
+					left--;
+				}
+			continue;
+		}
+		if (pid < 0 && errno == ECHILD)
+			break;
+		struct timespec pause = {0, 10 * 1000 * 1000};
+		nanosleep(&pause, NULL);
+	}
+	for (unsigned k = 0; k < c->procs; k++)
+		if (c->pids[k] > 0)
+			kill(c->pids[k], SIGKILL);
+	for (unsigned k = 0; k < c->procs; k++) {
+		if (c->pids[k] > 0) {
+			while (waitpid(c->pids[k], NULL, 0) < 0 &&
+			       errno == EINTR)
+				;
+			c->pids[k] = 0;
+		}
+	}
+}
+
+/* Worker k's socket closed or failed: find out why, for the report. */
+static void worker_died(struct client *c, unsigned k)
+{
+	char how[96] = "closed its command socket";
+	int status;
+	/* It is exiting: give it a moment to be reapable. */
+	for (int i = 0; i < 100; i++) {
+		pid_t pid = waitpid(c->pids[k], &status, WNOHANG);
+		if (pid == c->pids[k]) {
+			describe_status(status, how, sizeof(how));
+			c->pids[k] = 0;
+			break;
+		}
+		struct timespec pause = {0, 10 * 1000 * 1000};
+		nanosleep(&pause, NULL);
+	}
+	snprintf(c->error, sizeof(c->error),
+		 "client worker %u (pid %d) died: %s%s%s", k,
+		 (int)c->shared[k].pid, how,
+		 c->shared[k].error[0] ? ": " : "", c->shared[k].error);
+}
+
+static int start_workers(struct client *c)
+{
+	unsigned procs = c->plan.procs;
+	c->shared_bytes = sizeof(struct client_worker_shared) * procs;
+	c->shared = mmap(NULL, c->shared_bytes, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	c->fds = calloc(procs, sizeof(*c->fds));
+	c->pids = calloc(procs, sizeof(*c->pids));
+	if (c->shared == MAP_FAILED || !c->fds || !c->pids) {
+		snprintf(c->error, sizeof(c->error),
+			 "cannot allocate the state of %u workers: %s", procs,
+			 strerror(errno));
+		return -1;
+	}
+	for (unsigned k = 0; k < procs; k++)
+		c->fds[k] = -1;
+	fflush(stdout);
+	fflush(stderr);
+	for (unsigned k = 0; k < procs; k++) {
+		int pair[2];
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
+			       pair) < 0) {
+			snprintf(c->error, sizeof(c->error),
+				 "socketpair for worker %u: %s", k,
+				 strerror(errno));
+			return -1;
+		}
+		pid_t pid = fork();
+		if (pid < 0) {
+			snprintf(c->error, sizeof(c->error),
+				 "fork of worker %u: %s (RLIMIT_NPROC?)", k,
+				 strerror(errno));
+			close(pair[0]);
+			close(pair[1]);
+			return -1;
+		}
+		if (pid == 0) {
+			close(pair[0]);
+			for (unsigned j = 0; j < k; j++)
+				close(c->fds[j]);
+			struct client_worker_config config = {
+				.index = k,
+				.procs = procs,
+				.host = c->options.host,
+				.port_first = c->options.port_first,
+				.port_count = (uint32_t)c->options.port_last -
+					      c->options.port_first + 1,
+				.source_first = c->options.source_first,
+				.source_count = c->options.source_count,
+				.slots = client_shard_count(
+					c->options.connections, procs, k),
+				.command_fd = pair[1],
+				.shared = &c->shared[k],
+			};
+			_exit(client_worker_run(&config));
+		}
+		close(pair[1]);
+		c->fds[k] = pair[0];
+		c->pids[k] = pid;
+		c->procs = k + 1;
+	}
+	/* Each worker says it is up (or why not). */
+	double deadline = monotonic_seconds() + STARTUP_SECONDS;
+	for (unsigned k = 0; k < procs; k++) {
+		struct pollfd p = {.fd = c->fds[k], .events = POLLIN};
+		struct client_reply r;
+		int left = (int)((deadline - monotonic_seconds()) * 1000);
+		if (poll(&p, 1, left > 0 ? left : 0) != 1 ||
+		    recv(c->fds[k], &r, sizeof(r), 0) != sizeof(r) ||
+		    r.status != 0) {
+			worker_died(c, k);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void print_progress(struct client *c, const char *what,
+			   double started, uint64_t *last_count,
+			   double *last_time)
+{
+	struct client_totals *t = &c->totals;
+	client_totals_sum(c->shared, c->procs, t);
+	double now = monotonic_seconds();
+	if (strcmp(what, "ramp") == 0) {
+		double rate = (double)(t->established - *last_count) /
+			      (now - *last_time);
+		fprintf(stderr,
+			"client: ramp %.1fs: %" PRIu64 " established (%" PRIu64
+			" new), %" PRIu64 " failed, %" PRIu64
+			" in flight, %.0f conn/s\n",
+			now - started, t->live, t->established, t->failed,
+			t->in_flight, rate);
+		*last_count = t->established;
+	} else {
+		double rate =
+			(double)(t->messages - *last_count) / (now - *last_time);
+		fprintf(stderr,
+			"client: echo %.1fs: %" PRIu64 " connections, %.0f "
+			"msg/s, %" PRIu64 " mismatches, %" PRIu64
+			" errors, %" PRIu64 " late, %" PRIu64 " live\n",
+			now - started, t->connections, rate, t->mismatches,
+			t->errors, t->late, t->live);
+		*last_count = t->messages;
+	}
+	*last_time = now;
+}
+
+enum wait_result { WAIT_DONE = 0, WAIT_SIGNAL = -1, WAIT_DIED = -2 };
+
+/* Wait until every worker has replied to `type`, printing progress (what
+ * = "ramp" or "echo", or NULL) every second on stderr. end_after > 0:
+ * send END to all after that many seconds (PERIODIC). */
+static enum wait_result wait_replies(struct client *c, uint32_t type,
+				     const char *what, double bound_seconds,
+				     double end_after)
+{
+	unsigned procs = c->procs;
+	struct pollfd *polls = calloc(procs, sizeof(*polls));
+	unsigned char *done = calloc(procs, 1);
+	enum wait_result result = WAIT_DONE;
+	if (!polls || !done) {
+		free(polls);
+		free(done);
+		snprintf(c->error, sizeof(c->error), "out of memory");
+		return WAIT_DIED;
+	}
+	double started = monotonic_seconds();
+	double deadline = started + bound_seconds;
+	double last_time = started, next_progress = started + 1.0;
+	uint64_t last_count = 0;
+	int ended = 0;
+	unsigned waiting = procs;
+	while (waiting) {
+		if (stop_signal) {
+			result = WAIT_SIGNAL;
+			break;
+		}
+		double now = monotonic_seconds();
+		if (bound_seconds > 0 && now >= deadline) {
+			snprintf(c->error, sizeof(c->error),
+				 "workers did not answer within %.0f s: "
+				 "stopping them",
+				 bound_seconds);
+			result = WAIT_DIED;
+			break;
+		}
+		if (end_after > 0 && !ended && now - started >= end_after) {
+			struct client_command end = {.type = CLIENT_COMMAND_END};
+			for (unsigned k = 0; k < procs; k++)
+				(void)send(c->fds[k], &end, sizeof(end),
+					   MSG_NOSIGNAL);
+			ended = 1;
+		}
+		if (what && now >= next_progress) {
+			print_progress(c, what, started, &last_count,
+				       &last_time);
+			next_progress += 1.0;
+			if (next_progress < now)
+				next_progress = now + 1.0;
+		}
+		double wake = what ? next_progress : now + 1.0;
+		if (end_after > 0 && !ended && started + end_after < wake)
+			wake = started + end_after;
+		int timeout = (int)((wake - now) * 1000) + 1;
+		for (unsigned k = 0; k < procs; k++) {
+			polls[k].fd = done[k] ? -1 : c->fds[k];
+			polls[k].events = POLLIN;
+			polls[k].revents = 0;
+		}
+		int n = poll(polls, procs, timeout);
+		if (n < 0 && errno != EINTR) {
+			snprintf(c->error, sizeof(c->error), "poll: %s",
+				 strerror(errno));
+			result = WAIT_DIED;
+			break;
+		}
+		for (unsigned k = 0; k < procs && n > 0; k++) {
+			if (!polls[k].revents)
+				continue;
+			struct client_reply r;
+			ssize_t got = recv(c->fds[k], &r, sizeof(r),
+					   MSG_DONTWAIT);
+			if (got < 0 && (errno == EAGAIN || errno == EINTR))
+				continue;
+			if (got != (ssize_t)sizeof(r)) {
+				if (stop_signal) {
+					result = WAIT_SIGNAL;
+					break;
+				}
+				worker_died(c, k);
+				result = WAIT_DIED;
+				waiting = 0;
+				break;
+			}
+			if (r.type == type || r.type == CLIENT_COMMAND_END) {
+				done[k] = 1;
+				waiting--;
+			}
+		}
+	}
+	free(polls);
+	free(done);
+	return result;
+}
+
+/* Send one command to every worker; make_command fills worker k's. */
+static int send_all(struct client *c, const struct client_command *base,
+		    uint64_t total, int split_target)
+{
+	for (unsigned k = 0; k < c->procs; k++) {
+		struct client_command command = *base;
+		if (split_target == 1)
+			command.target = client_shard_count(total, c->procs, k);
+		else if (split_target == 2)
+			command.target = client_shard_split(total, c->procs, k);
+		if (command.rate > 0)
+			command.rate = base->rate / c->procs;
+		if (send(c->fds[k], &command, sizeof(command), MSG_NOSIGNAL) !=
+		    (ssize_t)sizeof(command)) {
+			worker_died(c, k);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static double reply_bound(const struct client *c)
+{
+	return c->options.timeout_seconds + REPLY_GRACE_SECONDS;
+}
+
+/* Ramp to `target` connections in total. */
+static enum wait_result grow(struct client *c, uint64_t target,
+			     double *elapsed)
+{
+	struct client_command command = {
+		.type = CLIENT_COMMAND_GROW,
+		.window = c->options.window,
+		.rate = c->options.rate,
+		.timeout_seconds = c->options.timeout_seconds,
+	};
+	double started = monotonic_seconds();
+	if (send_all(c, &command, target, 1) < 0)
+		return WAIT_DIED;
+	enum wait_result r = wait_replies(c, command.type, "ramp",
+					  reply_bound(c), 0);
+	*elapsed = monotonic_seconds() - started;
+	client_totals_sum(c->shared, c->procs, &c->totals);
+	return r;
+}
+
+static enum wait_result echo_round(struct client *c, uint32_t type,
+				   uint64_t connections, uint32_t size,
+				   double *elapsed)
+{
+	struct client_command command = {
+		.type = type,
+		.message_size = size,
+		.timeout_seconds = c->options.timeout_seconds,
+	};
+	double started = monotonic_seconds();
+	if (send_all(c, &command, connections, 2) < 0)
+		return WAIT_DIED;
+	enum wait_result r =
+		wait_replies(c, type, NULL, reply_bound(c), 0);
+	*elapsed = monotonic_seconds() - started;
+	client_totals_sum(c->shared, c->procs, &c->totals);
+	return r;
+}
+
+static void emit_error(const char *message)
+{
+	client_emit(stdout, json_pack("{s:s,s:s}", "event", "error",
+				      "message", message));
+}
+
+static void emit_ready(struct client *c)
+{
+	client_emit(stdout,
+		    json_pack("{s:s,s:I,s:o,s:I,s:I}", "event", "ready",
+			      "procs", (json_int_t)c->procs, "pids",
+			      client_pids_json(c->pids, c->procs), "fd_limit",
+			      (json_int_t)c->limits.fd_limit, "per_proc_max",
+			      (json_int_t)c->plan.per_proc_max));
+}
+
+/* Read one line from stdin into line (bounded by a time limit of none: the
+ * harness decides when to speak, and EOF or a signal ends it). Returns 1
+ * for a line, 0 at EOF, -1 on a signal, -2 when a worker dies meanwhile. */
+static int read_line(struct client *c, char *line, size_t size)
+{
+	static char buffer[4096];
+	static size_t have;
+	static int eof;
+	for (;;) {
+		char *newline = memchr(buffer, '\n', have);
+		if (newline || (eof && have) || have == sizeof(buffer)) {
+			size_t length = newline ? (size_t)(newline - buffer)
+						: have;
+			size_t copy = length < size - 1 ? length : size - 1;
+			memcpy(line, buffer, copy);
+			line[copy] = '\0';
+			if (length >= size - 1)
+				line[0] = length > size - 1 ? '\x01' : line[0];
+			size_t used = newline ? length + 1 : length;
+			memmove(buffer, buffer + used, have - used);
+			have -= used;
+			return 1;
+		}
+		if (eof)
+			return 0;
+		if (stop_signal)
+			return -1;
+		/* Watch the workers too: one that dies while the harness
+		 * thinks is reported at once. */
+		struct pollfd polls[1 + CLIENT_SHARD_MAX_PROCS];
+		polls[0].fd = STDIN_FILENO;
+		polls[0].events = POLLIN;
+		for (unsigned k = 0; k < c->procs; k++) {
+			polls[1 + k].fd = c->fds[k];
+			polls[1 + k].events = POLLIN;
+		}
+		int n = poll(polls, 1 + c->procs, 1000);
+		if (n < 0 && errno != EINTR)
+			return 0;
+		if (n <= 0)
+			continue;
+		for (unsigned k = 0; k < c->procs; k++)
+			if (polls[1 + k].revents) {
+				if (stop_signal) /* Ctrl-C reached it too */
+					return -1;
+				worker_died(c, k);
+				return -2;
+			}
+		if (polls[0].revents) {
+			ssize_t got = read(STDIN_FILENO, buffer + have,
+					   sizeof(buffer) - have);
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got <= 0)
+				eof = 1;
+			else
+				have += (size_t)got;
+		}
+	}
+}
+
+static int run_control(struct client *c)
+{
+	emit_ready(c);
+	uint64_t grown = 0;
+	char line[CONTROL_LINE_MAX];
+	for (;;) {
+		int got = read_line(c, line, sizeof(line));
+		if (got == -1)
+			return 128 + stop_signal;
+		if (got == -2) {
+			emit_error(c->error);
+			return 1;
+		}
+		if (got == 0)
+			break;
+		struct client_control command;
+		char why[256];
+		if (line[0] == '\x01') {
+			emit_error("command too long");
+			continue;
+		}
+		if (client_control_parse(line, c->options.connections, &command,
+					 why, sizeof(why)) < 0) {
+			emit_error(why);
+			continue;
+		}
+		enum wait_result r = WAIT_DONE;
+		double elapsed = 0;
+		switch (command.type) {
+		case CLIENT_CONTROL_NONE: continue;
+		case CLIENT_CONTROL_QUIT: goto quit;
+		case CLIENT_CONTROL_GROW:
+			r = grow(c, command.count, &elapsed);
+			if (r == WAIT_DONE) {
+				if (command.count > grown)
+					grown = command.count;
+				client_emit(stdout,
+					    client_step_json(command.count,
+							     &c->totals,
+							     elapsed, c->pids,
+							     c->procs));
+			}
+			break;
+		case CLIENT_CONTROL_ECHO:
+			r = echo_round(c, CLIENT_COMMAND_ECHO, command.count,
+				       command.size, &elapsed);
+			if (r == WAIT_DONE)
+				client_emit(stdout,
+					    client_echo_json(&c->totals,
+							     elapsed));
+			break;
+		case CLIENT_CONTROL_VERIFY:
+			r = echo_round(c, CLIENT_COMMAND_VERIFY, 0, 8,
+				       &elapsed);
+			if (r == WAIT_DONE)
+				client_emit(stdout,
+					    client_verify_json(&c->totals,
+							       elapsed));
+			break;
+		}
+		if (r == WAIT_SIGNAL)
+			return 128 + stop_signal;
+		if (r == WAIT_DIED) {
+			emit_error(c->error);
+			return 1;
+		}
+	}
+quit:
+	return 0;
+}
+
+/* Sleep until the hold time is over (0 = until a signal), watching the
+ * workers. */
+static enum wait_result hold(struct client *c, double seconds)
+{
+	double end = monotonic_seconds() + seconds;
+	struct pollfd polls[CLIENT_SHARD_MAX_PROCS];
+	for (;;) {
+		if (stop_signal)
+			return WAIT_SIGNAL;
+		double left = end - monotonic_seconds();
+		if (seconds > 0 && left <= 0)
+			return WAIT_DONE;
+		for (unsigned k = 0; k < c->procs; k++) {
+			polls[k].fd = c->fds[k];
+			polls[k].events = POLLIN;
+		}
+		int timeout = seconds > 0 && left < 1.0
+				      ? (int)(left * 1000) + 1
+				      : 1000;
+		int n = poll(polls, c->procs, timeout);
+		for (unsigned k = 0; n > 0 && k < c->procs; k++)
+			if (polls[k].revents) {
+				if (stop_signal)
+					return WAIT_SIGNAL;
+				worker_died(c, k);
+				return WAIT_DIED;
+			}
+	}
+}
+
+static int run_plain(struct client *c)
+{
+	const struct client_options *o = &c->options;
+	FILE *out = stdout;
+	if (o->json)
+		emit_ready(c);
+	double elapsed;
+	int status = 0;
+	enum wait_result r = grow(c, o->connections, &elapsed);
+	if (r == WAIT_DIED) {
+		fprintf(stderr, "client: %s\n", c->error);
+		if (o->json)
+			emit_error(c->error);
+		return 1;
+	}
+	if (r == WAIT_SIGNAL)
+		return 128 + stop_signal;
+	if (o->json)
+		client_emit(out, client_step_json(o->connections, &c->totals,
+						  elapsed, c->pids, c->procs));
+	else
+		client_print_step(out, o->connections, &c->totals, elapsed);
+	if (c->totals.failed || c->totals.abandoned)
+		status = 1;
+	if (c->totals.live == 0) {
+		fprintf(stderr,
+			"client: no connection to %s:%u-%u came up (%" PRIu64
+			" failed): is the server running on those ports?\n",
+			inet_ntoa(o->host), o->port_first, o->port_last,
+			c->totals.failed);
+		return 1;
+	}
+	if (o->payload) {
+		struct client_command command = {
+			.type = CLIENT_COMMAND_PERIODIC,
+			.message_size = o->payload,
+			.interval_ms = o->interval_ms,
+			.timeout_seconds = 0,
+		};
+		double started = monotonic_seconds();
+		if (send_all(c, &command, 0, 0) < 0)
+			r = WAIT_DIED;
+		else
+			/* hold 0 = until a signal: END is sent then */
+			r = wait_replies(c, command.type, "echo", 0,
+					 o->hold_seconds);
+		if (r == WAIT_SIGNAL) {
+			/* Stopped by a signal: still report the echo. */
+			int sig = stop_signal;
+			stop_signal = 0;
+			struct client_command end = {.type = CLIENT_COMMAND_END};
+			for (unsigned k = 0; k < c->procs; k++)
+				(void)send(c->fds[k], &end, sizeof(end),
+					   MSG_NOSIGNAL);
+			r = wait_replies(c, command.type, NULL,
+					 REPLY_GRACE_SECONDS, 0);
+			if (r == WAIT_DONE)
+				r = WAIT_SIGNAL;
+			stop_signal = sig;
+		}
+		elapsed = monotonic_seconds() - started;
+		if (r == WAIT_DIED) {
+			fprintf(stderr, "client: %s\n", c->error);
+			if (o->json)
+				emit_error(c->error);
+			return 1;
+		}
+		client_totals_sum(c->shared, c->procs, &c->totals);
+		if (o->json)
+			client_emit(out, client_echo_json(&c->totals, elapsed));
+		else
+			client_print_echo(out, &c->totals, elapsed);
+		if (c->totals.mismatches || c->totals.errors)
+			status = 1;
+		if (r == WAIT_SIGNAL)
+			return 128 + stop_signal;
+	} else {
+		r = hold(c, o->hold_seconds);
+		if (r == WAIT_DIED) {
+			fprintf(stderr, "client: %s\n", c->error);
+			if (o->json)
+				emit_error(c->error);
+			return 1;
+		}
+		if (r == WAIT_SIGNAL)
+			return 128 + stop_signal;
+	}
+	client_totals_sum(c->shared, c->procs, &c->totals);
+	if (c->totals.dropped)
+		status = 1;
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	static struct client c;
+	char why[512];
+	if (client_parse_options(argc, argv, &c.options, why, sizeof(why))) {
+		fprintf(stderr, "client: %s\n", why);
+		return 2;
+	}
+	if (c.options.help) {
+		client_print_usage(stdout);
+		return 0;
+	}
+	if (client_read_limits(&c.limits, why, sizeof(why))) {
+		fprintf(stderr, "client: %s\n", why);
+		return 2;
+	}
+	if (client_check_capacity(&c.options, &c.limits, why, sizeof(why))) {
+		fprintf(stderr, "client: %s\n", why);
+		return 2;
+	}
+	if (client_shard_plan(c.options.connections, c.limits.fd_limit,
+			      c.options.procs, c.limits.cpus, &c.plan, why,
+			      sizeof(why))) {
+		fprintf(stderr, "client: --procs: %s\n", why);
+		return 2;
+	}
+
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	int status;
+	if (start_workers(&c) < 0) {
+		fprintf(stderr, "client: %s\n", c.error);
+		if (c.options.control || c.options.json)
+			emit_error(c.error);
+		status = 1;
+	} else {
+		status = c.options.control ? run_control(&c) : run_plain(&c);
+	}
+	stop_workers(&c);
+	if (c.options.control || c.options.json)
+		client_emit(stdout, json_pack("{s:s,s:i}", "event", "bye",
+					      "exit_status", status));
+	return status;
+}

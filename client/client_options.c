@@ -1,0 +1,408 @@
+/* client_options.c - parse the client's command line; check that what was
+ * asked for fits this machine. No side effects beyond reading limits in
+ * client_read_limits(). */
+#include "client_options.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mcs_parse.h"
+#include "mcs_proc.h"
+
+enum {
+	OPT_HOST = 256,
+	OPT_PORTS,
+	OPT_CONNECTIONS,
+	OPT_RATE,
+	OPT_PROCS,
+	OPT_SOURCES,
+	OPT_PAYLOAD,
+	OPT_INTERVAL,
+	OPT_HOLD,
+	OPT_WINDOW,
+	OPT_TIMEOUT,
+	OPT_JSON,
+	OPT_CONTROL,
+	OPT_HELP,
+};
+
+static const struct option long_options[] = {
+	{"host", required_argument, NULL, OPT_HOST},
+	{"ports", required_argument, NULL, OPT_PORTS},
+	{"connections", required_argument, NULL, OPT_CONNECTIONS},
+	{"rate", required_argument, NULL, OPT_RATE},
+	{"procs", required_argument, NULL, OPT_PROCS},
+	{"sources", required_argument, NULL, OPT_SOURCES},
+	{"payload", required_argument, NULL, OPT_PAYLOAD},
+	{"interval", required_argument, NULL, OPT_INTERVAL},
+	{"hold", required_argument, NULL, OPT_HOLD},
+	{"window", required_argument, NULL, OPT_WINDOW},
+	{"timeout", required_argument, NULL, OPT_TIMEOUT},
+	{"json", no_argument, NULL, OPT_JSON},
+	{"control", no_argument, NULL, OPT_CONTROL},
+	{"help", no_argument, NULL, OPT_HELP},
+	{NULL, 0, NULL, 0},
+};
+
+void client_print_usage(FILE *out)
+{
+	fputs("usage: client [--host IPV4] [--ports A-B] [--connections N]\n"
+	      "              [--rate R] [--procs N|auto] [--sources A-B]\n"
+	      "              [--payload BYTES --interval MS] [--hold SECONDS]\n"
+	      "              [--window W] [--timeout SECONDS] [--json]\n"
+	      "              [--control] [--help]\n"
+	      "       client HOST PORTS [CONNECTIONS]\n"
+	      "\n"
+	      "Load generator: opens N concurrent TCP connections to a server "
+	      "on\n"
+	      "loopback, spread round-robin over its ports (connection i goes "
+	      "to\n"
+	      "port first + i %% nports) and over source addresses, sharded "
+	      "over\n"
+	      "worker processes that each stay under RLIMIT_NOFILE; reports "
+	      "the\n"
+	      "connect rate and latency, optionally echoes verified messages, "
+	      "and\n"
+	      "holds the connections until --hold or a signal.\n"
+	      "\n"
+	      "  --host IPV4          server address in 127.0.0.0/8 (default "
+	      "127.0.0.1)\n"
+	      "  --ports A-B          server ports (default 2048-2067)\n"
+	      "  --connections N      connections to open (default 1000; 250k, "
+	      "1M\n"
+	      "                       forms); with --control, the most a grow "
+	      "may ask\n"
+	      "  --rate R             connects per second in total (default: "
+	      "unlimited)\n"
+	      "  --procs N|auto       worker processes (default auto: the "
+	      "fewest under\n"
+	      "                       RLIMIT_NOFILE, at least one per CPU)\n"
+	      "  --sources A-B        source addresses in 127.0.0.0/8, bound "
+	      "with\n"
+	      "                       IP_BIND_ADDRESS_NO_PORT (default: the "
+	      "kernel's)\n"
+	      "  --payload BYTES      echo mode: each connection sends a "
+	      "BYTES message\n"
+	      "  --interval MS        ... every MS milliseconds, one in "
+	      "flight, and\n"
+	      "                       verifies every echoed byte\n"
+	      "  --hold SECONDS       hold (or echo) this long, then close "
+	      "(default:\n"
+	      "                       until SIGINT/SIGTERM)\n"
+	      "  --window W           connects in flight per process (default "
+	      "256)\n"
+	      "  --timeout SECONDS    bound on the whole ramp (default 300)\n"
+	      "  --json               reports as one JSON object per line on "
+	      "stdout\n"
+	      "  --control            driven by commands on stdin "
+	      "(docs/CONTROL.md)\n"
+	      "  --help               this text\n"
+	      "\n"
+	      "Exit status: 0 when every connection came up (and every echo "
+	      "matched),\n"
+	      "1 when some failed or a worker died, 2 on bad usage, "
+	      "128+signal after\n"
+	      "SIGINT/SIGTERM.\n",
+	      out);
+}
+
+static int is_loopback(struct in_addr address)
+{
+	return (ntohl(address.s_addr) >> 24) == 127;
+}
+
+/* A non-negative decimal number of seconds ("1", "0.5"), at most max. */
+static int parse_seconds(const char *text, double max, double *value)
+{
+	if (!text || !*text || !((*text >= '0' && *text <= '9') ||
+				 *text == '.'))
+		return -EINVAL;
+	char *end;
+	errno = 0;
+	double v = strtod(text, &end);
+	if (errno || *end != '\0' || !isfinite(v))
+		return -EINVAL;
+	if (v < 0 || v > max)
+		return -ERANGE;
+	*value = v;
+	return 0;
+}
+
+static int fail(char *why, size_t why_size, const char *option,
+		const char *text, const char *expected)
+{
+	snprintf(why, why_size, "%s: '%s' is not %s", option,
+		 text ? text : "", expected);
+	return -EINVAL;
+}
+
+static int parse_host(const char *text, struct client_options *options,
+		      char *why, size_t why_size)
+{
+	if (mcs_parse_ipv4(text, &options->host))
+		return fail(why, why_size, "--host", text,
+			    "an IPv4 address (dotted quad)");
+	if (!is_loopback(options->host))
+		return fail(why, why_size, "--host", text,
+			    "in 127.0.0.0/8: the client only loads loopback");
+	return 0;
+}
+
+static int parse_ports(const char *text, struct client_options *options,
+		       char *why, size_t why_size)
+{
+	if (mcs_parse_port_range(text, &options->port_first,
+				 &options->port_last))
+		return fail(why, why_size, "--ports", text,
+			    "a port range A-B with 1 <= A <= B <= 65535");
+	return 0;
+}
+
+static int parse_connections(const char *text, struct client_options *options,
+			     char *why, size_t why_size)
+{
+	if (mcs_parse_count(text, 1, CLIENT_MAX_CONNECTIONS,
+			    &options->connections))
+		return fail(why, why_size, "--connections", text,
+			    "a count from 1 to 100M (250k and 1M forms)");
+	return 0;
+}
+
+static void set_defaults(struct client_options *options)
+{
+	memset(options, 0, sizeof(*options));
+	options->host.s_addr = htonl(INADDR_LOOPBACK);
+	options->port_first = 2048;
+	options->port_last = 2067;
+	options->connections = CLIENT_DEFAULT_CONNECTIONS;
+	options->window = CLIENT_DEFAULT_WINDOW;
+	options->timeout_seconds = CLIENT_DEFAULT_TIMEOUT_SECONDS;
+}
+
+int client_parse_options(int argc, char **argv, struct client_options *options,
+			 char *why, size_t why_size)
+{
+	set_defaults(options);
+	int have_interval = 0;
+	uint64_t v;
+	double d;
+	opterr = 0;
+	optind = 1;
+	for (;;) {
+		int index = 0;
+		int c = getopt_long(argc, argv, "+:", long_options, &index);
+		if (c == -1)
+			break;
+		const char *arg = optarg;
+		int err = 0;
+		switch (c) {
+		case OPT_HOST: err = parse_host(arg, options, why, why_size); break;
+		case OPT_PORTS: err = parse_ports(arg, options, why, why_size); break;
+		case OPT_CONNECTIONS:
+			err = parse_connections(arg, options, why, why_size);
+			break;
+		case OPT_RATE:
+			if (mcs_parse_count(arg, 1, 100000000, &v))
+				return fail(why, why_size, "--rate", arg,
+					    "a rate from 1 to 100M connects/s");
+			options->rate = (double)v;
+			break;
+		case OPT_PROCS:
+			if (strcmp(arg, "auto") == 0) {
+				options->procs = 0;
+				break;
+			}
+			if (mcs_parse_count(arg, 1, 1024, &v))
+				return fail(why, why_size, "--procs", arg,
+					    "'auto' or a count from 1 to 1024");
+			options->procs = (unsigned)v;
+			break;
+		case OPT_SOURCES:
+			if (mcs_parse_ipv4_range(arg, &options->source_first,
+						 &options->source_count))
+				return fail(why, why_size, "--sources", arg,
+					    "an address range A.B.C.D-E.F.G.H "
+					    "(at most 65,536)");
+			{
+				struct in_addr last = {
+					htonl(ntohl(options->source_first
+							    .s_addr) +
+					      options->source_count - 1)};
+				if (!is_loopback(options->source_first) ||
+				    !is_loopback(last))
+					return fail(why, why_size, "--sources",
+						    arg,
+						    "within 127.0.0.0/8: the "
+						    "client only loads "
+						    "loopback");
+			}
+			break;
+		case OPT_PAYLOAD:
+			if (mcs_parse_count(arg, 1, CLIENT_MAX_PAYLOAD, &v))
+				return fail(why, why_size, "--payload", arg,
+					    "a size from 1 to 65535 bytes");
+			options->payload = (uint32_t)v;
+			break;
+		case OPT_INTERVAL:
+			if (mcs_parse_count(arg, 1, 3600000, &v))
+				return fail(why, why_size, "--interval", arg,
+					    "a period from 1 to 3600000 ms");
+			options->interval_ms = (uint32_t)v;
+			have_interval = 1;
+			break;
+		case OPT_HOLD:
+			if (parse_seconds(arg, 1e7, &d) || d <= 0)
+				return fail(why, why_size, "--hold", arg,
+					    "a positive number of seconds");
+			options->hold_seconds = d;
+			break;
+		case OPT_WINDOW:
+			if (mcs_parse_count(arg, 1, 1000000, &v))
+				return fail(why, why_size, "--window", arg,
+					    "a count from 1 to 1M");
+			options->window = (unsigned)v;
+			break;
+		case OPT_TIMEOUT:
+			if (parse_seconds(arg, 1e6, &d) || d <= 0)
+				return fail(why, why_size, "--timeout", arg,
+					    "a positive number of seconds");
+			options->timeout_seconds = d;
+			break;
+		case OPT_JSON: options->json = 1; break;
+		case OPT_CONTROL: options->control = 1; break;
+		case OPT_HELP: options->help = 1; return 0;
+		case ':':
+			snprintf(why, why_size, "%s: needs a value",
+				 argv[optind - 1]);
+			return -EINVAL;
+		default:
+			snprintf(why, why_size,
+				 "%s: unknown option (see --help)",
+				 argv[optind - 1]);
+			return -EINVAL;
+		}
+		if (err)
+			return err;
+	}
+	/* The seed's plain form: client HOST PORTS [CONNECTIONS]. */
+	int positional = argc - optind;
+	if (positional > 3) {
+		snprintf(why, why_size,
+			 "%s: unexpected argument (usage: client HOST PORTS "
+			 "[CONNECTIONS])",
+			 argv[optind + 3]);
+		return -EINVAL;
+	}
+	if (positional >= 1 &&
+	    parse_host(argv[optind], options, why, why_size))
+		return -EINVAL;
+	if (positional >= 2 &&
+	    parse_ports(argv[optind + 1], options, why, why_size))
+		return -EINVAL;
+	if (positional >= 3 &&
+	    parse_connections(argv[optind + 2], options, why, why_size))
+		return -EINVAL;
+	if (options->payload && !have_interval) {
+		snprintf(why, why_size,
+			 "--payload: needs --interval MS (how often each "
+			 "connection sends)");
+		return -EINVAL;
+	}
+	if (have_interval && !options->payload) {
+		snprintf(why, why_size,
+			 "--interval: needs --payload BYTES (the message size)");
+		return -EINVAL;
+	}
+	if (options->control && options->payload) {
+		snprintf(why, why_size,
+			 "--payload: not with --control (use the echo command)");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int client_read_limits(struct client_limits *limits, char *why,
+		       size_t why_size)
+{
+	memset(limits, 0, sizeof(*limits));
+	uint64_t soft, hard;
+	int err = mcs_fd_limit(&soft, &hard);
+	if (err) {
+		snprintf(why, why_size, "getrlimit(RLIMIT_NOFILE): %s",
+			 strerror(-err));
+		return err;
+	}
+	limits->fd_limit = soft;
+	if (mcs_sysctl_read_u64("fs.file-max", &limits->file_max))
+		limits->file_max = 0;
+	char range[64];
+	limits->ephemeral_first = 32768;
+	limits->ephemeral_last = 60999;
+	if (mcs_sysctl_read("net.ipv4.ip_local_port_range", range,
+			    sizeof(range)) == 0) {
+		unsigned a, b;
+		if (sscanf(range, "%u %u", &a, &b) == 2 && a <= b &&
+		    b <= 65535) {
+			limits->ephemeral_first = a;
+			limits->ephemeral_last = b;
+		}
+	}
+	struct mcs_meminfo info;
+	if (mcs_read_meminfo(&info) == 0)
+		limits->memory_total = info.total;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	limits->cpus = cpus > 0 ? (unsigned)cpus : 1;
+	return 0;
+}
+
+int client_check_capacity(const struct client_options *options,
+			  const struct client_limits *limits, char *why,
+			  size_t why_size)
+{
+	uint64_t n = options->connections;
+	if (limits->file_max && 2 * n > limits->file_max) {
+		snprintf(why, why_size,
+			 "--connections: %" PRIu64
+			 " loopback connections need %" PRIu64
+			 " open files (both ends), more than fs.file-max %" PRIu64
+			 " allows; raise it (sysctl -w fs.file-max=...)",
+			 n, 2 * n, limits->file_max);
+		return -ERANGE;
+	}
+	uint64_t nports = (uint64_t)options->port_last - options->port_first + 1;
+	uint64_t nsources = options->source_count ? options->source_count : 1;
+	uint64_t ephemeral =
+		(uint64_t)limits->ephemeral_last - limits->ephemeral_first + 1;
+	uint64_t tuples = nsources * nports * ephemeral;
+	if (n > tuples) {
+		snprintf(why, why_size,
+			 "--connections: %" PRIu64 " is more than %" PRIu64
+			 " sources x %" PRIu64 " ports x %" PRIu64
+			 " ephemeral ports (%u-%u) = %" PRIu64
+			 " distinct connections; add --sources or --ports, or "
+			 "widen net.ipv4.ip_local_port_range",
+			 n, nsources, nports, ephemeral,
+			 limits->ephemeral_first, limits->ephemeral_last,
+			 tuples);
+		return -ERANGE;
+	}
+	if (limits->memory_total &&
+	    n * CLIENT_KERNEL_BYTES_PER_CONNECTION > limits->memory_total) {
+		snprintf(why, why_size,
+			 "--connections: %" PRIu64
+			 " loopback connections need about %" PRIu64
+			 " MB of kernel memory (%" PRIu64 " bytes each, both ends), "
+			 "more than the machine's %" PRIu64 " MB",
+			 n, n * CLIENT_KERNEL_BYTES_PER_CONNECTION >> 20,
+			 CLIENT_KERNEL_BYTES_PER_CONNECTION,
+			 limits->memory_total >> 20);
+		return -ERANGE;
+	}
+	return 0;
+}

@@ -1,0 +1,52 @@
+/* client_report.h - add up the workers' shared blocks and turn the totals
+ * into the report lines: JSON objects (docs/CONTROL.md shapes) or human
+ * text. Histograms merge by adding buckets. */
+#ifndef CLIENT_REPORT_H
+#define CLIENT_REPORT_H
+
+#include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "client_shared.h"
+
+struct client_totals {
+	uint64_t live, in_flight, dropped, slots_used;
+	uint64_t attempts, established, failed, abandoned, connections;
+	uint64_t messages, bytes, errors, mismatches, late;
+	uint64_t failures[CLIENT_ERRNO_SLOTS];
+	struct mcs_histogram connect_us, rtt_us;
+};
+
+/* Sum workers[0..count). Safe while they run (counters a little behind);
+ * exact after every worker has replied. */
+void client_totals_sum(const struct client_worker_shared *workers,
+		       unsigned count, struct client_totals *totals);
+
+/* Name of an errno slot ("ECONNREFUSED"; "other" for slot 0). */
+const char *client_errno_name(unsigned slot);
+
+/* {"p50":..,"p90":..,"p99":..,"p999":..,"max":..} in the histogram's
+ * unit. */
+json_t *client_percentiles_json(const struct mcs_histogram *h);
+/* {"ECONNREFUSED":3,...} */
+json_t *client_failures_json(const struct client_totals *t);
+json_t *client_pids_json(const pid_t *pids, unsigned count);
+
+/* The "step", "echo" and "verify" events. */
+json_t *client_step_json(uint64_t target, const struct client_totals *t,
+			 double elapsed, const pid_t *pids, unsigned procs);
+json_t *client_echo_json(const struct client_totals *t, double elapsed);
+json_t *client_verify_json(const struct client_totals *t, double elapsed);
+
+/* Print one object as one line and flush. Returns 0 or -EIO. */
+int client_emit(FILE *out, json_t *object);
+
+/* The same reports for people. */
+void client_print_step(FILE *out, uint64_t target,
+		       const struct client_totals *t, double elapsed);
+void client_print_echo(FILE *out, const struct client_totals *t,
+		       double elapsed);
+
+#endif /* CLIENT_REPORT_H */

@@ -1,0 +1,641 @@
+/* client_worker.c - a client worker process: non-blocking connects with a
+ * bounded window, an optional rate, and echo messages whose every byte is
+ * checked, all on one edge-triggered epoll loop (see client_worker.h).
+ *
+ * Sockets are registered once, for EPOLLIN|EPOLLOUT|EPOLLRDHUP|EPOLLET:
+ * the first EPOLLOUT is the connect's answer, later ones mean send space;
+ * so establishing a connection costs no epoll_ctl(MOD).
+ */
+#include "client_worker.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "client_pattern.h"
+#include "client_shard.h"
+
+#define EVENT_BATCH 512
+#define READ_BUFFER_SIZE 65536u
+#define SEND_BUFFER_SIZE 65536u
+/* This many failed connects in a row, with none succeeding in between, and
+ * the rest of the step is abandoned: a server that refuses everything
+ * makes the run end, not spin. */
+#define GIVE_UP_FAILURES 1000u
+/* After a PERIODIC run ends, how long messages still in flight may take. */
+#define DRAIN_SECONDS 10.0
+#define COMMAND_TAG UINT64_MAX
+#define NO_DEADLINE UINT64_MAX
+
+enum slot_state {
+	SLOT_UNUSED = 0, /* never tried (zero pages of the mmap) */
+	SLOT_CONNECTING,
+	SLOT_IDLE, /* established, no message in flight */
+	SLOT_BUSY, /* established, a message in flight */
+	SLOT_FAILED, /* connect failed; never retried */
+	SLOT_CLOSED, /* was established, closed by the peer or an error */
+};
+
+/* One connection: 16 bytes. */
+struct slot {
+	int32_t fd;
+	uint32_t stamp_us; /* connect or send time, us since epoch (wraps) */
+	uint16_t seq;      /* message sequence number */
+	uint16_t sent;     /* bytes of the message sent */
+	uint16_t received; /* bytes of its echo received and checked */
+	uint8_t state;     /* enum slot_state */
+	uint8_t reserved;
+};
+_Static_assert(sizeof(struct slot) == 16, "struct slot must stay 16 bytes");
+
+struct worker {
+	const struct client_worker_config *config;
+	struct client_worker_shared *shared;
+	int epoll_fd;
+	struct slot *slots;
+	size_t slots_bytes;
+	uint64_t next_slot; /* slots tried so far */
+	uint8_t *read_buffer;
+	uint8_t *send_buffer;
+	uint64_t epoch_ns;
+
+	/* the command being carried out; type 0 = none */
+	struct client_command command;
+	struct client_command next;
+	int has_next;
+	int end_requested;
+	uint64_t start_ns, deadline_ns;
+	uint64_t busy; /* slots in SLOT_BUSY */
+	uint32_t message_size;
+	/* GROW */
+	uint64_t step_first_slot, target;
+	uint64_t consecutive_failures;
+	/* PERIODIC */
+	uint64_t sweep_slots, sweep_position;
+	int draining;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static uint32_t now_us(const struct worker *w)
+{
+	return (uint32_t)((now_ns() - w->epoch_ns) / 1000u);
+}
+
+static uint64_t slot_global(const struct worker *w, uint64_t s)
+{
+	return client_shard_global(w->config->index, s, w->config->procs);
+}
+
+static void add(_Atomic uint64_t *counter, uint64_t n)
+{
+	atomic_fetch_add_explicit(counter, n, memory_order_relaxed);
+}
+
+static void sub(_Atomic uint64_t *counter, uint64_t n)
+{
+	atomic_fetch_sub_explicit(counter, n, memory_order_relaxed);
+}
+
+static void connect_failed(struct worker *w, struct slot *slot, int err)
+{
+	if (slot->state == SLOT_CONNECTING && slot->fd >= 0)
+		sub(&w->shared->in_flight, 1);
+	if (slot->fd >= 0)
+		close(slot->fd);
+	slot->fd = -1;
+	slot->state = SLOT_FAILED;
+	unsigned index = err > 0 && (unsigned)err < CLIENT_ERRNO_SLOTS
+				 ? (unsigned)err
+				 : 0;
+	w->shared->failures[index]++;
+	add(&w->shared->failed, 1);
+	w->consecutive_failures++;
+}
+
+static void connect_succeeded(struct worker *w, struct slot *slot)
+{
+	sub(&w->shared->in_flight, 1);
+	slot->state = SLOT_IDLE;
+	mcs_histogram_record(&w->shared->connect_us,
+			     (uint32_t)(now_us(w) - slot->stamp_us));
+	add(&w->shared->live, 1);
+	add(&w->shared->established, 1);
+	w->consecutive_failures = 0;
+}
+
+/* An established connection goes away: the peer closed it, it failed, or
+ * its echo was wrong (mismatch) or late. */
+static void drop(struct worker *w, struct slot *slot, int mismatch)
+{
+	if (slot->state == SLOT_BUSY) {
+		w->busy--;
+		add(mismatch ? &w->shared->mismatches : &w->shared->errors, 1);
+	}
+	close(slot->fd);
+	slot->fd = -1;
+	slot->state = SLOT_CLOSED;
+	sub(&w->shared->live, 1);
+	add(&w->shared->dropped, 1);
+}
+
+static void attempt(struct worker *w, uint64_t s)
+{
+	const struct client_worker_config *c = w->config;
+	struct slot *slot = &w->slots[s];
+	uint64_t global = slot_global(w, s);
+	struct sockaddr_in to = {
+		.sin_family = AF_INET,
+		.sin_port = htons((uint16_t)(c->port_first +
+					     client_shard_port_index(
+						     global, c->port_count))),
+		.sin_addr = c->host,
+	};
+	add(&w->shared->attempts, 1);
+	add(&w->shared->slots_used, 1);
+	slot->state = SLOT_CONNECTING;
+	slot->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			  0);
+	if (slot->fd < 0) {
+		connect_failed(w, slot, errno);
+		return;
+	}
+	if (c->source_count) {
+		int one = 1;
+		struct sockaddr_in from = {
+			.sin_family = AF_INET,
+			.sin_addr.s_addr = htonl(
+				ntohl(c->source_first.s_addr) +
+				client_shard_source_index(global, c->port_count,
+							  c->source_count)),
+		};
+		if (setsockopt(slot->fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT,
+			       &one, sizeof(one)) < 0 ||
+		    bind(slot->fd, (struct sockaddr *)&from, sizeof(from)) < 0) {
+			int err = errno;
+			close(slot->fd);
+			slot->fd = -1;
+			connect_failed(w, slot, err);
+			return;
+		}
+	}
+	struct epoll_event ev = {
+		.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
+		.data.u64 = s,
+	};
+	if (epoll_ctl(w->epoll_fd, EPOLL_CTL_ADD, slot->fd, &ev) < 0) {
+		int err = errno;
+		close(slot->fd);
+		slot->fd = -1;
+		connect_failed(w, slot, err);
+		return;
+	}
+	slot->stamp_us = now_us(w);
+	add(&w->shared->in_flight, 1);
+	if (connect(slot->fd, (struct sockaddr *)&to, sizeof(to)) == 0) {
+		connect_succeeded(w, slot);
+		return;
+	}
+	if (errno != EINPROGRESS)
+		connect_failed(w, slot, errno);
+}
+
+static void message_complete(struct worker *w, struct slot *slot)
+{
+	mcs_histogram_record(&w->shared->rtt_us,
+			     (uint32_t)(now_us(w) - slot->stamp_us));
+	add(&w->shared->messages, 1);
+	add(&w->shared->bytes, w->message_size);
+	slot->state = SLOT_IDLE;
+	w->busy--;
+}
+
+/* Send what is left of the slot's message (a bounded number of tries:
+ * every successful send makes progress). */
+static void send_rest(struct worker *w, uint64_t s)
+{
+	struct slot *slot = &w->slots[s];
+	uint32_t seed = client_pattern_seed(slot_global(w, s), slot->seq);
+	while (slot->sent < w->message_size) {
+		uint32_t length = w->message_size - slot->sent;
+		client_pattern_fill(seed, w->send_buffer, slot->sent, length);
+		ssize_t n = send(slot->fd, w->send_buffer, length,
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n > 0) {
+			slot->sent = (uint16_t)(slot->sent + n);
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return; /* EPOLLOUT (edge) says when to go on */
+		drop(w, slot, 0);
+		return;
+	}
+}
+
+static void start_message(struct worker *w, uint64_t s)
+{
+	struct slot *slot = &w->slots[s];
+	slot->seq++;
+	slot->sent = 0;
+	slot->received = 0;
+	slot->state = SLOT_BUSY;
+	slot->stamp_us = now_us(w);
+	w->busy++;
+	send_rest(w, s);
+}
+
+/* Read and check until EAGAIN (edge-triggered). Every byte must be the
+ * next expected byte of the slot's message; anything else is a mismatch
+ * and the connection, whose stream can no longer be trusted, is closed. */
+static void on_readable(struct worker *w, uint64_t s)
+{
+	struct slot *slot = &w->slots[s];
+	uint32_t seed = client_pattern_seed(slot_global(w, s), slot->seq);
+	for (;;) {
+		ssize_t n = recv(slot->fd, w->read_buffer, READ_BUFFER_SIZE,
+				 MSG_DONTWAIT);
+		if (n > 0) {
+			size_t got = (size_t)n;
+			if (slot->state != SLOT_BUSY ||
+			    slot->received + got > w->message_size ||
+			    client_pattern_check(seed, w->read_buffer,
+						 slot->received, got) != got) {
+				if (slot->state != SLOT_BUSY)
+					add(&w->shared->mismatches, 1);
+				drop(w, slot, 1);
+				return;
+			}
+			slot->received = (uint16_t)(slot->received + got);
+			if (slot->received == w->message_size &&
+			    slot->sent == w->message_size)
+				message_complete(w, slot);
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		drop(w, slot, 0); /* end of stream or a socket error */
+		return;
+	}
+}
+
+static void on_event(struct worker *w, uint64_t s, uint32_t events)
+{
+	if (s >= w->next_slot)
+		return;
+	struct slot *slot = &w->slots[s];
+	if (slot->state == SLOT_CONNECTING) {
+		if (events & (EPOLLERR | EPOLLHUP)) {
+			int err = 0;
+			socklen_t length = sizeof(err);
+			if (getsockopt(slot->fd, SOL_SOCKET, SO_ERROR, &err,
+				       &length) < 0)
+				err = errno;
+			connect_failed(w, slot, err ? err : ECONNRESET);
+			return;
+		}
+		if (!(events & EPOLLOUT))
+			return;
+		connect_succeeded(w, slot);
+	}
+	if (slot->state == SLOT_BUSY && (events & EPOLLOUT) &&
+	    slot->sent < w->message_size)
+		send_rest(w, s);
+	if ((slot->state == SLOT_IDLE || slot->state == SLOT_BUSY) &&
+	    (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
+		on_readable(w, s);
+}
+
+static void reply(struct worker *w, uint32_t type, int32_t status)
+{
+	struct client_reply r = {.type = type, .status = status};
+	/* The parent reads replies as they come; a full socket buffer would
+	 * mean it stopped reading, and PDEATHSIG covers its death. */
+	(void)send(w->config->command_fd, &r, sizeof(r), MSG_NOSIGNAL);
+}
+
+static void reset_activity(struct worker *w)
+{
+	struct client_worker_shared *sh = w->shared;
+	atomic_store(&sh->attempts, 0);
+	atomic_store(&sh->established, 0);
+	atomic_store(&sh->failed, 0);
+	atomic_store(&sh->abandoned, 0);
+	atomic_store(&sh->connections, 0);
+	atomic_store(&sh->messages, 0);
+	atomic_store(&sh->bytes, 0);
+	atomic_store(&sh->errors, 0);
+	atomic_store(&sh->mismatches, 0);
+	atomic_store(&sh->late, 0);
+	memset(sh->failures, 0, sizeof(sh->failures));
+	mcs_histogram_init(&sh->connect_us);
+	mcs_histogram_init(&sh->rtt_us);
+	sh->elapsed_seconds = 0;
+}
+
+static void start(struct worker *w, const struct client_command *c);
+
+static void finish(struct worker *w)
+{
+	w->shared->elapsed_seconds = (double)(now_ns() - w->start_ns) / 1e9;
+	uint32_t type = w->command.type;
+	w->command.type = 0;
+	w->end_requested = 0;
+	reply(w, type, 0);
+	if (w->has_next) {
+		w->has_next = 0;
+		start(w, &w->next);
+	}
+}
+
+static void start(struct worker *w, const struct client_command *c)
+{
+	reset_activity(w);
+	w->command = *c;
+	w->start_ns = now_ns();
+	w->deadline_ns = c->timeout_seconds > 0
+				 ? w->start_ns + (uint64_t)(c->timeout_seconds *
+							    1e9)
+				 : NO_DEADLINE;
+	w->consecutive_failures = 0;
+	switch (c->type) {
+	case CLIENT_COMMAND_GROW:
+		w->step_first_slot = w->next_slot;
+		w->target = c->target < w->config->slots ? c->target
+							 : w->config->slots;
+		if (w->target <= w->next_slot)
+			finish(w);
+		return;
+	case CLIENT_COMMAND_ECHO:
+	case CLIENT_COMMAND_VERIFY: {
+		int verify = c->type == CLIENT_COMMAND_VERIFY;
+		uint64_t want = verify ? UINT64_MAX : c->target, used = 0;
+		w->message_size = verify ? 8 : c->message_size;
+		for (uint64_t s = 0; s < w->next_slot && used < want; s++) {
+			if (w->slots[s].state == SLOT_IDLE) {
+				used++;
+				start_message(w, s);
+			} else if (verify &&
+				   w->slots[s].state == SLOT_CLOSED) {
+				used++; /* established once, dead now */
+			}
+		}
+		atomic_store(&w->shared->connections, used);
+		if (w->busy == 0)
+			finish(w);
+		return;
+	}
+	case CLIENT_COMMAND_PERIODIC: {
+		w->message_size = c->message_size;
+		w->sweep_slots = w->next_slot;
+		w->sweep_position = 0;
+		w->draining = 0;
+		uint64_t used = 0;
+		for (uint64_t s = 0; s < w->next_slot; s++)
+			used += w->slots[s].state == SLOT_IDLE;
+		atomic_store(&w->shared->connections, used);
+		if (w->sweep_slots == 0)
+			finish(w);
+		return;
+	}
+	default: /* END while idle, or unknown: nothing to do */
+		finish(w);
+		return;
+	}
+}
+
+/* Close every message still in flight: it took too long. */
+static void drop_busy(struct worker *w)
+{
+	for (uint64_t s = 0; s < w->next_slot && w->busy; s++)
+		if (w->slots[s].state == SLOT_BUSY)
+			drop(w, &w->slots[s], 0);
+}
+
+/* GROW: launch connects within the window and rate; end the step when
+ * every slot up to the target has an answer, or at the deadline. */
+static void progress_grow(struct worker *w, uint64_t now)
+{
+	struct client_worker_shared *sh = w->shared;
+	if (now >= w->deadline_ns) {
+		for (uint64_t s = w->step_first_slot; s < w->next_slot; s++)
+			if (w->slots[s].state == SLOT_CONNECTING)
+				connect_failed(w, &w->slots[s], ETIMEDOUT);
+		add(&sh->abandoned, w->target - w->next_slot);
+		w->next_slot = w->target;
+		finish(w);
+		return;
+	}
+	unsigned launched = 0;
+	while (w->next_slot < w->target && launched < w->command.window &&
+	       atomic_load_explicit(&sh->in_flight, memory_order_relaxed) <
+		       w->command.window) {
+		if (w->command.rate > 0) {
+			double allowed = (double)(now - w->start_ns) / 1e9 *
+						 w->command.rate +
+					 1.0;
+			if ((double)(w->next_slot - w->step_first_slot) >=
+			    allowed)
+				break;
+		}
+		attempt(w, w->next_slot++);
+		launched++;
+		if (w->consecutive_failures >= GIVE_UP_FAILURES) {
+			add(&sh->abandoned, w->target - w->next_slot);
+			w->next_slot = w->target;
+			break;
+		}
+	}
+	if (w->next_slot >= w->target &&
+	    atomic_load_explicit(&sh->in_flight, memory_order_relaxed) == 0)
+		finish(w);
+}
+
+static void progress_periodic(struct worker *w, uint64_t now)
+{
+	if (!w->draining && (w->end_requested || now >= w->deadline_ns)) {
+		w->draining = 1;
+		w->deadline_ns = now + (uint64_t)(DRAIN_SECONDS * 1e9);
+	}
+	if (w->draining) {
+		if (w->busy && now >= w->deadline_ns)
+			drop_busy(w);
+		if (w->busy == 0)
+			finish(w);
+		return;
+	}
+	/* Sweep the slots once per interval, evenly: slot s is due at
+	 * s/slots of each interval. A slot still busy when due is late. */
+	uint64_t elapsed_us = (now - w->start_ns) / 1000u;
+	uint64_t period_us = (uint64_t)w->command.interval_ms * 1000u;
+	uint64_t due = elapsed_us / period_us * w->sweep_slots +
+		       elapsed_us % period_us * w->sweep_slots / period_us;
+	if (due - w->sweep_position > w->sweep_slots)
+		w->sweep_position = due - w->sweep_slots;
+	for (; w->sweep_position < due; w->sweep_position++) {
+		uint64_t s = w->sweep_position % w->sweep_slots;
+		if (w->slots[s].state == SLOT_IDLE)
+			start_message(w, s);
+		else if (w->slots[s].state == SLOT_BUSY)
+			add(&w->shared->late, 1);
+	}
+}
+
+static void progress(struct worker *w)
+{
+	uint64_t now = now_ns();
+	switch (w->command.type) {
+	case CLIENT_COMMAND_GROW: progress_grow(w, now); break;
+	case CLIENT_COMMAND_ECHO:
+	case CLIENT_COMMAND_VERIFY:
+		if (w->busy && now >= w->deadline_ns)
+			drop_busy(w);
+		if (w->busy == 0)
+			finish(w);
+		break;
+	case CLIENT_COMMAND_PERIODIC: progress_periodic(w, now); break;
+	default: break;
+	}
+}
+
+/* Returns 1 to go on, 0 to exit (STOP, or the parent went away). */
+static int on_command(struct worker *w)
+{
+	for (int i = 0; i < 16; i++) {
+		struct client_command c;
+		ssize_t n = recv(w->config->command_fd, &c, sizeof(c),
+				 MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 1;
+		if (n != (ssize_t)sizeof(c) || c.type == CLIENT_COMMAND_STOP)
+			return 0;
+		if (w->command.type == 0) {
+			start(w, &c);
+		} else if (c.type == CLIENT_COMMAND_END) {
+			w->end_requested = 1;
+		} else {
+			w->next = c;
+			w->has_next = 1;
+			w->end_requested = 1;
+		}
+	}
+	return 1;
+}
+
+/* How long epoll_wait may sleep: not at all while connects can be
+ * launched, 1 ms while a command runs, forever when idle (the command
+ * socket wakes it, PDEATHSIG kills it). */
+static int wait_timeout(struct worker *w)
+{
+	if (w->command.type == 0)
+		return -1;
+	if (w->command.type == CLIENT_COMMAND_GROW && w->command.rate <= 0 &&
+	    w->next_slot < w->target &&
+	    atomic_load_explicit(&w->shared->in_flight, memory_order_relaxed) <
+		    w->command.window)
+		return 0;
+	return 1;
+}
+
+static int setup(struct worker *w, const struct client_worker_config *c)
+{
+	struct client_worker_shared *sh = c->shared;
+	memset(w, 0, sizeof(*w));
+	w->config = c;
+	w->shared = sh;
+	w->epoll_fd = -1;
+	w->epoch_ns = now_ns();
+	w->slots_bytes = (c->slots ? c->slots : 1) * sizeof(struct slot);
+	/* Zero pages are SLOT_UNUSED: only slots used cost memory. */
+	w->slots = mmap(NULL, w->slots_bytes, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (w->slots == MAP_FAILED) {
+		snprintf(sh->error, sizeof(sh->error),
+			 "mmap of %zu bytes for connection slots: %s",
+			 w->slots_bytes, strerror(errno));
+		return -1;
+	}
+	w->read_buffer = mmap(NULL, READ_BUFFER_SIZE + SEND_BUFFER_SIZE,
+			      PROT_READ | PROT_WRITE,
+			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (w->read_buffer == MAP_FAILED) {
+		snprintf(sh->error, sizeof(sh->error),
+			 "mmap of the read and send buffers: %s",
+			 strerror(errno));
+		return -1;
+	}
+	w->send_buffer = w->read_buffer + READ_BUFFER_SIZE;
+	w->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (w->epoll_fd < 0) {
+		snprintf(sh->error, sizeof(sh->error), "epoll_create1: %s",
+			 strerror(errno));
+		return -1;
+	}
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = COMMAND_TAG};
+	if (epoll_ctl(w->epoll_fd, EPOLL_CTL_ADD, c->command_fd, &ev) < 0) {
+		snprintf(sh->error, sizeof(sh->error),
+			 "epoll_ctl(command socket): %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int client_worker_run(const struct client_worker_config *config)
+{
+	pid_t parent = getppid();
+	/* No orphans: die with the parent, and check it did not die before
+	 * this was set. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		return 1;
+	signal(SIGINT, SIG_IGN); /* the parent decides what Ctrl-C does */
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGTERM, SIG_DFL);
+	config->shared->pid = getpid();
+
+	static struct worker w;
+	if (setup(&w, config) < 0) {
+		reply(&w, 0, -1);
+		return 1;
+	}
+	reply(&w, 0, 0); /* up */
+
+	struct epoll_event events[EVENT_BATCH];
+	for (;;) {
+		int n = epoll_wait(w.epoll_fd, events, EVENT_BATCH,
+				   wait_timeout(&w));
+		if (n < 0 && errno != EINTR) {
+			snprintf(w.shared->error, sizeof(w.shared->error),
+				 "epoll_wait: %s", strerror(errno));
+			return 1;
+		}
+		for (int i = 0; i < n; i++) {
+			if (events[i].data.u64 == COMMAND_TAG) {
+				if (!on_command(&w))
+					return 0; /* exit closes every socket */
+				continue;
+			}
+			on_event(&w, events[i].data.u64, events[i].events);
+		}
+		if (w.command.type)
+			progress(&w);
+	}
+}
