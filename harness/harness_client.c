@@ -1,0 +1,143 @@
+/* harness_client.c - the harness side of the client's control protocol:
+ * write a command, read JSON lines until the expected event, with a
+ * deadline and a periodic check that the rest of the run is still sane. */
+#include "harness_client.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "harness_run.h"
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+double harness_json_number(const json_t *object, const char *key)
+{
+	json_t *v = json_object_get(object, key);
+	return json_is_number(v) ? json_number_value(v) : 0.0;
+}
+
+void harness_json_latency(const json_t *object, struct harness_latency *l)
+{
+	memset(l, 0, sizeof(*l));
+	if (!json_is_object(object))
+		return;
+	l->p50 = harness_json_number(object, "p50");
+	l->p90 = harness_json_number(object, "p90");
+	l->p99 = harness_json_number(object, "p99");
+	l->p999 = harness_json_number(object, "p999");
+	l->max = harness_json_number(object, "max");
+}
+
+void harness_client_take_pids(struct harness_client *client,
+			      const json_t *reply)
+{
+	json_t *pids = json_object_get(reply, "pids");
+	if (!json_is_array(pids))
+		return;
+	size_t n = 0;
+	if (client->child.pid > 0)
+		client->pids[n++] = client->child.pid;
+	size_t i;
+	json_t *v;
+	json_array_foreach(pids, i, v)
+	{
+		if (n < HARNESS_MAX_PIDS && json_is_integer(v) &&
+		    json_integer_value(v) > 0)
+			client->pids[n++] = (pid_t)json_integer_value(v);
+	}
+	client->pid_count = n;
+}
+
+static void describe_exit(struct harness_client *client, char *why,
+			  size_t why_size)
+{
+	char status[96] = "closed its output", last[400];
+	harness_child_last_log_line(&client->child, last, sizeof(last));
+	if (harness_child_exited(&client->child))
+		harness_describe_status(client->child.status, status,
+					sizeof(status));
+	snprintf(why, why_size, "client %s%s%s (log: %s)", status,
+		 last[0] ? ": " : "", last, client->child.log_path);
+}
+
+int harness_client_request(struct harness_client *client, const char *command,
+			   const char *event, double timeout_s,
+			   harness_waiter waiter, void *context, json_t **reply,
+			   char *why, size_t why_size)
+{
+	*reply = NULL;
+	if (command) {
+		char line[256];
+		snprintf(line, sizeof(line), "%s\n", command);
+		int err = harness_child_write(&client->child, line);
+		if (err) {
+			describe_exit(client, why, why_size);
+			return err;
+		}
+	}
+	double deadline = now_seconds() + timeout_s;
+	static char line[1 << 16];
+	for (;;) {
+		int got = harness_child_read_line(&client->child, line,
+						  sizeof(line), 250);
+		if (got == -EPIPE) {
+			describe_exit(client, why, why_size);
+			return -EPIPE;
+		}
+		if (got < 0 && got != -EINTR) {
+			snprintf(why, why_size, "reading the client: %s",
+				 strerror(-got));
+			return got;
+		}
+		if (got == 1) {
+			json_error_t error;
+			json_t *j = json_loads(line, 0, &error);
+			const char *kind =
+				json_string_value(json_object_get(j, "event"));
+			if (!kind) {
+				snprintf(why, why_size,
+					 "client sent a line that is not a "
+					 "protocol reply: '%.200s'",
+					 line);
+				json_decref(j);
+				return -EPROTO;
+			}
+			if (strcmp(kind, event) == 0) {
+				*reply = j;
+				return 0;
+			}
+			if (strcmp(kind, "error") == 0) {
+				snprintf(why, why_size, "client: %s",
+					 json_string_value(json_object_get(
+						 j, "message"))
+						 ? json_string_value(
+							   json_object_get(
+								   j, "message"))
+						 : "error");
+				json_decref(j);
+				return -EPROTO;
+			}
+			/* Another event (say, progress): not ours. */
+			json_decref(j);
+			continue;
+		}
+		if (waiter) {
+			int err = waiter(context, why, why_size);
+			if (err)
+				return err;
+		}
+		if (now_seconds() > deadline) {
+			snprintf(why, why_size,
+				 "client did not answer '%s' within %.0f s",
+				 command ? command : "startup", timeout_s);
+			return -ETIMEDOUT;
+		}
+	}
+}

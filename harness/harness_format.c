@@ -1,0 +1,72 @@
+/* harness_format.c - human-readable numbers and the end-of-run summary. */
+#include "harness_format.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+void harness_format_count(uint64_t value, char *text, size_t text_size)
+{
+	char digits[32];
+	int n = snprintf(digits, sizeof(digits), "%" PRIu64, value);
+	char out[48];
+	size_t o = 0;
+	for (int i = 0; i < n; i++) {
+		if (i && (n - i) % 3 == 0)
+			out[o++] = ',';
+		out[o++] = digits[i];
+	}
+	out[o] = '\0';
+	if (o >= text_size)
+		o = text_size - 1;
+	memcpy(text, out, o);
+	text[o] = '\0';
+}
+
+void harness_format_bytes(uint64_t value, char *text, size_t text_size)
+{
+	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+	double v = (double)value;
+	size_t u = 0;
+	while (v >= 1024 && u + 1 < sizeof(units) / sizeof(units[0])) {
+		v /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(text, text_size, "%" PRIu64 " B", value);
+	else
+		snprintf(text, text_size, "%.1f %s", v, units[u]);
+}
+
+void harness_print_summary(const struct harness_run *run, FILE *out)
+{
+	if (!run->step_count)
+		return;
+	const struct harness_step *last = &run->steps[run->step_count - 1];
+	char conns[32], rate[32], base[32], kbase[32];
+	harness_format_count(last->established, conns, sizeof(conns));
+	harness_format_count((uint64_t)last->connect_rate, rate, sizeof(rate));
+	harness_format_bytes(run->user_fit.base > 0 ? (uint64_t)run->user_fit.base
+						    : 0,
+			     base, sizeof(base));
+	harness_format_bytes(run->kernel_fit.base > 0
+				     ? (uint64_t)run->kernel_fit.base
+				     : 0,
+			     kbase, sizeof(kbase));
+	fprintf(out,
+		"%s: %s %s connections in %.1f s; connect rate at the last "
+		"step %s conn/s\n",
+		run->backend,
+		run->status == HARNESS_RUN_LIMITED ? "reached its limit of"
+						   : "held all",
+		conns, run->duration_s, rate);
+	if (run->have_fit)
+		fprintf(out,
+			"%s: memory per connection (least-squares slope over %zu "
+			"points): server user %.0f B (+ %s fixed), client user "
+			"%.0f B, kernel %.0f B (+ %s fixed; both ends of each "
+			"loopback connection)\n",
+			run->backend, run->user_fit.points, run->user_fit.slope,
+			base, run->client_fit.slope, run->kernel_fit.slope,
+			kbase);
+	fprintf(out, "%s: results in %s\n", run->backend, run->dir);
+}

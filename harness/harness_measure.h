@@ -1,0 +1,42 @@
+/* harness_measure.h - one snapshot of what the server, the client and the
+ * kernel hold: PSS of every process from /proc/PID/smaps_rollup, CPU
+ * seconds from /proc/PID/stat, Slab from /proc/meminfo, TCP pages from
+ * /proc/net/sockstat and accept-queue drops from /proc/net/netstat.
+ */
+#ifndef HARNESS_MEASURE_H
+#define HARNESS_MEASURE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "mcs_stats.h"
+
+#define HARNESS_MAX_PIDS 1024
+
+struct harness_sample {
+	uint64_t server_pss, client_pss; /* bytes, summed over processes */
+	unsigned server_processes, client_processes; /* how many were read */
+	double server_cpu, client_cpu;   /* user + system seconds, summed */
+	uint64_t slab;                   /* /proc/meminfo Slab, bytes */
+	uint64_t tcp_mem;                /* sockstat TCP mem, bytes */
+	uint64_t tcp_inuse;              /* sockstat TCP inuse */
+	uint64_t listen_overflows, listen_drops; /* netstat TcpExt */
+};
+
+/* The server's processes: its own pid and every worker pid in the stats
+ * block. Returns how many (at most max). */
+size_t harness_server_pids(pid_t server, const struct mcs_stats_block *stats,
+			   pid_t *pids, size_t max);
+
+/* Take a snapshot. Processes that vanished in between are skipped (the
+ * caller notices dead processes elsewhere). Returns 0, or -errno if a
+ * system-wide file could not be read. */
+int harness_sample_take(const pid_t *server_pids, size_t server_count,
+			const pid_t *client_pids, size_t client_count,
+			struct harness_sample *sample);
+
+/* The system-wide part only (before anything starts). */
+int harness_sample_system(struct harness_sample *sample);
+
+#endif /* HARNESS_MEASURE_H */

@@ -1,0 +1,274 @@
+/* harness_options.c - parse and validate the harness's command line, and
+ * turn --steps/--points into the list of connection counts to visit. */
+#include "harness_options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mcs_parse.h"
+
+#define TARGET_MAX 10000000ull
+
+void harness_print_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: harness --backend NAME|all --target N [--steps LIST | --points K]\n"
+		"               [--workers N|auto] [--ports A-B] [--echo] [--out DIR]\n"
+		"               [--tune | --no-tune] [--no-plot] [--pause-at N]\n"
+		"       harness --list-backends | --help\n"
+		"\n"
+		"Measure what it costs to hold N concurrent loopback TCP connections with\n"
+		"one I/O backend: grow the count step by step with one server and one\n"
+		"client, measure connections, connect rate and latency, user and kernel\n"
+		"memory at every step, prove all N alive at the end, fit memory = base +\n"
+		"slope x connections, and write CSV, JSON and PNG plots.\n"
+		"\n"
+		"  --backend NAME|all  backend to measure, or every installed one in turn\n"
+		"  --target N          connections at the last step (1k, 250k, 1M forms)\n"
+		"  --steps LIST        counts to stop at on the way, increasing\n"
+		"                      (default " HARNESS_DEFAULT_STEPS "; those above N\n"
+		"                      are dropped and N is always the last step)\n"
+		"  --points K          instead: K steps evenly spaced on a log scale\n"
+		"  --workers N|auto    server worker processes (default auto: enough for\n"
+		"                      N at 90%% of each worker's fd-capped capacity)\n"
+		"  --ports A-B         listening ports, one per worker (default from 2048)\n"
+		"  --echo              at every step, echo 64 bytes over a sample of the\n"
+		"                      connections and measure memory again after it\n"
+		"  --echo-sample N     connections in that sample (default 10k)\n"
+		"  --out DIR           results directory (default results)\n"
+		"  --tune              (root) apply every recommended sysctl, even if the\n"
+		"                      target does not need it\n"
+		"  --no-tune           never change a sysctl; stop if the target needs one\n"
+		"                      (default: as root, raise what the target needs and\n"
+		"                      say so; otherwise stop with the command to run)\n"
+		"  --no-plot           skip the gnuplot PNGs\n"
+		"  --pause-at N        after measuring the step at N connections, wait for\n"
+		"                      Enter (or SIGUSR1) so the figures can be checked by\n"
+		"                      hand\n"
+		"  --step-timeout S    most seconds one step may take (default 300)\n"
+		"  --list-backends     list installed backends and whether they work here\n"
+		"\n"
+		"Results go to DIR/<backend>/<run-id>/ (sweep.csv, sweep.json, *.png), and\n"
+		"DIR/compare-*.png compares the latest run of every backend.\n"
+		"Exit status: 0 done, 1 a step or the preflight failed (results so far are\n"
+		"kept), 2 bad usage, 128+signal when interrupted (130 for Ctrl-C).\n");
+}
+
+static int bad(char *why, size_t why_size, const char *option,
+	       const char *value, const char *expected)
+{
+	snprintf(why, why_size, "bad %s '%s': expected %s", option,
+		 value ? value : "", expected);
+	return -EINVAL;
+}
+
+int harness_parse_options(int argc, char **argv, struct harness_options *o,
+			  char *why, size_t why_size)
+{
+	static const struct option longs[] = {
+		{"backend", required_argument, NULL, 'b'},
+		{"target", required_argument, NULL, 'n'},
+		{"steps", required_argument, NULL, 's'},
+		{"points", required_argument, NULL, 'k'},
+		{"workers", required_argument, NULL, 'w'},
+		{"ports", required_argument, NULL, 'p'},
+		{"echo", no_argument, NULL, 'e'},
+		{"echo-sample", required_argument, NULL, 'E'},
+		{"out", required_argument, NULL, 'o'},
+		{"tune", no_argument, NULL, 't'},
+		{"no-tune", no_argument, NULL, 'T'},
+		{"no-plot", no_argument, NULL, 'P'},
+		{"pause-at", required_argument, NULL, 'a'},
+		{"step-timeout", required_argument, NULL, 'S'},
+		{"list-backends", no_argument, NULL, 'l'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	memset(o, 0, sizeof(*o));
+	o->port_first = 2048;
+	o->port_last = 2048;
+	o->echo_sample = 10000;
+	o->echo_size = 64;
+	o->step_timeout = 300;
+	snprintf(o->out, sizeof(o->out), "results");
+	why[0] = '\0';
+
+	optind = 1;
+	opterr = 0;
+	int c;
+	uint64_t v;
+	char *end;
+	while ((c = getopt_long(argc, argv, ":h", longs, NULL)) != -1) {
+		const char *arg = optarg;
+		switch (c) {
+		case 'b':
+			if (!arg[0] || strlen(arg) >= sizeof(o->backend) ||
+			    strchr(arg, '/'))
+				return bad(why, why_size, "--backend", arg,
+					   "a backend name (see --list-backends) "
+					   "or all");
+			snprintf(o->backend, sizeof(o->backend), "%s", arg);
+			o->all_backends = strcmp(arg, "all") == 0;
+			break;
+		case 'n':
+			if (mcs_parse_count(arg, 1, TARGET_MAX, &o->target))
+				return bad(why, why_size, "--target", arg,
+					   "a count from 1 to 10M (250k, 1M "
+					   "forms accepted)");
+			break;
+		case 's':
+			if (mcs_parse_count_list(arg, 1, TARGET_MAX, o->steps,
+						 HARNESS_MAX_STEPS,
+						 &o->step_count))
+				return bad(why, why_size, "--steps", arg,
+					   "increasing counts like "
+					   "1k,10k,100k (at most 64)");
+			break;
+		case 'k':
+			if (mcs_parse_count(arg, 1, HARNESS_MAX_STEPS, &v))
+				return bad(why, why_size, "--points", arg,
+					   "a number of steps from 1 to 64");
+			o->points = (unsigned)v;
+			break;
+		case 'w':
+			if (strcmp(arg, "auto") == 0) {
+				o->workers = 0;
+				break;
+			}
+			if (mcs_parse_count(arg, 1, 4096, &v))
+				return bad(why, why_size, "--workers", arg,
+					   "a number from 1 to 4096, or auto");
+			o->workers = (unsigned)v;
+			break;
+		case 'p':
+			if (mcs_parse_port_range(arg, &o->port_first,
+						 &o->port_last))
+				return bad(why, why_size, "--ports", arg,
+					   "A-B with 1 <= A <= B <= 65535");
+			o->ports_given = 1;
+			break;
+		case 'e':
+			o->echo = 1;
+			break;
+		case 'E':
+			if (mcs_parse_count(arg, 1, TARGET_MAX,
+					    &o->echo_sample))
+				return bad(why, why_size, "--echo-sample", arg,
+					   "a count from 1 to 10M");
+			break;
+		case 'o':
+			if (!arg[0] || strlen(arg) >= sizeof(o->out) - 128)
+				return bad(why, why_size, "--out", arg,
+					   "a directory path");
+			snprintf(o->out, sizeof(o->out), "%s", arg);
+			break;
+		case 't':
+			o->tune = 1;
+			break;
+		case 'T':
+			o->no_tune = 1;
+			break;
+		case 'P':
+			o->no_plot = 1;
+			break;
+		case 'a':
+			if (mcs_parse_count(arg, 1, TARGET_MAX, &o->pause_at))
+				return bad(why, why_size, "--pause-at", arg,
+					   "a connection count from 1 to 10M");
+			break;
+		case 'S':
+			errno = 0;
+			o->step_timeout = strtod(arg, &end);
+			if (end == arg || *end || errno ||
+			    !(o->step_timeout >= 1) || o->step_timeout > 86400)
+				return bad(why, why_size, "--step-timeout", arg,
+					   "seconds from 1 to 86400");
+			break;
+		case 'l':
+			o->list_backends = 1;
+			break;
+		case 'h':
+			o->help = 1;
+			break;
+		case ':':
+			snprintf(why, why_size, "option %s needs a value",
+				 argv[optind - 1]);
+			return -EINVAL;
+		default:
+			snprintf(why, why_size, "unknown option '%s' (see --help)",
+				 argv[optind - 1]);
+			return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		snprintf(why, why_size, "unexpected argument '%s' (see --help)",
+			 argv[optind]);
+		return -EINVAL;
+	}
+	if (o->help || o->list_backends)
+		return 0;
+	if (!o->backend[0]) {
+		snprintf(why, why_size,
+			 "option --backend is required: a name from "
+			 "--list-backends, or all");
+		return -EINVAL;
+	}
+	if (!o->target) {
+		snprintf(why, why_size,
+			 "option --target is required: the connection count "
+			 "to reach, e.g. --target 1M");
+		return -EINVAL;
+	}
+	if (o->points && o->step_count) {
+		snprintf(why, why_size,
+			 "options --steps and --points exclude each other: "
+			 "give one");
+		return -EINVAL;
+	}
+	if (o->tune && o->no_tune) {
+		snprintf(why, why_size,
+			 "options --tune and --no-tune exclude each other");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+size_t harness_step_list(const struct harness_options *o, uint64_t target,
+			 uint64_t *steps, size_t max_steps)
+{
+	size_t n = 0;
+	if (o->points > 1) {
+		double low = (double)target / 1000.0;
+		if (low < 100)
+			low = target < 100 ? 1 : 100;
+		double ratio = log((double)target / low);
+		uint64_t last = 0;
+		for (unsigned i = 0; i + 1 < o->points && n + 1 < max_steps;
+		     i++) {
+			double x = low * exp(ratio * i / (o->points - 1));
+			uint64_t count = (uint64_t)llround(x);
+			if (count > last && count < target)
+				steps[n++] = last = count;
+		}
+	} else if (o->points != 1) {
+		uint64_t defaults[HARNESS_MAX_STEPS];
+		size_t count = 0;
+		const uint64_t *list = o->steps;
+		if (o->step_count) {
+			count = o->step_count;
+		} else {
+			mcs_parse_count_list(HARNESS_DEFAULT_STEPS, 1,
+					     TARGET_MAX, defaults,
+					     HARNESS_MAX_STEPS, &count);
+			list = defaults;
+		}
+		for (size_t i = 0; i < count && n + 1 < max_steps; i++)
+			if (list[i] < target)
+				steps[n++] = list[i];
+	}
+	steps[n++] = target;
+	return n;
+}

@@ -1,0 +1,53 @@
+/* harness_options.h - the harness's command line: what to sweep and how.
+ *
+ * Parsing never prints: it returns -EINVAL with one line naming the option
+ * and what was expected, and the caller exits 2 with it.
+ */
+#ifndef HARNESS_OPTIONS_H
+#define HARNESS_OPTIONS_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define HARNESS_MAX_STEPS 64
+#define HARNESS_DEFAULT_STEPS "1k,10k,100k,250k,500k,1M"
+
+struct harness_options {
+	char backend[32];  /* a backend name, or "all" */
+	int all_backends;  /* --backend all */
+	uint64_t target;   /* --target: connections at the last step */
+	uint64_t steps[HARNESS_MAX_STEPS]; /* --steps as given, increasing */
+	size_t step_count; /* 0: default steps */
+	unsigned points;   /* --points K: K log-spaced steps (0: not given) */
+	unsigned workers;  /* --workers N (0: auto) */
+	uint16_t port_first, port_last; /* --ports; first port when not given */
+	int ports_given;
+	int echo;             /* --echo: a round of echo traffic per step */
+	uint64_t echo_sample; /* --echo-sample: connections echoed per step */
+	unsigned echo_size;   /* bytes per echo message */
+	char out[PATH_MAX];   /* --out directory (default results) */
+	int tune;             /* --tune: apply every recommended sysctl */
+	int no_tune;          /* --no-tune: never change a sysctl */
+	int no_plot;          /* --no-plot */
+	uint64_t pause_at;    /* --pause-at N: stop at that step for checks */
+	double step_timeout;  /* --step-timeout seconds per grow */
+	int list_backends;
+	int help;
+};
+
+void harness_print_usage(FILE *out);
+
+/* Parse argv into o. Returns 0, or -EINVAL with one line in why. */
+int harness_parse_options(int argc, char **argv, struct harness_options *o,
+			  char *why, size_t why_size);
+
+/* The connection counts to step through for a run to target: the --steps
+ * (or default) values below target, then target itself; or with --points,
+ * K steps spaced evenly on a log scale from about target/1000 to target.
+ * Returns how many (>= 1). */
+size_t harness_step_list(const struct harness_options *o, uint64_t target,
+			 uint64_t *steps, size_t max_steps);
+
+#endif /* HARNESS_OPTIONS_H */

@@ -1,0 +1,348 @@
+/* harness_plan.c - size a run (workers, ports, client processes, source
+ * addresses, files, memory) and check and tune the machine for it. */
+#include "harness_plan.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mcs_proc.h"
+
+/* Connections one client process may hold (its fd cap, less room). */
+#define CLIENT_RESERVED_FDS 100
+/* Use at most this share of the ephemeral ports of one source address. */
+#define SOURCE_PORT_FILL 0.80
+/* Open files per process beyond its connections (listeners, pipes...). */
+#define FILES_PER_PROCESS 64
+/* User memory we allow per connection, both ends, before measuring. */
+#define USER_BYTES_PER_CONNECTION_GUESS 1024ull
+#define USER_BYTES_PER_PROCESS_GUESS (4ull << 20)
+
+static uint64_t divide_up(uint64_t a, uint64_t b)
+{
+	return (a + b - 1) / b;
+}
+
+static void warn(struct harness_plan *plan, const char *text)
+{
+	if (plan->warning_count < 4)
+		snprintf(plan->warnings[plan->warning_count++],
+			 sizeof(plan->warnings[0]), "%s", text);
+}
+
+static int plan_workers(const struct harness_options *o,
+			const struct mcs_backend_ops *ops,
+			struct harness_plan *plan, char *why, size_t why_size)
+{
+	unsigned port_room = (unsigned)o->port_last - o->port_first + 1;
+	unsigned max_workers = HARNESS_MAX_SERVER_WORKERS;
+	if (o->ports_given && port_room < max_workers)
+		max_workers = port_room;
+	uint64_t fd_budget = plan->fd_limit > 1 ? plan->fd_limit - 1 : 0;
+	if (fd_budget > UINT32_MAX)
+		fd_budget = UINT32_MAX;
+	plan->capacity_per_worker = ops->capacity((unsigned)fd_budget);
+	if (plan->capacity_per_worker == 0) {
+		snprintf(why, why_size,
+			 "backend %s can hold no connections with RLIMIT_NOFILE "
+			 "%" PRIu64 ": raise it (ulimit -n)",
+			 plan->backend, plan->fd_limit);
+		return -ERANGE;
+	}
+	uint64_t share = (uint64_t)(plan->capacity_per_worker *
+				    HARNESS_WORKER_FILL);
+	if (share == 0)
+		share = 1;
+
+	if (o->workers) {
+		if ((uint64_t)o->workers * plan->capacity_per_worker <
+		    plan->target) {
+			snprintf(why, why_size,
+				 "--workers %u holds at most %" PRIu64
+				 " connections with %s (%u each): use "
+				 "--workers %" PRIu64 " or --workers auto",
+				 o->workers,
+				 (uint64_t)o->workers *
+					 plan->capacity_per_worker,
+				 plan->backend, plan->capacity_per_worker,
+				 divide_up(plan->target, share));
+			return -ERANGE;
+		}
+		if (o->workers > port_room && o->ports_given) {
+			snprintf(why, why_size,
+				 "--workers %u needs %u ports but --ports "
+				 "%u-%u has %u: widen --ports",
+				 o->workers, o->workers, o->port_first,
+				 o->port_last, port_room);
+			return -ERANGE;
+		}
+		plan->workers = o->workers;
+	} else {
+		uint64_t needed = divide_up(plan->target, share);
+		if (needed > max_workers) {
+			uint64_t limit = (uint64_t)max_workers * share;
+			int by_ports = max_workers < HARNESS_MAX_SERVER_WORKERS;
+			if (!(ops->flags & MCS_BACKEND_SELF_LIMITED) ||
+			    by_ports) {
+				if (by_ports)
+					snprintf(why, why_size,
+						 "%s needs %" PRIu64 " workers "
+						 "(one port each, %" PRIu64
+						 " connections each) for %" PRIu64
+						 " connections but --ports "
+						 "%u-%u has %u ports: widen "
+						 "--ports to %u-%" PRIu64,
+						 plan->backend, needed, share,
+						 plan->target, o->port_first,
+						 o->port_last, port_room,
+						 o->port_first,
+						 o->port_first + needed - 1);
+				else
+					snprintf(why, why_size,
+						 "%s needs %" PRIu64 " server "
+						 "processes for %" PRIu64
+						 " connections, more than the "
+						 "%d the harness starts: lower "
+						 "--target to %" PRIu64
+						 " or raise RLIMIT_NOFILE",
+						 plan->backend, needed,
+						 plan->target,
+						 HARNESS_MAX_SERVER_WORKERS,
+						 limit);
+				return -ERANGE;
+			}
+			plan->limited = 1;
+			snprintf(plan->limit_reason,
+				 sizeof(plan->limit_reason),
+				 "%s holds at most %u connections per process "
+				 "(its own limit, not the fd cap): %u "
+				 "processes x %" PRIu64 " = %" PRIu64
+				 " connections, short of %" PRIu64,
+				 plan->backend, plan->capacity_per_worker,
+				 max_workers, share, limit, plan->target);
+			plan->target = limit;
+			needed = max_workers;
+		}
+		plan->workers = (unsigned)needed;
+	}
+	plan->port_first = o->port_first;
+	plan->port_last = (uint16_t)(o->port_first + plan->workers - 1);
+	if ((unsigned)o->port_first + plan->workers - 1 > 65535) {
+		snprintf(why, why_size,
+			 "%u workers starting at port %u run past 65535: use a "
+			 "lower --ports",
+			 plan->workers, o->port_first);
+		return -ERANGE;
+	}
+	return 0;
+}
+
+static int plan_sources(struct harness_plan *plan, char *why,
+			size_t why_size)
+{
+	char range[64];
+	unsigned low = 32768, high = 60999;
+	if (mcs_sysctl_read("net.ipv4.ip_local_port_range", range,
+			    sizeof(range)) == 0)
+		sscanf(range, "%u %u", &low, &high);
+	uint64_t per_source =
+		(uint64_t)((high - low + 1) * SOURCE_PORT_FILL);
+	if (per_source == 0)
+		per_source = 1;
+	uint64_t count = divide_up(plan->target, per_source);
+	if (count > 65000) {
+		snprintf(why, why_size,
+			 "%" PRIu64 " connections need %" PRIu64 " source "
+			 "addresses with ip_local_port_range %u-%u: widen it "
+			 "(sysctl -w net.ipv4.ip_local_port_range=\"10000 "
+			 "65535\")",
+			 plan->target, count, low, high);
+		return -ERANGE;
+	}
+	plan->source_count = (unsigned)count;
+	struct in_addr first = {htonl(0x7f000002u)};
+	struct in_addr last = {htonl(0x7f000002u + (uint32_t)count - 1)};
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	inet_ntop(AF_INET, &first, a, sizeof(a));
+	inet_ntop(AF_INET, &last, b, sizeof(b));
+	snprintf(plan->sources, sizeof(plan->sources), "%s-%s", a, b);
+	if (plan->port_last >= low && plan->port_first <= high) {
+		char text[256];
+		snprintf(text, sizeof(text),
+			 "listening ports %u-%u lie inside the ephemeral range "
+			 "%u-%u: a client socket may take one first",
+			 plan->port_first, plan->port_last, low, high);
+		warn(plan, text);
+	}
+	return 0;
+}
+
+int harness_plan_make(const struct harness_options *o,
+		      const struct mcs_backend_ops *ops,
+		      struct harness_plan *plan, char *why, size_t why_size)
+{
+	memset(plan, 0, sizeof(*plan));
+	snprintf(plan->backend, sizeof(plan->backend), "%s", ops->name);
+	plan->requested_target = plan->target = o->target;
+	uint64_t soft, hard;
+	int err = mcs_fd_limit_raise(&soft);
+	if (err || (err = mcs_fd_limit(&soft, &hard))) {
+		snprintf(why, why_size, "getrlimit(RLIMIT_NOFILE): %s",
+			 strerror(-err));
+		return err;
+	}
+	plan->fd_limit = soft;
+	err = plan_workers(o, ops, plan, why, why_size);
+	if (err)
+		return err;
+	uint64_t per_client = soft > CLIENT_RESERVED_FDS * 2
+				      ? soft - CLIENT_RESERVED_FDS
+				      : soft / 2;
+	plan->client_procs = (unsigned)divide_up(plan->target, per_client);
+	err = plan_sources(plan, why, why_size);
+	if (err)
+		return err;
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	plan->cores = cores > 0 ? (unsigned)cores : 1;
+	uint64_t processes = plan->workers + plan->client_procs + 2;
+	plan->files_needed = 2 * plan->target + processes * FILES_PER_PROCESS;
+	plan->memory_needed =
+		plan->target * (HARNESS_KERNEL_BYTES_PER_CONNECTION +
+				USER_BYTES_PER_CONNECTION_GUESS) +
+		processes * USER_BYTES_PER_PROCESS_GUESS;
+	return 0;
+}
+
+/* Raise one sysctl to at least want. Returns 0 if it already is or was
+ * raised, -EPERM if not allowed (why says how), -errno on write failure. */
+static int raise_sysctl(struct harness_plan *plan, const char *name,
+			uint64_t want, int allowed, FILE *log,
+			const char *reason, char *why, size_t why_size)
+{
+	uint64_t have;
+	int err = mcs_sysctl_read_u64(name, &have);
+	if (err) {
+		snprintf(why, why_size, "cannot read sysctl %s: %s", name,
+			 strerror(-err));
+		return err;
+	}
+	if (have >= want)
+		return 0;
+	if (!allowed) {
+		snprintf(why, why_size,
+			 "%s is %" PRIu64 ", %s needs %" PRIu64
+			 ": run as root: sysctl -w %s=%" PRIu64
+			 " (or ./harness as root, which raises it)",
+			 name, have, reason, want, name, want);
+		return -EPERM;
+	}
+	char value[32];
+	snprintf(value, sizeof(value), "%" PRIu64, want);
+	err = mcs_sysctl_write(name, value);
+	if (err) {
+		snprintf(why, why_size, "sysctl -w %s=%s failed: %s", name,
+			 value, strerror(-err));
+		return err;
+	}
+	fprintf(log, "harness: tuned %s: %" PRIu64 " -> %" PRIu64 " (%s)\n",
+		name, have, want, reason);
+	if (plan->change_count < HARNESS_MAX_CHANGES) {
+		struct harness_sysctl_change *c =
+			&plan->changes[plan->change_count++];
+		snprintf(c->name, sizeof(c->name), "%s", name);
+		snprintf(c->before, sizeof(c->before), "%" PRIu64, have);
+		snprintf(c->after, sizeof(c->after), "%s", value);
+	}
+	return 0;
+}
+
+int harness_preflight(const struct harness_options *o,
+		      struct harness_plan *plan, FILE *log, char *why,
+		      size_t why_size)
+{
+	int root = geteuid() == 0;
+	if (o->tune && !root) {
+		snprintf(why, why_size,
+			 "--tune changes sysctls and needs root: run it with "
+			 "sudo, or drop --tune");
+		return -EPERM;
+	}
+	int allowed = root && !o->no_tune;
+	char reason[96];
+	snprintf(reason, sizeof(reason), "%" PRIu64 " connections",
+		 plan->target);
+
+	/* Open files: both ends of every connection, plus what is open now. */
+	uint64_t in_use = 0;
+	char file_nr[128];
+	if (mcs_sysctl_read("fs.file-nr", file_nr, sizeof(file_nr)) == 0)
+		sscanf(file_nr, "%" SCNu64, &in_use);
+	uint64_t files = (plan->files_needed + in_use) * 11 / 10;
+	if (o->tune && files < 4194304)
+		files = 4194304;
+	int err = raise_sysctl(plan, "fs.file-max", files, allowed, log,
+			       reason, why, why_size);
+	if (err)
+		return err;
+	if (plan->fd_limit > 1048576) {
+		err = raise_sysctl(plan, "fs.nr_open", plan->fd_limit, allowed,
+				   log, "RLIMIT_NOFILE", why, why_size);
+		if (err)
+			return err;
+	}
+
+	/* Accept and SYN queues and the loopback backlog: a burst of
+	 * connects overflowing them costs a 1 s SYN retransmit each. Needed
+	 * beyond a few thousand connections; never fatal, so without root
+	 * they are only a warning. */
+	static const struct {
+		const char *name;
+		uint64_t want;
+	} queues[] = {
+		{"net.core.somaxconn", 65535},
+		{"net.ipv4.tcp_max_syn_backlog", 65535},
+		{"net.core.netdev_max_backlog", 65536},
+	};
+	if (plan->target > 10000 || o->tune) {
+		for (size_t i = 0; i < sizeof(queues) / sizeof(queues[0]); i++) {
+			char queue_why[320];
+			err = raise_sysctl(plan, queues[i].name, queues[i].want,
+					   allowed, log, "fast connect bursts",
+					   queue_why, sizeof(queue_why));
+			if (err == -EPERM)
+				warn(plan, queue_why);
+			else if (err) {
+				snprintf(why, why_size, "%s", queue_why);
+				return err;
+			}
+		}
+	}
+
+	struct mcs_meminfo meminfo;
+	err = mcs_read_meminfo(&meminfo);
+	if (err) {
+		snprintf(why, why_size, "cannot read /proc/meminfo: %s",
+			 strerror(-err));
+		return err;
+	}
+	plan->memory_available = meminfo.available;
+	plan->memory_total = meminfo.total;
+	if (plan->memory_needed + plan->memory_needed / 10 >
+	    meminfo.available) {
+		snprintf(why, why_size,
+			 "%" PRIu64 " connections need about %.1f GiB (%.1f KB "
+			 "of kernel memory per loopback connection) but only "
+			 "%.1f GiB is available: lower --target to about "
+			 "%" PRIu64 " or free memory",
+			 plan->target, plan->memory_needed / 1073741824.0,
+			 HARNESS_KERNEL_BYTES_PER_CONNECTION / 1000.0,
+			 meminfo.available / 1073741824.0,
+			 (uint64_t)(meminfo.available * 0.85 /
+				    (HARNESS_KERNEL_BYTES_PER_CONNECTION +
+				     1024)));
+		return -ENOMEM;
+	}
+	return 0;
+}

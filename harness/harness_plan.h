@@ -1,0 +1,71 @@
+/* harness_plan.h - preflight: what a target needs, and whether this machine
+ * gives it.
+ *
+ * The plan says how many server workers (one port each) the backend needs
+ * under RLIMIT_NOFILE, how many client processes and source addresses, how
+ * many open files and how much memory (about 9.6 KB of kernel memory per
+ * loopback connection, both ends, measured here). The preflight compares
+ * that with the sysctls and free memory, raises what it must when allowed
+ * (root), and otherwise stops with one line and the command that fixes it.
+ */
+#ifndef HARNESS_PLAN_H
+#define HARNESS_PLAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "harness_options.h"
+#include "mcs_backend.h"
+
+/* Most server processes the harness starts. */
+#define HARNESS_MAX_SERVER_WORKERS 256
+/* Fill each worker to this share of its capacity, to keep headroom. */
+#define HARNESS_WORKER_FILL 0.90
+/* Kernel memory per loopback connection (both sockets), measured here. */
+#define HARNESS_KERNEL_BYTES_PER_CONNECTION 9600ull
+#define HARNESS_MAX_CHANGES 16
+
+struct harness_sysctl_change {
+	char name[48];
+	char before[64];
+	char after[64];
+};
+
+struct harness_plan {
+	char backend[32];
+	uint64_t requested_target; /* --target */
+	uint64_t target;           /* what this run will reach */
+	int limited;               /* target lowered to the backend's limit */
+	char limit_reason[320];
+	uint64_t fd_limit;         /* RLIMIT_NOFILE soft */
+	unsigned capacity_per_worker; /* ops->capacity(fd_limit - ports) */
+	unsigned workers;             /* server worker processes */
+	uint16_t port_first, port_last;
+	unsigned client_procs;        /* estimate: the client decides */
+	char sources[48];             /* "127.0.0.2-127.0.0.46" */
+	unsigned source_count;
+	uint64_t files_needed;
+	uint64_t memory_needed, memory_available, memory_total;
+	unsigned cores;
+	struct harness_sysctl_change changes[HARNESS_MAX_CHANGES];
+	size_t change_count;
+	char warnings[4][400];
+	size_t warning_count;
+};
+
+/* Work out the plan for one backend. Returns 0, or -EINVAL/-ERANGE with a
+ * one-line reason (naming the fix) in why. */
+int harness_plan_make(const struct harness_options *o,
+		      const struct mcs_backend_ops *ops,
+		      struct harness_plan *plan, char *why, size_t why_size);
+
+/* Check the machine against the plan; tune sysctls as allowed (see
+ * harness_options: --tune, --no-tune, root). Each change is printed to
+ * log and recorded in plan->changes. Returns 0 to go ahead, or -EPERM /
+ * -ENOMEM / -errno with one line and the fixing command in why. */
+int harness_preflight(const struct harness_options *o,
+		      struct harness_plan *plan, FILE *log, char *why,
+		      size_t why_size);
+
+#endif /* HARNESS_PLAN_H */

@@ -1,0 +1,60 @@
+/* harness_process.h - start the server and the client so that nothing is
+ * ever left running.
+ *
+ * Each child runs in its own process group (its workers inherit it), with
+ * PR_SET_PDEATHSIG so it dies if the harness is killed outright, stdin and
+ * stdout on pipes to the harness and stderr to a log file. Stopping sends
+ * SIGTERM to the whole group, waits, then SIGKILLs the group and reaps.
+ */
+#ifndef HARNESS_PROCESS_H
+#define HARNESS_PROCESS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+struct harness_child {
+	const char *name; /* "server", "client": for messages */
+	pid_t pid;        /* 0 when not running (reaped) */
+	int stdin_fd;     /* write end of its stdin, -1 when closed */
+	int stdout_fd;    /* read end of its stdout, -1 when closed */
+	int status;       /* wait status once reaped */
+	char log_path[4096]; /* where its stderr goes */
+	char buffer[65536];  /* stdout bytes not yet returned as lines */
+	size_t buffered;
+};
+
+/* Start argv[0] (a path) as a child; stderr appended to log_path. Returns 0
+ * or -errno with a reason in why. */
+int harness_child_start(struct harness_child *child, const char *name,
+			char *const argv[], const char *log_path, char *why,
+			size_t why_size);
+
+/* Read one line of the child's stdout (newline removed) into line, waiting
+ * at most timeout_ms. Returns 1 for a line, 0 on timeout, -EPIPE when the
+ * child closed stdout, -EINTR when a signal arrived, -EMSGSIZE for a line
+ * longer than the buffer. */
+int harness_child_read_line(struct harness_child *child, char *line,
+			    size_t line_size, int timeout_ms);
+
+/* Write all of text to the child's stdin. Returns 0 or -errno. */
+int harness_child_write(struct harness_child *child, const char *text);
+
+/* Reap the child if it has exited. Returns 1 if it has (status set), 0 if
+ * it still runs. */
+int harness_child_exited(struct harness_child *child);
+
+/* Stop the child's whole process group: close its stdin (a polite "quit"
+ * for the client) and wait up to eof_grace seconds for it to exit; then
+ * SIGTERM the group and wait up to term_grace; then SIGKILL the group and
+ * reap. Safe to call twice. */
+void harness_child_stop(struct harness_child *child, double eof_grace,
+			double term_grace);
+
+/* Last non-empty line of the child's stderr log, for failure messages. */
+void harness_child_last_log_line(const struct harness_child *child,
+				 char *line, size_t line_size);
+
+/* Describe a wait status: "exited with status 1", "killed by signal 9". */
+void harness_describe_status(int status, char *text, size_t text_size);
+
+#endif /* HARNESS_PROCESS_H */

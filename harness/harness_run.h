@@ -1,0 +1,103 @@
+/* harness_run.h - everything one sweep of one backend measured: the record
+ * the sweep fills in, and the results writer and plots read. */
+#ifndef HARNESS_RUN_H
+#define HARNESS_RUN_H
+
+#include <jansson.h>
+#include <limits.h>
+#include <stdint.h>
+
+#include "harness_fit.h"
+#include "harness_measure.h"
+#include "harness_options.h"
+#include "harness_plan.h"
+
+struct harness_latency {
+	double p50, p90, p99, p999, max; /* microseconds */
+};
+
+/* One step of the sweep (or the baseline: connections 0, both processes
+ * up, nothing connected). */
+struct harness_step {
+	uint64_t connections;  /* the step's target */
+	uint64_t established;  /* as the client counts them, in total */
+	uint64_t server_live;  /* as the server counts them (shared stats) */
+	uint64_t failed;       /* this step's failed connect attempts */
+	json_t *failures;      /* {"ECONNREFUSED": 3, ...}, owned */
+	double elapsed_s;      /* the client's time for this step */
+	double connect_rate;   /* connections per second during the step */
+	struct harness_latency connect_latency;
+	uint64_t server_user_bytes; /* PSS, all server processes */
+	uint64_t client_user_bytes; /* PSS, all client processes */
+	uint64_t kernel_bytes;      /* Slab growth since before the server */
+	uint64_t tcp_mem_bytes;     /* sockstat TCP mem growth */
+	double user_bytes_per_conn;        /* server_user_bytes / connections */
+	double client_user_bytes_per_conn; /* client_user_bytes / connections */
+	double kernel_bytes_per_conn;      /* kernel_bytes / connections */
+	uint64_t listen_overflows, listen_drops; /* growth since the start */
+	double server_cpu_s, client_cpu_s; /* CPU seconds during this step */
+	unsigned server_processes, client_processes;
+	int client_bound; /* the client used more CPU than the server */
+	double wall_s;    /* seconds since the sweep started */
+
+	int echoed; /* --echo: a round of echo traffic was measured */
+	uint64_t echo_messages, echo_errors;
+	double echo_msgs_per_s;
+	struct harness_latency echo_rtt;
+	uint64_t server_user_bytes_after_echo, client_user_bytes_after_echo;
+	uint64_t kernel_bytes_after_echo;
+};
+
+enum harness_run_status {
+	HARNESS_RUN_COMPLETE,    /* every step done, all N verified alive */
+	HARNESS_RUN_LIMITED,     /* complete up to the backend's own limit */
+	HARNESS_RUN_FAILED,      /* a step failed: see failure */
+	HARNESS_RUN_INTERRUPTED, /* a signal stopped it */
+};
+
+struct harness_run {
+	char backend[32];
+	char run_id[40];
+	char dir[PATH_MAX];
+	char started_at[32]; /* UTC, ISO 8601 */
+	const struct harness_options *options;
+	struct harness_plan plan;
+	enum harness_run_status status;
+	int signal;              /* the signal, when interrupted */
+	char failure[640];       /* why it failed or stopped */
+	int failed_step;         /* 1-based step that failed, 0 none */
+	uint64_t failed_connections;
+
+	uint64_t planned_steps[HARNESS_MAX_STEPS];
+	size_t planned_step_count;
+	struct harness_sample before; /* system, before the server started */
+	struct harness_step baseline;
+	int have_baseline;
+	struct harness_step steps[HARNESS_MAX_STEPS];
+	size_t step_count;
+
+	int verified; /* the final liveness check ran */
+	uint64_t verify_checked, verify_alive, verify_dead;
+	double verify_elapsed_s;
+
+	struct harness_fit user_fit, client_fit, kernel_fit;
+	int have_fit;
+	double duration_s;
+	double server_cpu_total_s, client_cpu_total_s;
+	char warnings[8][384];
+	size_t warning_count;
+};
+
+void harness_run_warn(struct harness_run *run, const char *text);
+
+/* Fit memory = base + slope x connections over the baseline and steps. */
+void harness_run_fit(struct harness_run *run);
+
+/* Write sweep.csv and sweep.json into run->dir. Returns 0 or -errno with a
+ * reason in why. */
+int harness_results_write(const struct harness_run *run, char *why,
+			  size_t why_size);
+
+const char *harness_run_status_name(enum harness_run_status status);
+
+#endif /* HARNESS_RUN_H */

@@ -1,0 +1,82 @@
+/* test_harness_fit.c - the least-squares fit behind "bytes per connection"
+ * against data whose answer is known. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+
+#include "harness_fit.h"
+
+static void test_exact_line(void **state)
+{
+	(void)state;
+	/* 5 MB fixed + 9,600 B per connection, over a sweep's counts. */
+	const double x[] = {0, 1000, 10000, 100000, 250000, 500000, 1000000};
+	double y[7];
+	for (int i = 0; i < 7; i++)
+		y[i] = 5e6 + 9600.0 * x[i];
+	struct harness_fit fit;
+	assert_int_equal(harness_fit_linear(x, y, 7, &fit), 0);
+	assert_float_equal(fit.slope, 9600.0, 1e-6);
+	assert_float_equal(fit.base, 5e6, 1e-3);
+	assert_float_equal(fit.r2, 1.0, 1e-12);
+	assert_int_equal(fit.points, 7);
+}
+
+static void test_textbook_data(void **state)
+{
+	(void)state;
+	/* Worked example: slope 0.6, intercept 2.2, r^2 = 0.6. */
+	const double x[] = {1, 2, 3, 4, 5};
+	const double y[] = {2, 4, 5, 4, 5};
+	struct harness_fit fit;
+	assert_int_equal(harness_fit_linear(x, y, 5, &fit), 0);
+	assert_float_equal(fit.slope, 0.6, 1e-12);
+	assert_float_equal(fit.base, 2.2, 1e-12);
+	assert_float_equal(fit.r2, 0.6, 1e-12);
+}
+
+static void test_fixed_cost_is_not_per_connection(void **state)
+{
+	(void)state;
+	/* 100 MB of fixed cost and 100 B per connection: total / count at
+	 * 1,000 connections says 100,100 B, the slope says 100 B. */
+	const double x[] = {1000, 10000, 100000};
+	const double y[] = {1e8 + 1e5, 1e8 + 1e6, 1e8 + 1e7};
+	struct harness_fit fit;
+	assert_int_equal(harness_fit_linear(x, y, 3, &fit), 0);
+	assert_float_equal(fit.slope, 100.0, 1e-6);
+	assert_float_equal(fit.base, 1e8, 1e-2);
+}
+
+static void test_flat_and_degenerate(void **state)
+{
+	(void)state;
+	const double x[] = {1, 2, 3};
+	const double flat[] = {7, 7, 7};
+	struct harness_fit fit;
+	assert_int_equal(harness_fit_linear(x, flat, 3, &fit), 0);
+	assert_float_equal(fit.slope, 0.0, 1e-12);
+	assert_float_equal(fit.base, 7.0, 1e-12);
+	assert_float_equal(fit.r2, 1.0, 1e-12);
+
+	assert_int_equal(harness_fit_linear(x, flat, 1, &fit), -EINVAL);
+	assert_int_equal(fit.points, 1);
+	assert_float_equal(fit.slope, 0.0, 0);
+	const double same_x[] = {5, 5, 5};
+	assert_int_equal(harness_fit_linear(same_x, x, 3, &fit), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_exact_line),
+		cmocka_unit_test(test_textbook_data),
+		cmocka_unit_test(test_fixed_cost_is_not_per_connection),
+		cmocka_unit_test(test_flat_and_degenerate),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

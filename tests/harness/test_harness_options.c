@@ -1,0 +1,112 @@
+/* test_harness_options.c - the harness command line: step lists, defaults
+ * and bad usage (each naming the option). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <string.h>
+
+#include "harness_format.h"
+#include "harness_options.h"
+
+static int parse(struct harness_options *o, char *why, size_t why_size,
+		 int argc, char **argv)
+{
+	return harness_parse_options(argc, argv, o, why, why_size);
+}
+
+static void test_default_steps(void **state)
+{
+	(void)state;
+	struct harness_options o;
+	char why[256];
+	char *argv[] = {"harness", "--backend", "epoll", "--target", "1M"};
+	assert_int_equal(parse(&o, why, sizeof(why), 5, argv), 0);
+	assert_int_equal(o.target, 1000000);
+	uint64_t steps[HARNESS_MAX_STEPS];
+	size_t n = harness_step_list(&o, o.target, steps, HARNESS_MAX_STEPS);
+	const uint64_t want[] = {1000, 10000, 100000, 250000, 500000, 1000000};
+	assert_int_equal(n, 6);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(steps[i], want[i]);
+	/* A smaller target keeps the steps below it and ends on it. */
+	n = harness_step_list(&o, 30000, steps, HARNESS_MAX_STEPS);
+	assert_int_equal(n, 3);
+	assert_int_equal(steps[0], 1000);
+	assert_int_equal(steps[1], 10000);
+	assert_int_equal(steps[2], 30000);
+	n = harness_step_list(&o, 500, steps, HARNESS_MAX_STEPS);
+	assert_int_equal(n, 1);
+	assert_int_equal(steps[0], 500);
+}
+
+static void test_points(void **state)
+{
+	(void)state;
+	struct harness_options o;
+	char why[256];
+	char *argv[] = {"harness", "--backend", "all", "--target", "1M",
+			"--points", "4"};
+	assert_int_equal(parse(&o, why, sizeof(why), 7, argv), 0);
+	assert_true(o.all_backends);
+	uint64_t steps[HARNESS_MAX_STEPS];
+	size_t n = harness_step_list(&o, o.target, steps, HARNESS_MAX_STEPS);
+	assert_int_equal(n, 4);
+	assert_int_equal(steps[0], 1000);
+	assert_int_equal(steps[1], 10000);
+	assert_int_equal(steps[2], 100000);
+	assert_int_equal(steps[3], 1000000);
+}
+
+static void test_bad_usage_names_the_option(void **state)
+{
+	(void)state;
+	struct harness_options o;
+	char why[256];
+	char *no_target[] = {"harness", "--backend", "epoll"};
+	assert_int_equal(parse(&o, why, sizeof(why), 3, no_target), -EINVAL);
+	assert_non_null(strstr(why, "--target"));
+	char *bad_steps[] = {"harness", "--backend", "epoll", "--target",
+			     "10k", "--steps", "10k,1k"};
+	assert_int_equal(parse(&o, why, sizeof(why), 7, bad_steps), -EINVAL);
+	assert_non_null(strstr(why, "--steps"));
+	char *both[] = {"harness", "--backend", "epoll", "--target", "10k",
+			"--steps", "1k", "--points", "3"};
+	assert_int_equal(parse(&o, why, sizeof(why), 9, both), -EINVAL);
+	assert_non_null(strstr(why, "--points"));
+	char *unknown[] = {"harness", "--frobnicate"};
+	assert_int_equal(parse(&o, why, sizeof(why), 2, unknown), -EINVAL);
+	assert_non_null(strstr(why, "--frobnicate"));
+	char *ports[] = {"harness", "--backend", "epoll", "--target", "1k",
+			 "--ports", "3000-2000"};
+	assert_int_equal(parse(&o, why, sizeof(why), 7, ports), -EINVAL);
+	assert_non_null(strstr(why, "--ports"));
+}
+
+static void test_format(void **state)
+{
+	(void)state;
+	char text[32];
+	harness_format_count(1000000, text, sizeof(text));
+	assert_string_equal(text, "1,000,000");
+	harness_format_count(999, text, sizeof(text));
+	assert_string_equal(text, "999");
+	harness_format_bytes(1536, text, sizeof(text));
+	assert_string_equal(text, "1.5 KiB");
+	harness_format_bytes(100, text, sizeof(text));
+	assert_string_equal(text, "100 B");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_default_steps),
+		cmocka_unit_test(test_points),
+		cmocka_unit_test(test_bad_usage_names_the_option),
+		cmocka_unit_test(test_format),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

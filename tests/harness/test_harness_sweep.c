@@ -1,0 +1,288 @@
+/* test_harness_sweep.c - real sweeps through mcs-harness on loopback:
+ * a 30,000-connection sweep (past one process's fd cap, so at least two
+ * server workers) whose sweep.json must hold sane figures; an interrupted
+ * sweep that must exit 130 with its partial results; and a check that
+ * neither leaves a server or client process behind. Ports 2600-2699 only.
+ * Skips (77) while the client binary is not built.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <jansson.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char bin_dir[PATH_MAX];
+static char out_dir[PATH_MAX];
+
+/* Processes still running one of our binaries (server or client). */
+static int leftover_processes(void)
+{
+	char server[PATH_MAX + 16], client[PATH_MAX + 16];
+	char real_server[PATH_MAX], real_client[PATH_MAX];
+	snprintf(server, sizeof(server), "%s/server", bin_dir);
+	snprintf(client, sizeof(client), "%s/client", bin_dir);
+	if (!realpath(server, real_server))
+		real_server[0] = '\0';
+	if (!realpath(client, real_client))
+		real_client[0] = '\0';
+	int count = 0;
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		char link[300], exe[PATH_MAX];
+		snprintf(link, sizeof(link), "/proc/%s/exe", e->d_name);
+		ssize_t n = readlink(link, exe, sizeof(exe) - 1);
+		if (n <= 0)
+			continue;
+		exe[n] = '\0';
+		if (strcmp(exe, real_server) == 0 ||
+		    strcmp(exe, real_client) == 0) {
+			fprintf(stderr, "left running: pid %s (%s)\n",
+				e->d_name, exe);
+			count++;
+		}
+	}
+	if (d)
+		closedir(d);
+	return count;
+}
+
+static json_t *load_latest(const char *backend)
+{
+	char path[PATH_MAX + 64];
+	snprintf(path, sizeof(path), "%s/%s/latest/sweep.json", out_dir,
+		 backend);
+	json_error_t error;
+	json_t *root = json_load_file(path, 0, &error);
+	if (!root)
+		fprintf(stderr, "%s: %s\n", path, error.text);
+	return root;
+}
+
+static double number(const json_t *object, const char *key)
+{
+	json_t *v = json_object_get(object, key);
+	if (!json_is_number(v))
+		fail_msg("field %s missing or not a number", key);
+	return json_number_value(v);
+}
+
+static int run_harness(char *const extra[], size_t extra_count)
+{
+	char harness[PATH_MAX + 16];
+	snprintf(harness, sizeof(harness), "%s/mcs-harness", bin_dir);
+	char *argv[32] = {harness, "--backend", "epoll", "--ports",
+			  "2600-2699", "--out", out_dir, "--no-tune"};
+	size_t n = 8;
+	for (size_t i = 0; i < extra_count && n < 31; i++)
+		argv[n++] = extra[i];
+	argv[n] = NULL;
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		execv(harness, argv);
+		_exit(127);
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static void test_sweep_to_30k(void **state)
+{
+	(void)state;
+	char *extra[] = {"--target", "30000", "--steps", "1k,10k", "--echo",
+			 "--echo-sample", "1000"};
+	assert_int_equal(run_harness(extra, 7), 0);
+	assert_int_equal(leftover_processes(), 0);
+
+	json_t *root = load_latest("epoll");
+	assert_non_null(root);
+	assert_string_equal(json_string_value(json_object_get(root, "backend")),
+			    "epoll");
+	assert_string_equal(json_string_value(json_object_get(root, "status")),
+			    "complete");
+	assert_int_equal((int)number(root, "target"), 30000);
+	/* Past one process's fd cap: at least two server workers. */
+	json_t *plan = json_object_get(root, "plan");
+	assert_true(number(plan, "workers") >= 2);
+
+	json_t *steps = json_object_get(root, "steps");
+	assert_int_equal(json_array_size(steps), 3);
+	double previous_connections = 0;
+	size_t i;
+	json_t *step;
+	json_array_foreach(steps, i, step)
+	{
+		double connections = number(step, "connections");
+		assert_true(connections > previous_connections);
+		previous_connections = connections;
+		assert_int_equal((int)number(step, "established"),
+				 (int)connections);
+		assert_int_equal((int)number(step, "server_live"),
+				 (int)connections);
+		assert_int_equal((int)number(step, "failed"), 0);
+		assert_true(number(step, "connect_rate") > 0);
+		json_t *lat = json_object_get(step, "connect_latency_us");
+		assert_true(number(lat, "p50") > 0);
+		assert_true(number(lat, "p50") <= number(lat, "p99"));
+		assert_true(number(lat, "p99") <= number(lat, "p999"));
+		assert_true(number(lat, "p999") <= number(lat, "max"));
+		assert_true(number(step, "server_user_bytes") > 0);
+		assert_true(number(step, "client_user_bytes") > 0);
+		assert_true(number(step, "server_processes") >= 3);
+		assert_true(number(step, "user_bytes_per_conn") > 0);
+		json_t *echo = json_object_get(step, "echo");
+		assert_non_null(echo);
+		assert_int_equal((int)number(echo, "errors"), 0);
+		assert_true(number(echo, "msgs_per_s") > 0);
+	}
+	/* At 30k the kernel holds ~60k sockets: a few KB per connection, at
+	 * least 1 KB and far below 100 KB whatever the machine's noise. */
+	json_t *last = json_array_get(steps, 2);
+	double kernel = number(last, "kernel_bytes_per_conn");
+	assert_true(kernel > 1000 && kernel < 100000);
+
+	json_t *fit = json_object_get(root, "fit");
+	assert_non_null(fit);
+	double kernel_slope = number(fit, "kernel_slope_bytes");
+	assert_true(kernel_slope > 1000 && kernel_slope < 50000);
+	double user_slope = number(fit, "user_slope_bytes");
+	assert_true(user_slope >= 0 && user_slope < 20000);
+	number(fit, "user_base_bytes");
+	number(fit, "kernel_base_bytes");
+
+	json_t *verify = json_object_get(root, "verify");
+	assert_int_equal((int)number(verify, "alive"), 30000);
+	assert_int_equal((int)number(verify, "dead"), 0);
+
+	json_t *machine = json_object_get(root, "machine");
+	assert_non_null(json_string_value(json_object_get(machine, "kernel")));
+	assert_true(number(machine, "cores") >= 1);
+	assert_true(number(machine, "memory_bytes") > 0);
+	assert_non_null(json_object_get(json_object_get(machine, "sysctls"),
+					"fs.file-max"));
+	assert_non_null(json_object_get(json_object_get(machine, "libraries"),
+					"liburing"));
+	assert_non_null(json_string_value(json_object_get(machine, "git_commit")));
+	json_decref(root);
+
+	char path[PATH_MAX + 64];
+	struct stat st;
+	const char *files[] = {"sweep.csv", "memory-per-connection.png",
+			       "connect-rate.png", "latency.png"};
+	for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
+		snprintf(path, sizeof(path), "%s/epoll/latest/%s", out_dir,
+			 files[f]);
+		assert_int_equal(stat(path, &st), 0);
+		assert_true(st.st_size > 0);
+	}
+	snprintf(path, sizeof(path), "%s/compare-server-memory.png", out_dir);
+	assert_int_equal(stat(path, &st), 0);
+}
+
+static void test_interrupt_keeps_results(void **state)
+{
+	(void)state;
+	char harness[PATH_MAX + 16];
+	snprintf(harness, sizeof(harness), "%s/mcs-harness", bin_dir);
+	int out[2];
+	assert_int_equal(pipe(out), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(out[1], STDOUT_FILENO);
+		close(out[0]);
+		execl(harness, harness, "--backend", "epoll", "--ports",
+		      "2600-2699", "--out", out_dir, "--no-tune", "--no-plot",
+		      "--target", "20000", "--steps", "2k", "--pause-at", "2k",
+		      (char *)NULL);
+		_exit(127);
+	}
+	close(out[1]);
+	/* Wait for the pause, then Ctrl-C it. */
+	FILE *f = fdopen(out[0], "r");
+	char line[1024];
+	int paused = 0;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "paused at")) {
+			paused = 1;
+			break;
+		}
+	assert_true(paused);
+	kill(pid, SIGINT);
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	fclose(f);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 130);
+	assert_int_equal(leftover_processes(), 0);
+
+	json_t *root = load_latest("epoll");
+	assert_non_null(root);
+	assert_string_equal(json_string_value(json_object_get(root, "status")),
+			    "interrupted");
+	json_t *failure = json_object_get(root, "failure");
+	assert_non_null(failure);
+	assert_non_null(strstr(json_string_value(json_object_get(failure,
+								 "reason")),
+			       "signal"));
+	/* The step measured before the interrupt is kept. */
+	assert_int_equal(json_array_size(json_object_get(root, "steps")), 1);
+	json_decref(root);
+}
+
+static void test_bad_usage_exits_2(void **state)
+{
+	(void)state;
+	char *extra[] = {"--target", "lots"};
+	assert_int_equal(run_harness(extra, 2), 2);
+}
+
+int main(void)
+{
+	const char *dir = getenv("MCS_BIN_DIR");
+	if (!dir) {
+		fprintf(stderr, "MCS_BIN_DIR is not set: run through ctest\n");
+		return 1;
+	}
+	snprintf(bin_dir, sizeof(bin_dir), "%s", dir);
+	char client[PATH_MAX + 16];
+	snprintf(client, sizeof(client), "%s/client", bin_dir);
+	if (access(client, X_OK) != 0) {
+		fprintf(stderr, "skip: no client binary at %s yet\n", client);
+		return 77;
+	}
+	snprintf(out_dir, sizeof(out_dir), "/tmp/mcs-harness-test-XXXXXX");
+	if (!mkdtemp(out_dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bad_usage_exits_2),
+		cmocka_unit_test(test_sweep_to_30k),
+		cmocka_unit_test(test_interrupt_keeps_results),
+	};
+	int failed = cmocka_run_group_tests(tests, NULL, NULL);
+	if (!failed) {
+		char command[PATH_MAX + 16];
+		snprintf(command, sizeof(command), "rm -rf '%s'", out_dir);
+		if (system(command) != 0)
+			fprintf(stderr, "could not remove %s\n", out_dir);
+	}
+	return failed;
+}
