@@ -37,6 +37,14 @@ void harness_format_bytes(uint64_t value, char *text, size_t text_size)
 		snprintf(text, text_size, "%.1f %s", v, units[u]);
 }
 
+void harness_format_signed_bytes(double value, char *text, size_t text_size)
+{
+	char magnitude[32];
+	harness_format_bytes((uint64_t)(value < 0 ? -value : value), magnitude,
+			     sizeof(magnitude));
+	snprintf(text, text_size, "%s%s", value < 0 ? "-" : "", magnitude);
+}
+
 void harness_print_summary(const struct harness_run *run, FILE *out)
 {
 	if (!run->step_count)
@@ -45,13 +53,8 @@ void harness_print_summary(const struct harness_run *run, FILE *out)
 	char conns[32], rate[32], base[32], kbase[32];
 	harness_format_count(last->established, conns, sizeof(conns));
 	harness_format_count((uint64_t)last->connect_rate, rate, sizeof(rate));
-	harness_format_bytes(run->user_fit.base > 0 ? (uint64_t)run->user_fit.base
-						    : 0,
-			     base, sizeof(base));
-	harness_format_bytes(run->kernel_fit.base > 0
-				     ? (uint64_t)run->kernel_fit.base
-				     : 0,
-			     kbase, sizeof(kbase));
+	harness_format_signed_bytes(run->user_fit.base, base, sizeof(base));
+	harness_format_signed_bytes(run->kernel_fit.base, kbase, sizeof(kbase));
 	fprintf(out,
 		"%s: %s %s connections in %.1f s; connect rate at the last "
 		"step %s conn/s\n",
@@ -62,8 +65,8 @@ void harness_print_summary(const struct harness_run *run, FILE *out)
 	if (run->have_fit)
 		fprintf(out,
 			"%s: memory per connection (least-squares slope over %zu "
-			"points): server user %.0f B (+ %s fixed), client user "
-			"%.0f B, kernel %.0f B (+ %s fixed; both ends of each "
+			"points): server user %.0f B (%s fixed), client user "
+			"%.0f B, kernel %.0f B (%s fixed; both ends of each "
 			"loopback connection)\n",
 			run->backend, run->user_fit.points, run->user_fit.slope,
 			base, run->client_fit.slope, run->kernel_fit.slope,

@@ -2,6 +2,8 @@
  * kernel-wide counters the sweep compares against its baseline. */
 #include "harness_measure.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "mcs_proc.h"
@@ -38,6 +40,33 @@ static void add_processes(const pid_t *pids, size_t count, uint64_t *pss,
 	}
 }
 
+int harness_parse_slabinfo(const char *text, uint64_t *bytes)
+{
+	if (strncmp(text, "slabinfo - version: 2.", 22) != 0)
+		return -EPROTO;
+	uint64_t total = 0;
+	const char *line = strchr(text, '\n');
+	while (line && *++line) {
+		char name[128];
+		unsigned long long active, count, size;
+		if (*line != '#' &&
+		    sscanf(line, "%127s %llu %llu %llu", name, &active, &count,
+			   &size) == 4)
+			total += (uint64_t)active * size;
+		line = strchr(line, '\n');
+	}
+	*bytes = total;
+	return 0;
+}
+
+static void read_slab_objects(struct harness_sample *sample)
+{
+	static char text[1 << 20];
+	sample->slab_objects = 0;
+	if (mcs_read_small_file("/proc/slabinfo", text, sizeof(text)) > 0)
+		harness_parse_slabinfo(text, &sample->slab_objects);
+}
+
 int harness_sample_system(struct harness_sample *sample)
 {
 	struct mcs_meminfo meminfo;
@@ -51,6 +80,7 @@ int harness_sample_system(struct harness_sample *sample)
 	if (err)
 		return err;
 	sample->slab = meminfo.slab;
+	read_slab_objects(sample);
 	sample->tcp_mem = sockstat.tcp_mem_bytes;
 	sample->tcp_inuse = sockstat.tcp_inuse;
 	sample->listen_overflows = netstat.listen_overflows;

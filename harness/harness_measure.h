@@ -19,6 +19,11 @@ struct harness_sample {
 	unsigned server_processes, client_processes; /* how many were read */
 	double server_cpu, client_cpu;   /* user + system seconds, summed */
 	uint64_t slab;                   /* /proc/meminfo Slab, bytes */
+	/* Bytes of slab objects in use (/proc/slabinfo active_objs x
+	 * objsize over every cache; root only, else 0). Slab counts whole
+	 * pages, so objects freed by an earlier run are reused without Slab
+	 * growing: at small counts this is the truer figure. */
+	uint64_t slab_objects;
 	uint64_t tcp_mem;                /* sockstat TCP mem, bytes */
 	uint64_t tcp_inuse;              /* sockstat TCP inuse */
 	uint64_t listen_overflows, listen_drops; /* netstat TcpExt */
@@ -35,6 +40,10 @@ size_t harness_server_pids(pid_t server, const struct mcs_stats_block *stats,
 int harness_sample_take(const pid_t *server_pids, size_t server_count,
 			const pid_t *client_pids, size_t client_count,
 			struct harness_sample *sample);
+
+/* Sum of active_objs x objsize in /proc/slabinfo text. Returns 0 or
+ * -EPROTO if the text is not slabinfo 2.x. */
+int harness_parse_slabinfo(const char *text, uint64_t *bytes);
 
 /* The system-wide part only (before anything starts). */
 int harness_sample_system(struct harness_sample *sample);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "mcs_proc.h"
@@ -258,6 +259,43 @@ static int raise_sysctl(struct harness_plan *plan, const char *name,
 	return 0;
 }
 
+/* Every planned port must be free: a listener left by another run would
+ * take part of the connections (or make the server fail to bind). */
+static int check_ports(const struct harness_plan *plan, char *why,
+		       size_t why_size)
+{
+	for (unsigned port = plan->port_first; port <= plan->port_last;
+	     port++) {
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0) {
+			snprintf(why, why_size, "socket: %s", strerror(errno));
+			return -errno;
+		}
+		int one = 1;
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		struct sockaddr_in address = {
+			.sin_family = AF_INET,
+			.sin_port = htons((uint16_t)port),
+			.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+		};
+		int err = bind(fd, (struct sockaddr *)&address,
+			       sizeof(address)) < 0
+				  ? -errno
+				  : 0;
+		close(fd);
+		if (err) {
+			snprintf(why, why_size,
+				 "port %u (of %u-%u) is taken: %s; see who "
+				 "holds it (ss -ltnp 'sport = :%u') or pick "
+				 "other ports with --ports",
+				 port, plan->port_first, plan->port_last,
+				 strerror(-err), port);
+			return err;
+		}
+	}
+	return 0;
+}
+
 int harness_preflight(const struct harness_options *o,
 		      struct harness_plan *plan, FILE *log, char *why,
 		      size_t why_size)
@@ -270,6 +308,9 @@ int harness_preflight(const struct harness_options *o,
 		return -EPERM;
 	}
 	int allowed = root && !o->no_tune;
+	int err = check_ports(plan, why, why_size);
+	if (err)
+		return err;
 	char reason[96];
 	snprintf(reason, sizeof(reason), "%" PRIu64 " connections",
 		 plan->target);
@@ -282,7 +323,7 @@ int harness_preflight(const struct harness_options *o,
 	uint64_t files = (plan->files_needed + in_use) * 11 / 10;
 	if (o->tune && files < 4194304)
 		files = 4194304;
-	int err = raise_sysctl(plan, "fs.file-max", files, allowed, log,
+	err = raise_sysctl(plan, "fs.file-max", files, allowed, log,
 			       reason, why, why_size);
 	if (err)
 		return err;

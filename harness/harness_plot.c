@@ -74,14 +74,27 @@ int harness_plot_run(const struct harness_run *run, char *why,
 	}
 	const char *b = run->backend;
 	int echo = run->options && run->options->echo;
+	uint64_t largest = 0;
+	for (size_t i = 0; i < run->step_count; i++) {
+		const struct harness_step *s = &run->steps[i];
+		uint64_t m = s->kernel_bytes > s->server_user_bytes
+				     ? s->kernel_bytes
+				     : s->server_user_bytes;
+		if (s->client_user_bytes > m)
+			m = s->client_user_bytes;
+		if (m > largest)
+			largest = m;
+	}
+	int gib = largest > (4ull << 30);
 	fprintf(f, "# Plots of one sweep: gnuplot plots.gp (in this directory).\n");
 	fputs(preamble, f);
 	fprintf(f, "user_slope = %.3f\nuser_base = %.1f\n"
 		   "client_slope = %.3f\nclient_base = %.1f\n"
-		   "kernel_slope = %.3f\nkernel_base = %.1f\n",
+		   "kernel_slope = %.3f\nkernel_base = %.1f\n"
+		   "objects_slope = %.3f\n",
 		run->user_fit.slope, run->user_fit.base, run->client_fit.slope,
 		run->client_fit.base, run->kernel_fit.slope,
-		run->kernel_fit.base);
+		run->kernel_fit.base, run->kernel_object_fit.slope);
 
 	/* Bytes per connection: raw (total / connections) and the slope. */
 	fprintf(f,
@@ -95,7 +108,9 @@ int harness_plot_run(const struct harness_run *run, char *why,
 		"  '' using (xc(\"connections\")):(yc(\"client_user_bytes_per_conn\")) "
 		"with linespoints lc 2 pt 5 title 'client user (PSS)', \\\n"
 		"  '' using (xc(\"connections\")):(yc(\"kernel_bytes_per_conn\")) "
-		"with linespoints lc 3 pt 9 title 'kernel (Slab, both ends)'",
+		"with linespoints lc 3 pt 9 title 'kernel (Slab, both ends)', \\\n"
+		"  '' using (xc(\"connections\")):(yc(\"kernel_object_bytes_per_conn\")) "
+		"with linespoints lc 4 pt 8 title 'kernel (slab objects in use)'",
 		b);
 	if (run->user_fit.slope > 0)
 		fprintf(f, ", \\\n  user_slope with lines lc 1 dt 2 title "
@@ -106,6 +121,9 @@ int harness_plot_run(const struct harness_run *run, char *why,
 	if (run->kernel_fit.slope > 0)
 		fprintf(f, ", \\\n  kernel_slope with lines lc 3 dt 2 title "
 			   "sprintf('kernel slope %%.0f B', kernel_slope)");
+	if (run->kernel_object_fit.slope > 0)
+		fprintf(f, ", \\\n  objects_slope with lines lc 4 dt 2 title "
+			   "sprintf('slab objects slope %%.0f B', objects_slope)");
 	fprintf(f, "\nunset logscale\n");
 
 	/* Totals against the fitted lines: base + slope x connections. */
@@ -116,9 +134,9 @@ int harness_plot_run(const struct harness_run *run, char *why,
 		"set xlabel 'concurrent connections'\n"
 		"set format x '%%.0s%%c'\n"
 		"set format y '%%.0f'\n"
-		"set ylabel 'memory (MiB)'\n"
+		"set ylabel 'memory (%s)'\n"
 		"set xrange [0:*]\nset yrange [0:*]\n"
-		"M = 1048576.0\n"
+		"M = %.1f\n"
 		"plot 'sweep.csv' using \"server_live\":(column(\"server_user_bytes\")/M) "
 		"with points lc 1 pt 7 title 'server user (PSS)', \\\n"
 		"  (user_base + user_slope * x) / M with lines lc 1 dt 2 notitle, \\\n"
@@ -128,7 +146,7 @@ int harness_plot_run(const struct harness_run *run, char *why,
 		"  '' using \"server_live\":(column(\"kernel_bytes\")/M) "
 		"with points lc 3 pt 9 title 'kernel (Slab growth)', \\\n"
 		"  (kernel_base + kernel_slope * x) / M with lines lc 3 dt 2 notitle",
-		b);
+		b, gib ? "GiB" : "MiB", gib ? 1073741824.0 : 1048576.0);
 	if (echo)
 		fprintf(f, ", \\\n  '' using \"server_live\":(yc(\"server_user_bytes_after_echo\")/M) "
 			   "with points lc 4 pt 6 title 'server user after echo'");

@@ -31,6 +31,7 @@ struct harness_step {
 	uint64_t client_user_bytes; /* PSS, all client processes */
 	uint64_t kernel_bytes;      /* Slab growth since before the server */
 	uint64_t tcp_mem_bytes;     /* sockstat TCP mem growth */
+	uint64_t kernel_object_bytes; /* slabinfo objects-in-use growth */
 	double user_bytes_per_conn;        /* server_user_bytes / connections */
 	double client_user_bytes_per_conn; /* client_user_bytes / connections */
 	double kernel_bytes_per_conn;      /* kernel_bytes / connections */
@@ -80,7 +81,7 @@ struct harness_run {
 	uint64_t verify_checked, verify_alive, verify_dead;
 	double verify_elapsed_s;
 
-	struct harness_fit user_fit, client_fit, kernel_fit;
+	struct harness_fit user_fit, client_fit, kernel_fit, kernel_object_fit;
 	int have_fit;
 	double duration_s;
 	double server_cpu_total_s, client_cpu_total_s;

@@ -317,6 +317,10 @@ static void measure(struct sweep *s, struct harness_step *step,
 	step->client_user_bytes = sample->client_pss;
 	step->kernel_bytes =
 		sample->slab > before->slab ? sample->slab - before->slab : 0;
+	step->kernel_object_bytes =
+		sample->slab_objects > before->slab_objects
+			? sample->slab_objects - before->slab_objects
+			: 0;
 	step->tcp_mem_bytes = sample->tcp_mem > before->tcp_mem
 				      ? sample->tcp_mem - before->tcp_mem
 				      : 0;
