@@ -50,13 +50,18 @@ const char *client_errno_name(unsigned slot)
 	return name ? name : "other";
 }
 
+uint64_t client_percentile(const struct mcs_histogram *h, double p)
+{
+	return p >= 100.0 ? h->max : mcs_histogram_percentile(h, p - 1e-12);
+}
+
 json_t *client_percentiles_json(const struct mcs_histogram *h)
 {
 	return json_pack("{s:I,s:I,s:I,s:I,s:I}", "p50",
-			 (json_int_t)mcs_histogram_percentile(h, 50.0), "p90",
-			 (json_int_t)mcs_histogram_percentile(h, 90.0), "p99",
-			 (json_int_t)mcs_histogram_percentile(h, 99.0), "p999",
-			 (json_int_t)mcs_histogram_percentile(h, 99.9), "max",
+			 (json_int_t)client_percentile(h, 50.0), "p90",
+			 (json_int_t)client_percentile(h, 90.0), "p99",
+			 (json_int_t)client_percentile(h, 99.0), "p999",
+			 (json_int_t)client_percentile(h, 99.9), "max",
 			 (json_int_t)h->max);
 }
 
@@ -148,10 +153,10 @@ static void print_percentiles(FILE *out, const char *what,
 	fprintf(out,
 		"%s (us): p50 %" PRIu64 "  p90 %" PRIu64 "  p99 %" PRIu64
 		"  p99.9 %" PRIu64 "  max %" PRIu64 "\n",
-		what, mcs_histogram_percentile(h, 50.0),
-		mcs_histogram_percentile(h, 90.0),
-		mcs_histogram_percentile(h, 99.0),
-		mcs_histogram_percentile(h, 99.9), h->max);
+		what, client_percentile(h, 50.0),
+		client_percentile(h, 90.0),
+		client_percentile(h, 99.0),
+		client_percentile(h, 99.9), h->max);
 }
 
 void client_print_step(FILE *out, uint64_t target,

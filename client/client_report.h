@@ -27,6 +27,13 @@ void client_totals_sum(const struct client_worker_shared *workers,
 /* Name of an errno slot ("ECONNREFUSED"; "other" for slot 0). */
 const char *client_errno_name(unsigned slot);
 
+/* The value at percentile p of h. mcs_histogram_percentile() computes the
+ * rank ceil(p / 100 * count) in floating point, which overshoots by one
+ * when the product is an integer that doubles cannot hold exactly
+ * (99.9 / 100 * 1000 = 999.0000000000001); asking for p - 1e-12 gives the
+ * exact rank for every count below 10^9. */
+uint64_t client_percentile(const struct mcs_histogram *h, double p);
+
 /* {"p50":..,"p90":..,"p99":..,"p999":..,"max":..} in the histogram's
  * unit. */
 json_t *client_percentiles_json(const struct mcs_histogram *h);

@@ -1,0 +1,501 @@
+/* test_client_integration.c - the client for real: start `server` on ports
+ * 2300-2303 (or the next free block: 4 workers), have the client open 30,000 connections (more
+ * than one process must hold them), check from its --json output that all
+ * came up, drive the control protocol (grow, echo, verify, quit), check a
+ * run with no server ends quickly with ECONNREFUSED counted, and after
+ * each run that no client or server process is left. Asserts correctness,
+ * not speed: every wait is generous. Ports 2300-2399 only. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PORT_COUNT 4
+/* Blocks of PORT_COUNT ports in 2300-2387 for the server, one port in
+ * 2388-2399 where nobody listens: the first free ones are taken, so two
+ * runs of this suite at once (several build trees) do not collide. */
+#define BLOCK_FIRST 2300
+#define BLOCK_LAST 2387
+#define NO_SERVER_FIRST 2388
+#define NO_SERVER_LAST 2399
+#define CONNECTIONS 30000
+#define RUN_SECONDS 240.0
+
+static char bin_dir[512];
+static uint16_t first_port;
+static char server_ports[16];
+static char no_server_ports[16];
+static pid_t server_pid;
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void pause_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+/* fork + exec bin_dir/name in its own process group. stdin_fd/stdout_fd:
+ * -1 for /dev/null. stderr goes to the test's stderr. */
+static pid_t spawn(const char *name, char *const argv[], int stdin_fd,
+		   int stdout_fd)
+{
+	char path[768];
+	snprintf(path, sizeof(path), "%s/%s", bin_dir, name);
+	pid_t pid = fork();
+	if (pid != 0)
+		return pid;
+	setpgid(0, 0);
+	int null_fd = open("/dev/null", O_RDWR);
+	dup2(stdin_fd >= 0 ? stdin_fd : null_fd, 0);
+	dup2(stdout_fd >= 0 ? stdout_fd : null_fd, 1);
+	execv(path, argv);
+	fprintf(stderr, "exec %s: %s\n", path, strerror(errno));
+	_exit(127);
+}
+
+/* Wait for pid up to seconds; kill its group if it overstays. Returns the
+ * exit code, 128+signal, or -1 on timeout. */
+static int wait_for(pid_t pid, double seconds)
+{
+	double deadline = now_seconds() + seconds;
+	int status;
+	while (now_seconds() < deadline) {
+		pid_t got = waitpid(pid, &status, WNOHANG);
+		if (got == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status)
+						 : 128 + WTERMSIG(status);
+		pause_ms(20);
+	}
+	kill(-pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	return -1;
+}
+
+/* Read everything from fd until EOF or the deadline. */
+static size_t read_all(int fd, char *buf, size_t size, double seconds)
+{
+	size_t have = 0;
+	double deadline = now_seconds() + seconds;
+	while (have + 1 < size && now_seconds() < deadline) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		if (poll(&p, 1, 200) <= 0)
+			continue;
+		ssize_t n = read(fd, buf + have, size - 1 - have);
+		if (n <= 0)
+			break;
+		have += (size_t)n;
+	}
+	buf[have] = '\0';
+	return have;
+}
+
+/* Read one line from fd (bounded). */
+static int read_line(int fd, char *line, size_t size, double seconds)
+{
+	size_t have = 0;
+	double deadline = now_seconds() + seconds;
+	while (have + 1 < size && now_seconds() < deadline) {
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		if (poll(&p, 1, 200) <= 0)
+			continue;
+		char c;
+		if (read(fd, &c, 1) != 1)
+			break;
+		if (c == '\n') {
+			line[have] = '\0';
+			return 0;
+		}
+		line[have++] = c;
+	}
+	line[have] = '\0';
+	return -1;
+}
+
+/* The JSON object with "event" == event among the lines of text. */
+static json_t *find_event(const char *text, const char *event)
+{
+	const char *p = text;
+	while (*p) {
+		const char *end = strchr(p, '\n');
+		size_t length = end ? (size_t)(end - p) : strlen(p);
+		json_t *o = json_loadb(p, length, 0, NULL);
+		if (o) {
+			const char *e = json_string_value(
+				json_object_get(o, "event"));
+			if (e && strcmp(e, event) == 0)
+				return o;
+			json_decref(o);
+		}
+		p += length + (end ? 1 : 0);
+	}
+	return NULL;
+}
+
+static json_int_t get_int(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+	if (!json_is_integer(v))
+		fail_msg("no integer \"%s\" in the report", key);
+	return json_integer_value(v);
+}
+
+static int process_exists(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	/* A zombie is gone for our purpose only once reaped; report it. */
+	fclose(f);
+	return 1;
+}
+
+/* Every pid listed in the "pids" array of o is gone (bounded wait). */
+static void assert_pids_gone(json_t *o)
+{
+	json_t *pids = json_object_get(o, "pids");
+	assert_true(json_is_array(pids));
+	assert_true(json_array_size(pids) >= 1);
+	double deadline = now_seconds() + 10.0;
+	size_t i;
+	json_t *v;
+	json_array_foreach(pids, i, v)
+	{
+		pid_t pid = (pid_t)json_integer_value(v);
+		while (process_exists(pid) && now_seconds() < deadline)
+			pause_ms(20);
+		if (process_exists(pid))
+			fail_msg("client worker %d is still running", (int)pid);
+	}
+}
+
+static int connect_once(uint16_t port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in to = {.sin_family = AF_INET,
+				 .sin_port = htons(port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	int ok = connect(fd, (struct sockaddr *)&to, sizeof(to)) == 0;
+	close(fd);
+	return ok;
+}
+
+/* Can port be bound on 127.0.0.1 now (nothing listening on it)? */
+static int port_free(uint16_t port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int one = 1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	struct sockaddr_in at = {.sin_family = AF_INET,
+				 .sin_port = htons(port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	int ok = bind(fd, (struct sockaddr *)&at, sizeof(at)) == 0;
+	close(fd);
+	return ok;
+}
+
+static int pick_ports(void)
+{
+	first_port = 0;
+	for (unsigned base = BLOCK_FIRST;
+	     !first_port && base + PORT_COUNT - 1 <= BLOCK_LAST;
+	     base += PORT_COUNT) {
+		unsigned p = 0;
+		while (p < PORT_COUNT && port_free((uint16_t)(base + p)))
+			p++;
+		if (p == PORT_COUNT)
+			first_port = (uint16_t)base;
+	}
+	unsigned none = 0;
+	for (unsigned p = NO_SERVER_FIRST; !none && p <= NO_SERVER_LAST; p++)
+		if (port_free((uint16_t)p))
+			none = p;
+	if (!first_port || !none) {
+		fprintf(stderr, "no free ports in %d-%d\n", BLOCK_FIRST,
+			NO_SERVER_LAST);
+		return -1;
+	}
+	snprintf(server_ports, sizeof(server_ports), "%u-%u", first_port,
+		 first_port + PORT_COUNT - 1);
+	snprintf(no_server_ports, sizeof(no_server_ports), "%u", none);
+	return 0;
+}
+
+static int start_server(void **state)
+{
+	(void)state;
+	if (pick_ports() < 0)
+		return -1;
+	char *argv[] = {"server", "--ports", server_ports, "--workers", "4",
+			"--interval", "0", NULL};
+	server_pid = spawn("server", argv, -1, -1);
+	if (server_pid < 0)
+		return -1;
+	/* Up when every port accepts (bounded). */
+	double deadline = now_seconds() + 30.0;
+	for (unsigned p = 0; p < PORT_COUNT; p++) {
+		while (!connect_once((uint16_t)(first_port + p))) {
+			if (now_seconds() > deadline ||
+			    waitpid(server_pid, NULL, WNOHANG) == server_pid) {
+				fprintf(stderr,
+					"server did not come up on ports %s\n",
+					server_ports);
+				return -1;
+			}
+			pause_ms(50);
+		}
+	}
+	return 0;
+}
+
+static int stop_server(void **state)
+{
+	(void)state;
+	if (server_pid <= 0)
+		return 0;
+	kill(server_pid, SIGTERM);
+	int code = wait_for(server_pid, 30.0);
+	/* Its workers are in its process group: none may be left. */
+	double deadline = now_seconds() + 10.0;
+	while (kill(-server_pid, 0) == 0 && now_seconds() < deadline)
+		pause_ms(20);
+	int left = kill(-server_pid, 0) == 0;
+	if (left)
+		kill(-server_pid, SIGKILL);
+	server_pid = 0;
+	if (code < 0 || left) {
+		fprintf(stderr, "server did not stop cleanly\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* 30,000 connections, all established, several processes, exit 0, all
+ * workers gone. */
+static void test_ramp_30000(void **state)
+{
+	(void)state;
+	int out[2];
+	assert_int_equal(pipe2(out, O_CLOEXEC), 0);
+	char *argv[] = {"client", "--ports", server_ports, "--connections",
+			"30000", "--hold", "1", "--timeout", "120", "--json",
+			NULL};
+	pid_t pid = spawn("client", argv, -1, out[1]);
+	close(out[1]);
+	static char text[65536];
+	read_all(out[0], text, sizeof(text), RUN_SECONDS);
+	close(out[0]);
+	int code = wait_for(pid, 30.0);
+	json_t *ready = find_event(text, "ready");
+	json_t *step = find_event(text, "step");
+	json_t *bye = find_event(text, "bye");
+	if (!ready || !step || !bye)
+		fail_msg("client output lacks ready/step/bye: %s", text);
+	assert_true(get_int(ready, "procs") >= 2); /* 30,000 > one cap */
+	assert_int_equal(get_int(step, "target"), CONNECTIONS);
+	assert_int_equal(get_int(step, "established"), CONNECTIONS);
+	assert_int_equal(get_int(step, "failed"), 0);
+	assert_int_equal(get_int(step, "abandoned"), 0);
+	json_t *latency = json_object_get(step, "connect_latency_us");
+	assert_true(json_is_object(latency));
+	assert_true(get_int(latency, "p50") <= get_int(latency, "p99"));
+	assert_true(get_int(latency, "p99") <= get_int(latency, "max"));
+	assert_int_equal(get_int(bye, "exit_status"), 0);
+	assert_int_equal(code, 0);
+	assert_pids_gone(ready);
+	json_decref(ready);
+	json_decref(step);
+	json_decref(bye);
+}
+
+static json_t *command(int to, int from, const char *line,
+		       const char *event)
+{
+	assert_true(write(to, line, strlen(line)) == (ssize_t)strlen(line));
+	static char reply[65536];
+	if (read_line(from, reply, sizeof(reply), RUN_SECONDS) < 0)
+		fail_msg("no reply to '%s'", line);
+	json_t *o = json_loads(reply, 0, NULL);
+	if (!o)
+		fail_msg("reply to '%s' is not JSON: %s", line, reply);
+	const char *e = json_string_value(json_object_get(o, "event"));
+	if (!e || strcmp(e, event) != 0)
+		fail_msg("reply to '%s' is not %s: %s", line, event, reply);
+	return o;
+}
+
+/* The control protocol, docs/CONTROL.md. */
+static void test_control(void **state)
+{
+	(void)state;
+	int in[2], out[2];
+	assert_int_equal(pipe2(in, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(out, O_CLOEXEC), 0);
+	char *argv[] = {"client", "--control", "--ports", server_ports,
+			"--connections", "4000", "--procs", "3", NULL};
+	pid_t pid = spawn("client", argv, in[0], out[1]);
+	close(in[0]);
+	close(out[1]);
+	char line[65536];
+	assert_int_equal(read_line(out[0], line, sizeof(line), 60.0), 0);
+	json_t *ready = json_loads(line, 0, NULL);
+	assert_non_null(ready);
+	assert_string_equal(json_string_value(json_object_get(ready, "event")),
+			    "ready");
+	assert_int_equal(get_int(ready, "procs"), 3);
+	assert_true(get_int(ready, "fd_limit") > get_int(ready, "per_proc_max"));
+
+	json_t *o = command(in[1], out[0], "grow 1000\n", "step");
+	assert_int_equal(get_int(o, "target"), 1000);
+	assert_int_equal(get_int(o, "established"), 1000);
+	assert_int_equal(get_int(o, "failed"), 0);
+	json_decref(o);
+	o = command(in[1], out[0], "grow 4000\n", "step");
+	assert_int_equal(get_int(o, "established"), 4000);
+	json_decref(o);
+	o = command(in[1], out[0], "grow 5000\n", "error"); /* > max */
+	json_decref(o);
+	o = command(in[1], out[0], "dance\n", "error");
+	json_decref(o);
+	o = command(in[1], out[0], "echo 3000 100\n", "echo");
+	assert_int_equal(get_int(o, "connections"), 3000);
+	assert_int_equal(get_int(o, "messages"), 3000);
+	assert_int_equal(get_int(o, "bytes"), 300000);
+	assert_int_equal(get_int(o, "errors"), 0);
+	assert_int_equal(get_int(o, "mismatches"), 0);
+	json_decref(o);
+	o = command(in[1], out[0], "verify\n", "verify");
+	assert_int_equal(get_int(o, "checked"), 4000);
+	assert_int_equal(get_int(o, "alive"), 4000);
+	assert_int_equal(get_int(o, "dead"), 0);
+	json_decref(o);
+	o = command(in[1], out[0], "quit\n", "bye");
+	json_decref(o);
+	close(in[1]);
+	close(out[0]);
+	assert_int_equal(wait_for(pid, 60.0), 0);
+	assert_pids_gone(ready);
+	json_decref(ready);
+}
+
+/* EOF on stdin is quit; SIGTERM is 128+15; both leave nothing behind. */
+static void test_control_eof_and_signal(void **state)
+{
+	(void)state;
+	for (int round = 0; round < 2; round++) {
+		int in[2], out[2];
+		assert_int_equal(pipe2(in, O_CLOEXEC), 0);
+		assert_int_equal(pipe2(out, O_CLOEXEC), 0);
+		char *argv[] = {"client", "--control", "--ports", server_ports,
+				"--connections", "2000", NULL};
+		pid_t pid = spawn("client", argv, in[0], out[1]);
+		close(in[0]);
+		close(out[1]);
+		char line[4096];
+		assert_int_equal(read_line(out[0], line, sizeof(line), 60.0), 0);
+		json_t *ready = json_loads(line, 0, NULL);
+		assert_non_null(ready);
+		json_t *o = command(in[1], out[0], "grow 2000\n", "step");
+		assert_int_equal(get_int(o, "established"), 2000);
+		json_decref(o);
+		if (round == 0) {
+			close(in[1]);
+			assert_int_equal(wait_for(pid, 60.0), 0);
+		} else {
+			kill(pid, SIGTERM);
+			assert_int_equal(wait_for(pid, 60.0), 128 + SIGTERM);
+			close(in[1]);
+		}
+		close(out[0]);
+		assert_pids_gone(ready);
+		json_decref(ready);
+	}
+}
+
+/* Nobody listens: ECONNREFUSED counted, a quick end, non-zero exit. */
+static void test_no_server(void **state)
+{
+	(void)state;
+	int out[2];
+	assert_int_equal(pipe2(out, O_CLOEXEC), 0);
+	char *argv[] = {"client", "--ports", no_server_ports, "--connections",
+			"20000", "--json", NULL};
+	double started = now_seconds();
+	pid_t pid = spawn("client", argv, -1, out[1]);
+	close(out[1]);
+	static char text[65536];
+	read_all(out[0], text, sizeof(text), 120.0);
+	close(out[0]);
+	int code = wait_for(pid, 30.0);
+	assert_true(code == 1);
+	assert_true(now_seconds() - started < 120.0);
+	json_t *step = find_event(text, "step");
+	if (!step)
+		fail_msg("no step report: %s", text);
+	assert_int_equal(get_int(step, "established"), 0);
+	assert_true(get_int(step, "failed") > 0);
+	json_t *failures = json_object_get(step, "failures");
+	assert_true(get_int(failures, "ECONNREFUSED") > 0);
+	assert_int_equal(get_int(step, "failed") + get_int(step, "abandoned"),
+			 20000);
+	json_decref(step);
+}
+
+/* Bad input: exit 2, one line naming the option, nothing started. */
+static void test_bad_usage(void **state)
+{
+	(void)state;
+	char *cases[][4] = {
+		{"client", "--connections", "0", NULL},
+		{"client", "--host", "192.168.1.1", NULL},
+		{"client", "--ports", "9-3", NULL},
+		{"client", "--connections", "50M", NULL},
+		{"client", "--frobnicate", NULL, NULL},
+	};
+	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		pid_t pid = spawn("client", cases[i], -1, -1);
+		assert_int_equal(wait_for(pid, 30.0), 2);
+	}
+}
+
+int main(void)
+{
+	const char *dir = getenv("MCS_BIN_DIR");
+	if (!dir) {
+		fprintf(stderr, "MCS_BIN_DIR is not set: run under ctest\n");
+		return 77;
+	}
+	snprintf(bin_dir, sizeof(bin_dir), "%s", dir);
+	signal(SIGPIPE, SIG_IGN);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bad_usage),
+		cmocka_unit_test(test_no_server),
+		cmocka_unit_test(test_ramp_30000),
+		cmocka_unit_test(test_control),
+		cmocka_unit_test(test_control_eof_and_signal),
+	};
+	return cmocka_run_group_tests(tests, start_server, stop_server);
+}

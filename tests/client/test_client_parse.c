@@ -1,0 +1,325 @@
+/* test_client_parse.c - what the client accepts on its command line: the
+ * shared parsers it relies on (mcs_parse_*), its options (every bad input
+ * refused with the option named), the capacity check, and control lines. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
+
+#include "client_control.h"
+#include "client_options.h"
+#include "mcs_parse.h"
+
+static void test_port_ranges(void **state)
+{
+	(void)state;
+	uint16_t a, b;
+	assert_int_equal(mcs_parse_port_range("2048-2067", &a, &b), 0);
+	assert_int_equal(a, 2048);
+	assert_int_equal(b, 2067);
+	assert_int_equal(mcs_parse_port_range("2300", &a, &b), 0);
+	assert_int_equal(a, 2300);
+	assert_int_equal(b, 2300);
+	assert_int_equal(mcs_parse_port_range("1-65535", &a, &b), 0);
+	assert_int_not_equal(mcs_parse_port_range("0-10", &a, &b), 0);
+	assert_int_not_equal(mcs_parse_port_range("10-5", &a, &b), 0);
+	assert_int_not_equal(mcs_parse_port_range("1-65536", &a, &b), 0);
+	assert_int_not_equal(mcs_parse_port_range("2048-", &a, &b), 0);
+	assert_int_not_equal(mcs_parse_port_range("-2048", &a, &b), 0);
+	assert_int_not_equal(mcs_parse_port_range("2048-2067x", &a, &b), 0);
+	assert_int_not_equal(mcs_parse_port_range("", &a, &b), 0);
+	assert_int_not_equal(mcs_parse_port_range(" 2048", &a, &b), 0);
+}
+
+static void test_addresses(void **state)
+{
+	(void)state;
+	struct in_addr addr;
+	uint32_t count;
+	assert_int_equal(mcs_parse_ipv4("127.0.0.1", &addr), 0);
+	assert_int_equal(ntohl(addr.s_addr), 0x7f000001);
+	assert_int_not_equal(mcs_parse_ipv4("127.0.0", &addr), 0);
+	assert_int_not_equal(mcs_parse_ipv4("127.0.0.256", &addr), 0);
+	assert_int_not_equal(mcs_parse_ipv4("localhost", &addr), 0);
+	assert_int_not_equal(mcs_parse_ipv4("127.0.0.1 ", &addr), 0);
+
+	assert_int_equal(mcs_parse_ipv4_range("127.0.0.2-127.0.0.50", &addr,
+					      &count),
+			 0);
+	assert_int_equal(ntohl(addr.s_addr), 0x7f000002);
+	assert_int_equal(count, 49);
+	assert_int_equal(mcs_parse_ipv4_range("127.0.0.9", &addr, &count), 0);
+	assert_int_equal(count, 1);
+	/* Across an octet boundary. */
+	assert_int_equal(mcs_parse_ipv4_range("127.0.0.250-127.0.1.5", &addr,
+					      &count),
+			 0);
+	assert_int_equal(count, 12);
+	assert_int_not_equal(mcs_parse_ipv4_range("127.0.0.5-127.0.0.4",
+						  &addr, &count),
+			     0);
+	assert_int_not_equal(mcs_parse_ipv4_range("127.0.0.1-", &addr, &count),
+			     0);
+	assert_int_not_equal(mcs_parse_ipv4_range("127.0.0.0-127.1.0.0",
+						  &addr, &count),
+			     0); /* more than 65,536 */
+}
+
+static void test_counts(void **state)
+{
+	(void)state;
+	uint64_t v;
+	assert_int_equal(mcs_parse_count("200k", 1, UINT64_MAX, &v), 0);
+	assert_int_equal(v, 200000);
+	assert_int_equal(mcs_parse_count("1M", 1, UINT64_MAX, &v), 0);
+	assert_int_equal(v, 1000000);
+	assert_int_equal(mcs_parse_count("0", 1, 10, &v), -ERANGE);
+	assert_int_equal(mcs_parse_count("1e6", 1, UINT64_MAX, &v), -EINVAL);
+	assert_int_equal(mcs_parse_count("-5", 0, 10, &v), -EINVAL);
+}
+
+/* Run client_parse_options on a NULL-terminated list of words. */
+static int parse(struct client_options *o, char *why, const char *first,
+		 ...)
+{
+	char *argv[32] = {"client"};
+	int argc = 1;
+	va_list ap;
+	va_start(ap, first);
+	for (const char *w = first; w && argc < 31; w = va_arg(ap, const char *))
+		argv[argc++] = (char *)w;
+	va_end(ap);
+	argv[argc] = NULL;
+	why[0] = '\0';
+	return client_parse_options(argc, argv, o, why, 256);
+}
+
+static void test_options_good(void **state)
+{
+	(void)state;
+	struct client_options o;
+	char why[256];
+	assert_int_equal(parse(&o, why, NULL), 0);
+	assert_int_equal(o.port_first, 2048);
+	assert_int_equal(o.port_last, 2067);
+	assert_int_equal(o.connections, CLIENT_DEFAULT_CONNECTIONS);
+	assert_int_equal(o.procs, 0);
+	assert_int_equal(o.window, CLIENT_DEFAULT_WINDOW);
+
+	assert_int_equal(parse(&o, why, "--host", "127.0.0.1", "--ports",
+			       "2048-2067", "--connections", "200k", "--rate",
+			       "50000", "--procs", "auto", "--sources",
+			       "127.0.0.2-127.0.0.50", "--payload", "64",
+			       "--interval", "100", "--hold", "2.5", "--window",
+			       "64", "--timeout", "30", "--json", NULL),
+			 0);
+	assert_int_equal(o.connections, 200000);
+	assert_true(o.rate == 50000.0);
+	assert_int_equal(o.source_count, 49);
+	assert_int_equal(o.payload, 64);
+	assert_int_equal(o.interval_ms, 100);
+	assert_true(o.hold_seconds == 2.5);
+	assert_int_equal(o.window, 64);
+	assert_true(o.timeout_seconds == 30.0);
+	assert_int_equal(o.json, 1);
+
+	/* The seed's plain form. */
+	assert_int_equal(parse(&o, why, "127.0.0.1", "2048", NULL), 0);
+	assert_int_equal(o.port_first, 2048);
+	assert_int_equal(o.port_last, 2048);
+	assert_int_equal(parse(&o, why, "127.0.0.3", "2300-2303", "30k", NULL),
+			 0);
+	assert_int_equal(ntohl(o.host.s_addr), 0x7f000003);
+	assert_int_equal(o.connections, 30000);
+
+	assert_int_equal(parse(&o, why, "--control", "--connections", "1M",
+			       "--procs", "64", NULL),
+			 0);
+	assert_int_equal(o.control, 1);
+	assert_int_equal(o.procs, 64);
+	assert_int_equal(parse(&o, why, "--help", NULL), 0);
+	assert_int_equal(o.help, 1);
+}
+
+/* Each bad input fails, and the reason names the option. */
+static void expect_bad(const char *option, const char *a, const char *b,
+		       const char *c)
+{
+	struct client_options o;
+	char why[256];
+	assert_int_equal(parse(&o, why, a, b, c, NULL), -EINVAL);
+	if (!strstr(why, option))
+		fail_msg("'%s' does not name %s", why, option);
+}
+
+static void test_options_bad(void **state)
+{
+	(void)state;
+	expect_bad("--host", "--host", "10.0.0.1", NULL);
+	expect_bad("--host", "--host", "127.0.0", NULL);
+	expect_bad("--host", "--host", "", NULL);
+	expect_bad("--ports", "--ports", "2067-2048", NULL);
+	expect_bad("--ports", "--ports", "0", NULL);
+	expect_bad("--ports", "--ports", "70000", NULL);
+	expect_bad("--connections", "--connections", "0", NULL);
+	expect_bad("--connections", "--connections", "12x", NULL);
+	expect_bad("--connections", "--connections", "-1", NULL);
+	expect_bad("--rate", "--rate", "fast", NULL);
+	expect_bad("--rate", "--rate", NULL, NULL);
+	expect_bad("--procs", "--procs", "0", NULL);
+	expect_bad("--procs", "--procs", "2000", NULL);
+	expect_bad("--sources", "--sources", "127.0.0.9-127.0.0.2", NULL);
+	expect_bad("--sources", "--sources", "10.0.0.1-10.0.0.2", NULL);
+	expect_bad("--sources", "--sources", "127.255.255.255-128.0.0.1",
+		   NULL);
+	expect_bad("--payload", "--payload", "64", NULL); /* no interval */
+	expect_bad("--payload", "--payload", "0", NULL);
+	expect_bad("--payload", "--payload", "70000", NULL);
+	expect_bad("--interval", "--interval", "10", NULL); /* no payload */
+	expect_bad("--hold", "--hold", "-1", NULL);
+	expect_bad("--hold", "--hold", "1s", NULL);
+	expect_bad("--window", "--window", "0", NULL);
+	expect_bad("--timeout", "--timeout", "0", NULL);
+	expect_bad("--timeout", "--timeout", "nan", NULL);
+	expect_bad("--bogus", "--bogus", NULL, NULL);
+	expect_bad("-x", "-x", NULL, NULL);
+}
+
+static void test_options_bad_positional(void **state)
+{
+	(void)state;
+	struct client_options o;
+	char why[256];
+	assert_int_equal(parse(&o, why, "127.0.0.1", "2048", "10", "extra",
+			       NULL),
+			 -EINVAL);
+	assert_non_null(strstr(why, "extra"));
+	assert_int_equal(parse(&o, why, "8.8.8.8", "53", NULL), -EINVAL);
+	assert_non_null(strstr(why, "--host"));
+}
+
+static struct client_limits limits_here(void)
+{
+	struct client_limits l = {
+		.fd_limit = 20000,
+		.file_max = 2466183,
+		.ephemeral_first = 32768,
+		.ephemeral_last = 60999,
+		.memory_total = 24ull << 30,
+		.cpus = 2,
+	};
+	return l;
+}
+
+static void test_capacity(void **state)
+{
+	(void)state;
+	struct client_options o;
+	char why[256];
+	struct client_limits l = limits_here();
+	assert_int_equal(parse(&o, why, "--ports", "2048-2111",
+			       "--connections", "200k", NULL),
+			 0);
+	assert_int_equal(client_check_capacity(&o, &l, why, sizeof(why)), 0);
+	/* One port, one source: 28,232 ephemeral ports at most. */
+	assert_int_equal(parse(&o, why, "--ports", "2048", "--connections",
+			       "30000", NULL),
+			 0);
+	assert_int_equal(client_check_capacity(&o, &l, why, sizeof(why)),
+			 -ERANGE);
+	assert_non_null(strstr(why, "ephemeral"));
+	/* Sources multiply it. */
+	assert_int_equal(parse(&o, why, "--ports", "2048", "--connections",
+			       "30000", "--sources", "127.0.0.2-127.0.0.3",
+			       NULL),
+			 0);
+	assert_int_equal(client_check_capacity(&o, &l, why, sizeof(why)), 0);
+	/* fs.file-max: both ends are on this machine. */
+	assert_int_equal(parse(&o, why, "--ports", "2048-2111",
+			       "--connections", "1500000", NULL),
+			 0);
+	assert_int_equal(client_check_capacity(&o, &l, why, sizeof(why)),
+			 -ERANGE);
+	assert_non_null(strstr(why, "fs.file-max"));
+	/* Kernel memory. */
+	l.file_max = 100000000;
+	l.ephemeral_first = 1024;
+	l.ephemeral_last = 65535;
+	assert_int_equal(parse(&o, why, "--ports", "2048-2111",
+			       "--connections", "5M", "--sources",
+			       "127.0.0.2-127.0.0.9", NULL),
+			 0);
+	assert_int_equal(client_check_capacity(&o, &l, why, sizeof(why)),
+			 -ERANGE);
+	assert_non_null(strstr(why, "kernel memory"));
+}
+
+static void test_control_lines(void **state)
+{
+	(void)state;
+	struct client_control c;
+	char why[256];
+	assert_int_equal(client_control_parse("grow 10000", 20000, &c, why,
+					      sizeof(why)),
+			 0);
+	assert_int_equal(c.type, CLIENT_CONTROL_GROW);
+	assert_int_equal(c.count, 10000);
+	assert_int_equal(client_control_parse("grow 10k\r", 20000, &c, why,
+					      sizeof(why)),
+			 0);
+	assert_int_equal(c.count, 10000);
+	assert_int_equal(client_control_parse("echo 1000 64", 20000, &c, why,
+					      sizeof(why)),
+			 0);
+	assert_int_equal(c.type, CLIENT_CONTROL_ECHO);
+	assert_int_equal(c.count, 1000);
+	assert_int_equal(c.size, 64);
+	assert_int_equal(client_control_parse("verify", 1, &c, why,
+					      sizeof(why)),
+			 0);
+	assert_int_equal(c.type, CLIENT_CONTROL_VERIFY);
+	assert_int_equal(client_control_parse("quit", 1, &c, why, sizeof(why)),
+			 0);
+	assert_int_equal(c.type, CLIENT_CONTROL_QUIT);
+	assert_int_equal(client_control_parse("", 1, &c, why, sizeof(why)), 0);
+	assert_int_equal(c.type, CLIENT_CONTROL_NONE);
+
+	const char *bad[] = {"grow",        "grow 0",      "grow 20001",
+			     "grow x",      "grow 1 2",    "echo 10",
+			     "echo 10 0",   "echo 10 70000", "echo 0 8",
+			     "verify now",  "quit 1",      "shrink 5",
+			     "GROW 10"};
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		why[0] = '\0';
+		if (client_control_parse(bad[i], 20000, &c, why,
+					 sizeof(why)) != -EINVAL)
+			fail_msg("'%s' accepted", bad[i]);
+		assert_true(why[0] != '\0');
+	}
+	char longline[400];
+	memset(longline, 'a', sizeof(longline) - 1);
+	longline[sizeof(longline) - 1] = '\0';
+	assert_int_equal(client_control_parse(longline, 1, &c, why,
+					      sizeof(why)),
+			 -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_port_ranges),
+		cmocka_unit_test(test_addresses),
+		cmocka_unit_test(test_counts),
+		cmocka_unit_test(test_options_good),
+		cmocka_unit_test(test_options_bad),
+		cmocka_unit_test(test_options_bad_positional),
+		cmocka_unit_test(test_capacity),
+		cmocka_unit_test(test_control_lines),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
