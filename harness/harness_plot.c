@@ -17,7 +17,7 @@
 #define MAX_COMPARED 16
 
 static const char preamble[] =
-	"set terminal pngcairo size 1100,700 enhanced font 'Sans,12' linewidth 2\n"
+	"set terminal pngcairo size 1100,700 noenhanced font 'Sans,12' linewidth 2\n"
 	"set datafile separator ','\n"
 	"set grid xtics ytics mxtics mytics lc rgb '#dddddd'\n"
 	"set key outside right top box opaque\n"
@@ -157,7 +157,7 @@ int harness_plot_run(const struct harness_run *run, char *why,
 		"set title \"%s: connect rate during each step\"\n"
 		"set logscale x\n"
 		"set ylabel 'connections per second'\n"
-		"set yrange [0:*]\n"
+		"set yrange [0:*]\nset format y '%%.0s%%c'\n"
 		"plot 'sweep.csv' using (xc(\"connections\")):\"connect_rate\" "
 		"with linespoints lc 1 pt 7 title 'connect rate'\n"
 		"set autoscale\n",
@@ -230,7 +230,9 @@ static void compare_plot(FILE *f, const char *file, const char *title,
 {
 	fprintf(f, "set output '%s'\nset title \"%s\"\nset ylabel '%s'\n",
 		file, title, ylabel);
-	fprintf(f, log_y ? "set logscale xy\n" : "unset logscale\nset logscale x\nset yrange [0:*]\n");
+	fprintf(f, log_y ? "set logscale xy\nset format y '%%g'\n"
+			 : "unset logscale\nset logscale x\nset yrange [0:*]\n"
+			   "set format y '%%.0s%%c'\n");
 	fprintf(f, "plot ");
 	for (size_t i = 0; i < count; i++)
 		fprintf(f,

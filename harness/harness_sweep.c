@@ -723,6 +723,17 @@ int harness_sweep(const struct harness_options *o, const char *backend,
 
 	s.started = now_seconds();
 	harness_sample_system(&run->before);
+	if (run->before.tcp_inuse > 10000) {
+		/* Kernel figures are system-wide: say when others share them. */
+		char text[384];
+		snprintf(text, sizeof(text),
+			 "%" PRIu64 " TCP sockets were already in use before "
+			 "the server started: kernel memory figures are "
+			 "system-wide and include whatever else runs here",
+			 run->before.tcp_inuse);
+		harness_run_warn(run, text);
+		fprintf(stderr, "harness: warning: %s\n", text);
+	}
 	err = sweep_steps(&s, why, sizeof(why));
 	if (s.tty)
 		printf("\r\033[K");
