@@ -1,0 +1,5 @@
+/* test_bad_input.c - placeholder */
+int main(void)
+{
+	return 77;
+}

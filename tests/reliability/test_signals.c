@@ -1,0 +1,5 @@
+/* test_signals.c - placeholder */
+int main(void)
+{
+	return 77;
+}
