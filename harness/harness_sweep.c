@@ -295,7 +295,9 @@ static void stop_children(struct sweep *s)
 					   why, sizeof(why)) == 0)
 			json_decref(bye);
 	}
-	harness_child_stop(&s->client.child, 5.0, 10.0);
+	/* On a signal, do not wait for a polite exit. */
+	harness_child_stop(&s->client.child, harness_stop_signal() ? 0.5 : 5.0,
+			   10.0);
 	if (s->stats.header)
 		mcs_stats_close(&s->stats);
 	harness_child_stop(&s->server, 0.0, 15.0);
@@ -463,7 +465,7 @@ static int pause_here(struct sweep *s, const struct harness_step *step,
 	printf("\npaused at %" PRIu64 " connections. Recorded: server user "
 	       "%" PRIu64 " B (PSS of %zu processes), client user %" PRIu64
 	       " B, kernel %" PRIu64 " B (Slab now minus Slab before the "
-	       "server: %" PRIu64 " B).\n",
+	       "server started, which was %" PRIu64 " B).\n",
 	       step->connections, step->server_user_bytes, n,
 	       step->client_user_bytes, step->kernel_bytes, s->run->before.slab);
 	printf("server pids:");
