@@ -39,7 +39,7 @@ void harness_format_bytes(uint64_t value, char *text, size_t text_size)
 
 void harness_format_signed_bytes(double value, char *text, size_t text_size)
 {
-	char magnitude[32];
+	char magnitude[24];
 	harness_format_bytes((uint64_t)(value < 0 ? -value : value), magnitude,
 			     sizeof(magnitude));
 	snprintf(text, text_size, "%s%s", value < 0 ? "-" : "", magnitude);
@@ -56,12 +56,12 @@ void harness_print_summary(const struct harness_run *run, FILE *out)
 	harness_format_signed_bytes(run->user_fit.base, base, sizeof(base));
 	harness_format_signed_bytes(run->kernel_fit.base, kbase, sizeof(kbase));
 	fprintf(out,
-		"%s: %s %s connections in %.1f s; connect rate at the last "
-		"step %s conn/s\n",
+		"%s: %s %s connections, reached and verified in %.1f s (%.1f "
+		"s with teardown); connect rate at the last step %s conn/s\n",
 		run->backend,
 		run->status == HARNESS_RUN_LIMITED ? "reached its limit of"
 						   : "held all",
-		conns, run->duration_s, rate);
+		conns, run->sweep_s, run->duration_s, rate);
 	if (run->have_fit)
 		fprintf(out,
 			"%s: memory per connection (least-squares slope over %zu "

@@ -171,6 +171,7 @@ static int write_json(const struct harness_run *run, const char *path)
 			    json_integer((json_int_t)run->plan.requested_target));
 	json_object_set_new(root, "status", json_string(harness_run_status_name(run->status)));
 	json_object_set_new(root, "duration_s", json_real(run->duration_s));
+	json_object_set_new(root, "sweep_s", json_real(run->sweep_s));
 	if (run->status == HARNESS_RUN_FAILED || run->status == HARNESS_RUN_INTERRUPTED) {
 		json_t *f = json_object();
 		json_object_set_new(f, "step", json_integer(run->failed_step));

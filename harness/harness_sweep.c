@@ -737,6 +737,8 @@ int harness_sweep(const struct harness_options *o, const char *backend,
 		fprintf(stderr, "harness: warning: %s\n", text);
 	}
 	err = sweep_steps(&s, why, sizeof(why));
+	if (!err)
+		run->sweep_s = now_seconds() - s.started;
 	if (s.tty)
 		printf("\r\033[K");
 	stop_children(&s);
