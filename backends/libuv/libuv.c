@@ -17,22 +17,31 @@
  * Resets and other errors close the handle and are counted.
  *
  * Limits. On EMFILE libuv accepts-and-closes pending connections without
- * calling the connection callback (its spare-fd trick), so capacity() leaves
- * RESERVED_FDS of headroom and a worker never nears its fd limit. At
- * max_connections a new connection is accepted into a spare pool slot and
- * closed at once (counted in over_capacity); if even the spare slots are in
- * use, the listener is left with its accepted fd, which makes libuv pause it,
- * and accepting resumes when a slot is freed.
+ * calling the connection callback (its spare-fd trick): clients would be
+ * dropped silently. So libuv must never call accept() without a free fd.
+ * capacity() leaves RESERVED_FDS of headroom, and init() also measures the
+ * real room (RLIMIT_NOFILE minus the fds open once the loop and listeners
+ * exist) in case the limit is lower than the plan assumed. At that room a
+ * new connection is not taken: the listener keeps the one fd libuv accepted,
+ * which makes libuv stop watching it, so the rest wait in the kernel backlog;
+ * it counts in accept_fd_limit, is retried every ACCEPT_RETRY_MS (counted
+ * again while refused, no spinning) and taken as soon as a connection
+ * closes. At max_connections a new connection is accepted into a spare pool
+ * slot and closed at once (counted in over_capacity); if even the spare
+ * slots are in use, the listener waits the same way until a slot is freed.
  *
  * stop() is uv_async_send(), which libuv documents as async-signal-safe.
  *
  * Needs: libuv >= 1.x (built and measured with Debian's 1.44); Linux.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <uv.h>
 
 #include "mcs_backend.h"
@@ -49,6 +58,11 @@
 /* Pool slots beyond max_connections, used only to accept-and-close. Their
  * fds close at once; the slot lives until libuv's close callback. */
 #define REJECT_SLOTS 64u
+/* Descriptors kept free below the measured fd room: each listener may hold
+ * one accepted fd while it waits, and libuv needs one for its next accept. */
+#define FD_ROOM_MARGIN 2u
+/* How often a listener left waiting for fd room tries again. */
+#define ACCEPT_RETRY_MS 100
 
 enum conn_flag {
 	CONN_OPEN = 1u << 0,	 /* a counted connection */
@@ -75,17 +89,21 @@ struct uv_pending_write {
 
 struct uv_backend {
 	uv_loop_t loop;
-	uv_async_t wake; /* uv_async_send() from stop() */
+	uv_async_t wake;  /* uv_async_send() from stop() */
+	uv_timer_t retry; /* retries listeners left waiting */
 	struct mcs_worker_config config;
 	struct mcs_worker_stats *stats;
 	volatile sig_atomic_t stopping;
-	int loop_ready; /* uv_loop_init() done */
-	int wake_ready; /* uv_async_init() done */
+	int loop_ready;	 /* uv_loop_init() done */
+	int wake_ready;	 /* uv_async_init() done */
+	int retry_ready; /* uv_timer_init() done */
 	uv_tcp_t *listeners;
 	unsigned listener_count; /* listeners with uv_tcp_init() done */
 	unsigned char *parked;	 /* per listener: holds an fd we did not take */
 	unsigned parked_count;
-	unsigned live;		/* counted connections held now */
+	unsigned live;	      /* counted connections held now */
+	unsigned fds_at_init; /* descriptors open once init() was done */
+	unsigned fd_room; /* most connections the fd table leaves room for */
 	struct mcs_pool conns;	/* struct uv_conn */
 	struct mcs_pool writes; /* struct uv_pending_write + chunk */
 	unsigned char *read_buffer;
@@ -125,6 +143,7 @@ static int is_peer_failure(int error)
 }
 
 static void accept_parked(struct uv_backend *b);
+static void on_retry(uv_timer_t *retry);
 
 static void free_slot(struct uv_backend *b, struct uv_conn *conn)
 {
@@ -277,6 +296,11 @@ static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
  * which libuv then stops watching until we take it). */
 static int accept_one(struct uv_backend *b, uv_stream_t *listener)
 {
+	if (b->live < b->config.max_connections && b->live >= b->fd_room) {
+		/* Taking it would let libuv accept() into a full fd table. */
+		mcs_stat_add(&b->stats->accept_fd_limit, 1);
+		return -1;
+	}
 	struct uv_conn *conn = mcs_pool_alloc(&b->conns);
 	if (!conn)
 		return -1;
@@ -326,6 +350,9 @@ static void on_connection(uv_stream_t *listener, int status)
 		unsigned i = (unsigned)((uv_tcp_t *)listener - b->listeners);
 		b->parked[i] = 1;
 		b->parked_count++;
+		if (!uv_is_active((uv_handle_t *)&b->retry))
+			uv_timer_start(&b->retry, on_retry, ACCEPT_RETRY_MS,
+				       ACCEPT_RETRY_MS);
 	}
 }
 
@@ -339,6 +366,52 @@ static void accept_parked(struct uv_backend *b)
 		b->parked[i] = 0;
 		b->parked_count--;
 	}
+}
+
+/* The soft RLIMIT_NOFILE now, less what was open after init() and the
+ * margin: how many connections the fd table has room for. Re-read on every
+ * retry, so a raised limit is used without a restart. */
+static void update_fd_room(struct uv_backend *b)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	uint64_t limit =
+	    rl.rlim_cur == RLIM_INFINITY ? UINT32_MAX : rl.rlim_cur;
+	uint64_t used =
+	    (uint64_t)b->fds_at_init + b->listener_count + FD_ROOM_MARGIN;
+	b->fd_room = limit > used ? (unsigned)(limit - used) : 0;
+}
+
+static void on_retry(uv_timer_t *retry)
+{
+	struct uv_backend *b = retry->loop->data;
+	update_fd_room(b);
+	accept_parked(b);
+	if (!b->parked_count)
+		uv_timer_stop(retry);
+}
+
+/* Descriptors this process has open now. */
+static unsigned count_open_fds(void)
+{
+	unsigned count = 0;
+	DIR *dir = opendir("/proc/self/fd");
+	if (dir) {
+		struct dirent *entry;
+		while ((entry = readdir(dir)))
+			if (entry->d_name[0] != '.')
+				count++;
+		closedir(dir);
+		return count > 0 ? count - 1 : 0; /* the DIR's own fd */
+	}
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur > 1u << 20)
+		rl.rlim_cur = 1u << 20;
+	for (int fd = 0; fd < (int)rl.rlim_cur; fd++)
+		if (fcntl(fd, F_GETFD) >= 0)
+			count++;
+	return count;
 }
 
 static void on_wake(uv_async_t *wake)
@@ -362,6 +435,8 @@ static void uv_backend_destroy(void *state)
 			uv_close((uv_handle_t *)&b->listeners[i], NULL);
 		if (b->wake_ready)
 			uv_close((uv_handle_t *)&b->wake, NULL);
+		if (b->retry_ready)
+			uv_close((uv_handle_t *)&b->retry, NULL);
 		/* Runs the close callbacks (and cancels queued writes). */
 		uv_run(&b->loop, UV_RUN_DEFAULT);
 		uv_loop_close(&b->loop);
@@ -461,10 +536,22 @@ static int uv_backend_init(const struct mcs_worker_config *config, void **state,
 		goto err;
 	}
 	b->wake_ready = 1;
+	uv_timer_init(&b->loop, &b->retry);
+	b->retry_ready = 1;
 	for (unsigned i = 0; i < config->port_count; i++) {
 		err = open_listener(b, i, why, why_size);
 		if (err)
 			goto err;
+	}
+	b->fds_at_init = count_open_fds();
+	update_fd_room(b);
+	if (b->fd_room == 0) {
+		err = -EMFILE;
+		snprintf(why, why_size,
+			 "libuv: RLIMIT_NOFILE leaves no descriptor for a "
+			 "connection (%u open after init)",
+			 b->fds_at_init);
+		goto err;
 	}
 	*state = b;
 	return 0;
