@@ -85,8 +85,7 @@ static int plan_workers(const struct harness_options *o,
 		if (needed > max_workers) {
 			uint64_t limit = (uint64_t)max_workers * share;
 			int by_ports = max_workers < HARNESS_MAX_SERVER_WORKERS;
-			if (!(ops->flags & MCS_BACKEND_SELF_LIMITED) ||
-			    by_ports) {
+			if (!(ops->flags & MCS_BACKEND_SELF_LIMITED)) {
 				if (by_ports)
 					snprintf(why, why_size,
 						 "%s needs %" PRIu64 " workers "
@@ -119,10 +118,13 @@ static int plan_workers(const struct harness_options *o,
 				 sizeof(plan->limit_reason),
 				 "%s holds at most %u connections per process "
 				 "(its own limit, not the fd cap): %u "
-				 "processes x %" PRIu64 " = %" PRIu64
+				 "processes (%s) x %" PRIu64 " = %" PRIu64
 				 " connections, short of %" PRIu64,
 				 plan->backend, plan->capacity_per_worker,
-				 max_workers, share, limit, plan->target);
+				 max_workers,
+				 by_ports ? "one per port of --ports"
+					  : "the harness's cap",
+				 share, limit, plan->target);
 			plan->target = limit;
 			needed = max_workers;
 		}
