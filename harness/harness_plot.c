@@ -127,30 +127,45 @@ int harness_plot_run(const struct harness_run *run, char *why,
 	fprintf(f, "\nunset logscale\n");
 
 	/* Totals against the fitted lines: base + slope x connections. */
+	/* Two panels: user memory is MiB where kernel memory is GiB, so one
+	 * axis would hide it. */
 	fprintf(f,
+		"set terminal pngcairo size 1100,900 noenhanced font 'Sans,12' linewidth 2\n"
 		"set output 'memory.png'\n"
-		"set title \"%s: memory held (points: measured; lines: base + "
-		"slope x connections)\"\n"
-		"set xlabel 'concurrent connections'\n"
+		"set multiplot layout 2,1 title \"%s: memory held (points: "
+		"measured; dashed: base + slope x connections)\"\n"
+		"set xlabel 'concurrent connections (server count)'\n"
 		"set format x '%%.0s%%c'\n"
-		"set format y '%%.0f'\n"
-		"set ylabel 'memory (%s)'\n"
+		"set format y '%%.1f'\n"
 		"set xrange [0:*]\nset yrange [0:*]\n"
-		"M = %.1f\n"
+		"unset title\n"
+		"set lmargin at screen 0.09\nset rmargin at screen 0.96\n"
+		"set key inside top left box opaque\n"
+		"set ylabel 'user memory (MiB)'\n"
+		"M = 1048576.0\n"
 		"plot 'sweep.csv' using \"server_live\":(column(\"server_user_bytes\")/M) "
-		"with points lc 1 pt 7 title 'server user (PSS)', \\\n"
+		"with points lc 1 pt 7 ps 1.5 title 'server user (PSS)', \\\n"
 		"  (user_base + user_slope * x) / M with lines lc 1 dt 2 notitle, \\\n"
 		"  '' using \"server_live\":(column(\"client_user_bytes\")/M) "
-		"with points lc 2 pt 5 title 'client user (PSS)', \\\n"
-		"  (client_base + client_slope * x) / M with lines lc 2 dt 2 notitle, \\\n"
-		"  '' using \"server_live\":(column(\"kernel_bytes\")/M) "
-		"with points lc 3 pt 9 title 'kernel (Slab growth)', \\\n"
-		"  (kernel_base + kernel_slope * x) / M with lines lc 3 dt 2 notitle",
-		b, gib ? "GiB" : "MiB", gib ? 1073741824.0 : 1048576.0);
+		"with points lc 2 pt 5 ps 1.5 title 'client user (PSS)', \\\n"
+		"  (client_base + client_slope * x) / M with lines lc 2 dt 2 notitle",
+		b);
 	if (echo)
 		fprintf(f, ", \\\n  '' using \"server_live\":(yc(\"server_user_bytes_after_echo\")/M) "
-			   "with points lc 4 pt 6 title 'server user after echo'");
-	fprintf(f, "\nset autoscale\nset xlabel 'concurrent connections (log scale)'\n");
+			   "with points lc 4 pt 6 ps 1.5 title 'server user after echo'");
+	fprintf(f,
+		"\nset ylabel 'kernel memory (%s)'\n"
+		"M = %.1f\n"
+		"plot 'sweep.csv' using \"server_live\":(column(\"kernel_bytes\")/M) "
+		"with points lc 3 pt 9 ps 1.5 title 'kernel: Slab growth (both ends)', \\\n"
+		"  (kernel_base + kernel_slope * x) / M with lines lc 3 dt 2 notitle, \\\n"
+		"  '' using \"server_live\":(column(\"kernel_object_bytes\")/M) "
+		"with points lc 4 pt 8 ps 1.5 title 'kernel: slab objects in use'\n"
+		"unset multiplot\nunset lmargin\nunset rmargin\n"
+		"set key outside right top box opaque\n"
+		"set terminal pngcairo size 1100,700 noenhanced font 'Sans,12' linewidth 2\n",
+		gib ? "GiB" : "MiB", gib ? 1073741824.0 : 1048576.0);
+	fprintf(f, "set autoscale\nset xlabel 'concurrent connections (log scale)'\n");
 
 	fprintf(f,
 		"set output 'connect-rate.png'\n"
