@@ -9,13 +9,16 @@
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "mcs_parse.h"
 #include "mcs_proc.h"
 #include "mcs_stats.h"
+#include "run_binary.h"
 
 int64_t rel_now_ms(void)
 {
@@ -132,4 +135,60 @@ int rel_peer_closed(int fd, int timeout_ms)
 		if (r < 0 && errno != EAGAIN && errno != EINTR)
 			return 1;
 	}
+}
+
+int rel_backend_available(const char *backend)
+{
+	struct run_result list;
+	char *argv[] = {"server", "--list-backends", NULL};
+	if (run_binary("server", argv, REL_TIMEOUT_MS, &list) != 0 ||
+	    list.exit_code != 0) {
+		fprintf(stderr, "server --list-backends failed: %s\n",
+			list.err);
+		return 1;
+	}
+	/* Lines are "NAME<spaces>available ..." or "NAME<spaces>unavailable
+	 * (why)". */
+	const char *line = NULL;
+	size_t name_len = strlen(backend);
+	for (const char *p = list.out; p && *p; p = strchr(p, '\n')) {
+		if (*p == '\n')
+			p++;
+		if (strncmp(p, backend, name_len) == 0 && p[name_len] == ' ') {
+			line = p;
+			break;
+		}
+	}
+	if (!line) {
+		fprintf(stderr, "backend %s is not installed\n", backend);
+		return 1;
+	}
+	const char *verdict = line + name_len + strspn(line + name_len, " ");
+	if (strncmp(verdict, "available", 9) != 0) {
+		fprintf(stderr, "%.*s (skip)\n", (int)strcspn(line, "\n"),
+			line);
+		return 77;
+	}
+	return 0;
+}
+
+int rel_wait_listening(const char *shm, pid_t server, unsigned workers,
+		       int timeout_ms)
+{
+	int64_t deadline = rel_now_ms() + timeout_ms;
+	while (rel_now_ms() < deadline) {
+		struct mcs_stats_block block;
+		memset(&block, 0, sizeof(block));
+		if (mcs_stats_open(&block, shm) == 0) {
+			struct mcs_stats_total t;
+			mcs_stats_sum(&block, &t);
+			mcs_stats_close(&block);
+			if (t.listening == workers)
+				return 0;
+		}
+		if (waitpid(server, NULL, WNOHANG) != 0)
+			return -1;
+		usleep(5000);
+	}
+	return -1;
 }

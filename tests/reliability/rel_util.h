@@ -44,4 +44,14 @@ int rel_port_free(uint16_t port);
 /* Whether the peer closed fd (EOF or RST seen within timeout_ms). */
 int rel_peer_closed(int fd, int timeout_ms);
 
+/* Wait until `workers` workers of the server pid (stats block shm) listen.
+ * 0, or -1 on timeout or if the server exited. */
+int rel_wait_listening(const char *shm, pid_t server, unsigned workers,
+		       int timeout_ms);
+
+/* Ask `server --list-backends` whether backend can run here: 0 if so, 77
+ * (skip, reason printed) if it is unavailable, 1 if not installed or the
+ * server cannot tell. */
+int rel_backend_available(const char *backend);
+
 #endif /* REL_UTIL_H */

@@ -72,27 +72,6 @@ static _Noreturn void hammer(uint16_t port)
 	}
 }
 
-/* Wait for the server's workers to listen, reading its stats block. */
-static int wait_listening(const char *shm, pid_t server, int timeout_ms)
-{
-	int64_t deadline = rel_now_ms() + timeout_ms;
-	while (rel_now_ms() < deadline) {
-		struct mcs_stats_block block;
-		memset(&block, 0, sizeof(block));
-		if (mcs_stats_open(&block, shm) == 0) {
-			struct mcs_stats_total t;
-			mcs_stats_sum(&block, &t);
-			mcs_stats_close(&block);
-			if (t.listening == WORKERS)
-				return 0;
-		}
-		if (waitpid(server, NULL, WNOHANG) != 0)
-			return -1;
-		usleep(5000);
-	}
-	return -1;
-}
-
 static void run_scenario(int signo, enum moment when, uint16_t port)
 {
 	char ports[32], shm[64], shm_path[80];
@@ -123,7 +102,7 @@ static void run_scenario(int signo, enum moment when, uint16_t port)
 	case WHILE_IDLE:
 	case WHILE_CONNECTING:
 	case WHILE_HOLDING:
-		assert_int_equal(wait_listening(shm, pid, REL_TIMEOUT_MS), 0);
+		assert_int_equal(rel_wait_listening(shm, pid, WORKERS, REL_TIMEOUT_MS), 0);
 		children_at_signal = count_children(pid);
 		assert_int_equal(children_at_signal, WORKERS);
 		break;
@@ -240,38 +219,9 @@ int main(int argc, char **argv)
 	}
 	backend_name = argv[1];
 	first_port = rel_port_arg(argv[2]);
-	/* Skip (77) when the backend cannot run here: ask the server. */
-	struct run_result list;
-	char *list_argv[] = {"server", "--list-backends", NULL};
-	if (run_binary("server", list_argv, REL_TIMEOUT_MS, &list) != 0 ||
-	    list.exit_code != 0) {
-		fprintf(stderr, "server --list-backends failed: %s\n",
-			list.err);
-		return 1;
-	}
-	/* Lines are "NAME<spaces>available ..." or "NAME<spaces>unavailable
-	 * (why)". */
-	const char *line = NULL;
-	size_t name_len = strlen(backend_name);
-	for (const char *p = list.out; p && *p; p = strchr(p, '\n')) {
-		if (*p == '\n')
-			p++;
-		if (strncmp(p, backend_name, name_len) == 0 &&
-		    p[name_len] == ' ') {
-			line = p;
-			break;
-		}
-	}
-	if (!line) {
-		fprintf(stderr, "backend %s is not installed\n", backend_name);
-		return 1;
-	}
-	const char *verdict = line + name_len + strspn(line + name_len, " ");
-	if (strncmp(verdict, "available", 9) != 0) {
-		fprintf(stderr, "%.*s (skip)\n", (int)strcspn(line, "\n"),
-			line);
-		return 77;
-	}
+	int available = rel_backend_available(backend_name);
+	if (available != 0)
+		return available;
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_signals),
