@@ -9,6 +9,7 @@
  */
 #include "harness_sweep.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -56,6 +57,30 @@ static double now_seconds(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A harness killed outright (SIGKILL) takes its server with it but leaves
+ * the server's stats object in /dev/shm: remove those whose harness is
+ * gone. */
+static void remove_stale_stats(void)
+{
+	DIR *d = opendir("/dev/shm");
+	if (!d)
+		return;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		int pid;
+		char tail;
+		if (sscanf(e->d_name, "mcs-harness-%d%c", &pid, &tail) != 1 ||
+		    pid <= 0)
+			continue;
+		if (kill(pid, 0) == 0 || errno != ESRCH)
+			continue;
+		char name[300];
+		snprintf(name, sizeof(name), "/%s", e->d_name);
+		shm_unlink(name);
+	}
+	closedir(d);
 }
 
 static int find_binary(const char *name, char *path, size_t path_size,
@@ -723,6 +748,7 @@ int harness_sweep(const struct harness_options *o, const char *backend,
 	       run->plan.client_procs, run->plan.sources, run->dir);
 	fflush(stdout);
 
+	remove_stale_stats();
 	s.started = now_seconds();
 	harness_sample_system(&run->before);
 	if (run->before.tcp_inuse > 10000) {
