@@ -112,6 +112,8 @@ def main():
         ax.bar_label(group, fmt="%.0f", fontsize=8)
     ax.set_xticks(list(positions), names)
     ax.set_yscale("symlog", linthresh=100)
+    # Head room so the legend never covers a bar.
+    ax.set_ylim(0, max(user + client + kernel + [100]) * 30)
     ax.set_ylabel("bytes per connection (symlog scale)")
     ax.set_title("memory per connection: least-squares slope\n(memory = base + slope x connections)")
     ax.grid(True, axis="y", alpha=0.3)
