@@ -26,7 +26,27 @@
 static char bin_dir[PATH_MAX];
 static char out_dir[PATH_MAX];
 
-/* Processes still running one of our binaries (server or client). */
+/* Whether process pid was started with an argument beginning "2600-"
+ * (the --ports of every sweep here), so servers and clients of other tests
+ * running at the same time are not mistaken for ours. */
+static int uses_our_ports(const char *pid)
+{
+	char path[300], args[4096];
+	snprintf(path, sizeof(path), "/proc/%s/cmdline", pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	size_t n = fread(args, 1, sizeof(args) - 1, f);
+	fclose(f);
+	args[n] = '\0';
+	for (size_t i = 0; i < n; i += strlen(args + i) + 1)
+		if (strncmp(args + i, "2600-", 5) == 0)
+			return 1;
+	return 0;
+}
+
+/* Processes still running one of our binaries (server or client) for one
+ * of our sweeps. */
 static int leftover_processes(void)
 {
 	char server[PATH_MAX + 16], client[PATH_MAX + 16];
@@ -49,8 +69,9 @@ static int leftover_processes(void)
 		if (n <= 0)
 			continue;
 		exe[n] = '\0';
-		if (strcmp(exe, real_server) == 0 ||
-		    strcmp(exe, real_client) == 0) {
+		if ((strcmp(exe, real_server) == 0 ||
+		     strcmp(exe, real_client) == 0) &&
+		    uses_our_ports(e->d_name)) {
 			fprintf(stderr, "left running: pid %s (%s)\n",
 				e->d_name, exe);
 			count++;
