@@ -50,7 +50,8 @@ static int parse_seconds(const char *text, double max, double *value)
 	char *end;
 	errno = 0;
 	double v = strtod(text, &end);
-	if (end == text || *end != '\0' || errno || !(v >= 0.0) || v > max)
+	if (end == text || *end != '\0' || errno || !(v >= 0.0) || v > max ||
+	    text[strspn(text, "0123456789.eE-")] != '\0') /* no space, hex */
 		return -EINVAL;
 	*value = v;
 	return 0;
