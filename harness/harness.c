@@ -73,8 +73,8 @@ static int run_all(const struct harness_options *o)
 	for (int i = 0; i < n; i++) {
 		struct mcs_backend_handle h;
 		char why[256] = "";
-		int usable = mcs_backend_load(NULL, names[i], &h, why,
-					      sizeof(why)) == 0;
+		int usable =
+		    mcs_backend_load(NULL, names[i], &h, why, sizeof(why)) == 0;
 		if (usable) {
 			if (h.ops->probe && h.ops->probe(why, sizeof(why)))
 				usable = 0;

@@ -100,7 +100,7 @@ int harness_client_request(struct harness_client *client, const char *command,
 			json_error_t error;
 			json_t *j = json_loads(line, 0, &error);
 			const char *kind =
-				json_string_value(json_object_get(j, "event"));
+			    json_string_value(json_object_get(j, "event"));
 			if (!kind) {
 				snprintf(why, why_size,
 					 "client sent a line that is not a "
@@ -114,13 +114,13 @@ int harness_client_request(struct harness_client *client, const char *command,
 				return 0;
 			}
 			if (strcmp(kind, "error") == 0) {
-				snprintf(why, why_size, "client: %s",
-					 json_string_value(json_object_get(
-						 j, "message"))
-						 ? json_string_value(
-							   json_object_get(
-								   j, "message"))
-						 : "error");
+				snprintf(
+				    why, why_size, "client: %s",
+				    json_string_value(
+					json_object_get(j, "message"))
+					? json_string_value(
+					      json_object_get(j, "message"))
+					: "error");
 				json_decref(j);
 				return -EPROTO;
 			}

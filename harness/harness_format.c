@@ -63,13 +63,13 @@ void harness_print_summary(const struct harness_run *run, FILE *out)
 						   : "held all",
 		conns, run->sweep_s, run->duration_s, rate);
 	if (run->have_fit)
-		fprintf(out,
-			"%s: memory per connection (least-squares slope over %zu "
-			"points): server user %.0f B (%s fixed), client user "
-			"%.0f B, kernel %.0f B (%s fixed; both ends of each "
-			"loopback connection)\n",
-			run->backend, run->user_fit.points, run->user_fit.slope,
-			base, run->client_fit.slope, run->kernel_fit.slope,
-			kbase);
+		fprintf(
+		    out,
+		    "%s: memory per connection (least-squares slope over %zu "
+		    "points): server user %.0f B (%s fixed), client user "
+		    "%.0f B, kernel %.0f B (%s fixed; both ends of each "
+		    "loopback connection)\n",
+		    run->backend, run->user_fit.points, run->user_fit.slope,
+		    base, run->client_fit.slope, run->kernel_fit.slope, kbase);
 	fprintf(out, "%s: results in %s\n", run->backend, run->dir);
 }

@@ -24,24 +24,24 @@
 #endif
 
 static const char *const sysctls[] = {
-	"fs.file-max",
-	"fs.nr_open",
-	"net.ipv4.ip_local_port_range",
-	"net.core.somaxconn",
-	"net.ipv4.tcp_max_syn_backlog",
-	"net.ipv4.tcp_max_tw_buckets",
-	"net.core.netdev_max_backlog",
-	"net.ipv4.tcp_mem",
-	"net.ipv4.tcp_rmem",
-	"net.ipv4.tcp_wmem",
-	"net.ipv4.tcp_tw_reuse",
+    "fs.file-max",
+    "fs.nr_open",
+    "net.ipv4.ip_local_port_range",
+    "net.core.somaxconn",
+    "net.ipv4.tcp_max_syn_backlog",
+    "net.ipv4.tcp_max_tw_buckets",
+    "net.core.netdev_max_backlog",
+    "net.ipv4.tcp_mem",
+    "net.ipv4.tcp_rmem",
+    "net.ipv4.tcp_wmem",
+    "net.ipv4.tcp_tw_reuse",
 };
 
 static void git_commit(json_t *machine)
 {
 	char line[128] = "";
-	FILE *p = popen("git -C '" MCS_SOURCE_DIR "' rev-parse HEAD 2>/dev/null",
-			"r");
+	FILE *p = popen(
+	    "git -C '" MCS_SOURCE_DIR "' rev-parse HEAD 2>/dev/null", "r");
 	if (p) {
 		if (!fgets(line, sizeof(line), p))
 			line[0] = '\0';
@@ -70,7 +70,8 @@ json_t *harness_machine_json(const struct harness_plan *plan)
 	struct utsname u;
 	if (uname(&u) == 0) {
 		json_object_set_new(m, "kernel", json_string(u.release));
-		json_object_set_new(m, "kernel_version", json_string(u.version));
+		json_object_set_new(m, "kernel_version",
+				    json_string(u.version));
 		json_object_set_new(m, "arch", json_string(u.machine));
 		json_object_set_new(m, "hostname", json_string(u.nodename));
 	}
@@ -80,9 +81,9 @@ json_t *harness_machine_json(const struct harness_plan *plan)
 	if (mcs_read_meminfo(&meminfo) == 0) {
 		json_object_set_new(m, "memory_bytes",
 				    json_integer((json_int_t)meminfo.total));
-		json_object_set_new(m, "memory_available_bytes",
-				    json_integer((json_int_t)
-							 plan->memory_available));
+		json_object_set_new(
+		    m, "memory_available_bytes",
+		    json_integer((json_int_t)plan->memory_available));
 	}
 	json_object_set_new(m, "rlimit_nofile",
 			    json_integer((json_int_t)plan->fd_limit));

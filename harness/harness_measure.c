@@ -49,9 +49,8 @@ int harness_parse_slabinfo(const char *text, uint64_t *bytes)
 	while (line && *++line) {
 		char name[128];
 		unsigned long long active, count, size;
-		if (*line != '#' &&
-		    sscanf(line, "%127s %llu %llu %llu", name, &active, &count,
-			   &size) == 4)
+		if (*line != '#' && sscanf(line, "%127s %llu %llu %llu", name,
+					   &active, &count, &size) == 4)
 			total += (uint64_t)active * size;
 		line = strchr(line, '\n');
 	}

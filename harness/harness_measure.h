@@ -17,15 +17,15 @@
 struct harness_sample {
 	uint64_t server_pss, client_pss; /* bytes, summed over processes */
 	unsigned server_processes, client_processes; /* how many were read */
-	double server_cpu, client_cpu;   /* user + system seconds, summed */
-	uint64_t slab;                   /* /proc/meminfo Slab, bytes */
+	double server_cpu, client_cpu; /* user + system seconds, summed */
+	uint64_t slab;		       /* /proc/meminfo Slab, bytes */
 	/* Bytes of slab objects in use (/proc/slabinfo active_objs x
 	 * objsize over every cache; root only, else 0). Slab counts whole
 	 * pages, so objects freed by an earlier run are reused without Slab
 	 * growing: at small counts this is the truer figure. */
 	uint64_t slab_objects;
-	uint64_t tcp_mem;                /* sockstat TCP mem, bytes */
-	uint64_t tcp_inuse;              /* sockstat TCP inuse */
+	uint64_t tcp_mem;			 /* sockstat TCP mem, bytes */
+	uint64_t tcp_inuse;			 /* sockstat TCP inuse */
 	uint64_t listen_overflows, listen_drops; /* netstat TcpExt */
 };
 

@@ -14,47 +14,74 @@
 
 void harness_print_usage(FILE *out)
 {
-	fprintf(out,
-		"usage: harness --backend NAME|all --target N [--steps LIST | --points K]\n"
-		"               [--workers N|auto] [--ports A-B] [--echo] [--out DIR]\n"
-		"               [--tune | --no-tune] [--no-plot] [--pause-at N]\n"
-		"       harness --list-backends | --help\n"
-		"\n"
-		"Measure what it costs to hold N concurrent loopback TCP connections with\n"
-		"one I/O backend: grow the count step by step with one server and one\n"
-		"client, measure connections, connect rate and latency, user and kernel\n"
-		"memory at every step, prove all N alive at the end, fit memory = base +\n"
-		"slope x connections, and write CSV, JSON and PNG plots.\n"
-		"\n"
-		"  --backend NAME|all  backend to measure, or every installed one in turn\n"
-		"  --target N          connections at the last step (1k, 250k, 1M forms)\n"
-		"  --steps LIST        counts to stop at on the way, increasing\n"
-		"                      (default " HARNESS_DEFAULT_STEPS "; those above N\n"
-		"                      are dropped and N is always the last step)\n"
-		"  --points K          instead: K steps evenly spaced on a log scale\n"
-		"  --workers N|auto    server worker processes (default auto: enough for\n"
-		"                      N at 90%% of each worker's fd-capped capacity)\n"
-		"  --ports A-B         listening ports, one per worker (default from 2048)\n"
-		"  --echo              at every step, echo 64 bytes over a sample of the\n"
-		"                      connections and measure memory again after it\n"
-		"  --echo-sample N     connections in that sample (default 10k)\n"
-		"  --out DIR           results directory (default results)\n"
-		"  --tune              (root) apply every recommended sysctl, even if the\n"
-		"                      target does not need it\n"
-		"  --no-tune           never change a sysctl; stop if the target needs one\n"
-		"                      (default: as root, raise what the target needs and\n"
-		"                      say so; otherwise stop with the command to run)\n"
-		"  --no-plot           skip the gnuplot PNGs\n"
-		"  --pause-at N        after measuring the step at N connections, wait for\n"
-		"                      Enter (or SIGUSR1) so the figures can be checked by\n"
-		"                      hand\n"
-		"  --step-timeout S    most seconds one step may take (default 300)\n"
-		"  --list-backends     list installed backends and whether they work here\n"
-		"\n"
-		"Results go to DIR/<backend>/<run-id>/ (sweep.csv, sweep.json, *.png), and\n"
-		"DIR/compare-*.png compares the latest run of every backend.\n"
-		"Exit status: 0 done, 1 a step or the preflight failed (results so far are\n"
-		"kept), 2 bad usage, 128+signal when interrupted (130 for Ctrl-C).\n");
+	fprintf(
+	    out,
+	    "usage: harness --backend NAME|all --target N [--steps LIST | "
+	    "--points K]\n"
+	    "               [--workers N|auto] [--ports A-B] [--echo] [--out "
+	    "DIR]\n"
+	    "               [--tune | --no-tune] [--no-plot] [--pause-at N]\n"
+	    "       harness --list-backends | --help\n"
+	    "\n"
+	    "Measure what it costs to hold N concurrent loopback TCP "
+	    "connections with\n"
+	    "one I/O backend: grow the count step by step with one server and "
+	    "one\n"
+	    "client, measure connections, connect rate and latency, user and "
+	    "kernel\n"
+	    "memory at every step, prove all N alive at the end, fit memory = "
+	    "base +\n"
+	    "slope x connections, and write CSV, JSON and PNG plots.\n"
+	    "\n"
+	    "  --backend NAME|all  backend to measure, or every installed one "
+	    "in turn\n"
+	    "  --target N          connections at the last step (1k, 250k, 1M "
+	    "forms)\n"
+	    "  --steps LIST        counts to stop at on the way, increasing\n"
+	    "                      (default " HARNESS_DEFAULT_STEPS
+	    "; those above N\n"
+	    "                      are dropped and N is always the last step)\n"
+	    "  --points K          instead: K steps evenly spaced on a log "
+	    "scale\n"
+	    "  --workers N|auto    server worker processes (default auto: "
+	    "enough for\n"
+	    "                      N at 90%% of each worker's fd-capped "
+	    "capacity)\n"
+	    "  --ports A-B         listening ports, one per worker (default "
+	    "from 2048)\n"
+	    "  --echo              at every step, echo 64 bytes over a sample "
+	    "of the\n"
+	    "                      connections and measure memory again after "
+	    "it\n"
+	    "  --echo-sample N     connections in that sample (default 10k)\n"
+	    "  --out DIR           results directory (default results)\n"
+	    "  --tune              (root) apply every recommended sysctl, even "
+	    "if the\n"
+	    "                      target does not need it\n"
+	    "  --no-tune           never change a sysctl; stop if the target "
+	    "needs one\n"
+	    "                      (default: as root, raise what the target "
+	    "needs and\n"
+	    "                      say so; otherwise stop with the command to "
+	    "run)\n"
+	    "  --no-plot           skip the gnuplot PNGs\n"
+	    "  --pause-at N        after measuring the step at N connections, "
+	    "wait for\n"
+	    "                      Enter (or SIGUSR1) so the figures can be "
+	    "checked by\n"
+	    "                      hand\n"
+	    "  --step-timeout S    most seconds one step may take (default "
+	    "300)\n"
+	    "  --list-backends     list installed backends and whether they "
+	    "work here\n"
+	    "\n"
+	    "Results go to DIR/<backend>/<run-id>/ (sweep.csv, sweep.json, "
+	    "*.png), and\n"
+	    "DIR/compare-*.png compares the latest run of every backend.\n"
+	    "Exit status: 0 done, 1 a step or the preflight failed (results so "
+	    "far are\n"
+	    "kept), 2 bad usage, 128+signal when interrupted (130 for "
+	    "Ctrl-C).\n");
 }
 
 static int bad(char *why, size_t why_size, const char *option,
@@ -69,23 +96,23 @@ int harness_parse_options(int argc, char **argv, struct harness_options *o,
 			  char *why, size_t why_size)
 {
 	static const struct option longs[] = {
-		{"backend", required_argument, NULL, 'b'},
-		{"target", required_argument, NULL, 'n'},
-		{"steps", required_argument, NULL, 's'},
-		{"points", required_argument, NULL, 'k'},
-		{"workers", required_argument, NULL, 'w'},
-		{"ports", required_argument, NULL, 'p'},
-		{"echo", no_argument, NULL, 'e'},
-		{"echo-sample", required_argument, NULL, 'E'},
-		{"out", required_argument, NULL, 'o'},
-		{"tune", no_argument, NULL, 't'},
-		{"no-tune", no_argument, NULL, 'T'},
-		{"no-plot", no_argument, NULL, 'P'},
-		{"pause-at", required_argument, NULL, 'a'},
-		{"step-timeout", required_argument, NULL, 'S'},
-		{"list-backends", no_argument, NULL, 'l'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"backend", required_argument, NULL, 'b'},
+	    {"target", required_argument, NULL, 'n'},
+	    {"steps", required_argument, NULL, 's'},
+	    {"points", required_argument, NULL, 'k'},
+	    {"workers", required_argument, NULL, 'w'},
+	    {"ports", required_argument, NULL, 'p'},
+	    {"echo", no_argument, NULL, 'e'},
+	    {"echo-sample", required_argument, NULL, 'E'},
+	    {"out", required_argument, NULL, 'o'},
+	    {"tune", no_argument, NULL, 't'},
+	    {"no-tune", no_argument, NULL, 'T'},
+	    {"no-plot", no_argument, NULL, 'P'},
+	    {"pause-at", required_argument, NULL, 'a'},
+	    {"step-timeout", required_argument, NULL, 'S'},
+	    {"list-backends", no_argument, NULL, 'l'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	memset(o, 0, sizeof(*o));
 	o->port_first = 2048;
@@ -107,9 +134,10 @@ int harness_parse_options(int argc, char **argv, struct harness_options *o,
 		case 'b':
 			if (!arg[0] || strlen(arg) >= sizeof(o->backend) ||
 			    strchr(arg, '/'))
-				return bad(why, why_size, "--backend", arg,
-					   "a backend name (see --list-backends) "
-					   "or all");
+				return bad(
+				    why, why_size, "--backend", arg,
+				    "a backend name (see --list-backends) "
+				    "or all");
 			snprintf(o->backend, sizeof(o->backend), "%s", arg);
 			o->all_backends = strcmp(arg, "all") == 0;
 			break;
@@ -150,9 +178,7 @@ int harness_parse_options(int argc, char **argv, struct harness_options *o,
 					   "A-B with 1 <= A <= B <= 65535");
 			o->ports_given = 1;
 			break;
-		case 'e':
-			o->echo = 1;
-			break;
+		case 'e': o->echo = 1; break;
 		case 'E':
 			if (mcs_parse_count(arg, 1, TARGET_MAX,
 					    &o->echo_sample))
@@ -165,15 +191,9 @@ int harness_parse_options(int argc, char **argv, struct harness_options *o,
 					   "a directory path");
 			snprintf(o->out, sizeof(o->out), "%s", arg);
 			break;
-		case 't':
-			o->tune = 1;
-			break;
-		case 'T':
-			o->no_tune = 1;
-			break;
-		case 'P':
-			o->no_plot = 1;
-			break;
+		case 't': o->tune = 1; break;
+		case 'T': o->no_tune = 1; break;
+		case 'P': o->no_plot = 1; break;
 		case 'a':
 			if (mcs_parse_count(arg, 1, TARGET_MAX, &o->pause_at))
 				return bad(why, why_size, "--pause-at", arg,
@@ -187,18 +207,15 @@ int harness_parse_options(int argc, char **argv, struct harness_options *o,
 				return bad(why, why_size, "--step-timeout", arg,
 					   "seconds from 1 to 86400");
 			break;
-		case 'l':
-			o->list_backends = 1;
-			break;
-		case 'h':
-			o->help = 1;
-			break;
+		case 'l': o->list_backends = 1; break;
+		case 'h': o->help = 1; break;
 		case ':':
 			snprintf(why, why_size, "option %s needs a value",
 				 argv[optind - 1]);
 			return -EINVAL;
 		default:
-			snprintf(why, why_size, "unknown option '%s' (see --help)",
+			snprintf(why, why_size,
+				 "unknown option '%s' (see --help)",
 				 argv[optind - 1]);
 			return -EINVAL;
 		}

@@ -11,26 +11,26 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define HARNESS_MAX_STEPS 64
+#define HARNESS_MAX_STEPS     64
 #define HARNESS_DEFAULT_STEPS "1k,10k,100k,250k,500k,1M"
 
 struct harness_options {
-	char backend[32];  /* a backend name, or "all" */
-	int all_backends;  /* --backend all */
-	uint64_t target;   /* --target: connections at the last step */
+	char backend[32]; /* a backend name, or "all" */
+	int all_backends; /* --backend all */
+	uint64_t target;  /* --target: connections at the last step */
 	uint64_t steps[HARNESS_MAX_STEPS]; /* --steps as given, increasing */
-	size_t step_count; /* 0: default steps */
-	unsigned points;   /* --points K: K log-spaced steps (0: not given) */
-	unsigned workers;  /* --workers N (0: auto) */
+	size_t step_count;		   /* 0: default steps */
+	unsigned points;  /* --points K: K log-spaced steps (0: not given) */
+	unsigned workers; /* --workers N (0: auto) */
 	uint16_t port_first, port_last; /* --ports; first port when not given */
 	int ports_given;
-	int echo;             /* --echo: a round of echo traffic per step */
+	int echo;	      /* --echo: a round of echo traffic per step */
 	uint64_t echo_sample; /* --echo-sample: connections echoed per step */
 	unsigned echo_size;   /* bytes per echo message */
 	char out[PATH_MAX];   /* --out directory (default results) */
-	int tune;             /* --tune: apply every recommended sysctl */
-	int no_tune;          /* --no-tune: never change a sysctl */
-	int no_plot;          /* --no-plot */
+	int tune;	      /* --tune: apply every recommended sysctl */
+	int no_tune;	      /* --no-tune: never change a sysctl */
+	int no_plot;	      /* --no-plot */
 	uint64_t pause_at;    /* --pause-at N: stop at that step for checks */
 	double step_timeout;  /* --step-timeout seconds per grow */
 	int list_backends;

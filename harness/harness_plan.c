@@ -19,7 +19,7 @@
 #define FILES_PER_PROCESS 64
 /* User memory we allow per connection, both ends, before measuring. */
 #define USER_BYTES_PER_CONNECTION_GUESS 1024ull
-#define USER_BYTES_PER_PROCESS_GUESS (4ull << 20)
+#define USER_BYTES_PER_PROCESS_GUESS	(4ull << 20)
 
 static uint64_t divide_up(uint64_t a, uint64_t b)
 {
@@ -46,14 +46,15 @@ static int plan_workers(const struct harness_options *o,
 		fd_budget = UINT32_MAX;
 	plan->capacity_per_worker = ops->capacity((unsigned)fd_budget);
 	if (plan->capacity_per_worker == 0) {
-		snprintf(why, why_size,
-			 "backend %s can hold no connections with RLIMIT_NOFILE "
-			 "%" PRIu64 ": raise it (ulimit -n)",
-			 plan->backend, plan->fd_limit);
+		snprintf(
+		    why, why_size,
+		    "backend %s can hold no connections with RLIMIT_NOFILE "
+		    "%" PRIu64 ": raise it (ulimit -n)",
+		    plan->backend, plan->fd_limit);
 		return -ERANGE;
 	}
-	uint64_t share = (uint64_t)(plan->capacity_per_worker *
-				    HARNESS_WORKER_FILL);
+	uint64_t share =
+	    (uint64_t)(plan->capacity_per_worker * HARNESS_WORKER_FILL);
 	if (share == 0)
 		share = 1;
 
@@ -66,7 +67,7 @@ static int plan_workers(const struct harness_options *o,
 				 "--workers %" PRIu64 " or --workers auto",
 				 o->workers,
 				 (uint64_t)o->workers *
-					 plan->capacity_per_worker,
+				     plan->capacity_per_worker,
 				 plan->backend, plan->capacity_per_worker,
 				 divide_up(plan->target, share));
 			return -ERANGE;
@@ -87,35 +88,34 @@ static int plan_workers(const struct harness_options *o,
 			int by_ports = max_workers < HARNESS_MAX_SERVER_WORKERS;
 			if (!(ops->flags & MCS_BACKEND_SELF_LIMITED)) {
 				if (by_ports)
-					snprintf(why, why_size,
-						 "%s needs %" PRIu64 " workers "
-						 "(one port each, %" PRIu64
-						 " connections each) for %" PRIu64
-						 " connections but --ports "
-						 "%u-%u has %u ports: widen "
-						 "--ports to %u-%" PRIu64,
-						 plan->backend, needed, share,
-						 plan->target, o->port_first,
-						 o->port_last, port_room,
-						 o->port_first,
-						 o->port_first + needed - 1);
+					snprintf(
+					    why, why_size,
+					    "%s needs %" PRIu64 " workers "
+					    "(one port each, %" PRIu64
+					    " connections each) for %" PRIu64
+					    " connections but --ports "
+					    "%u-%u has %u ports: widen "
+					    "--ports to %u-%" PRIu64,
+					    plan->backend, needed, share,
+					    plan->target, o->port_first,
+					    o->port_last, port_room,
+					    o->port_first,
+					    o->port_first + needed - 1);
 				else
-					snprintf(why, why_size,
-						 "%s needs %" PRIu64 " server "
-						 "processes for %" PRIu64
-						 " connections, more than the "
-						 "%d the harness starts: lower "
-						 "--target to %" PRIu64
-						 " or raise RLIMIT_NOFILE",
-						 plan->backend, needed,
-						 plan->target,
-						 HARNESS_MAX_SERVER_WORKERS,
-						 limit);
+					snprintf(
+					    why, why_size,
+					    "%s needs %" PRIu64 " server "
+					    "processes for %" PRIu64
+					    " connections, more than the "
+					    "%d the harness starts: lower "
+					    "--target to %" PRIu64
+					    " or raise RLIMIT_NOFILE",
+					    plan->backend, needed, plan->target,
+					    HARNESS_MAX_SERVER_WORKERS, limit);
 				return -ERANGE;
 			}
 			plan->limited = 1;
-			snprintf(plan->limit_reason,
-				 sizeof(plan->limit_reason),
+			snprintf(plan->limit_reason, sizeof(plan->limit_reason),
 				 "%s holds at most %u connections per process "
 				 "(its own limit, not the fd cap): %u "
 				 "processes (%s) x %" PRIu64 " = %" PRIu64
@@ -142,16 +142,14 @@ static int plan_workers(const struct harness_options *o,
 	return 0;
 }
 
-static int plan_sources(struct harness_plan *plan, char *why,
-			size_t why_size)
+static int plan_sources(struct harness_plan *plan, char *why, size_t why_size)
 {
 	char range[64];
 	unsigned low = 32768, high = 60999;
 	if (mcs_sysctl_read("net.ipv4.ip_local_port_range", range,
 			    sizeof(range)) == 0)
 		sscanf(range, "%u %u", &low, &high);
-	uint64_t per_source =
-		(uint64_t)((high - low + 1) * SOURCE_PORT_FILL);
+	uint64_t per_source = (uint64_t)((high - low + 1) * SOURCE_PORT_FILL);
 	if (per_source == 0)
 		per_source = 1;
 	uint64_t count = divide_up(plan->target, per_source);
@@ -201,8 +199,8 @@ int harness_plan_make(const struct harness_options *o,
 	if (err)
 		return err;
 	uint64_t per_client = soft > CLIENT_RESERVED_FDS * 2
-				      ? soft - CLIENT_RESERVED_FDS
-				      : soft / 2;
+				  ? soft - CLIENT_RESERVED_FDS
+				  : soft / 2;
 	plan->client_procs = (unsigned)divide_up(plan->target, per_client);
 	err = plan_sources(plan, why, why_size);
 	if (err)
@@ -212,9 +210,9 @@ int harness_plan_make(const struct harness_options *o,
 	uint64_t processes = plan->workers + plan->client_procs + 2;
 	plan->files_needed = 2 * plan->target + processes * FILES_PER_PROCESS;
 	plan->memory_needed =
-		plan->target * (HARNESS_KERNEL_BYTES_PER_CONNECTION +
-				USER_BYTES_PER_CONNECTION_GUESS) +
-		processes * USER_BYTES_PER_PROCESS_GUESS;
+	    plan->target * (HARNESS_KERNEL_BYTES_PER_CONNECTION +
+			    USER_BYTES_PER_CONNECTION_GUESS) +
+	    processes * USER_BYTES_PER_PROCESS_GUESS;
 	return 0;
 }
 
@@ -253,7 +251,7 @@ static int raise_sysctl(struct harness_plan *plan, const char *name,
 		name, have, want, reason);
 	if (plan->change_count < HARNESS_MAX_CHANGES) {
 		struct harness_sysctl_change *c =
-			&plan->changes[plan->change_count++];
+		    &plan->changes[plan->change_count++];
 		snprintf(c->name, sizeof(c->name), "%s", name);
 		snprintf(c->before, sizeof(c->before), "%" PRIu64, have);
 		snprintf(c->after, sizeof(c->after), "%s", value);
@@ -276,14 +274,14 @@ static int check_ports(const struct harness_plan *plan, char *why,
 		int one = 1;
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 		struct sockaddr_in address = {
-			.sin_family = AF_INET,
-			.sin_port = htons((uint16_t)port),
-			.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+		    .sin_family = AF_INET,
+		    .sin_port = htons((uint16_t)port),
+		    .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
 		};
-		int err = bind(fd, (struct sockaddr *)&address,
-			       sizeof(address)) < 0
-				  ? -errno
-				  : 0;
+		int err =
+		    bind(fd, (struct sockaddr *)&address, sizeof(address)) < 0
+			? -errno
+			: 0;
 		close(fd);
 		if (err) {
 			snprintf(why, why_size,
@@ -325,8 +323,8 @@ int harness_preflight(const struct harness_options *o,
 	uint64_t files = (plan->files_needed + in_use) * 11 / 10;
 	if (o->tune && files < 4194304)
 		files = 4194304;
-	err = raise_sysctl(plan, "fs.file-max", files, allowed, log,
-			       reason, why, why_size);
+	err = raise_sysctl(plan, "fs.file-max", files, allowed, log, reason,
+			   why, why_size);
 	if (err)
 		return err;
 	if (plan->fd_limit > 1048576) {
@@ -344,12 +342,13 @@ int harness_preflight(const struct harness_options *o,
 		const char *name;
 		uint64_t want;
 	} queues[] = {
-		{"net.core.somaxconn", 65535},
-		{"net.ipv4.tcp_max_syn_backlog", 65535},
-		{"net.core.netdev_max_backlog", 65536},
+	    {"net.core.somaxconn", 65535},
+	    {"net.ipv4.tcp_max_syn_backlog", 65535},
+	    {"net.core.netdev_max_backlog", 65536},
 	};
 	if (plan->target > 10000 || o->tune) {
-		for (size_t i = 0; i < sizeof(queues) / sizeof(queues[0]); i++) {
+		for (size_t i = 0; i < sizeof(queues) / sizeof(queues[0]);
+		     i++) {
 			char queue_why[320];
 			err = raise_sysctl(plan, queues[i].name, queues[i].want,
 					   allowed, log, "fast connect bursts",
@@ -374,17 +373,17 @@ int harness_preflight(const struct harness_options *o,
 	plan->memory_total = meminfo.total;
 	if (plan->memory_needed + plan->memory_needed / 10 >
 	    meminfo.available) {
-		snprintf(why, why_size,
-			 "%" PRIu64 " connections need about %.1f GiB (%.1f KB "
-			 "of kernel memory per loopback connection) but only "
-			 "%.1f GiB is available: lower --target to about "
-			 "%" PRIu64 " or free memory",
-			 plan->target, plan->memory_needed / 1073741824.0,
-			 HARNESS_KERNEL_BYTES_PER_CONNECTION / 1000.0,
-			 meminfo.available / 1073741824.0,
-			 (uint64_t)(meminfo.available * 0.85 /
-				    (HARNESS_KERNEL_BYTES_PER_CONNECTION +
-				     1024)));
+		snprintf(
+		    why, why_size,
+		    "%" PRIu64 " connections need about %.1f GiB (%.1f KB "
+		    "of kernel memory per loopback connection) but only "
+		    "%.1f GiB is available: lower --target to about "
+		    "%" PRIu64 " or free memory",
+		    plan->target, plan->memory_needed / 1073741824.0,
+		    HARNESS_KERNEL_BYTES_PER_CONNECTION / 1000.0,
+		    meminfo.available / 1073741824.0,
+		    (uint64_t)(meminfo.available * 0.85 /
+			       (HARNESS_KERNEL_BYTES_PER_CONNECTION + 1024)));
 		return -ENOMEM;
 	}
 	return 0;

@@ -24,7 +24,7 @@
 #define HARNESS_WORKER_FILL 0.90
 /* Kernel memory per loopback connection (both sockets), measured here. */
 #define HARNESS_KERNEL_BYTES_PER_CONNECTION 9600ull
-#define HARNESS_MAX_CHANGES 16
+#define HARNESS_MAX_CHANGES		    16
 
 struct harness_sysctl_change {
 	char name[48];
@@ -35,15 +35,15 @@ struct harness_sysctl_change {
 struct harness_plan {
 	char backend[32];
 	uint64_t requested_target; /* --target */
-	uint64_t target;           /* what this run will reach */
-	int limited;               /* target lowered to the backend's limit */
+	uint64_t target;	   /* what this run will reach */
+	int limited;		   /* target lowered to the backend's limit */
 	char limit_reason[320];
-	uint64_t fd_limit;         /* RLIMIT_NOFILE soft */
+	uint64_t fd_limit;	      /* RLIMIT_NOFILE soft */
 	unsigned capacity_per_worker; /* ops->capacity(fd_limit - ports) */
-	unsigned workers;             /* server worker processes */
+	unsigned workers;	      /* server worker processes */
 	uint16_t port_first, port_last;
-	unsigned client_procs;        /* estimate: the client decides */
-	char sources[48];             /* "127.0.0.2-127.0.0.46" */
+	unsigned client_procs; /* estimate: the client decides */
+	char sources[48];      /* "127.0.0.2-127.0.0.46" */
 	unsigned source_count;
 	uint64_t files_needed;
 	uint64_t memory_needed, memory_available, memory_total;

@@ -17,14 +17,15 @@
 #define MAX_COMPARED 16
 
 static const char preamble[] =
-	"set terminal pngcairo size 1100,700 noenhanced font 'Sans,12' linewidth 2\n"
-	"set datafile separator ','\n"
-	"set grid xtics ytics mxtics mytics lc rgb '#dddddd'\n"
-	"set key outside right top box opaque\n"
-	"set format x '%.0s%c'\n"
-	"set xlabel 'concurrent connections (log scale)'\n"
-	"xc(c) = column(c) > 0 ? column(c) : NaN\n"
-	"yc(c) = column(c) > 0 ? column(c) : NaN\n";
+    "set terminal pngcairo size 1100,700 noenhanced font 'Sans,12' linewidth "
+    "2\n"
+    "set datafile separator ','\n"
+    "set grid xtics ytics mxtics mytics lc rgb '#dddddd'\n"
+    "set key outside right top box opaque\n"
+    "set format x '%.0s%c'\n"
+    "set xlabel 'concurrent connections (log scale)'\n"
+    "xc(c) = column(c) > 0 ? column(c) : NaN\n"
+    "yc(c) = column(c) > 0 ? column(c) : NaN\n";
 
 /* Run gnuplot on script in directory dir; its stderr goes to log. */
 static int run_gnuplot(const char *dir, const char *script, char *why,
@@ -38,7 +39,8 @@ static int run_gnuplot(const char *dir, const char *script, char *why,
 	if (pid == 0) {
 		if (chdir(dir) != 0)
 			_exit(126);
-		int log = open("gnuplot.log", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		int log =
+		    open("gnuplot.log", O_WRONLY | O_CREAT | O_TRUNC, 0644);
 		if (log >= 0) {
 			dup2(log, STDERR_FILENO);
 			dup2(log, STDOUT_FILENO);
@@ -56,13 +58,13 @@ static int run_gnuplot(const char *dir, const char *script, char *why,
 			 "gnuplot is not installed: apt-get install -y "
 			 "gnuplot-nox (or pass --no-plot)");
 	else
-		snprintf(why, why_size, "gnuplot failed on %s/%s: see %s/gnuplot.log",
-			 dir, script, dir);
+		snprintf(why, why_size,
+			 "gnuplot failed on %s/%s: see %s/gnuplot.log", dir,
+			 script, dir);
 	return -EIO;
 }
 
-int harness_plot_run(const struct harness_run *run, char *why,
-		     size_t why_size)
+int harness_plot_run(const struct harness_run *run, char *why, size_t why_size)
 {
 	char path[PATH_MAX + 16];
 	snprintf(path, sizeof(path), "%s/plots.gp", run->dir);
@@ -78,40 +80,46 @@ int harness_plot_run(const struct harness_run *run, char *why,
 	for (size_t i = 0; i < run->step_count; i++) {
 		const struct harness_step *s = &run->steps[i];
 		uint64_t m = s->kernel_bytes > s->server_user_bytes
-				     ? s->kernel_bytes
-				     : s->server_user_bytes;
+				 ? s->kernel_bytes
+				 : s->server_user_bytes;
 		if (s->client_user_bytes > m)
 			m = s->client_user_bytes;
 		if (m > largest)
 			largest = m;
 	}
 	int gib = largest > (4ull << 30);
-	fprintf(f, "# Plots of one sweep: gnuplot plots.gp (in this directory).\n");
+	fprintf(
+	    f, "# Plots of one sweep: gnuplot plots.gp (in this directory).\n");
 	fputs(preamble, f);
-	fprintf(f, "user_slope = %.3f\nuser_base = %.1f\n"
-		   "client_slope = %.3f\nclient_base = %.1f\n"
-		   "kernel_slope = %.3f\nkernel_base = %.1f\n"
-		   "objects_slope = %.3f\n",
+	fprintf(f,
+		"user_slope = %.3f\nuser_base = %.1f\n"
+		"client_slope = %.3f\nclient_base = %.1f\n"
+		"kernel_slope = %.3f\nkernel_base = %.1f\n"
+		"objects_slope = %.3f\n",
 		run->user_fit.slope, run->user_fit.base, run->client_fit.slope,
 		run->client_fit.base, run->kernel_fit.slope,
 		run->kernel_fit.base, run->kernel_object_fit.slope);
 
 	/* Bytes per connection: raw (total / connections) and the slope. */
-	fprintf(f,
-		"set output 'memory-per-connection.png'\n"
-		"set title \"%s: memory per connection (solid: total / "
-		"connections; dashed: least-squares slope)\"\n"
-		"set logscale xy\n"
-		"set ylabel 'bytes per connection (log scale)'\n"
-		"plot 'sweep.csv' using (xc(\"connections\")):(yc(\"user_bytes_per_conn\")) "
-		"with linespoints lc 1 pt 7 title 'server user (PSS)', \\\n"
-		"  '' using (xc(\"connections\")):(yc(\"client_user_bytes_per_conn\")) "
-		"with linespoints lc 2 pt 5 title 'client user (PSS)', \\\n"
-		"  '' using (xc(\"connections\")):(yc(\"kernel_bytes_per_conn\")) "
-		"with linespoints lc 3 pt 9 title 'kernel (Slab, both ends)', \\\n"
-		"  '' using (xc(\"connections\")):(yc(\"kernel_object_bytes_per_conn\")) "
-		"with linespoints lc 4 pt 8 title 'kernel (slab objects in use)'",
-		b);
+	fprintf(
+	    f,
+	    "set output 'memory-per-connection.png'\n"
+	    "set title \"%s: memory per connection (solid: total / "
+	    "connections; dashed: least-squares slope)\"\n"
+	    "set logscale xy\n"
+	    "set ylabel 'bytes per connection (log scale)'\n"
+	    "plot 'sweep.csv' using "
+	    "(xc(\"connections\")):(yc(\"user_bytes_per_conn\")) "
+	    "with linespoints lc 1 pt 7 title 'server user (PSS)', \\\n"
+	    "  '' using "
+	    "(xc(\"connections\")):(yc(\"client_user_bytes_per_conn\")) "
+	    "with linespoints lc 2 pt 5 title 'client user (PSS)', \\\n"
+	    "  '' using (xc(\"connections\")):(yc(\"kernel_bytes_per_conn\")) "
+	    "with linespoints lc 3 pt 9 title 'kernel (Slab, both ends)', \\\n"
+	    "  '' using "
+	    "(xc(\"connections\")):(yc(\"kernel_object_bytes_per_conn\")) "
+	    "with linespoints lc 4 pt 8 title 'kernel (slab objects in use)'",
+	    b);
 	if (run->user_fit.slope > 0)
 		fprintf(f, ", \\\n  user_slope with lines lc 1 dt 2 title "
 			   "sprintf('server slope %%.0f B', user_slope)");
@@ -122,15 +130,17 @@ int harness_plot_run(const struct harness_run *run, char *why,
 		fprintf(f, ", \\\n  kernel_slope with lines lc 3 dt 2 title "
 			   "sprintf('kernel slope %%.0f B', kernel_slope)");
 	if (run->kernel_object_fit.slope > 0)
-		fprintf(f, ", \\\n  objects_slope with lines lc 4 dt 2 title "
-			   "sprintf('slab objects slope %%.0f B', objects_slope)");
+		fprintf(f,
+			", \\\n  objects_slope with lines lc 4 dt 2 title "
+			"sprintf('slab objects slope %%.0f B', objects_slope)");
 	fprintf(f, "\nunset logscale\n");
 
 	/* Totals against the fitted lines: base + slope x connections. */
 	/* Two panels: user memory is MiB where kernel memory is GiB, so one
 	 * axis would hide it. */
 	fprintf(f,
-		"set terminal pngcairo size 1100,900 noenhanced font 'Sans,12' linewidth 2\n"
+		"set terminal pngcairo size 1100,900 noenhanced font 'Sans,12' "
+		"linewidth 2\n"
 		"set output 'memory.png'\n"
 		"set multiplot layout 2,1 title \"%s: memory held (points: "
 		"measured; dashed: base + slope x connections)\"\n"
@@ -143,29 +153,43 @@ int harness_plot_run(const struct harness_run *run, char *why,
 		"set key inside top left box opaque\n"
 		"set ylabel 'user memory (MiB)'\n"
 		"M = 1048576.0\n"
-		"plot 'sweep.csv' using \"server_live\":(column(\"server_user_bytes\")/M) "
+		"plot 'sweep.csv' using "
+		"\"server_live\":(column(\"server_user_bytes\")/M) "
 		"with points lc 1 pt 7 ps 1.5 title 'server user (PSS)', \\\n"
-		"  (user_base + user_slope * x) / M with lines lc 1 dt 2 notitle, \\\n"
+		"  (user_base + user_slope * x) / M with lines lc 1 dt 2 "
+		"notitle, \\\n"
 		"  '' using \"server_live\":(column(\"client_user_bytes\")/M) "
 		"with points lc 2 pt 5 ps 1.5 title 'client user (PSS)', \\\n"
-		"  (client_base + client_slope * x) / M with lines lc 2 dt 2 notitle",
+		"  (client_base + client_slope * x) / M with lines lc 2 dt 2 "
+		"notitle",
 		b);
 	if (echo)
-		fprintf(f, ", \\\n  '' using \"server_live\":(yc(\"server_user_bytes_after_echo\")/M) "
-			   "with points lc 4 pt 6 ps 1.5 title 'server user after echo'");
-	fprintf(f,
-		"\nset ylabel 'kernel memory (%s)'\n"
-		"M = %.1f\n"
-		"plot 'sweep.csv' using \"server_live\":(column(\"kernel_bytes\")/M) "
-		"with points lc 3 pt 9 ps 1.5 title 'kernel: Slab growth (both ends)', \\\n"
-		"  (kernel_base + kernel_slope * x) / M with lines lc 3 dt 2 notitle, \\\n"
-		"  '' using \"server_live\":(column(\"kernel_object_bytes\")/M) "
-		"with points lc 4 pt 8 ps 1.5 title 'kernel: slab objects in use'\n"
-		"unset multiplot\nunset lmargin\nunset rmargin\n"
-		"set key outside right top box opaque\n"
-		"set terminal pngcairo size 1100,700 noenhanced font 'Sans,12' linewidth 2\n",
-		gib ? "GiB" : "MiB", gib ? 1073741824.0 : 1048576.0);
-	fprintf(f, "set autoscale\nset xlabel 'concurrent connections (log scale)'\n");
+		fprintf(
+		    f,
+		    ", \\\n  '' using "
+		    "\"server_live\":(yc(\"server_user_bytes_after_echo\")/M) "
+		    "with points lc 4 pt 6 ps 1.5 title 'server user after "
+		    "echo'");
+	fprintf(
+	    f,
+	    "\nset ylabel 'kernel memory (%s)'\n"
+	    "M = %.1f\n"
+	    "plot 'sweep.csv' using "
+	    "\"server_live\":(column(\"kernel_bytes\")/M) "
+	    "with points lc 3 pt 9 ps 1.5 title 'kernel: Slab growth (both "
+	    "ends)', \\\n"
+	    "  (kernel_base + kernel_slope * x) / M with lines lc 3 dt 2 "
+	    "notitle, \\\n"
+	    "  '' using \"server_live\":(column(\"kernel_object_bytes\")/M) "
+	    "with points lc 4 pt 8 ps 1.5 title 'kernel: slab objects in use'\n"
+	    "unset multiplot\nunset lmargin\nunset rmargin\n"
+	    "set key outside right top box opaque\n"
+	    "set terminal pngcairo size 1100,700 noenhanced font 'Sans,12' "
+	    "linewidth 2\n",
+	    gib ? "GiB" : "MiB", gib ? 1073741824.0 : 1048576.0);
+	fprintf(
+	    f,
+	    "set autoscale\nset xlabel 'concurrent connections (log scale)'\n");
 
 	fprintf(f,
 		"set output 'connect-rate.png'\n"
@@ -183,14 +207,19 @@ int harness_plot_run(const struct harness_run *run, char *why,
 		"set title \"%s: connect latency per step\"\n"
 		"set logscale xy\n"
 		"set ylabel 'connect latency (microseconds, log scale)'\n"
-		"plot 'sweep.csv' using (xc(\"connections\")):(yc(\"latency_p50_us\")) "
+		"plot 'sweep.csv' using "
+		"(xc(\"connections\")):(yc(\"latency_p50_us\")) "
 		"with linespoints pt 7 title 'p50', \\\n"
-		"  '' using (xc(\"connections\")):(yc(\"latency_p99_us\")) with linespoints pt 5 title 'p99', \\\n"
-		"  '' using (xc(\"connections\")):(yc(\"latency_p999_us\")) with linespoints pt 9 title 'p99.9', \\\n"
-		"  '' using (xc(\"connections\")):(yc(\"latency_max_us\")) with linespoints pt 11 title 'max'",
+		"  '' using (xc(\"connections\")):(yc(\"latency_p99_us\")) "
+		"with linespoints pt 5 title 'p99', \\\n"
+		"  '' using (xc(\"connections\")):(yc(\"latency_p999_us\")) "
+		"with linespoints pt 9 title 'p99.9', \\\n"
+		"  '' using (xc(\"connections\")):(yc(\"latency_max_us\")) "
+		"with linespoints pt 11 title 'max'",
 		b);
 	if (echo)
-		fprintf(f, ", \\\n  '' using (xc(\"connections\")):(yc(\"echo_rtt_p99_us\")) "
+		fprintf(f, ", \\\n  '' using "
+			   "(xc(\"connections\")):(yc(\"echo_rtt_p99_us\")) "
 			   "with linespoints dt 2 pt 6 title 'echo RTT p99'");
 	fprintf(f, "\n");
 	int err = ferror(f) ? -EIO : 0;
@@ -243,15 +272,16 @@ static void compare_plot(FILE *f, const char *file, const char *title,
 			 const char *ylabel, const char *column, int log_y,
 			 char names[][64], char runs[][64], size_t count)
 {
-	fprintf(f, "set output '%s'\nset title \"%s\"\nset ylabel '%s'\n",
-		file, title, ylabel);
+	fprintf(f, "set output '%s'\nset title \"%s\"\nset ylabel '%s'\n", file,
+		title, ylabel);
 	fprintf(f, log_y ? "set logscale xy\nset format y '%%g'\n"
 			 : "unset logscale\nset logscale x\nset yrange [0:*]\n"
 			   "set format y '%%.0s%%c'\n");
 	fprintf(f, "plot ");
 	for (size_t i = 0; i < count; i++)
 		fprintf(f,
-			"%s'%s/%s/sweep.csv' using (xc(\"connections\")):(yc(\"%s\")) "
+			"%s'%s/%s/sweep.csv' using "
+			"(xc(\"connections\")):(yc(\"%s\")) "
 			"with linespoints lw 2 pt %zu title '%s'",
 			i ? ", \\\n  " : "", names[i], runs[i], column,
 			5 + 2 * i, names[i]);
@@ -301,20 +331,24 @@ int harness_plot_compare(const char *out, char *why, size_t why_size)
 			 strerror(errno));
 		return -errno;
 	}
-	fprintf(f, "# Latest run of every backend, same axes: gnuplot compare.gp\n");
+	fprintf(
+	    f,
+	    "# Latest run of every backend, same axes: gnuplot compare.gp\n");
 	fputs(preamble, f);
 	compare_plot(f, "compare-server-memory.png",
-		     "server user memory per connection (PSS / connections), latest run of each backend",
-		     "bytes per connection (log scale)", "user_bytes_per_conn", 1,
-		     names, runs, count);
+		     "server user memory per connection (PSS / connections), "
+		     "latest run of each backend",
+		     "bytes per connection (log scale)", "user_bytes_per_conn",
+		     1, names, runs, count);
 	compare_plot(f, "compare-kernel-memory.png",
-		     "kernel memory per connection (Slab growth / connections, both loopback ends)",
-		     "bytes per connection (log scale)", "kernel_bytes_per_conn", 1,
-		     names, runs, count);
-	compare_plot(f, "compare-connect-rate.png",
-		     "connect rate during each step, latest run of each backend",
-		     "connections per second", "connect_rate", 0, names, runs,
-		     count);
+		     "kernel memory per connection (Slab growth / connections, "
+		     "both loopback ends)",
+		     "bytes per connection (log scale)",
+		     "kernel_bytes_per_conn", 1, names, runs, count);
+	compare_plot(
+	    f, "compare-connect-rate.png",
+	    "connect rate during each step, latest run of each backend",
+	    "connections per second", "connect_rate", 0, names, runs, count);
 	compare_plot(f, "compare-latency.png",
 		     "connect latency p99, latest run of each backend",
 		     "p99 connect latency (microseconds, log scale)",

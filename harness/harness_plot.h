@@ -11,8 +11,7 @@
 
 /* memory-per-connection.png, memory.png, connect-rate.png, latency.png in
  * run->dir. Returns 0 or -errno with why. */
-int harness_plot_run(const struct harness_run *run, char *why,
-		     size_t why_size);
+int harness_plot_run(const struct harness_run *run, char *why, size_t why_size);
 
 /* compare-*.png in out: the latest run of every backend found under
  * out/<backend>/<run-id>/sweep.csv. Returns 0 (also when there is nothing

@@ -42,8 +42,8 @@ int harness_child_start(struct harness_child *child, const char *name,
 		snprintf(why, why_size, "pipe for %s: %s", name, strerror(err));
 		return -err;
 	}
-	int log_fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
-			  0644);
+	int log_fd =
+	    open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (log_fd < 0) {
 		int err = errno;
 		snprintf(why, why_size, "open %s: %s", log_path, strerror(err));
@@ -97,8 +97,7 @@ int harness_child_start(struct harness_child *child, const char *name,
 	return 0;
 }
 
-static int take_line(struct harness_child *child, char *line,
-		     size_t line_size)
+static int take_line(struct harness_child *child, char *line, size_t line_size)
 {
 	char *nl = memchr(child->buffer, '\n', child->buffered);
 	if (!nl)
@@ -134,9 +133,9 @@ int harness_child_read_line(struct harness_child *child, char *line,
 			return errno == EINTR ? -EINTR : -errno;
 		if (n == 0)
 			return 0;
-		ssize_t r = read(child->stdout_fd,
-				 child->buffer + child->buffered,
-				 sizeof(child->buffer) - child->buffered);
+		ssize_t r =
+		    read(child->stdout_fd, child->buffer + child->buffered,
+			 sizeof(child->buffer) - child->buffered);
 		if (r < 0) {
 			if (errno == EINTR)
 				return -EINTR;
@@ -240,8 +239,8 @@ void harness_child_stop(struct harness_child *child, double eof_grace,
 	}
 }
 
-void harness_child_last_log_line(const struct harness_child *child,
-				 char *line, size_t line_size)
+void harness_child_last_log_line(const struct harness_child *child, char *line,
+				 size_t line_size)
 {
 	line[0] = '\0';
 	FILE *f = fopen(child->log_path, "r");

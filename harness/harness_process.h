@@ -13,11 +13,11 @@
 #include <sys/types.h>
 
 struct harness_child {
-	const char *name; /* "server", "client": for messages */
-	pid_t pid;        /* 0 when not running (reaped) */
-	int stdin_fd;     /* write end of its stdin, -1 when closed */
-	int stdout_fd;    /* read end of its stdout, -1 when closed */
-	int status;       /* wait status once reaped */
+	const char *name;    /* "server", "client": for messages */
+	pid_t pid;	     /* 0 when not running (reaped) */
+	int stdin_fd;	     /* write end of its stdin, -1 when closed */
+	int stdout_fd;	     /* read end of its stdout, -1 when closed */
+	int status;	     /* wait status once reaped */
 	char log_path[4096]; /* where its stderr goes */
 	char buffer[65536];  /* stdout bytes not yet returned as lines */
 	size_t buffered;
@@ -51,8 +51,8 @@ void harness_child_stop(struct harness_child *child, double eof_grace,
 			double term_grace);
 
 /* Last non-empty line of the child's stderr log, for failure messages. */
-void harness_child_last_log_line(const struct harness_child *child,
-				 char *line, size_t line_size);
+void harness_child_last_log_line(const struct harness_child *child, char *line,
+				 size_t line_size);
 
 /* Describe a wait status: "exited with status 1", "killed by signal 9". */
 void harness_describe_status(int status, char *text, size_t text_size);

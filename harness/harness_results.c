@@ -11,21 +11,18 @@
 const char *harness_run_status_name(enum harness_run_status status)
 {
 	switch (status) {
-	case HARNESS_RUN_COMPLETE:
-		return "complete";
-	case HARNESS_RUN_LIMITED:
-		return "limited";
-	case HARNESS_RUN_FAILED:
-		return "failed";
-	case HARNESS_RUN_INTERRUPTED:
-		return "interrupted";
+	case HARNESS_RUN_COMPLETE: return "complete";
+	case HARNESS_RUN_LIMITED: return "limited";
+	case HARNESS_RUN_FAILED: return "failed";
+	case HARNESS_RUN_INTERRUPTED: return "interrupted";
 	}
 	return "unknown";
 }
 
 void harness_run_warn(struct harness_run *run, const char *text)
 {
-	if (run->warning_count < sizeof(run->warnings) / sizeof(run->warnings[0]))
+	if (run->warning_count <
+	    sizeof(run->warnings) / sizeof(run->warnings[0]))
 		snprintf(run->warnings[run->warning_count++],
 			 sizeof(run->warnings[0]), "%s", text);
 }
@@ -64,45 +61,66 @@ static json_t *latency_json(const struct harness_latency *l)
 static json_t *step_json(const struct harness_step *s)
 {
 	json_t *j = json_object();
-	json_object_set_new(j, "connections", json_integer((json_int_t)s->connections));
-	json_object_set_new(j, "established", json_integer((json_int_t)s->established));
-	json_object_set_new(j, "server_live", json_integer((json_int_t)s->server_live));
+	json_object_set_new(j, "connections",
+			    json_integer((json_int_t)s->connections));
+	json_object_set_new(j, "established",
+			    json_integer((json_int_t)s->established));
+	json_object_set_new(j, "server_live",
+			    json_integer((json_int_t)s->server_live));
 	json_object_set_new(j, "failed", json_integer((json_int_t)s->failed));
 	json_object_set_new(j, "failures",
-			    s->failures ? json_incref(s->failures) : json_object());
+			    s->failures ? json_incref(s->failures)
+					: json_object());
 	json_object_set_new(j, "elapsed_s", json_real(s->elapsed_s));
 	json_object_set_new(j, "connect_rate", json_real(s->connect_rate));
-	json_object_set_new(j, "connect_latency_us", latency_json(&s->connect_latency));
-	json_object_set_new(j, "server_user_bytes", json_integer((json_int_t)s->server_user_bytes));
-	json_object_set_new(j, "client_user_bytes", json_integer((json_int_t)s->client_user_bytes));
-	json_object_set_new(j, "kernel_bytes", json_integer((json_int_t)s->kernel_bytes));
-	json_object_set_new(j, "tcp_mem_bytes", json_integer((json_int_t)s->tcp_mem_bytes));
+	json_object_set_new(j, "connect_latency_us",
+			    latency_json(&s->connect_latency));
+	json_object_set_new(j, "server_user_bytes",
+			    json_integer((json_int_t)s->server_user_bytes));
+	json_object_set_new(j, "client_user_bytes",
+			    json_integer((json_int_t)s->client_user_bytes));
+	json_object_set_new(j, "kernel_bytes",
+			    json_integer((json_int_t)s->kernel_bytes));
+	json_object_set_new(j, "tcp_mem_bytes",
+			    json_integer((json_int_t)s->tcp_mem_bytes));
 	json_object_set_new(j, "kernel_object_bytes",
 			    json_integer((json_int_t)s->kernel_object_bytes));
-	json_object_set_new(j, "user_bytes_per_conn", json_real(s->user_bytes_per_conn));
+	json_object_set_new(j, "user_bytes_per_conn",
+			    json_real(s->user_bytes_per_conn));
 	json_object_set_new(j, "client_user_bytes_per_conn",
 			    json_real(s->client_user_bytes_per_conn));
-	json_object_set_new(j, "kernel_bytes_per_conn", json_real(s->kernel_bytes_per_conn));
-	json_object_set_new(j, "listen_overflows", json_integer((json_int_t)s->listen_overflows));
-	json_object_set_new(j, "listen_drops", json_integer((json_int_t)s->listen_drops));
+	json_object_set_new(j, "kernel_bytes_per_conn",
+			    json_real(s->kernel_bytes_per_conn));
+	json_object_set_new(j, "listen_overflows",
+			    json_integer((json_int_t)s->listen_overflows));
+	json_object_set_new(j, "listen_drops",
+			    json_integer((json_int_t)s->listen_drops));
 	json_object_set_new(j, "server_cpu_s", json_real(s->server_cpu_s));
 	json_object_set_new(j, "client_cpu_s", json_real(s->client_cpu_s));
 	json_object_set_new(j, "client_bound", json_boolean(s->client_bound));
-	json_object_set_new(j, "server_processes", json_integer(s->server_processes));
-	json_object_set_new(j, "client_processes", json_integer(s->client_processes));
+	json_object_set_new(j, "server_processes",
+			    json_integer(s->server_processes));
+	json_object_set_new(j, "client_processes",
+			    json_integer(s->client_processes));
 	json_object_set_new(j, "wall_s", json_real(s->wall_s));
 	if (s->echoed) {
 		json_t *e = json_object();
-		json_object_set_new(e, "messages", json_integer((json_int_t)s->echo_messages));
-		json_object_set_new(e, "errors", json_integer((json_int_t)s->echo_errors));
-		json_object_set_new(e, "msgs_per_s", json_real(s->echo_msgs_per_s));
+		json_object_set_new(e, "messages",
+				    json_integer((json_int_t)s->echo_messages));
+		json_object_set_new(e, "errors",
+				    json_integer((json_int_t)s->echo_errors));
+		json_object_set_new(e, "msgs_per_s",
+				    json_real(s->echo_msgs_per_s));
 		json_object_set_new(e, "rtt_us", latency_json(&s->echo_rtt));
-		json_object_set_new(e, "server_user_bytes_after",
-				    json_integer((json_int_t)s->server_user_bytes_after_echo));
-		json_object_set_new(e, "client_user_bytes_after",
-				    json_integer((json_int_t)s->client_user_bytes_after_echo));
-		json_object_set_new(e, "kernel_bytes_after",
-				    json_integer((json_int_t)s->kernel_bytes_after_echo));
+		json_object_set_new(
+		    e, "server_user_bytes_after",
+		    json_integer((json_int_t)s->server_user_bytes_after_echo));
+		json_object_set_new(
+		    e, "client_user_bytes_after",
+		    json_integer((json_int_t)s->client_user_bytes_after_echo));
+		json_object_set_new(
+		    e, "kernel_bytes_after",
+		    json_integer((json_int_t)s->kernel_bytes_after_echo));
 		json_object_set_new(j, "echo", e);
 	}
 	return j;
@@ -111,22 +129,31 @@ static json_t *step_json(const struct harness_step *s)
 static json_t *fit_json(const struct harness_run *run)
 {
 	json_t *fit = json_object();
-	json_object_set_new(fit, "user_base_bytes", json_real(run->user_fit.base));
-	json_object_set_new(fit, "user_slope_bytes", json_real(run->user_fit.slope));
+	json_object_set_new(fit, "user_base_bytes",
+			    json_real(run->user_fit.base));
+	json_object_set_new(fit, "user_slope_bytes",
+			    json_real(run->user_fit.slope));
 	json_object_set_new(fit, "user_r2", json_real(run->user_fit.r2));
-	json_object_set_new(fit, "client_base_bytes", json_real(run->client_fit.base));
-	json_object_set_new(fit, "client_slope_bytes", json_real(run->client_fit.slope));
+	json_object_set_new(fit, "client_base_bytes",
+			    json_real(run->client_fit.base));
+	json_object_set_new(fit, "client_slope_bytes",
+			    json_real(run->client_fit.slope));
 	json_object_set_new(fit, "client_r2", json_real(run->client_fit.r2));
-	json_object_set_new(fit, "kernel_base_bytes", json_real(run->kernel_fit.base));
-	json_object_set_new(fit, "kernel_slope_bytes", json_real(run->kernel_fit.slope));
+	json_object_set_new(fit, "kernel_base_bytes",
+			    json_real(run->kernel_fit.base));
+	json_object_set_new(fit, "kernel_slope_bytes",
+			    json_real(run->kernel_fit.slope));
 	json_object_set_new(fit, "kernel_r2", json_real(run->kernel_fit.r2));
 	json_object_set_new(fit, "kernel_objects_base_bytes",
 			    json_real(run->kernel_object_fit.base));
 	json_object_set_new(fit, "kernel_objects_slope_bytes",
 			    json_real(run->kernel_object_fit.slope));
-	json_object_set_new(fit, "points", json_integer((json_int_t)run->user_fit.points));
+	json_object_set_new(fit, "points",
+			    json_integer((json_int_t)run->user_fit.points));
 	json_object_set_new(fit, "x", json_string("server_live"));
-	json_object_set_new(fit, "note", json_string(
+	json_object_set_new(
+	    fit, "note",
+	    json_string(
 		"least squares over the baseline (0 connections) and every "
 		"step: memory = base + slope x connections. The slope is the "
 		"per-connection cost; the base is fixed per-process overhead. "
@@ -140,23 +167,29 @@ static json_t *plan_json(const struct harness_plan *p)
 {
 	json_t *j = json_object();
 	json_object_set_new(j, "workers", json_integer(p->workers));
-	json_object_set_new(j, "capacity_per_worker", json_integer(p->capacity_per_worker));
+	json_object_set_new(j, "capacity_per_worker",
+			    json_integer(p->capacity_per_worker));
 	char ports[16];
 	snprintf(ports, sizeof(ports), "%u-%u", p->port_first, p->port_last);
 	json_object_set_new(j, "ports", json_string(ports));
-	json_object_set_new(j, "client_procs_estimate", json_integer(p->client_procs));
+	json_object_set_new(j, "client_procs_estimate",
+			    json_integer(p->client_procs));
 	json_object_set_new(j, "sources", json_string(p->sources));
-	json_object_set_new(j, "files_needed", json_integer((json_int_t)p->files_needed));
-	json_object_set_new(j, "memory_needed_bytes", json_integer((json_int_t)p->memory_needed));
+	json_object_set_new(j, "files_needed",
+			    json_integer((json_int_t)p->files_needed));
+	json_object_set_new(j, "memory_needed_bytes",
+			    json_integer((json_int_t)p->memory_needed));
 	json_t *changes = json_array();
 	for (size_t i = 0; i < p->change_count; i++)
 		json_array_append_new(changes,
-				      json_pack("{s:s,s:s,s:s}", "sysctl", p->changes[i].name,
-						"before", p->changes[i].before, "after",
+				      json_pack("{s:s,s:s,s:s}", "sysctl",
+						p->changes[i].name, "before",
+						p->changes[i].before, "after",
 						p->changes[i].after));
 	json_object_set_new(j, "tuned", changes);
 	if (p->limited)
-		json_object_set_new(j, "limit_reason", json_string(p->limit_reason));
+		json_object_set_new(j, "limit_reason",
+				    json_string(p->limit_reason));
 	return j;
 }
 
@@ -166,55 +199,72 @@ static int write_json(const struct harness_run *run, const char *path)
 	json_object_set_new(root, "backend", json_string(run->backend));
 	json_object_set_new(root, "run_id", json_string(run->run_id));
 	json_object_set_new(root, "started_at", json_string(run->started_at));
-	json_object_set_new(root, "target", json_integer((json_int_t)run->plan.target));
-	json_object_set_new(root, "requested_target",
-			    json_integer((json_int_t)run->plan.requested_target));
-	json_object_set_new(root, "status", json_string(harness_run_status_name(run->status)));
+	json_object_set_new(root, "target",
+			    json_integer((json_int_t)run->plan.target));
+	json_object_set_new(
+	    root, "requested_target",
+	    json_integer((json_int_t)run->plan.requested_target));
+	json_object_set_new(root, "status",
+			    json_string(harness_run_status_name(run->status)));
 	json_object_set_new(root, "duration_s", json_real(run->duration_s));
 	json_object_set_new(root, "sweep_s", json_real(run->sweep_s));
-	if (run->status == HARNESS_RUN_FAILED || run->status == HARNESS_RUN_INTERRUPTED) {
+	if (run->status == HARNESS_RUN_FAILED ||
+	    run->status == HARNESS_RUN_INTERRUPTED) {
 		json_t *f = json_object();
 		json_object_set_new(f, "step", json_integer(run->failed_step));
-		json_object_set_new(f, "connections",
-				    json_integer((json_int_t)run->failed_connections));
+		json_object_set_new(
+		    f, "connections",
+		    json_integer((json_int_t)run->failed_connections));
 		json_object_set_new(f, "reason", json_string(run->failure));
 		if (run->signal)
-			json_object_set_new(f, "signal", json_integer(run->signal));
+			json_object_set_new(f, "signal",
+					    json_integer(run->signal));
 		json_object_set_new(root, "failure", f);
 	} else if (run->status == HARNESS_RUN_LIMITED) {
-		json_object_set_new(root, "limit", json_string(run->plan.limit_reason));
+		json_object_set_new(root, "limit",
+				    json_string(run->plan.limit_reason));
 	}
 	json_t *planned = json_array();
 	for (size_t i = 0; i < run->planned_step_count; i++)
-		json_array_append_new(planned, json_integer((json_int_t)run->planned_steps[i]));
+		json_array_append_new(
+		    planned, json_integer((json_int_t)run->planned_steps[i]));
 	json_object_set_new(root, "planned_steps", planned);
 	if (run->have_baseline)
-		json_object_set_new(root, "baseline", step_json(&run->baseline));
+		json_object_set_new(root, "baseline",
+				    step_json(&run->baseline));
 	json_t *steps = json_array();
 	for (size_t i = 0; i < run->step_count; i++)
 		json_array_append_new(steps, step_json(&run->steps[i]));
 	json_object_set_new(root, "steps", steps);
 	if (run->verified)
-		json_object_set_new(root, "verify",
-				    json_pack("{s:I,s:I,s:I,s:f}", "checked",
-					      (json_int_t)run->verify_checked, "alive",
-					      (json_int_t)run->verify_alive, "dead",
-					      (json_int_t)run->verify_dead, "elapsed_s",
-					      run->verify_elapsed_s));
+		json_object_set_new(
+		    root, "verify",
+		    json_pack("{s:I,s:I,s:I,s:f}", "checked",
+			      (json_int_t)run->verify_checked, "alive",
+			      (json_int_t)run->verify_alive, "dead",
+			      (json_int_t)run->verify_dead, "elapsed_s",
+			      run->verify_elapsed_s));
 	if (run->have_fit)
 		json_object_set_new(root, "fit", fit_json(run));
-	json_object_set_new(root, "server_cpu_s", json_real(run->server_cpu_total_s));
-	json_object_set_new(root, "client_cpu_s", json_real(run->client_cpu_total_s));
+	json_object_set_new(root, "server_cpu_s",
+			    json_real(run->server_cpu_total_s));
+	json_object_set_new(root, "client_cpu_s",
+			    json_real(run->client_cpu_total_s));
 	json_t *warnings = json_array();
 	for (size_t i = 0; i < run->warning_count; i++)
 		json_array_append_new(warnings, json_string(run->warnings[i]));
 	for (size_t i = 0; i < run->plan.warning_count; i++)
-		json_array_append_new(warnings, json_string(run->plan.warnings[i]));
+		json_array_append_new(warnings,
+				      json_string(run->plan.warnings[i]));
 	json_object_set_new(root, "warnings", warnings);
-	json_object_set_new(root, "memory_note", json_string(
-		"user bytes are PSS from /proc/PID/smaps_rollup summed over all "
+	json_object_set_new(
+	    root, "memory_note",
+	    json_string(
+		"user bytes are PSS from /proc/PID/smaps_rollup summed over "
+		"all "
 		"processes (server: parent and workers; client: parent and "
-		"workers); kernel bytes are the growth of Slab in /proc/meminfo "
+		"workers); kernel bytes are the growth of Slab in "
+		"/proc/meminfo "
 		"since before the server started, system-wide, covering both "
 		"ends of every loopback connection. Slab counts whole slab "
 		"pages: sockets freed by an earlier run leave free objects "
@@ -225,7 +275,8 @@ static int write_json(const struct harness_run *run, const char *path)
 		"shows up in them."));
 	json_object_set_new(root, "plan", plan_json(&run->plan));
 	json_object_set_new(root, "machine", harness_machine_json(&run->plan));
-	int err = json_dump_file(root, path, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+	int err = json_dump_file(root, path,
+				 JSON_INDENT(2) | JSON_REAL_PRECISION(10));
 	json_decref(root);
 	return err ? -EIO : 0;
 }
@@ -237,13 +288,14 @@ static void csv_row(FILE *f, size_t index, const struct harness_step *s)
 		"%zu,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
 		",%.1f,%.3f,%.1f,%.1f,%.1f,%.1f,%.1f,%" PRIu64 ",%" PRIu64
 		",%" PRIu64 ",%" PRIu64 ",",
-		index, s->connections, s->established, s->server_live, s->failed,
-		s->connect_rate, s->elapsed_s, l->p50, l->p90, l->p99, l->p999,
-		l->max, s->server_user_bytes, s->client_user_bytes,
-		s->kernel_bytes, s->tcp_mem_bytes);
+		index, s->connections, s->established, s->server_live,
+		s->failed, s->connect_rate, s->elapsed_s, l->p50, l->p90,
+		l->p99, l->p999, l->max, s->server_user_bytes,
+		s->client_user_bytes, s->kernel_bytes, s->tcp_mem_bytes);
 	if (s->connections)
 		fprintf(f, "%.1f,%.1f,%.1f,", s->user_bytes_per_conn,
-			s->client_user_bytes_per_conn, s->kernel_bytes_per_conn);
+			s->client_user_bytes_per_conn,
+			s->kernel_bytes_per_conn);
 	else
 		fprintf(f, ",,,");
 	fprintf(f, "%" PRIu64 ",%" PRIu64 ",%.2f,%.2f,%d,%u,%u,",
@@ -251,16 +303,19 @@ static void csv_row(FILE *f, size_t index, const struct harness_step *s)
 		s->client_cpu_s, s->client_bound, s->server_processes,
 		s->client_processes);
 	if (s->echoed)
-		fprintf(f, "%.1f,%.1f,%.1f,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",",
+		fprintf(f,
+			"%.1f,%.1f,%.1f,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",",
 			s->echo_msgs_per_s, s->echo_rtt.p50, s->echo_rtt.p99,
 			s->server_user_bytes_after_echo,
-			s->client_user_bytes_after_echo, s->kernel_bytes_after_echo);
+			s->client_user_bytes_after_echo,
+			s->kernel_bytes_after_echo);
 	else
 		fprintf(f, ",,,,,,");
 	fprintf(f, "%.3f,%" PRIu64 ",", s->wall_s, s->kernel_object_bytes);
 	if (s->connections)
 		fprintf(f, "%.1f\n",
-			(double)s->kernel_object_bytes / (double)s->connections);
+			(double)s->kernel_object_bytes /
+			    (double)s->connections);
 	else
 		fprintf(f, "\n");
 }

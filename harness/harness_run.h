@@ -19,27 +19,27 @@ struct harness_latency {
 /* One step of the sweep (or the baseline: connections 0, both processes
  * up, nothing connected). */
 struct harness_step {
-	uint64_t connections;  /* the step's target */
-	uint64_t established;  /* as the client counts them, in total */
-	uint64_t server_live;  /* as the server counts them (shared stats) */
-	uint64_t failed;       /* this step's failed connect attempts */
-	json_t *failures;      /* {"ECONNREFUSED": 3, ...}, owned */
-	double elapsed_s;      /* the client's time for this step */
-	double connect_rate;   /* connections per second during the step */
+	uint64_t connections; /* the step's target */
+	uint64_t established; /* as the client counts them, in total */
+	uint64_t server_live; /* as the server counts them (shared stats) */
+	uint64_t failed;      /* this step's failed connect attempts */
+	json_t *failures;     /* {"ECONNREFUSED": 3, ...}, owned */
+	double elapsed_s;     /* the client's time for this step */
+	double connect_rate;  /* connections per second during the step */
 	struct harness_latency connect_latency;
-	uint64_t server_user_bytes; /* PSS, all server processes */
-	uint64_t client_user_bytes; /* PSS, all client processes */
-	uint64_t kernel_bytes;      /* Slab growth since before the server */
-	uint64_t tcp_mem_bytes;     /* sockstat TCP mem growth */
+	uint64_t server_user_bytes;   /* PSS, all server processes */
+	uint64_t client_user_bytes;   /* PSS, all client processes */
+	uint64_t kernel_bytes;	      /* Slab growth since before the server */
+	uint64_t tcp_mem_bytes;	      /* sockstat TCP mem growth */
 	uint64_t kernel_object_bytes; /* slabinfo objects-in-use growth */
-	double user_bytes_per_conn;        /* server_user_bytes / connections */
+	double user_bytes_per_conn;   /* server_user_bytes / connections */
 	double client_user_bytes_per_conn; /* client_user_bytes / connections */
-	double kernel_bytes_per_conn;      /* kernel_bytes / connections */
+	double kernel_bytes_per_conn;	   /* kernel_bytes / connections */
 	uint64_t listen_overflows, listen_drops; /* growth since the start */
 	double server_cpu_s, client_cpu_s; /* CPU seconds during this step */
 	unsigned server_processes, client_processes;
 	int client_bound; /* the client used more CPU than the server */
-	double wall_s;    /* seconds since the sweep started */
+	double wall_s;	  /* seconds since the sweep started */
 
 	int echoed; /* --echo: a round of echo traffic was measured */
 	uint64_t echo_messages, echo_errors;
@@ -50,9 +50,9 @@ struct harness_step {
 };
 
 enum harness_run_status {
-	HARNESS_RUN_COMPLETE,    /* every step done, all N verified alive */
-	HARNESS_RUN_LIMITED,     /* complete up to the backend's own limit */
-	HARNESS_RUN_FAILED,      /* a step failed: see failure */
+	HARNESS_RUN_COMPLETE,	 /* every step done, all N verified alive */
+	HARNESS_RUN_LIMITED,	 /* complete up to the backend's own limit */
+	HARNESS_RUN_FAILED,	 /* a step failed: see failure */
 	HARNESS_RUN_INTERRUPTED, /* a signal stopped it */
 };
 
@@ -64,9 +64,9 @@ struct harness_run {
 	const struct harness_options *options;
 	struct harness_plan plan;
 	enum harness_run_status status;
-	int signal;              /* the signal, when interrupted */
-	char failure[640];       /* why it failed or stopped */
-	int failed_step;         /* 1-based step that failed, 0 none */
+	int signal;	   /* the signal, when interrupted */
+	char failure[640]; /* why it failed or stopped */
+	int failed_step;   /* 1-based step that failed, 0 none */
 	uint64_t failed_connections;
 
 	uint64_t planned_steps[HARNESS_MAX_STEPS];
@@ -84,7 +84,7 @@ struct harness_run {
 	struct harness_fit user_fit, client_fit, kernel_fit, kernel_object_fit;
 	int have_fit;
 	double duration_s; /* start to finish, teardown included */
-	double sweep_s;    /* server start to the liveness check passing */
+	double sweep_s;	   /* server start to the liveness check passing */
 	double server_cpu_total_s, client_cpu_total_s;
 	char warnings[8][384];
 	size_t warning_count;

@@ -5,111 +5,35 @@
  * processes are up, so the fit sees their fixed cost; every step waits
  * until the server holds what the client says it established and the
  * accept counters stop moving before measuring. Every exit path goes
- * through stop_children(), which kills both process groups.
+ * through harness_stop_children(), which kills both process groups.
  */
 #include "harness_sweep.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "harness_client.h"
 #include "harness_format.h"
 #include "harness_plot.h"
 #include "harness_signal.h"
+#include "harness_sweep_internal.h"
 #include "mcs_loader.h"
 #include "mcs_proc.h"
-#include "mcs_stats.h"
 
-#define STARTUP_TIMEOUT_S 30.0
 #define SETTLE_TIMEOUT_S 15.0
-#define QUIT_TIMEOUT_S 30.0
 
-struct sweep {
-	struct harness_run *run;
-	const struct harness_options *o;
-	struct harness_child server;
-	struct harness_client client;
-	struct mcs_stats_block stats;
-	char stats_name[64];
-	double started;
-	int tty;
-	size_t step_index;
-	uint64_t step_target;
-	double step_started;
-	double last_progress;
-	struct harness_sample previous; /* for per-step CPU */
-};
-
-static double now_seconds(void)
+double harness_now_seconds(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* A harness killed outright (SIGKILL) takes its server with it but leaves
- * the server's stats object in /dev/shm: remove those whose harness is
- * gone. */
-static void remove_stale_stats(void)
-{
-	DIR *d = opendir("/dev/shm");
-	if (!d)
-		return;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		int pid;
-		char tail;
-		if (sscanf(e->d_name, "mcs-harness-%d%c", &pid, &tail) != 1 ||
-		    pid <= 0)
-			continue;
-		if (kill(pid, 0) == 0 || errno != ESRCH)
-			continue;
-		char name[300];
-		snprintf(name, sizeof(name), "/%s", e->d_name);
-		shm_unlink(name);
-	}
-	closedir(d);
-}
-
-static int find_binary(const char *name, char *path, size_t path_size,
-		       char *why, size_t why_size)
-{
-	const char *dir = getenv("MCS_BIN_DIR");
-	char self[PATH_MAX];
-	if (!dir || !dir[0]) {
-		ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-		if (n < 0) {
-			snprintf(why, why_size, "readlink /proc/self/exe: %s",
-				 strerror(errno));
-			return -errno;
-		}
-		self[n] = '\0';
-		char *slash = strrchr(self, '/');
-		if (slash)
-			*slash = '\0';
-		dir = self;
-	}
-	int len = snprintf(path, path_size, "%s/%s", dir, name);
-	if (len >= (int)path_size || access(path, X_OK) != 0) {
-		snprintf(why, why_size,
-			 "%s binary not found at %s: build it (cmake --build "
-			 "build) or set MCS_BIN_DIR",
-			 name, path);
-		return -ENOENT;
-	}
-	return 0;
 }
 
 static int make_dirs(const char *path)
@@ -134,8 +58,8 @@ static int make_run_dir(struct harness_run *run, const char *out)
 	time_t t = time(NULL);
 	struct tm tm;
 	gmtime_r(&t, &tm);
-	strftime(run->started_at, sizeof(run->started_at),
-		 "%Y-%m-%dT%H:%M:%SZ", &tm);
+	strftime(run->started_at, sizeof(run->started_at), "%Y-%m-%dT%H:%M:%SZ",
+		 &tm);
 	char stamp[32];
 	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
 	for (int attempt = 0; attempt < 100; attempt++) {
@@ -144,8 +68,8 @@ static int make_run_dir(struct harness_run *run, const char *out)
 				 stamp, attempt);
 		else
 			snprintf(run->run_id, sizeof(run->run_id), "%s", stamp);
-		int len = snprintf(run->dir, sizeof(run->dir), "%s/%s/%s",
-				   out, run->backend, run->run_id);
+		int len = snprintf(run->dir, sizeof(run->dir), "%s/%s/%s", out,
+				   run->backend, run->run_id);
 		if (len >= (int)sizeof(run->dir))
 			return -ENAMETOOLONG;
 		struct stat st;
@@ -158,7 +82,7 @@ static int make_run_dir(struct harness_run *run, const char *out)
 
 /* Everything the sweep checks while it waits: signals, a dead server, a
  * failed worker. Also draws the live progress line on a terminal. */
-static int sweep_check(void *context, char *why, size_t why_size)
+int harness_sweep_check(void *context, char *why, size_t why_size)
 {
 	struct sweep *s = context;
 	int sig = harness_stop_signal();
@@ -182,24 +106,26 @@ static int sweep_check(void *context, char *why, size_t why_size)
 		if (t.failed || t.stopped) {
 			for (uint32_t i = 0; i < s->stats.header->worker_count;
 			     i++) {
-				struct mcs_worker_stats *w = &s->stats.workers[i];
+				struct mcs_worker_stats *w =
+				    &s->stats.workers[i];
 				uint64_t state = mcs_stat_get(&w->state);
 				if (state == MCS_WORKER_FAILED ||
 				    state == MCS_WORKER_STOPPED) {
-					snprintf(why, why_size,
-						 "server worker %u (pid %" PRId64
-						 ") %s: %.190s",
-						 i, (int64_t)w->pid,
-						 state == MCS_WORKER_FAILED
-							 ? "failed"
-							 : "stopped",
-						 w->error[0] ? w->error
-							     : "no reason given");
+					snprintf(
+					    why, why_size,
+					    "server worker %u (pid %" PRId64
+					    ") %s: %.190s",
+					    i, (int64_t)w->pid,
+					    state == MCS_WORKER_FAILED
+						? "failed"
+						: "stopped",
+					    w->error[0] ? w->error
+							: "no reason given");
 					return -ECHILD;
 				}
 			}
 		}
-		double now = now_seconds();
+		double now = harness_now_seconds();
 		if (s->tty && s->step_target && now - s->last_progress > 0.25) {
 			s->last_progress = now;
 			char live[32], target[32];
@@ -217,146 +143,28 @@ static int sweep_check(void *context, char *why, size_t why_size)
 	return 0;
 }
 
-static int start_server(struct sweep *s, char *why, size_t why_size)
-{
-	struct harness_run *run = s->run;
-	char path[PATH_MAX], ports[16], workers[16], log[PATH_MAX + 16];
-	int err = find_binary("server", path, sizeof(path), why, why_size);
-	if (err)
-		return err;
-	snprintf(ports, sizeof(ports), "%u-%u", run->plan.port_first,
-		 run->plan.port_last);
-	snprintf(workers, sizeof(workers), "%u", run->plan.workers);
-	snprintf(s->stats_name, sizeof(s->stats_name), "/mcs-harness-%d",
-		 (int)getpid());
-	snprintf(log, sizeof(log), "%s/server.log", run->dir);
-	char *argv[] = {path,	   "--backend",	  run->backend, "--ports",
-			ports,	   "--workers",	  workers,	"--interval",
-			"0",	   "--stats-shm", s->stats_name, NULL};
-	err = harness_child_start(&s->server, "server", argv, log, why,
-				  why_size);
-	if (err)
-		return err;
-	/* It prints one line on stdout once every worker listens. */
-	double deadline = now_seconds() + STARTUP_TIMEOUT_S;
-	char line[1024];
-	for (;;) {
-		int got = harness_child_read_line(&s->server, line,
-						  sizeof(line), 250);
-		if (got == 1 && strstr(line, "listening"))
-			break;
-		if (got == -EPIPE || (got < 0 && got != -EINTR)) {
-			sweep_check(s, why, why_size);
-			if (!why[0] || s->server.pid > 0) {
-				char last[400];
-				harness_child_last_log_line(&s->server, last,
-							    sizeof(last));
-				snprintf(why, why_size,
-					 "server did not start: %s",
-					 last[0] ? last : "no reason given");
-			}
-			return -ECHILD;
-		}
-		err = sweep_check(s, why, why_size);
-		if (err)
-			return err;
-		if (now_seconds() > deadline) {
-			snprintf(why, why_size,
-				 "server workers did not all listen within "
-				 "%.0f s (see server.log in the run directory)",
-				 STARTUP_TIMEOUT_S);
-			return -ETIMEDOUT;
-		}
-	}
-	err = mcs_stats_open(&s->stats, s->stats_name);
-	if (err) {
-		snprintf(why, why_size, "cannot open the server's stats %s: %s",
-			 s->stats_name, strerror(-err));
-		return err;
-	}
-	return 0;
-}
-
-static int start_client(struct sweep *s, char *why, size_t why_size)
-{
-	struct harness_run *run = s->run;
-	char path[PATH_MAX], ports[16], connections[24], log[PATH_MAX + 16];
-	int err = find_binary("client", path, sizeof(path), why, why_size);
-	if (err)
-		return err;
-	snprintf(ports, sizeof(ports), "%u-%u", run->plan.port_first,
-		 run->plan.port_last);
-	snprintf(connections, sizeof(connections), "%" PRIu64,
-		 run->plan.target);
-	snprintf(log, sizeof(log), "%s/client.log", run->dir);
-	char *argv[] = {path,	     "--control",     "--json",
-			"--host",    "127.0.0.1",     "--ports",
-			ports,	     "--connections", connections,
-			"--procs",   "auto",	      "--sources",
-			run->plan.sources, NULL};
-	err = harness_child_start(&s->client.child, "client", argv, log, why,
-				  why_size);
-	if (err)
-		return err;
-	json_t *ready;
-	err = harness_client_request(&s->client, NULL, "ready",
-				     STARTUP_TIMEOUT_S, sweep_check, s, &ready,
-				     why, why_size);
-	if (err)
-		return err;
-	s->client.procs = (unsigned)harness_json_number(ready, "procs");
-	harness_client_take_pids(&s->client, ready);
-	json_decref(ready);
-	return 0;
-}
-
-static void stop_children(struct sweep *s)
-{
-	/* Both ends tear down at once: closing a million sockets is kernel
-	 * work that takes seconds on each side, and there are two cores. */
-	if (s->server.pid > 0)
-		kill(-s->server.pid, SIGTERM);
-	if (s->client.child.pid > 0 && !harness_stop_signal()) {
-		json_t *bye;
-		char why[256];
-		if (harness_client_request(&s->client, "quit", "bye",
-					   QUIT_TIMEOUT_S, NULL, NULL, &bye,
-					   why, sizeof(why)) == 0)
-			json_decref(bye);
-	}
-	/* On a signal, do not wait for a polite exit. */
-	harness_child_stop(&s->client.child, harness_stop_signal() ? 0.5 : 5.0,
-			   10.0);
-	if (s->stats.header)
-		mcs_stats_close(&s->stats);
-	harness_child_stop(&s->server, 0.0, 15.0);
-	/* The server unlinks its stats; if it was killed, we do. */
-	if (s->stats_name[0])
-		shm_unlink(s->stats_name);
-}
-
 static void measure(struct sweep *s, struct harness_step *step,
 		    struct harness_sample *sample)
 {
 	pid_t server_pids[HARNESS_MAX_PIDS];
 	size_t server_count = harness_server_pids(
-		s->server.pid, &s->stats, server_pids, HARNESS_MAX_PIDS);
+	    s->server.pid, &s->stats, server_pids, HARNESS_MAX_PIDS);
 	harness_sample_take(server_pids, server_count, s->client.pids,
 			    s->client.pid_count, sample);
 	const struct harness_sample *before = &s->run->before;
 	step->server_user_bytes = sample->server_pss;
 	step->client_user_bytes = sample->client_pss;
 	step->kernel_bytes =
-		sample->slab > before->slab ? sample->slab - before->slab : 0;
+	    sample->slab > before->slab ? sample->slab - before->slab : 0;
 	step->kernel_object_bytes =
-		sample->slab_objects > before->slab_objects
-			? sample->slab_objects - before->slab_objects
-			: 0;
+	    sample->slab_objects > before->slab_objects
+		? sample->slab_objects - before->slab_objects
+		: 0;
 	step->tcp_mem_bytes = sample->tcp_mem > before->tcp_mem
-				      ? sample->tcp_mem - before->tcp_mem
-				      : 0;
+				  ? sample->tcp_mem - before->tcp_mem
+				  : 0;
 	step->listen_overflows =
-		sample->listen_overflows - before->listen_overflows;
+	    sample->listen_overflows - before->listen_overflows;
 	step->listen_drops = sample->listen_drops - before->listen_drops;
 	step->server_processes = sample->server_processes;
 	step->client_processes = sample->client_processes;
@@ -369,7 +177,7 @@ static void measure(struct sweep *s, struct harness_step *step,
 		step->client_user_bytes_per_conn = step->client_user_bytes / n;
 		step->kernel_bytes_per_conn = step->kernel_bytes / n;
 	}
-	step->wall_s = now_seconds() - s->started;
+	step->wall_s = harness_now_seconds() - s->started;
 }
 
 /* Wait until the server holds what the client established and accepts
@@ -377,12 +185,12 @@ static void measure(struct sweep *s, struct harness_step *step,
 static int settle(struct sweep *s, uint64_t established, char *why,
 		  size_t why_size)
 {
-	double deadline = now_seconds() + SETTLE_TIMEOUT_S;
+	double deadline = harness_now_seconds() + SETTLE_TIMEOUT_S;
 	uint64_t last_accepts = UINT64_MAX;
 	int quiet = 0;
 	struct mcs_stats_total t;
 	for (;;) {
-		int err = sweep_check(s, why, why_size);
+		int err = harness_sweep_check(s, why, why_size);
 		if (err)
 			return err;
 		mcs_stats_sum(&s->stats, &t);
@@ -390,7 +198,7 @@ static int settle(struct sweep *s, uint64_t established, char *why,
 		last_accepts = t.accepts;
 		if (t.live == established && quiet >= 2)
 			return 0;
-		if (now_seconds() > deadline)
+		if (harness_now_seconds() > deadline)
 			break;
 		usleep(50000);
 	}
@@ -418,21 +226,22 @@ static int echo_round(struct sweep *s, struct harness_step *step, char *why,
 		      size_t why_size)
 {
 	uint64_t count = s->o->echo_sample < step->established
-				 ? s->o->echo_sample
-				 : step->established;
+			     ? s->o->echo_sample
+			     : step->established;
 	char command[64];
 	snprintf(command, sizeof(command), "echo %" PRIu64 " %u", count,
 		 s->o->echo_size);
 	json_t *reply;
-	int err = harness_client_request(&s->client, command, "echo",
-					 s->o->step_timeout, sweep_check, s,
-					 &reply, why, why_size);
+	int err = harness_client_request(
+	    &s->client, command, "echo", s->o->step_timeout,
+	    harness_sweep_check, s, &reply, why, why_size);
 	if (err)
 		return err;
 	step->echoed = 1;
 	step->echo_messages = (uint64_t)harness_json_number(reply, "messages");
-	step->echo_errors = (uint64_t)(harness_json_number(reply, "errors") +
-				       harness_json_number(reply, "mismatches"));
+	step->echo_errors =
+	    (uint64_t)(harness_json_number(reply, "errors") +
+		       harness_json_number(reply, "mismatches"));
 	step->echo_msgs_per_s = harness_json_number(reply, "msgs_per_s");
 	harness_json_latency(json_object_get(reply, "rtt_us"), &step->echo_rtt);
 	json_decref(reply);
@@ -452,99 +261,21 @@ static int echo_round(struct sweep *s, struct harness_step *step, char *why,
 	return 0;
 }
 
-static void print_step(struct sweep *s, const struct harness_step *step)
-{
-	char conns[32], target[32], rate[32], user[32], client[32], kernel[32];
-	harness_format_count(step->established, conns, sizeof(conns));
-	harness_format_count(s->run->plan.target, target, sizeof(target));
-	harness_format_count((uint64_t)step->connect_rate, rate, sizeof(rate));
-	harness_format_bytes(step->server_user_bytes, user, sizeof(user));
-	harness_format_bytes(step->client_user_bytes, client, sizeof(client));
-	harness_format_bytes(step->kernel_bytes, kernel, sizeof(kernel));
-	if (s->tty)
-		printf("\r\033[K");
-	printf("%s step %zu/%zu: %s/%s established, %s conn/s, p99 %.0f us; "
-	       "server %s (%.0f B/conn), client %s, kernel %s (%.0f "
-	       "B/conn); %.1f s\n",
-	       s->run->backend, s->step_index + 1, s->run->planned_step_count,
-	       conns, target, rate, step->connect_latency.p99, user,
-	       step->user_bytes_per_conn, client, kernel,
-	       step->kernel_bytes_per_conn, step->wall_s);
-	if (step->echoed)
-		printf("%s   echo: %" PRIu64 " messages, %.0f msg/s, rtt p50 "
-		       "%.0f us p99 %.0f us; after it: server %.0f B/conn, "
-		       "kernel %.0f B/conn\n",
-		       s->run->backend, step->echo_messages,
-		       step->echo_msgs_per_s, step->echo_rtt.p50,
-		       step->echo_rtt.p99,
-		       (double)step->server_user_bytes_after_echo /
-			       (double)step->connections,
-		       (double)step->kernel_bytes_after_echo /
-			       (double)step->connections);
-	fflush(stdout);
-}
-
-/* --pause-at: hold everything open so the numbers can be checked by hand. */
-static int pause_here(struct sweep *s, const struct harness_step *step,
-		      char *why, size_t why_size)
-{
-	pid_t server_pids[HARNESS_MAX_PIDS];
-	size_t n = harness_server_pids(s->server.pid, &s->stats, server_pids,
-				       HARNESS_MAX_PIDS);
-	printf("\npaused at %" PRIu64 " connections. Recorded: server user "
-	       "%" PRIu64 " B (PSS of %zu processes), client user %" PRIu64
-	       " B, kernel %" PRIu64 " B (Slab now minus Slab before the "
-	       "server started, which was %" PRIu64 " B).\n",
-	       step->connections, step->server_user_bytes, n,
-	       step->client_user_bytes, step->kernel_bytes, s->run->before.slab);
-	printf("server pids:");
-	for (size_t i = 0; i < n; i++)
-		printf(" %d", (int)server_pids[i]);
-	printf("\nclient pids:");
-	for (size_t i = 0; i < s->client.pid_count; i++)
-		printf(" %d", (int)s->client.pids[i]);
-	printf("\ncheck by hand, e.g.: for p in <pids>; do grep ^Pss: "
-	       "/proc/$p/smaps_rollup; done; grep ^Slab: /proc/meminfo\n"
-	       "press Enter, or kill -USR1 %d, to continue\n",
-	       (int)getpid());
-	fflush(stdout);
-	harness_take_resume();
-	int stdin_open = 1;
-	for (;;) {
-		struct pollfd p = {.fd = STDIN_FILENO, .events = POLLIN};
-		int ready = poll(&p, stdin_open ? 1 : 0, 250);
-		if (ready > 0) {
-			char buf[256];
-			ssize_t r = read(STDIN_FILENO, buf, sizeof(buf));
-			if (r > 0 && memchr(buf, '\n', (size_t)r))
-				break;
-			if (r <= 0)
-				stdin_open = 0;
-		}
-		if (harness_take_resume())
-			break;
-		int err = sweep_check(s, why, why_size);
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
-static int grow_step(struct sweep *s, uint64_t target, int *paused,
-		     char *why, size_t why_size)
+static int grow_step(struct sweep *s, uint64_t target, int *paused, char *why,
+		     size_t why_size)
 {
 	struct harness_run *run = s->run;
 	struct harness_step *step = &run->steps[run->step_count];
 	memset(step, 0, sizeof(*step));
 	step->connections = target;
 	s->step_target = target;
-	s->step_started = now_seconds();
+	s->step_started = harness_now_seconds();
 	char command[64];
 	snprintf(command, sizeof(command), "grow %" PRIu64, target);
 	json_t *reply;
-	int err = harness_client_request(&s->client, command, "step",
-					 s->o->step_timeout, sweep_check, s,
-					 &reply, why, why_size);
+	int err = harness_client_request(
+	    &s->client, command, "step", s->o->step_timeout,
+	    harness_sweep_check, s, &reply, why, why_size);
 	if (err)
 		return err;
 	step->established = (uint64_t)harness_json_number(reply, "established");
@@ -554,8 +285,8 @@ static int grow_step(struct sweep *s, uint64_t target, int *paused,
 	harness_json_latency(json_object_get(reply, "connect_latency_us"),
 			     &step->connect_latency);
 	json_t *failures = json_object_get(reply, "failures");
-	step->failures = json_is_object(failures) ? json_incref(failures)
-						  : json_object();
+	step->failures =
+	    json_is_object(failures) ? json_incref(failures) : json_object();
 	harness_client_take_pids(&s->client, reply);
 	json_decref(reply);
 
@@ -565,8 +296,8 @@ static int grow_step(struct sweep *s, uint64_t target, int *paused,
 	measure(s, step, &sample);
 	step->server_cpu_s = sample.server_cpu - s->previous.server_cpu;
 	step->client_cpu_s = sample.client_cpu - s->previous.client_cpu;
-	step->client_bound = step->client_cpu_s > step->server_cpu_s &&
-			     step->client_cpu_s > 0.1;
+	step->client_bound =
+	    step->client_cpu_s > step->server_cpu_s && step->client_cpu_s > 0.1;
 	s->previous = sample;
 	run->server_cpu_total_s = sample.server_cpu;
 	run->client_cpu_total_s = sample.client_cpu;
@@ -581,10 +312,10 @@ static int grow_step(struct sweep *s, uint64_t target, int *paused,
 		json_object_foreach(step->failures, key, value)
 		{
 			used += (size_t)snprintf(
-				reasons + used,
-				used < sizeof(reasons) ? sizeof(reasons) - used : 0,
-				"%s%s %" JSON_INTEGER_FORMAT, used ? ", " : "",
-				key, json_integer_value(value));
+			    reasons + used,
+			    used < sizeof(reasons) ? sizeof(reasons) - used : 0,
+			    "%s%s %" JSON_INTEGER_FORMAT, used ? ", " : "", key,
+			    json_integer_value(value));
 			if (used >= sizeof(reasons))
 				break;
 		}
@@ -592,8 +323,9 @@ static int grow_step(struct sweep *s, uint64_t target, int *paused,
 			 "target not reached: %" PRIu64 " of %" PRIu64
 			 " established, %" PRIu64 " connects failed%s%s%s",
 			 step->established, target, step->failed,
-			 reasons[0] ? " (" : "", reasons, reasons[0] ? ")" : "");
-		print_step(s, step);
+			 reasons[0] ? " (" : "", reasons,
+			 reasons[0] ? ")" : "");
+		harness_print_step(s, step);
 		return -EPROTO;
 	}
 	if (s->o->echo) {
@@ -601,10 +333,10 @@ static int grow_step(struct sweep *s, uint64_t target, int *paused,
 		if (err)
 			return err;
 	}
-	print_step(s, step);
+	harness_print_step(s, step);
 	if (s->o->pause_at && !*paused && target >= s->o->pause_at) {
 		*paused = 1;
-		err = pause_here(s, step, why, why_size);
+		err = harness_pause(s, step, why, why_size);
 		if (err)
 			return err;
 	}
@@ -616,9 +348,9 @@ static int verify_all(struct sweep *s, char *why, size_t why_size)
 	struct harness_run *run = s->run;
 	json_t *reply;
 	s->step_target = 0;
-	int err = harness_client_request(&s->client, "verify", "verify",
-					 s->o->step_timeout, sweep_check, s,
-					 &reply, why, why_size);
+	int err = harness_client_request(
+	    &s->client, "verify", "verify", s->o->step_timeout,
+	    harness_sweep_check, s, &reply, why, why_size);
 	if (err)
 		return err;
 	run->verified = 1;
@@ -649,9 +381,9 @@ static int verify_all(struct sweep *s, char *why, size_t why_size)
 static int sweep_steps(struct sweep *s, char *why, size_t why_size)
 {
 	struct harness_run *run = s->run;
-	int err = start_server(s, why, why_size);
+	int err = harness_start_server(s, why, why_size);
 	if (!err)
-		err = start_client(s, why, why_size);
+		err = harness_start_client(s, why, why_size);
 	if (err)
 		return err;
 	/* Both up, nothing connected: the fixed cost. */
@@ -688,8 +420,8 @@ static void warn_client_bound(struct harness_run *run)
 		 "the client, not the server, was the bottleneck at %zu of %zu "
 		 "steps (at %" PRIu64 " connections it used %.2f CPU s, the "
 		 "server %.2f): connect rates there measure the client",
-		 bound, run->step_count, worst->connections, worst->client_cpu_s,
-		 worst->server_cpu_s);
+		 bound, run->step_count, worst->connections,
+		 worst->client_cpu_s, worst->server_cpu_s);
 	harness_run_warn(run, text);
 }
 
@@ -724,18 +456,20 @@ int harness_sweep(const struct harness_options *o, const char *backend,
 	err = harness_plan_make(o, handle.ops, &run->plan, why, sizeof(why));
 	mcs_backend_unload(&handle);
 	if (!err)
-		err = harness_preflight(o, &run->plan, stdout, why, sizeof(why));
+		err =
+		    harness_preflight(o, &run->plan, stdout, why, sizeof(why));
 	if (err) {
 		fprintf(stderr, "harness: %s: preflight: %s\n", backend, why);
 		return 1;
 	}
 	for (size_t i = 0; i < run->plan.warning_count; i++)
-		fprintf(stderr, "harness: warning: %s\n", run->plan.warnings[i]);
+		fprintf(stderr, "harness: warning: %s\n",
+			run->plan.warnings[i]);
 	if (run->plan.limited)
 		printf("harness: %s: %s; sweeping to that limit\n", backend,
 		       run->plan.limit_reason);
 	run->planned_step_count = harness_step_list(
-		o, run->plan.target, run->planned_steps, HARNESS_MAX_STEPS);
+	    o, run->plan.target, run->planned_steps, HARNESS_MAX_STEPS);
 	err = make_run_dir(run, o->out);
 	if (err) {
 		fprintf(stderr, "harness: cannot create %s: %s\n", run->dir,
@@ -752,11 +486,12 @@ int harness_sweep(const struct harness_options *o, const char *backend,
 	       run->plan.client_procs, run->plan.sources, run->dir);
 	fflush(stdout);
 
-	remove_stale_stats();
-	s.started = now_seconds();
+	harness_remove_stale_stats();
+	s.started = harness_now_seconds();
 	harness_sample_system(&run->before);
 	if (run->before.tcp_inuse > 10000) {
-		/* Kernel figures are system-wide: say when others share them. */
+		/* Kernel figures are system-wide: say when others share them.
+		 */
 		char text[384];
 		snprintf(text, sizeof(text),
 			 "%" PRIu64 " TCP sockets were already in use before "
@@ -768,22 +503,22 @@ int harness_sweep(const struct harness_options *o, const char *backend,
 	}
 	err = sweep_steps(&s, why, sizeof(why));
 	if (!err)
-		run->sweep_s = now_seconds() - s.started;
+		run->sweep_s = harness_now_seconds() - s.started;
 	if (s.tty)
 		printf("\r\033[K");
-	stop_children(&s);
-	run->duration_s = now_seconds() - s.started;
+	harness_stop_children(&s);
+	run->duration_s = harness_now_seconds() - s.started;
 
 	int status = 0;
 	if (err) {
 		int sig = harness_stop_signal();
-		run->status = sig ? HARNESS_RUN_INTERRUPTED : HARNESS_RUN_FAILED;
+		run->status =
+		    sig ? HARNESS_RUN_INTERRUPTED : HARNESS_RUN_FAILED;
 		run->signal = sig;
 		run->failed_step = (int)s.step_index + 1;
-		run->failed_connections =
-			s.step_index < run->planned_step_count
-				? run->planned_steps[s.step_index]
-				: run->plan.target;
+		run->failed_connections = s.step_index < run->planned_step_count
+					      ? run->planned_steps[s.step_index]
+					      : run->plan.target;
 		snprintf(run->failure, sizeof(run->failure), "%s", why);
 		status = sig ? 128 + sig : 1;
 	} else {
@@ -796,8 +531,8 @@ int harness_sweep(const struct harness_options *o, const char *backend,
 	if (harness_results_write(run, write_why, sizeof(write_why)))
 		fprintf(stderr, "harness: %s\n", write_why);
 	char link[PATH_MAX + 16];
-	int len = snprintf(link, sizeof(link), "%s/%s/latest", o->out,
-			   run->backend);
+	int len =
+	    snprintf(link, sizeof(link), "%s/%s/latest", o->out, run->backend);
 	if (len < (int)sizeof(link))
 		unlink(link);
 	if (len >= (int)sizeof(link) || symlink(run->run_id, link) != 0)

@@ -73,10 +73,10 @@ static void test_flat_and_degenerate(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_exact_line),
-		cmocka_unit_test(test_textbook_data),
-		cmocka_unit_test(test_fixed_cost_is_not_per_connection),
-		cmocka_unit_test(test_flat_and_degenerate),
+	    cmocka_unit_test(test_exact_line),
+	    cmocka_unit_test(test_textbook_data),
+	    cmocka_unit_test(test_fixed_cost_is_not_per_connection),
+	    cmocka_unit_test(test_flat_and_degenerate),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -48,8 +48,8 @@ static void test_points(void **state)
 	(void)state;
 	struct harness_options o;
 	char why[256];
-	char *argv[] = {"harness", "--backend", "all", "--target", "1M",
-			"--points", "4"};
+	char *argv[] = {"harness", "--backend", "all", "--target",
+			"1M",	   "--points",	"4"};
 	assert_int_equal(parse(&o, why, sizeof(why), 7, argv), 0);
 	assert_true(o.all_backends);
 	uint64_t steps[HARNESS_MAX_STEPS];
@@ -70,18 +70,18 @@ static void test_bad_usage_names_the_option(void **state)
 	assert_int_equal(parse(&o, why, sizeof(why), 3, no_target), -EINVAL);
 	assert_non_null(strstr(why, "--target"));
 	char *bad_steps[] = {"harness", "--backend", "epoll", "--target",
-			     "10k", "--steps", "10k,1k"};
+			     "10k",	"--steps",   "10k,1k"};
 	assert_int_equal(parse(&o, why, sizeof(why), 7, bad_steps), -EINVAL);
 	assert_non_null(strstr(why, "--steps"));
-	char *both[] = {"harness", "--backend", "epoll", "--target", "10k",
-			"--steps", "1k", "--points", "3"};
+	char *both[] = {"harness", "--backend", "epoll",    "--target", "10k",
+			"--steps", "1k",	"--points", "3"};
 	assert_int_equal(parse(&o, why, sizeof(why), 9, both), -EINVAL);
 	assert_non_null(strstr(why, "--points"));
 	char *unknown[] = {"harness", "--frobnicate"};
 	assert_int_equal(parse(&o, why, sizeof(why), 2, unknown), -EINVAL);
 	assert_non_null(strstr(why, "--frobnicate"));
-	char *ports[] = {"harness", "--backend", "epoll", "--target", "1k",
-			 "--ports", "3000-2000"};
+	char *ports[] = {"harness", "--backend", "epoll",    "--target",
+			 "1k",	    "--ports",	 "3000-2000"};
 	assert_int_equal(parse(&o, why, sizeof(why), 7, ports), -EINVAL);
 	assert_non_null(strstr(why, "--ports"));
 }
@@ -103,10 +103,10 @@ static void test_format(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_default_steps),
-		cmocka_unit_test(test_points),
-		cmocka_unit_test(test_bad_usage_names_the_option),
-		cmocka_unit_test(test_format),
+	    cmocka_unit_test(test_default_steps),
+	    cmocka_unit_test(test_points),
+	    cmocka_unit_test(test_bad_usage_names_the_option),
+	    cmocka_unit_test(test_format),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -106,8 +106,8 @@ static int run_harness(char *const extra[], size_t extra_count)
 {
 	char harness[PATH_MAX + 16];
 	snprintf(harness, sizeof(harness), "%s/mcs-harness", bin_dir);
-	char *argv[32] = {harness, "--backend", "epoll", "--ports",
-			  "2600-2699", "--out", out_dir, "--no-tune"};
+	char *argv[32] = {harness,     "--backend", "epoll", "--ports",
+			  "2600-2699", "--out",	    out_dir, "--no-tune"};
 	size_t n = 8;
 	for (size_t i = 0; i < extra_count && n < 31; i++)
 		argv[n++] = extra[i];
@@ -126,8 +126,8 @@ static int run_harness(char *const extra[], size_t extra_count)
 static void test_sweep_to_30k(void **state)
 {
 	(void)state;
-	char *extra[] = {"--target", "30000", "--steps", "1k,10k", "--echo",
-			 "--echo-sample", "1000"};
+	char *extra[] = {"--target", "30000",	      "--steps", "1k,10k",
+			 "--echo",   "--echo-sample", "1000"};
 	assert_int_equal(run_harness(extra, 7), 0);
 	assert_int_equal(leftover_processes(), 0);
 
@@ -197,9 +197,10 @@ static void test_sweep_to_30k(void **state)
 	assert_true(number(machine, "memory_bytes") > 0);
 	assert_non_null(json_object_get(json_object_get(machine, "sysctls"),
 					"fs.file-max"));
-	assert_non_null(json_object_get(json_object_get(machine, "libraries"),
-					"liburing"));
-	assert_non_null(json_string_value(json_object_get(machine, "git_commit")));
+	assert_non_null(
+	    json_object_get(json_object_get(machine, "libraries"), "liburing"));
+	assert_non_null(
+	    json_string_value(json_object_get(machine, "git_commit")));
 	json_decref(root);
 
 	char path[PATH_MAX + 64];
@@ -259,9 +260,8 @@ static void test_interrupt_keeps_results(void **state)
 			    "interrupted");
 	json_t *failure = json_object_get(root, "failure");
 	assert_non_null(failure);
-	assert_non_null(strstr(json_string_value(json_object_get(failure,
-								 "reason")),
-			       "signal"));
+	assert_non_null(strstr(
+	    json_string_value(json_object_get(failure, "reason")), "signal"));
 	/* The step measured before the interrupt is kept. */
 	assert_int_equal(json_array_size(json_object_get(root, "steps")), 1);
 	json_decref(root);
@@ -294,9 +294,9 @@ int main(void)
 		return 1;
 	}
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_bad_usage_exits_2),
-		cmocka_unit_test(test_sweep_to_30k),
-		cmocka_unit_test(test_interrupt_keeps_results),
+	    cmocka_unit_test(test_bad_usage_exits_2),
+	    cmocka_unit_test(test_sweep_to_30k),
+	    cmocka_unit_test(test_interrupt_keeps_results),
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
 	if (!failed) {
