@@ -177,6 +177,14 @@ static int plan_workers(struct server *s, char *why, size_t why_size)
 				 s->workers;
 		if (share < cap)
 			cap = share;
+		else if (share > cap)
+			fprintf(stderr,
+				"server: warning: --max-connections %" PRIu64
+				" is more than %u workers of %s can hold (%" PRIu64
+				" each, %" PRIu64 " in all); holding at most that: "
+				"widen --ports and add --workers\n",
+				o->max_connections, s->workers, o->backend,
+				cap, cap * s->workers);
 	}
 	s->cap_per_worker = cap;
 	s->ports = calloc(ports, sizeof(uint16_t));
