@@ -478,12 +478,19 @@ int harness_sweep(const struct harness_options *o, const char *backend,
 	}
 	char target[32];
 	harness_format_count(run->plan.target, target, sizeof(target));
+	char files[32], memory[32], available[32];
+	harness_format_count(run->plan.files_needed, files, sizeof(files));
+	harness_format_bytes(run->plan.memory_needed, memory, sizeof(memory));
+	harness_format_bytes(run->plan.memory_available, available,
+			     sizeof(available));
 	printf("harness: %s to %s connections: %u server workers (ports "
 	       "%u-%u, up to %u each), about %u client processes, sources "
-	       "%s; results in %s\n",
+	       "%s; needs %s open files and about %s of memory (%s "
+	       "available); results in %s\n",
 	       backend, target, run->plan.workers, run->plan.port_first,
 	       run->plan.port_last, run->plan.capacity_per_worker,
-	       run->plan.client_procs, run->plan.sources, run->dir);
+	       run->plan.client_procs, run->plan.sources, files, memory,
+	       available, run->dir);
 	fflush(stdout);
 
 	harness_remove_stale_stats();
