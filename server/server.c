@@ -36,6 +36,7 @@ struct server {
 	struct mcs_worker_config *configs;
 	uint16_t *ports;
 	pid_t *pids; /* 0 once reaped */
+	unsigned char *reported; /* a worker's failure was already printed */
 	unsigned workers;
 	unsigned live_workers;
 	uint64_t cap_per_worker;
@@ -100,6 +101,9 @@ static unsigned reap_workers(struct server *s, int report)
 			if (!report)
 				break;
 			struct mcs_worker_stats *w = &s->stats.workers[i];
+			if (s->reported[i])
+				break;
+			s->reported[i] = 1;
 			if (mcs_stat_get(&w->state) == MCS_WORKER_FAILED)
 				fprintf(stderr, "server: worker %u: %s\n", i,
 					w->error);
@@ -118,6 +122,24 @@ static unsigned reap_workers(struct server *s, int report)
 		}
 	}
 	return failures;
+}
+
+/* Print the reason of every worker that marked itself failed and was not
+ * reported yet (it may not have exited yet). Returns how many. */
+static unsigned report_failed_workers(struct server *s)
+{
+	unsigned failed = 0;
+	for (unsigned i = 0; i < s->workers; i++) {
+		struct mcs_worker_stats *w = &s->stats.workers[i];
+		if (mcs_stat_get(&w->state) != MCS_WORKER_FAILED)
+			continue;
+		failed++;
+		if (!s->reported[i]) {
+			s->reported[i] = 1;
+			fprintf(stderr, "server: worker %u: %s\n", i, w->error);
+		}
+	}
+	return failed;
 }
 
 static void stop_workers(struct server *s)
@@ -190,7 +212,8 @@ static int plan_workers(struct server *s, char *why, size_t why_size)
 	s->ports = calloc(ports, sizeof(uint16_t));
 	s->configs = calloc(s->workers, sizeof(*s->configs));
 	s->pids = calloc(s->workers, sizeof(pid_t));
-	if (!s->ports || !s->configs || !s->pids) {
+	s->reported = calloc(s->workers, 1);
+	if (!s->ports || !s->configs || !s->pids || !s->reported) {
 		snprintf(why, why_size, "out of memory planning %u workers",
 			 s->workers);
 		return -ENOMEM;
@@ -305,7 +328,7 @@ int main(int argc, char **argv)
 	for (;;) {
 		struct mcs_stats_total t;
 		mcs_stats_sum(&s.stats, &t);
-		if (reap_workers(&s, 1) || t.failed) {
+		if (reap_workers(&s, 1) || report_failed_workers(&s)) {
 			exit_code = 1;
 			break;
 		}
@@ -382,6 +405,7 @@ int main(int argc, char **argv)
 	free(s.ports);
 	free(s.configs);
 	free(s.pids);
+	free(s.reported);
 	if (stop_signal)
 		return 128 + stop_signal;
 	return exit_code;

@@ -7,6 +7,8 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "mcs_exit.h"
+
 static const struct mcs_backend_ops *worker_ops;
 static void *volatile worker_state;
 static volatile sig_atomic_t worker_stop_requested;
@@ -42,14 +44,14 @@ _Noreturn void server_worker_main(const struct mcs_backend_ops *ops,
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	if (getppid() != parent)
-		_exit(1);
+		mcs_worker_exit(1);
 
 	mcs_stat_set((_Atomic uint64_t *)&stats->pid, (uint64_t)getpid());
 	void *state = NULL;
 	int err = ops->init(config, &state, why, sizeof(why));
 	if (err) {
 		mcs_stats_fail(stats, why[0] ? why : strerror(-err));
-		_exit(1);
+		mcs_worker_exit(1);
 	}
 	worker_state = state;
 	mcs_stat_set(&stats->state, MCS_WORKER_LISTENING);
@@ -60,8 +62,8 @@ _Noreturn void server_worker_main(const struct mcs_backend_ops *ops,
 	ops->destroy(state);
 	if (err) {
 		mcs_stats_fail(stats, why[0] ? why : strerror(-err));
-		_exit(1);
+		mcs_worker_exit(1);
 	}
 	mcs_stat_set(&stats->state, MCS_WORKER_STOPPED);
-	_exit(0);
+	mcs_worker_exit(0);
 }

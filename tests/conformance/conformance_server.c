@@ -12,6 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mcs_exit.h"
+
 #include "mcs_parse.h"
 #include "mcs_proc.h"
 
@@ -42,7 +44,7 @@ static _Noreturn void child_main(struct test_server *s)
 	int err = child_ops->init(&s->config, &state, why, sizeof(why));
 	if (err) {
 		mcs_stats_fail(s->config.stats, why);
-		_exit(1);
+		mcs_worker_exit(1);
 	}
 	child_state = state;
 	mcs_stat_set(&s->config.stats->state, MCS_WORKER_LISTENING);
@@ -53,10 +55,10 @@ static _Noreturn void child_main(struct test_server *s)
 	child_ops->destroy(state);
 	if (err) {
 		mcs_stats_fail(s->config.stats, why);
-		_exit(1);
+		mcs_worker_exit(1);
 	}
 	mcs_stat_set(&s->config.stats->state, MCS_WORKER_STOPPED);
-	_exit(0);
+	mcs_worker_exit(0);
 }
 
 int test_server_load(struct test_server *s, const char *name)
