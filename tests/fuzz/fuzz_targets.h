@@ -1,0 +1,21 @@
+/* fuzz_targets.h - the fuzzed entry points, shared by the libFuzzer
+ * binaries (fuzz_parse, fuzz_server_options) and the replay test that
+ * feeds tests/fuzz/corpus/ to them with any compiler. Each takes arbitrary
+ * bytes, must never crash, hang or read out of bounds, and aborts when a
+ * parser's documented contract is broken. */
+#ifndef FUZZ_TARGETS_H
+#define FUZZ_TARGETS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The input as one NUL-terminated string (cut at its first NUL) through
+ * every mcs_parse_* parser, with contract checks on what they accept. */
+int fuzz_parsers(const uint8_t *data, size_t size);
+
+/* The input split on NUL bytes into argv[1..] (argv[0] = "server") through
+ * server_parse_options, then a fixed good command line, which must parse
+ * exactly as in a fresh process: no state may leak between calls. */
+int fuzz_server_options(const uint8_t *data, size_t size);
+
+#endif /* FUZZ_TARGETS_H */
