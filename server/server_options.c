@@ -99,7 +99,7 @@ int server_parse_options(int argc, char **argv, struct server_options *o,
 
 	/* The seed's plain form: `server [PORT]` is not supported; only
 	 * options. getopt_long with a leading ':' reports missing values. */
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc then forgets a half-read "-xh" */
 	opterr = 0;
 	int c;
 	uint64_t v;
