@@ -425,6 +425,28 @@ static void warn_client_bound(struct harness_run *run)
 	harness_run_warn(run, text);
 }
 
+/* The kernel frees a previous run's sockets lazily (RCU, deferred work):
+ * a baseline read while Slab is still falling would hide growth. Wait
+ * until it moves by less than 4 MiB in 250 ms, for at most 20 s. */
+static void wait_for_quiet_slab(void)
+{
+	struct mcs_meminfo previous, now;
+	if (mcs_read_meminfo(&previous))
+		return;
+	double deadline = harness_now_seconds() + 20.0;
+	while (harness_now_seconds() < deadline && !harness_stop_signal()) {
+		usleep(250000);
+		if (mcs_read_meminfo(&now))
+			return;
+		uint64_t moved = now.slab > previous.slab
+				     ? now.slab - previous.slab
+				     : previous.slab - now.slab;
+		if (moved < (4u << 20))
+			return;
+		previous = now;
+	}
+}
+
 int harness_sweep(const struct harness_options *o, const char *backend,
 		  struct harness_run *run)
 {
@@ -494,6 +516,7 @@ int harness_sweep(const struct harness_options *o, const char *backend,
 	fflush(stdout);
 
 	harness_remove_stale_stats();
+	wait_for_quiet_slab();
 	s.started = harness_now_seconds();
 	harness_sample_system(&run->before);
 	if (run->before.tcp_inuse > 10000) {
