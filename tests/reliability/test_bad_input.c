@@ -157,8 +157,12 @@ static const struct bad_input rows[] = {
 	{"server", {"--help=1"}, "--help"},
 	{"server", {"--frobnicate"}, "--frobnicate"},
 	{"server", {"-x"}, "-x"},
+	{"server", {"-xh"}, "-x"}, /* unknown inside a cluster */
 	{"server", {"stray"}, "stray"},
 	{"server", {"--ports", "2970-2971", "2970"}, "2970"},
+	/* a newline inside a bad value must not break the one line */
+	{"server", {"--ports", "1\n2"}, "--ports"},
+	{"server", {"--frob\nnicate"}, "--frob"},
 
 	/* client: the same treatment, row by row, as it grows. */
 	{"client", {"--frobnicate"}, "--frobnicate"},
