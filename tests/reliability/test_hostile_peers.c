@@ -581,7 +581,7 @@ static void test_fd_exhaustion(void **state)
 	start(MAX_CONNECTIONS);
 	lower_fd_limit_in_child = 0;
 	assert_true(server.config.max_connections > FD_LIMIT);
-	int fds[FD_LIMIT + MORE + DURING];
+	int fds[FD_LIMIT + 10 + MORE + DURING];
 	int held = -1, n = 0;
 	/* Connect one at a time until the worker stops taking them. */
 	for (; n < FD_LIMIT + 10; n++) {
@@ -653,7 +653,7 @@ static void test_fd_exhaustion(void **state)
 		assert_int_equal(peer_exchange(fds[i], 200, 200, (uint32_t)i,
 					       REL_TIMEOUT_MS),
 				 0);
-	static char gone[FD_LIMIT + MORE + DURING];
+	static char gone[FD_LIMIT + 10 + MORE + DURING];
 	dropped = 0;
 	for (int i = held; i < n; i++) {
 		char c;
