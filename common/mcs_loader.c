@@ -1,6 +1,7 @@
 /* mcs_loader.c - dlopen a backend by name and refuse anything that does not
  * match the ABI this binary was built with. */
 #include "mcs_loader.h"
+#include "mcs_parse.h"
 
 #include <dirent.h>
 #include <dlfcn.h>
@@ -105,10 +106,11 @@ int mcs_backend_load(const char *dir, const char *name,
 	char default_dir[PATH_MAX];
 	memset(handle, 0, sizeof(*handle));
 	if (!name_is_plain(name)) {
+		char shown[48];
 		snprintf(why, why_size,
 			 "bad backend name '%s': use letters, digits, '-' or "
 			 "'_' (see --list-backends)",
-			 name);
+			 mcs_printable(name, shown, sizeof(shown)));
 		return -EINVAL;
 	}
 	if (!dir) {

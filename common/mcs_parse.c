@@ -176,3 +176,25 @@ int mcs_parse_count_list(const char *text, uint64_t min, uint64_t max,
 	*count = n;
 	return 0;
 }
+
+const char *mcs_printable(const char *text, char *buf, size_t buf_size)
+{
+	if (buf_size == 0)
+		return buf;
+	if (!text)
+		text = "";
+	size_t len = strlen(text), keep = len;
+	int cut = 0;
+	if (len >= buf_size) {
+		keep = buf_size > 4 ? buf_size - 4 : 0;
+		cut = buf_size > 4;
+	}
+	for (size_t i = 0; i < keep; i++) {
+		unsigned char c = (unsigned char)text[i];
+		buf[i] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+	}
+	if (cut)
+		memcpy(buf + keep, "...", 3), keep += 3;
+	buf[keep] = '\0';
+	return buf;
+}

@@ -31,4 +31,9 @@ int mcs_parse_ipv4_range(const char *text, struct in_addr *first,
 int mcs_parse_count_list(const char *text, uint64_t min, uint64_t max,
 			 uint64_t *values, size_t max_values, size_t *count);
 
+/* Copy text into buf for an error message: control characters become '?'
+ * (so a message stays one line whatever the user typed) and anything past
+ * buf_size-4 bytes is cut with "...". Returns buf. */
+const char *mcs_printable(const char *text, char *buf, size_t buf_size);
+
 #endif /* MCS_PARSE_H */

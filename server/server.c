@@ -40,6 +40,7 @@ struct server {
 	unsigned workers;
 	unsigned live_workers;
 	uint64_t cap_per_worker;
+	uint64_t total_cap;
 };
 
 static double monotonic_seconds(void)
@@ -194,9 +195,14 @@ static int plan_workers(struct server *s, char *why, size_t why_size)
 			 o->backend, soft);
 		return -EINVAL;
 	}
+	uint64_t total_cap = 0;
 	if (o->max_connections) {
+		/* The total is exact: the first total % W workers hold one
+		 * more than the others. */
 		uint64_t share = (o->max_connections + s->workers - 1) /
 				 s->workers;
+		if (share <= cap)
+			total_cap = o->max_connections;
 		if (share < cap)
 			cap = share;
 		else if (share > cap)
@@ -209,6 +215,7 @@ static int plan_workers(struct server *s, char *why, size_t why_size)
 				cap, cap * s->workers);
 	}
 	s->cap_per_worker = cap;
+	s->total_cap = total_cap ? total_cap : cap * s->workers;
 	s->ports = calloc(ports, sizeof(uint16_t));
 	s->configs = calloc(s->workers, sizeof(*s->configs));
 	s->pids = calloc(s->workers, sizeof(pid_t));
@@ -231,6 +238,10 @@ static int plan_workers(struct server *s, char *why, size_t why_size)
 		for (unsigned k = 0; k < share; k++, next++)
 			s->ports[next] = (uint16_t)(o->port_first + next);
 		c->max_connections = (unsigned)cap;
+		if (total_cap)
+			c->max_connections =
+				(unsigned)(total_cap / s->workers +
+					   (i < total_cap % s->workers));
 		c->threads = o->threads;
 		c->read_buffer_size = o->read_buffer_size;
 		c->write_backlog_limit = o->write_backlog_limit;
@@ -357,7 +368,7 @@ int main(int argc, char **argv)
 		       s.options.backend,
 		       inet_ntoa(s.options.address), s.options.port_first,
 		       s.options.port_last, s.workers, s.cap_per_worker,
-		       s.cap_per_worker * s.workers, stats_name);
+		       s.total_cap, stats_name);
 		double next_line = monotonic_seconds() + s.options.interval_seconds;
 		double end = s.options.duration_seconds > 0
 				     ? monotonic_seconds() +

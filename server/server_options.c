@@ -60,8 +60,9 @@ static int parse_seconds(const char *text, double max, double *value)
 static int bad(char *why, size_t why_size, const char *option,
 	       const char *value, const char *expected)
 {
+	char shown[64];
 	snprintf(why, why_size, "bad %s '%s': expected %s", option,
-		 value ? value : "", expected);
+		 mcs_printable(value, shown, sizeof(shown)), expected);
 	return -EINVAL;
 }
 
@@ -103,6 +104,7 @@ int server_parse_options(int argc, char **argv, struct server_options *o,
 	opterr = 0;
 	int c;
 	uint64_t v;
+	char shown[64];
 	while ((c = getopt_long(argc, argv, ":h", longs, NULL)) != -1) {
 		const char *arg = optarg;
 		switch (c) {
@@ -193,21 +195,50 @@ int server_parse_options(int argc, char **argv, struct server_options *o,
 			break;
 		case ':':
 			snprintf(why, why_size, "option %s needs a value",
-				 argv[optind - 1]);
+				 mcs_printable(argv[optind - 1], shown,
+					       sizeof(shown)));
 			return -EINVAL;
 		default:
+			/* "--name=value" for an option without a value sets
+			 * optopt; an unknown long option leaves it 0; a bad
+			 * letter in a group ("-xh") is only in optopt. */
+			if (strncmp(argv[optind - 1], "--", 2) == 0 && optopt) {
+				mcs_printable(argv[optind - 1], shown,
+					      sizeof(shown));
+				snprintf(why, why_size,
+					 "option '%s' takes no value (see "
+					 "--help)",
+					 shown);
+				return -EINVAL;
+			}
+			if (strncmp(argv[optind - 1], "--", 2) == 0 || !optopt)
+				mcs_printable(argv[optind - 1], shown,
+					      sizeof(shown));
+			else
+				snprintf(shown, sizeof(shown), "-%c",
+					 optopt > 0x20 && optopt < 0x7f ? optopt
+									: '?');
 			snprintf(why, why_size,
-				 "unknown option '%s' (see --help)",
-				 argv[optind - 1]);
+				 "unknown option '%s' (see --help)", shown);
 			return -EINVAL;
 		}
 	}
 	if (optind < argc) {
 		snprintf(why, why_size,
-			 "unexpected argument '%s' (see --help)", argv[optind]);
+			 "unexpected argument '%s' (see --help)",
+			 mcs_printable(argv[optind], shown, sizeof(shown)));
 		return -EINVAL;
 	}
 	unsigned ports = (unsigned)o->port_last - o->port_first + 1;
+	unsigned workers = o->workers ? o->workers : ports;
+	if (o->max_connections && o->max_connections < workers) {
+		snprintf(why, why_size,
+			 "--max-connections %llu is fewer than the %u workers: "
+			 "each worker holds at least one; lower --workers or "
+			 "narrow --ports",
+			 (unsigned long long)o->max_connections, workers);
+		return -EINVAL;
+	}
 	if (o->workers > ports) {
 		snprintf(why, why_size,
 			 "--workers %u is more than the %u ports in --ports "
