@@ -55,18 +55,18 @@
 #include "mcs_pool.h"
 #include "uring_setup.h"
 
-#define URING_SQ_ENTRIES 1024u
-#define URING_CQ_ENTRIES 8192u
+#define URING_SQ_ENTRIES      1024u
+#define URING_CQ_ENTRIES      8192u
 #define URING_BUFFERS_DEFAULT 256u
-#define URING_BUFFER_GROUP 0
-#define URING_CQE_BATCH 256u
-#define ACCEPT_PAUSE_NS (100 * 1000 * 1000)
+#define URING_BUFFER_GROUP    0
+#define URING_CQE_BATCH	      256u
+#define ACCEPT_PAUSE_NS	      (100 * 1000 * 1000)
 /* Regular descriptors: stdio, ring, eventfd and spares, as epoll. */
 #define URING_RESERVED_FDS 16u
 /* Direct descriptors: table slots left free so that connections accepted
  * beyond the cap can land (and be closed) rather than fail with ENFILE. */
 #define URING_DIRECT_SPARE 64u
-#define BUFFER_NONE 0xffffu
+#define BUFFER_NONE	   0xffffu
 
 /* user_data: operation << 56 | generation << 32 | connection index. */
 enum uring_op {
@@ -82,11 +82,11 @@ enum uring_op {
 
 /* Connection flags. */
 enum {
-	CONN_ARMED = 1u << 0,        /* multishot recv in flight */
-	CONN_SENDING = 1u << 1,      /* one send in flight */
-	CONN_EOF = 1u << 2,          /* peer's FIN seen */
-	CONN_CLOSING = 1u << 3,      /* closing once nothing is in flight */
-	CONN_STARVED = 1u << 4,      /* on the starved list (ENOBUFS) */
+	CONN_ARMED = 1u << 0,	     /* multishot recv in flight */
+	CONN_SENDING = 1u << 1,	     /* one send in flight */
+	CONN_EOF = 1u << 2,	     /* peer's FIN seen */
+	CONN_CLOSING = 1u << 3,	     /* closing once nothing is in flight */
+	CONN_STARVED = 1u << 4,	     /* on the starved list (ENOBUFS) */
 	CONN_CANCELLING = 1u << 5,   /* recv cancel sent for backpressure */
 	CONN_BACKPRESSURE = 1u << 6, /* no reading until the queue is empty */
 };
@@ -94,11 +94,11 @@ enum {
 /* 20 bytes per connection. `link` comes first: the pool's free-list link
  * overwrites it when the connection is freed, while fd keeps -1. */
 struct uring_conn {
-	uint32_t link;   /* next on the starved list */
-	int32_t fd;      /* direct slot or fd, -1 when free */
+	uint32_t link;	 /* next on the starved list */
+	int32_t fd;	 /* direct slot or fd, -1 when free */
 	uint32_t queued; /* bytes received and not yet sent */
-	uint16_t head;   /* first queued buffer, BUFFER_NONE if none */
-	uint16_t tail;   /* last queued buffer */
+	uint16_t head;	 /* first queued buffer, BUFFER_NONE if none */
+	uint16_t tail;	 /* last queued buffer */
 	uint16_t generation;
 	uint8_t flags;
 	uint8_t unused;
@@ -246,7 +246,8 @@ static int uring_init(const struct mcs_worker_config *config, void **state,
 	uint32_t buffer_count;
 	struct uring_backend *b = calloc(1, sizeof(*b));
 	if (!b) {
-		snprintf(why, why_size, "io_uring: out of memory for worker state");
+		snprintf(why, why_size,
+			 "io_uring: out of memory for worker state");
 		return -ENOMEM;
 	}
 	b->config = *config;
@@ -279,7 +280,8 @@ static int uring_init(const struct mcs_worker_config *config, void **state,
 	if (!b->listeners || !b->listener_armed || !b->buffer_next ||
 	    !b->buffer_length || !b->buffer_sent) {
 		err = -ENOMEM;
-		snprintf(why, why_size, "io_uring: out of memory for worker state");
+		snprintf(why, why_size,
+			 "io_uring: out of memory for worker state");
 		goto err;
 	}
 	for (unsigned i = 0; i < config->port_count; i++)
@@ -303,12 +305,13 @@ static int uring_init(const struct mcs_worker_config *config, void **state,
 		struct rlimit rl;
 		if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
 			err = -errno;
-			snprintf(why, why_size, "getrlimit: %s", strerror(errno));
+			snprintf(why, why_size, "getrlimit: %s",
+				 strerror(errno));
 			goto err;
 		}
 		/* The kernel refuses a table larger than RLIMIT_NOFILE. */
-		uint64_t slots = (uint64_t)config->max_connections +
-				 URING_DIRECT_SPARE;
+		uint64_t slots =
+		    (uint64_t)config->max_connections + URING_DIRECT_SPARE;
 		if (slots > rl.rlim_cur)
 			slots = rl.rlim_cur;
 		b->table_slots = (unsigned)slots;
@@ -392,8 +395,8 @@ static void listener_arm(struct uring_backend *b, unsigned i)
 		io_uring_prep_multishot_accept_direct(sqe, b->listeners[i],
 						      NULL, NULL, 0);
 	else
-		io_uring_prep_multishot_accept(sqe, b->listeners[i], NULL,
-					       NULL, SOCK_CLOEXEC);
+		io_uring_prep_multishot_accept(sqe, b->listeners[i], NULL, NULL,
+					       SOCK_CLOEXEC);
 	io_uring_sqe_set_data64(sqe, user_data(OP_ACCEPT, 0, i));
 	b->listener_armed[i] = 1;
 }
@@ -443,8 +446,8 @@ static void conn_arm_recv(struct uring_backend *b, struct uring_conn *c)
 	 * sender cannot fill many buffers before a cancel lands. */
 	if (b->recv_limit)
 		sqe->file_index = b->backlog_limit - c->queued;
-	io_uring_sqe_set_data64(sqe, user_data(OP_RECV, c->generation,
-					       conn_index(b, c)));
+	io_uring_sqe_set_data64(
+	    sqe, user_data(OP_RECV, c->generation, conn_index(b, c)));
 	c->flags |= CONN_ARMED;
 }
 
@@ -469,8 +472,8 @@ static void conn_send_head(struct uring_backend *b, struct uring_conn *c)
 			   MSG_WAITALL | MSG_NOSIGNAL);
 	if (b->direct)
 		sqe->flags |= IOSQE_FIXED_FILE;
-	io_uring_sqe_set_data64(sqe, user_data(OP_SEND, c->generation,
-					       conn_index(b, c)));
+	io_uring_sqe_set_data64(
+	    sqe, user_data(OP_SEND, c->generation, conn_index(b, c)));
 	c->flags |= CONN_SENDING;
 }
 
@@ -489,7 +492,7 @@ static void starve(struct uring_backend *b, struct uring_conn *c)
 		b->starved_head = index;
 	else
 		((struct uring_conn *)mcs_pool_at(&b->conns, b->starved_tail))
-			->link = index;
+		    ->link = index;
 	b->starved_tail = index;
 }
 
@@ -505,10 +508,10 @@ static void conn_close(struct uring_backend *b, struct uring_conn *c)
 	struct io_uring_sqe *sqe = uring_sqe(b);
 	if (!sqe)
 		return;
-	io_uring_prep_cancel_fd(sqe, c->fd,
-				IORING_ASYNC_CANCEL_ALL |
-					(b->direct ? IORING_ASYNC_CANCEL_FD_FIXED
-						   : 0));
+	io_uring_prep_cancel_fd(
+	    sqe, c->fd,
+	    IORING_ASYNC_CANCEL_ALL |
+		(b->direct ? IORING_ASYNC_CANCEL_FD_FIXED : 0));
 	io_uring_sqe_set_data64(sqe, user_data(OP_CANCEL, 0, 0));
 }
 
@@ -530,8 +533,7 @@ static void conn_finish(struct uring_backend *b, struct uring_conn *c)
 		struct io_uring_sqe *sqe = uring_sqe(b);
 		if (sqe) {
 			io_uring_prep_close_direct(sqe, (unsigned)c->fd);
-			io_uring_sqe_set_data64(sqe,
-						user_data(OP_CLOSE, 0, 0));
+			io_uring_sqe_set_data64(sqe, user_data(OP_CLOSE, 0, 0));
 		}
 	} else {
 		close(c->fd);
@@ -596,8 +598,7 @@ static void on_accept(struct uring_backend *b, unsigned i, int res,
 		case ECONNABORTED:
 		case EINTR:
 		case EPROTO:
-		case EAGAIN:
-			break;
+		case EAGAIN: break;
 		case EMFILE:
 		case ENFILE:
 		case ENOBUFS:
@@ -647,9 +648,9 @@ static void on_recv(struct uring_backend *b, struct uring_conn *c, int res,
 			if ((c->flags & (CONN_BACKPRESSURE | CONN_ARMED |
 					 CONN_CANCELLING)) ==
 			    (CONN_BACKPRESSURE | CONN_ARMED)) {
-				uring_cancel(b, user_data(OP_RECV,
-							  c->generation,
-							  conn_index(b, c)));
+				uring_cancel(b,
+					     user_data(OP_RECV, c->generation,
+						       conn_index(b, c)));
 				c->flags |= CONN_CANCELLING;
 			}
 		}
@@ -762,9 +763,9 @@ static void flush_counts(struct uring_backend *b)
 		mcs_stat_add(&s->backpressure, n->backpressure);
 	memset(n, 0, sizeof(*n));
 	/* Buffers holding data not yet echoed. */
-	mcs_stat_set(&s->buffer_bytes, (uint64_t)(b->bufs.count -
-						  b->free_buffers) *
-					       b->bufs.size);
+	mcs_stat_set(&s->buffer_bytes,
+		     (uint64_t)(b->bufs.count - b->free_buffers) *
+			 b->bufs.size);
 }
 
 static void arm_wake(struct uring_backend *b)
@@ -785,9 +786,7 @@ static void dispatch(struct uring_backend *b, uint64_t data, int res,
 	uint32_t index = (uint32_t)data;
 	struct uring_conn *c;
 	switch (op) {
-	case OP_ACCEPT:
-		on_accept(b, index, res, flags);
-		return;
+	case OP_ACCEPT: on_accept(b, index, res, flags); return;
 	case OP_RECV:
 	case OP_SEND:
 		if (index >= b->conns.high_water)
@@ -802,17 +801,14 @@ static void dispatch(struct uring_backend *b, uint64_t data, int res,
 		else
 			on_send(b, c, res);
 		return;
-	case OP_TIMER:
-		accept_resume(b);
-		return;
+	case OP_TIMER: accept_resume(b); return;
 	case OP_WAKE:
 		if (!b->stopping)
 			arm_wake(b);
 		return;
 	case OP_CLOSE:
 	case OP_DROP:
-	case OP_CANCEL:
-		return;
+	case OP_CANCEL: return;
 	}
 }
 
@@ -878,16 +874,16 @@ static void uring_stop(void *state)
 }
 
 MCS_BACKEND_EXPORT const struct mcs_backend_ops mcs_backend = {
-	MCS_BACKEND_HEADER,
-	.name = "io_uring",
-	.description = "io_uring completions: multishot accept into direct "
-		       "descriptors, multishot recv into a shared buffer ring, "
-		       "20-byte connections (Linux 6.0+, liburing 2.3)",
-	.flags = MCS_BACKEND_COMPLETION | MCS_BACKEND_DIRECT_FDS,
-	.probe = uring_probe,
-	.capacity = uring_capacity,
-	.init = uring_init,
-	.run = uring_run,
-	.stop = uring_stop,
-	.destroy = uring_destroy,
+    MCS_BACKEND_HEADER,
+    .name = "io_uring",
+    .description = "io_uring completions: multishot accept into direct "
+		   "descriptors, multishot recv into a shared buffer ring, "
+		   "20-byte connections (Linux 6.0+, liburing 2.3)",
+    .flags = MCS_BACKEND_COMPLETION | MCS_BACKEND_DIRECT_FDS,
+    .probe = uring_probe,
+    .capacity = uring_capacity,
+    .init = uring_init,
+    .run = uring_run,
+    .stop = uring_stop,
+    .destroy = uring_destroy,
 };

@@ -23,13 +23,13 @@ int mcs__uring_queue_init(struct io_uring *ring, unsigned sq_entries,
 			  unsigned cq_entries, unsigned *flags_used)
 {
 	static const unsigned attempts[] = {
-		IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN |
-			IORING_SETUP_SUBMIT_ALL,
-		IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_COOP_TASKRUN |
-			IORING_SETUP_SUBMIT_ALL,
-		IORING_SETUP_COOP_TASKRUN | IORING_SETUP_SUBMIT_ALL,
+	    IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN |
 		IORING_SETUP_SUBMIT_ALL,
-		0,
+	    IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_COOP_TASKRUN |
+		IORING_SETUP_SUBMIT_ALL,
+	    IORING_SETUP_COOP_TASKRUN | IORING_SETUP_SUBMIT_ALL,
+	    IORING_SETUP_SUBMIT_ALL,
+	    0,
 	};
 	int err = -EINVAL;
 	for (size_t i = 0; i < sizeof(attempts) / sizeof(attempts[0]); i++) {

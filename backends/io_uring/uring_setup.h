@@ -22,10 +22,10 @@ struct uring_buffers {
 	size_t ring_bytes;
 	unsigned char *base;
 	size_t base_bytes;
-	uint32_t count; /* power of two, <= 32768 */
-	uint32_t size;  /* bytes per buffer */
-	int mask;       /* io_uring_buf_ring_mask(count) */
-	uint16_t group; /* buffer group id used in sqe->buf_group */
+	uint32_t count;	 /* power of two, <= 32768 */
+	uint32_t size;	 /* bytes per buffer */
+	int mask;	 /* io_uring_buf_ring_mask(count) */
+	uint16_t group;	 /* buffer group id used in sqe->buf_group */
 	int unpublished; /* buffers added since the last advance */
 	int registered;
 };

@@ -9,20 +9,24 @@
 # the rate follows whoever else is running, CPU per message much less so.
 #
 # usage: measure_echo.sh BUILD_DIR BACKEND [SECONDS]
-#   PORT_FIRST/PORT_LAST (default 2048/2111); env passes through
+#   PORT_FIRST/PORT_LAST (default 2048/2111), SERVER_CPU/CLIENT_CPU (pin
+#   with taskset); the rest of the environment passes through
 set -eu
 build=$1 b=$2 s=${3:-6}
 first=${PORT_FIRST:-2048} last=${PORT_LAST:-2111}
 load=${LOAD:-/tmp/uring_load}
 out=/tmp/measure_echo.$$
-$build/bin/server --backend $b --ports $first-$last --workers 1 \
+# Pin server and client to different cores if asked (SERVER_CPU/CLIENT_CPU),
+# or the scheduler may stack them on one core for part of the run.
+spin=${SERVER_CPU:+taskset -c $SERVER_CPU} cpin=${CLIENT_CPU:+taskset -c $CLIENT_CPU}
+$spin $build/bin/server --backend $b --ports $first-$last --workers 1 \
 	--interval 0 --json >$out.json 2>&1 &
 sp=$!
 cp=
 trap 'kill $sp 2>/dev/null || true; [ -z "$cp" ] || kill $cp 2>/dev/null || true' EXIT HUP INT TERM PIPE
 sleep 1
 w=$(pgrep -P $sp)
-$load echo $first $last 10000 1 $s 64 >$out.client &
+$cpin $load echo $first $last 10000 1 $s 64 >$out.client &
 cp=$!
 while ! grep -q ready $out.client 2>/dev/null; do sleep 0.1; done
 t0=$(awk '{print $14 + $15}' /proc/$w/stat)
@@ -31,7 +35,7 @@ t1=$(awk '{print $14 + $15}' /proc/$w/stat)
 wait $cp || true
 cp=
 kill -INT $sp; wait $sp || true
-m=$(awk '/^echo/ {print $5}' $out.client)
+m=$(awk '/^echo/ {print $6}' $out.client)
 echo "$b${MCS_IO_URING_DIRECT:+ (MCS_IO_URING_DIRECT=$MCS_IO_URING_DIRECT)}: $(tail -1 $out.client)"
 echo "  worker CPU $(( (t1 - t0) * 10 )) ms: $(( (t1 - t0) * 10000000 / m )) ns per message; server $(grep -o '"bytes_in":[0-9]*,"bytes_out":[0-9]*' $out.json)"
 rm -f $out.json $out.client

@@ -80,7 +80,8 @@ static uint64_t echo_loop(int *fds, unsigned n, double seconds, size_t bytes)
 			unsigned i = events[e].data.u32;
 			ssize_t r = recv(fds[i], buf, sizeof(buf), 0);
 			if (r <= 0) {
-				fprintf(stderr, "uring_load: connection lost\n");
+				fprintf(stderr,
+					"uring_load: connection lost\n");
 				epoll_ctl(ep, EPOLL_CTL_DEL, fds[i], NULL);
 				continue;
 			}
@@ -98,14 +99,17 @@ static uint64_t echo_loop(int *fds, unsigned n, double seconds, size_t bytes)
 int main(int argc, char **argv)
 {
 	if (argc < 7) {
-		fprintf(stderr, "usage: %s idle|echo FIRST_PORT LAST_PORT "
-				"CONNECTIONS SHARDS SECONDS [BYTES]\n",
+		fprintf(stderr,
+			"usage: %s idle|echo FIRST_PORT LAST_PORT "
+			"CONNECTIONS SHARDS SECONDS [BYTES]\n",
 			argv[0]);
 		return 2;
 	}
 	int echo = strcmp(argv[1], "echo") == 0;
-	unsigned first = (unsigned)atoi(argv[2]), last = (unsigned)atoi(argv[3]);
-	unsigned total = (unsigned)atoi(argv[4]), shards = (unsigned)atoi(argv[5]);
+	unsigned first = (unsigned)atoi(argv[2]),
+		 last = (unsigned)atoi(argv[3]);
+	unsigned total = (unsigned)atoi(argv[4]),
+		 shards = (unsigned)atoi(argv[5]);
 	double seconds = atof(argv[6]);
 	size_t bytes = argc > 7 ? (size_t)atoi(argv[7]) : 64;
 	unsigned nports = last - first + 1;
