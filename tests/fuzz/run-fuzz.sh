@@ -25,14 +25,15 @@ if ! command -v clang >/dev/null; then
 	exit 2
 fi
 
+mkdir -p "$build"
 CC=clang cmake -S "$src" -B "$build" -DMCS_FUZZ=ON \
-	-DCMAKE_BUILD_TYPE=RelWithDebInfo >"$build.configure.log" 2>&1 || {
-	cat "$build.configure.log" >&2
+	-DCMAKE_BUILD_TYPE=RelWithDebInfo >"$build/configure.log" 2>&1 || {
+	cat "$build/configure.log" >&2
 	exit 2
 }
 cmake --build "$build" -j"$(nproc)" --target fuzz_parse fuzz_server_options \
-	>"$build.build.log" 2>&1 || {
-	tail -40 "$build.build.log" >&2
+	>"$build/build.log" 2>&1 || {
+	tail -40 "$build/build.log" >&2
 	exit 2
 }
 
