@@ -610,12 +610,16 @@ static int run_plain(struct client *c)
 		return 1;
 	}
 	if (r == WAIT_SIGNAL)
-		return 128 + stop_signal;
+		fprintf(stderr, "client: stopped by signal %d during the "
+				"ramp; the report covers what was done\n",
+			(int)stop_signal);
 	if (o->json)
 		client_emit(out, client_step_json(o->connections, &c->totals,
 						  elapsed, c->pids, c->procs));
 	else
 		client_print_step(out, o->connections, &c->totals, elapsed);
+	if (r == WAIT_SIGNAL)
+		return 128 + stop_signal;
 	if (c->totals.failed || c->totals.abandoned)
 		status = 1;
 	if (c->totals.live == 0) {
@@ -682,8 +686,13 @@ static int run_plain(struct client *c)
 			return 128 + stop_signal;
 	}
 	client_totals_sum(c->shared, c->procs, &c->totals);
-	if (c->totals.dropped)
+	if (c->totals.dropped) {
+		fprintf(stderr,
+			"client: %" PRIu64 " of the connections were closed by "
+			"the server (or failed) while held\n",
+			c->totals.dropped);
 		status = 1;
+	}
 	return status;
 }
 
@@ -730,7 +739,10 @@ int main(int argc, char **argv)
 		status = c.options.control ? run_control(&c) : run_plain(&c);
 	}
 	stop_workers(&c);
-	if (c.options.control || c.options.json)
+	/* docs/CONTROL.md: bye after quit or EOF only; the plain --json run
+	 * always ends with one, carrying the exit status. */
+	if ((c.options.control && status == 0) ||
+	    (!c.options.control && c.options.json))
 		client_emit(stdout, json_pack("{s:s,s:i}", "event", "bye",
 					      "exit_status", status));
 	return status;

@@ -96,7 +96,7 @@ void client_print_usage(FILE *out)
 	      "(default:\n"
 	      "                       until SIGINT/SIGTERM)\n"
 	      "  --window W           connects in flight per process (default "
-	      "256)\n"
+	      "64)\n"
 	      "  --timeout SECONDS    bound on the whole ramp (default 300)\n"
 	      "  --json               reports as one JSON object per line on "
 	      "stdout\n"
