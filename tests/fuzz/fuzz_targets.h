@@ -10,7 +10,8 @@
 #include <stdint.h>
 
 /* The input as one NUL-terminated string (cut at its first NUL) through
- * every mcs_parse_* parser, with contract checks on what they accept. */
+ * every mcs_parse_* parser and mcs_printable, with contract checks on what
+ * they accept and produce. */
 int fuzz_parsers(const uint8_t *data, size_t size);
 
 /* The input split on NUL bytes into argv[1..] (argv[0] = "server") through

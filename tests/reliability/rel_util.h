@@ -23,8 +23,7 @@ uint64_t rel_wait_at_least(_Atomic uint64_t *counter, uint64_t value,
 			   int timeout_ms);
 
 /* Wait up to timeout_ms until *counter equals value; 0 if it did. */
-int rel_wait_equal(_Atomic uint64_t *counter, uint64_t value,
-		   int timeout_ms);
+int rel_wait_equal(_Atomic uint64_t *counter, uint64_t value, int timeout_ms);
 
 /* PSS of a process in bytes, 0 if it cannot be read. */
 uint64_t rel_pss(pid_t pid);

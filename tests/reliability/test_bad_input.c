@@ -35,154 +35,156 @@
 struct bad_input {
 	const char *binary;
 	const char *args[MAX_ARGS]; /* after the base arguments */
-	const char *needle;         /* must appear in the one stderr line */
+	const char *needle;	    /* must appear in the one stderr line */
 };
 
 #define HUGE_NUMBER "99999999999999999999999999"
 #define LONG_TEXT                                                              \
-	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"  \
+	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"   \
 	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 
 static const struct bad_input rows[] = {
-	/* server: --backend */
-	{"server", {"--backend"}, "--backend"},
-	{"server", {"--backend", ""}, "--backend"},
-	{"server", {"--backend", "nope"}, "backend 'nope'"},
-	{"server", {"--backend", "../../etc/passwd"}, "backend"},
-	{"server", {"--backend", LONG_TEXT}, "--backend"},
-	/* --ports */
-	{"server", {"--ports"}, "--ports"},
-	{"server", {"--ports", ""}, "--ports"},
-	{"server", {"--ports", "abc"}, "--ports"},
-	{"server", {"--ports", "-1"}, "--ports"},
-	{"server", {"--ports", "0"}, "--ports"},
-	{"server", {"--ports", "65536"}, "--ports"},
-	{"server", {"--ports", HUGE_NUMBER}, "--ports"},
-	{"server", {"--ports", "2971-2970"}, "--ports"},
-	{"server", {"--ports", "2970-"}, "--ports"},
-	{"server", {"--ports", "2970-2971-2972"}, "--ports"},
-	{"server", {"--ports", " 2970"}, "--ports"},
-	{"server", {"--ports", "+2970"}, "--ports"},
-	{"server", {"--ports", "0x10"}, "--ports"},
-	/* --workers */
-	{"server", {"--workers"}, "--workers"},
-	{"server", {"--workers", ""}, "--workers"},
-	{"server", {"--workers", "many"}, "--workers"},
-	{"server", {"--workers", "-1"}, "--workers"},
-	{"server", {"--workers", "0"}, "--workers"},
-	{"server", {"--workers", "4097"}, "--workers"},
-	{"server", {"--workers", HUGE_NUMBER}, "--workers"},
-	{"server", {"--workers", "1.5"}, "--workers"},
-	/* contradictory: more workers than ports */
-	{"server", {"--workers", "3"}, "--workers"},
-	{"server", {"--ports", "2970", "--workers", "2"}, "--workers"},
-	/* --address */
-	{"server", {"--address"}, "--address"},
-	{"server", {"--address", ""}, "--address"},
-	{"server", {"--address", "1.2.3"}, "--address"},
-	{"server", {"--address", "1.2.3.4.5"}, "--address"},
-	{"server", {"--address", "256.0.0.1"}, "--address"},
-	{"server", {"--address", "-1.0.0.0"}, "--address"},
-	{"server", {"--address", "localhost"}, "--address"},
-	{"server", {"--address", "::1"}, "--address"},
-	{"server", {"--address", "0127.0.0.1"}, "--address"},
-	{"server", {"--address", HUGE_NUMBER}, "--address"},
-	/* --threads */
-	{"server", {"--threads"}, "--threads"},
-	{"server", {"--threads", "x"}, "--threads"},
-	{"server", {"--threads", "-1"}, "--threads"},
-	{"server", {"--threads", "1025"}, "--threads"},
-	{"server", {"--threads", HUGE_NUMBER}, "--threads"},
-	/* --max-connections */
-	{"server", {"--max-connections"}, "--max-connections"},
-	{"server", {"--max-connections", ""}, "--max-connections"},
-	{"server", {"--max-connections", "lots"}, "--max-connections"},
-	{"server", {"--max-connections", "-1"}, "--max-connections"},
-	{"server", {"--max-connections", "0"}, "--max-connections"},
-	{"server", {"--max-connections", "101M"}, "--max-connections"},
-	{"server", {"--max-connections", "1G"}, "--max-connections"},
-	{"server", {"--max-connections", "1MM"}, "--max-connections"},
-	{"server", {"--max-connections", "1k5"}, "--max-connections"},
-	{"server", {"--max-connections", HUGE_NUMBER}, "--max-connections"},
-	{"server", {"--max-connections", "18446744073709551615k"},
-	 "--max-connections"},
-	/* contradictory: a total cap smaller than the number of workers */
-	{"server", {"--workers", "2", "--max-connections", "1"},
-	 "--max-connections"},
-	/* --read-buffer, --write-limit */
-	{"server", {"--read-buffer"}, "--read-buffer"},
-	{"server", {"--read-buffer", "63"}, "--read-buffer"},
-	{"server", {"--read-buffer", "-1"}, "--read-buffer"},
-	{"server", {"--read-buffer", "17M"}, "--read-buffer"},
-	{"server", {"--read-buffer", HUGE_NUMBER}, "--read-buffer"},
-	{"server", {"--write-limit"}, "--write-limit"},
-	{"server", {"--write-limit", "0"}, "--write-limit"},
-	{"server", {"--write-limit", "-1"}, "--write-limit"},
-	{"server", {"--write-limit", "16777217"}, "--write-limit"},
-	{"server", {"--write-limit", "4KiB"}, "--write-limit"},
-	/* --backlog */
-	{"server", {"--backlog"}, "--backlog"},
-	{"server", {"--backlog", "0"}, "--backlog"},
-	{"server", {"--backlog", "-1"}, "--backlog"},
-	{"server", {"--backlog", "1000001"}, "--backlog"},
-	{"server", {"--backlog", HUGE_NUMBER}, "--backlog"},
-	/* --interval, --duration */
-	{"server", {"--interval"}, "--interval"},
-	{"server", {"--interval", ""}, "--interval"},
-	{"server", {"--interval", "soon"}, "--interval"},
-	{"server", {"--interval", "-1"}, "--interval"},
-	{"server", {"--interval", "3601"}, "--interval"},
-	{"server", {"--interval", "nan"}, "--interval"},
-	{"server", {"--interval", "inf"}, "--interval"},
-	{"server", {"--interval", "1e400"}, "--interval"},
-	{"server", {"--interval", "1,5"}, "--interval"},
-	{"server", {"--interval", " 1"}, "--interval"},
-	{"server", {"--interval", "0x10"}, "--interval"},
-	{"server", {"--duration", "0x1p1"}, "--duration"},
-	{"server", {"--duration"}, "--duration"},
-	{"server", {"--duration", "-0.5"}, "--duration"},
-	{"server", {"--duration", "604801"}, "--duration"},
-	{"server", {"--duration", "nan"}, "--duration"},
-	{"server", {"--duration", "-inf"}, "--duration"},
-	{"server", {"--duration", HUGE_NUMBER HUGE_NUMBER "e999"}, "--duration"},
-	/* --stats-shm */
-	{"server", {"--stats-shm"}, "--stats-shm"},
-	{"server", {"--stats-shm", ""}, "--stats-shm"},
-	{"server", {"--stats-shm", "noslash"}, "--stats-shm"},
-	{"server", {"--stats-shm", "/"}, "--stats-shm"},
-	{"server", {"--stats-shm", "/a/b"}, "--stats-shm"},
-	{"server", {"--stats-shm", "/" LONG_TEXT}, "--stats-shm"},
-	/* flags given values, unknown options, stray arguments */
-	{"server", {"--json=yes"}, "--json"},
-	{"server", {"--help=1"}, "--help"},
-	{"server", {"--frobnicate"}, "--frobnicate"},
-	{"server", {"-x"}, "-x"},
-	{"server", {"-xh"}, "-x"}, /* unknown inside a cluster */
-	{"server", {"stray"}, "stray"},
-	{"server", {"--ports", "2970-2971", "2970"}, "2970"},
-	/* a newline inside a bad value must not break the one line */
-	{"server", {"--ports", "1\n2"}, "--ports"},
-	{"server", {"--frob\nnicate"}, "--frob"},
+    /* server: --backend */
+    {"server", {"--backend"}, "--backend"},
+    {"server", {"--backend", ""}, "--backend"},
+    {"server", {"--backend", "nope"}, "backend 'nope'"},
+    {"server", {"--backend", "../../etc/passwd"}, "backend"},
+    {"server", {"--backend", LONG_TEXT}, "--backend"},
+    /* --ports */
+    {"server", {"--ports"}, "--ports"},
+    {"server", {"--ports", ""}, "--ports"},
+    {"server", {"--ports", "abc"}, "--ports"},
+    {"server", {"--ports", "-1"}, "--ports"},
+    {"server", {"--ports", "0"}, "--ports"},
+    {"server", {"--ports", "65536"}, "--ports"},
+    {"server", {"--ports", HUGE_NUMBER}, "--ports"},
+    {"server", {"--ports", "2971-2970"}, "--ports"},
+    {"server", {"--ports", "2970-"}, "--ports"},
+    {"server", {"--ports", "2970-2971-2972"}, "--ports"},
+    {"server", {"--ports", " 2970"}, "--ports"},
+    {"server", {"--ports", "+2970"}, "--ports"},
+    {"server", {"--ports", "0x10"}, "--ports"},
+    /* --workers */
+    {"server", {"--workers"}, "--workers"},
+    {"server", {"--workers", ""}, "--workers"},
+    {"server", {"--workers", "many"}, "--workers"},
+    {"server", {"--workers", "-1"}, "--workers"},
+    {"server", {"--workers", "0"}, "--workers"},
+    {"server", {"--workers", "4097"}, "--workers"},
+    {"server", {"--workers", HUGE_NUMBER}, "--workers"},
+    {"server", {"--workers", "1.5"}, "--workers"},
+    /* contradictory: more workers than ports */
+    {"server", {"--workers", "3"}, "--workers"},
+    {"server", {"--ports", "2970", "--workers", "2"}, "--workers"},
+    /* --address */
+    {"server", {"--address"}, "--address"},
+    {"server", {"--address", ""}, "--address"},
+    {"server", {"--address", "1.2.3"}, "--address"},
+    {"server", {"--address", "1.2.3.4.5"}, "--address"},
+    {"server", {"--address", "256.0.0.1"}, "--address"},
+    {"server", {"--address", "-1.0.0.0"}, "--address"},
+    {"server", {"--address", "localhost"}, "--address"},
+    {"server", {"--address", "::1"}, "--address"},
+    {"server", {"--address", "0127.0.0.1"}, "--address"},
+    {"server", {"--address", HUGE_NUMBER}, "--address"},
+    /* --threads */
+    {"server", {"--threads"}, "--threads"},
+    {"server", {"--threads", "x"}, "--threads"},
+    {"server", {"--threads", "-1"}, "--threads"},
+    {"server", {"--threads", "1025"}, "--threads"},
+    {"server", {"--threads", HUGE_NUMBER}, "--threads"},
+    /* --max-connections */
+    {"server", {"--max-connections"}, "--max-connections"},
+    {"server", {"--max-connections", ""}, "--max-connections"},
+    {"server", {"--max-connections", "lots"}, "--max-connections"},
+    {"server", {"--max-connections", "-1"}, "--max-connections"},
+    {"server", {"--max-connections", "0"}, "--max-connections"},
+    {"server", {"--max-connections", "101M"}, "--max-connections"},
+    {"server", {"--max-connections", "1G"}, "--max-connections"},
+    {"server", {"--max-connections", "1MM"}, "--max-connections"},
+    {"server", {"--max-connections", "1k5"}, "--max-connections"},
+    {"server", {"--max-connections", HUGE_NUMBER}, "--max-connections"},
+    {"server",
+     {"--max-connections", "18446744073709551615k"},
+     "--max-connections"},
+    /* contradictory: a total cap smaller than the number of workers */
+    {"server",
+     {"--workers", "2", "--max-connections", "1"},
+     "--max-connections"},
+    /* --read-buffer, --write-limit */
+    {"server", {"--read-buffer"}, "--read-buffer"},
+    {"server", {"--read-buffer", "63"}, "--read-buffer"},
+    {"server", {"--read-buffer", "-1"}, "--read-buffer"},
+    {"server", {"--read-buffer", "17M"}, "--read-buffer"},
+    {"server", {"--read-buffer", HUGE_NUMBER}, "--read-buffer"},
+    {"server", {"--write-limit"}, "--write-limit"},
+    {"server", {"--write-limit", "0"}, "--write-limit"},
+    {"server", {"--write-limit", "-1"}, "--write-limit"},
+    {"server", {"--write-limit", "16777217"}, "--write-limit"},
+    {"server", {"--write-limit", "4KiB"}, "--write-limit"},
+    /* --backlog */
+    {"server", {"--backlog"}, "--backlog"},
+    {"server", {"--backlog", "0"}, "--backlog"},
+    {"server", {"--backlog", "-1"}, "--backlog"},
+    {"server", {"--backlog", "1000001"}, "--backlog"},
+    {"server", {"--backlog", HUGE_NUMBER}, "--backlog"},
+    /* --interval, --duration */
+    {"server", {"--interval"}, "--interval"},
+    {"server", {"--interval", ""}, "--interval"},
+    {"server", {"--interval", "soon"}, "--interval"},
+    {"server", {"--interval", "-1"}, "--interval"},
+    {"server", {"--interval", "3601"}, "--interval"},
+    {"server", {"--interval", "nan"}, "--interval"},
+    {"server", {"--interval", "inf"}, "--interval"},
+    {"server", {"--interval", "1e400"}, "--interval"},
+    {"server", {"--interval", "1,5"}, "--interval"},
+    {"server", {"--interval", " 1"}, "--interval"},
+    {"server", {"--interval", "0x10"}, "--interval"},
+    {"server", {"--duration", "0x1p1"}, "--duration"},
+    {"server", {"--duration"}, "--duration"},
+    {"server", {"--duration", "-0.5"}, "--duration"},
+    {"server", {"--duration", "604801"}, "--duration"},
+    {"server", {"--duration", "nan"}, "--duration"},
+    {"server", {"--duration", "-inf"}, "--duration"},
+    {"server", {"--duration", HUGE_NUMBER HUGE_NUMBER "e999"}, "--duration"},
+    /* --stats-shm */
+    {"server", {"--stats-shm"}, "--stats-shm"},
+    {"server", {"--stats-shm", ""}, "--stats-shm"},
+    {"server", {"--stats-shm", "noslash"}, "--stats-shm"},
+    {"server", {"--stats-shm", "/"}, "--stats-shm"},
+    {"server", {"--stats-shm", "/a/b"}, "--stats-shm"},
+    {"server", {"--stats-shm", "/" LONG_TEXT}, "--stats-shm"},
+    /* flags given values, unknown options, stray arguments */
+    {"server", {"--json=yes"}, "--json"},
+    {"server", {"--help=1"}, "--help"},
+    {"server", {"--frobnicate"}, "--frobnicate"},
+    {"server", {"-x"}, "-x"},
+    {"server", {"-xh"}, "-x"}, /* unknown inside a cluster */
+    {"server", {"stray"}, "stray"},
+    {"server", {"--ports", "2970-2971", "2970"}, "2970"},
+    /* a newline inside a bad value must not break the one line */
+    {"server", {"--ports", "1\n2"}, "--ports"},
+    {"server", {"--frob\nnicate"}, "--frob"},
 
-	/* client: the same treatment, row by row, as it grows. */
-	{"client", {"--frobnicate"}, "--frobnicate"},
-	{"client", {"--connections"}, "--connections"},
-	{"client", {"--connections", "many"}, "--connections"},
-	{"client", {"--connections", "-1"}, "--connections"},
-	{"client", {"--rate", "-5"}, "--rate"},
-	{"client", {"--rate", HUGE_NUMBER}, "--rate"},
-	{"client", {"--procs", "0"}, "--procs"},
-	{"client", {"--ports", "2971-2970"}, "--ports"},
-	{"client", {"--host", "999.1.1.1"}, "--host"},
+    /* client: the same treatment, row by row, as it grows. */
+    {"client", {"--frobnicate"}, "--frobnicate"},
+    {"client", {"--connections"}, "--connections"},
+    {"client", {"--connections", "many"}, "--connections"},
+    {"client", {"--connections", "-1"}, "--connections"},
+    {"client", {"--rate", "-5"}, "--rate"},
+    {"client", {"--rate", HUGE_NUMBER}, "--rate"},
+    {"client", {"--procs", "0"}, "--procs"},
+    {"client", {"--ports", "2971-2970"}, "--ports"},
+    {"client", {"--host", "999.1.1.1"}, "--host"},
 
-	/* harness (mcs-harness) */
-	{"mcs-harness", {"--frobnicate"}, "--frobnicate"},
-	{"mcs-harness", {"--target"}, "--target"},
-	{"mcs-harness", {"--target", "lots"}, "--target"},
-	{"mcs-harness", {"--target", "-1"}, "--target"},
-	{"mcs-harness", {"--steps", "-1"}, "--steps"},
-	{"mcs-harness", {"--ports", "2971-2970"}, "--ports"},
-	{"mcs-harness", {"stray"}, "stray"},
+    /* harness (mcs-harness) */
+    {"mcs-harness", {"--frobnicate"}, "--frobnicate"},
+    {"mcs-harness", {"--target"}, "--target"},
+    {"mcs-harness", {"--target", "lots"}, "--target"},
+    {"mcs-harness", {"--target", "-1"}, "--target"},
+    {"mcs-harness", {"--steps", "-1"}, "--steps"},
+    {"mcs-harness", {"--ports", "2971-2970"}, "--ports"},
+    {"mcs-harness", {"stray"}, "stray"},
 };
 
 static uint16_t first_port;
@@ -230,12 +232,11 @@ static void assert_nothing_started(const char *what)
 	if (orphans || !rel_port_free(first_port) ||
 	    !rel_port_free((uint16_t)(first_port + 1)) ||
 	    access(shm_path, F_OK) == 0)
-		print_message("%s: left something behind: %d orphans, ports "
-			      "%s, stats %s\n",
-			      what, orphans,
-			      rel_port_free(first_port) ? "free" : "BUSY",
-			      access(shm_path, F_OK) == 0 ? "PRESENT"
-							  : "absent");
+		print_message(
+		    "%s: left something behind: %d orphans, ports "
+		    "%s, stats %s\n",
+		    what, orphans, rel_port_free(first_port) ? "free" : "BUSY",
+		    access(shm_path, F_OK) == 0 ? "PRESENT" : "absent");
 	assert_int_equal(orphans, 0);
 	assert_true(rel_port_free(first_port));
 	assert_true(rel_port_free((uint16_t)(first_port + 1)));
@@ -268,9 +269,8 @@ static void test_bad_input(void **state)
 			argv[n++] = (char *)row->args[i];
 		argv[n] = NULL;
 		struct run_result result;
-		assert_int_equal(run_binary(row->binary, argv, REL_TIMEOUT_MS,
-					    &result),
-				 0);
+		assert_int_equal(
+		    run_binary(row->binary, argv, REL_TIMEOUT_MS, &result), 0);
 		run++;
 		int ok = result.exit_code == 2 &&
 			 count_lines(result.err) == 1 &&
@@ -360,9 +360,9 @@ int main(int argc, char **argv)
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	shm_unlink(shm_name); /* what a failed earlier run left */
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_base_arguments_are_good),
-		cmocka_unit_test(test_bad_input),
-		cmocka_unit_test(test_max_connections_is_a_total),
+	    cmocka_unit_test(test_base_arguments_are_good),
+	    cmocka_unit_test(test_bad_input),
+	    cmocka_unit_test(test_max_connections_is_a_total),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL) ? 1 : 0;
 }

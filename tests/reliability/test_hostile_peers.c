@@ -33,10 +33,10 @@
 #include "peer.h"
 #include "rel_util.h"
 
-#define READ_BUFFER 16384u
-#define WRITE_LIMIT 16384u
+#define READ_BUFFER	16384u
+#define WRITE_LIMIT	16384u
 #define MAX_CONNECTIONS 1000u
-#define MIB (1024u * 1024u)
+#define MIB		(1024u * 1024u)
 
 static const char *backend_name;
 static uint16_t first_port;
@@ -45,9 +45,8 @@ static struct mcs_worker_stats *stats; /* server's one worker */
 
 static void start(unsigned max_connections)
 {
-	assert_int_equal(test_server_start(&server, first_port,
-					   max_connections, READ_BUFFER,
-					   WRITE_LIMIT),
+	assert_int_equal(test_server_start(&server, first_port, max_connections,
+					   READ_BUFFER, WRITE_LIMIT),
 			 0);
 	stats = server.config.stats;
 }
@@ -63,21 +62,20 @@ static void dump(const char *when)
 {
 	struct mcs_stats_total t;
 	test_server_totals(&server, &t);
-	print_message("%s (%s): live %llu peak %llu accepts %llu closes %llu "
-		      "accept_fd_limit %llu accept_errors %llu over_capacity "
-		      "%llu resets %llu read_errors %llu write_errors %llu "
-		      "pool_bytes %llu buffer_bytes %llu\n",
-		      when, backend_name, (unsigned long long)t.live,
-		      (unsigned long long)t.peak, (unsigned long long)t.accepts,
-		      (unsigned long long)t.closes,
-		      (unsigned long long)t.accept_fd_limit,
-		      (unsigned long long)t.accept_errors,
-		      (unsigned long long)t.over_capacity,
-		      (unsigned long long)t.resets,
-		      (unsigned long long)t.read_errors,
-		      (unsigned long long)t.write_errors,
-		      (unsigned long long)t.pool_bytes,
-		      (unsigned long long)t.buffer_bytes);
+	print_message(
+	    "%s (%s): live %llu peak %llu accepts %llu closes %llu "
+	    "accept_fd_limit %llu accept_errors %llu over_capacity "
+	    "%llu resets %llu read_errors %llu write_errors %llu "
+	    "pool_bytes %llu buffer_bytes %llu\n",
+	    when, backend_name, (unsigned long long)t.live,
+	    (unsigned long long)t.peak, (unsigned long long)t.accepts,
+	    (unsigned long long)t.closes, (unsigned long long)t.accept_fd_limit,
+	    (unsigned long long)t.accept_errors,
+	    (unsigned long long)t.over_capacity, (unsigned long long)t.resets,
+	    (unsigned long long)t.read_errors,
+	    (unsigned long long)t.write_errors,
+	    (unsigned long long)t.pool_bytes,
+	    (unsigned long long)t.buffer_bytes);
 }
 
 static void wait_idle(void)
@@ -92,7 +90,8 @@ static void assert_still_serving(uint16_t port, size_t len, uint32_t seed)
 {
 	int fd = peer_connect(port);
 	assert_true(fd >= 0);
-	assert_int_equal(peer_exchange(fd, len, 16384, seed, REL_TIMEOUT_MS), 0);
+	assert_int_equal(peer_exchange(fd, len, 16384, seed, REL_TIMEOUT_MS),
+			 0);
 	close(fd);
 }
 
@@ -142,8 +141,8 @@ static void test_never_reads(void **state)
 		for (int i = 0; i < PEERS; i++) {
 			if (sent[i] >= per_peer_goal)
 				continue;
-			ssize_t w = send(fds[i], chunk, sizeof(chunk),
-					 MSG_NOSIGNAL);
+			ssize_t w =
+			    send(fds[i], chunk, sizeof(chunk), MSG_NOSIGNAL);
 			if (w > 0) {
 				sent[i] += (size_t)w;
 				total += (size_t)w;
@@ -181,20 +180,19 @@ static void test_never_reads(void **state)
 	}
 	uint64_t bytes_in = mcs_stat_get(&stats->bytes_in);
 	uint64_t backpressure = mcs_stat_get(&stats->backpressure);
-	print_message("never reads (%s): %d peers pushed %zu MiB in %.1f s "
-		      "(all stalled: %s); worker read %llu MiB, backpressure "
-		      "%llu; buffer_bytes max %llu; PSS %llu KiB -> max %llu "
-		      "KiB (after 1 s: %llu -> %llu KiB)\n",
-		      backend_name, PEERS, total / MIB,
-		      (double)(rel_now_ms() - begin) / 1000.0,
-		      all_stalled ? "yes" : "no",
-		      (unsigned long long)(bytes_in / MIB),
-		      (unsigned long long)backpressure,
-		      (unsigned long long)max_buffer,
-		      (unsigned long long)(pss_base / 1024),
-		      (unsigned long long)(max_pss / 1024),
-		      (unsigned long long)(pss_at_1s / 1024),
-		      (unsigned long long)(max_pss_after_1s / 1024));
+	print_message(
+	    "never reads (%s): %d peers pushed %zu MiB in %.1f s "
+	    "(all stalled: %s); worker read %llu MiB, backpressure "
+	    "%llu; buffer_bytes max %llu; PSS %llu KiB -> max %llu "
+	    "KiB (after 1 s: %llu -> %llu KiB)\n",
+	    backend_name, PEERS, total / MIB,
+	    (double)(rel_now_ms() - begin) / 1000.0, all_stalled ? "yes" : "no",
+	    (unsigned long long)(bytes_in / MIB),
+	    (unsigned long long)backpressure, (unsigned long long)max_buffer,
+	    (unsigned long long)(pss_base / 1024),
+	    (unsigned long long)(max_pss / 1024),
+	    (unsigned long long)(pss_at_1s / 1024),
+	    (unsigned long long)(max_pss_after_1s / 1024));
 	/* Either the peers pushed 64 MiB each, or they were stopped by
 	 * backpressure: no third way (such as the worker buffering it). */
 	assert_true(all_stalled || total >= PEERS * per_peer_goal);
@@ -211,9 +209,8 @@ static void test_never_reads(void **state)
 	for (int i = 0; i < PEERS; i++)
 		peer_reset(fds[i]);
 	wait_idle();
-	assert_int_equal(rel_wait_equal(&stats->buffer_bytes, 0,
-					REL_TIMEOUT_MS),
-			 0);
+	assert_int_equal(
+	    rel_wait_equal(&stats->buffer_bytes, 0, REL_TIMEOUT_MS), 0);
 	assert_int_equal(mcs_stat_get(&stats->read_errors), 0);
 	assert_int_equal(mcs_stat_get(&stats->write_errors), 0);
 	stop();
@@ -249,8 +246,8 @@ static void test_half_close(void **state)
 	int shut = 0;
 	while (rel_now_ms() < deadline) {
 		if (sent < 2 * MIB) {
-			ssize_t w = send(fd, out + sent, 2 * MIB - sent,
-					 MSG_NOSIGNAL);
+			ssize_t w =
+			    send(fd, out + sent, 2 * MIB - sent, MSG_NOSIGNAL);
 			if (w > 0)
 				sent += (size_t)w;
 		} else if (!shut) {
@@ -283,8 +280,8 @@ static void test_half_close(void **state)
 	deadline = rel_now_ms() + REL_TIMEOUT_MS;
 	while (rel_now_ms() < deadline) {
 		if (sent < 1 * MIB) {
-			ssize_t w = send(fd, out + sent, 1 * MIB - sent,
-					 MSG_NOSIGNAL);
+			ssize_t w =
+			    send(fd, out + sent, 1 * MIB - sent, MSG_NOSIGNAL);
 			if (w > 0) {
 				sent += (size_t)w;
 				stall = 0;
@@ -304,8 +301,8 @@ static void test_half_close(void **state)
 		}
 		poll(NULL, 0, 5);
 		size_t room = 1 * MIB + 1 - got;
-		ssize_t r = recv(fd, back + got, room < 16384 ? room : 16384,
-				 0);
+		ssize_t r =
+		    recv(fd, back + got, room < 16384 ? room : 16384, 0);
 		if (r == 0)
 			break;
 		if (r > 0)
@@ -327,8 +324,7 @@ static void test_half_close(void **state)
 		assert_int_equal(shutdown(many[i], SHUT_WR), 0);
 	}
 	for (int i = 0; i < MANY; i++) {
-		long n = peer_read_to_eof(many[i], back, 50001,
-					  REL_TIMEOUT_MS);
+		long n = peer_read_to_eof(many[i], back, 50001, REL_TIMEOUT_MS);
 		assert_int_equal(n, 50000);
 		peer_pattern(out, 50000, 100 + (uint32_t)i, 0);
 		assert_memory_equal(back, out, 50000);
@@ -337,9 +333,8 @@ static void test_half_close(void **state)
 	wait_idle();
 	assert_int_equal(mcs_stat_get(&stats->accepts),
 			 mcs_stat_get(&stats->closes));
-	assert_int_equal(rel_wait_equal(&stats->buffer_bytes, 0,
-					REL_TIMEOUT_MS),
-			 0);
+	assert_int_equal(
+	    rel_wait_equal(&stats->buffer_bytes, 0, REL_TIMEOUT_MS), 0);
 	assert_no_io_errors();
 	free(out);
 	free(back);
@@ -360,8 +355,7 @@ static void test_reset_mid_write(void **state)
 		int fd = rel_connect_nonblocking(server.ports[round % 2]);
 		assert_true(fd >= 0);
 		switch (round % 4) {
-		case 0: /* before the worker may even have accepted it */
-			break;
+		case 0: /* before the worker may even have accepted it */ break;
 		case 1: /* idle, after one echo */
 			fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 			assert_int_equal(peer_exchange(fd, 100, 100,
@@ -399,9 +393,8 @@ static void test_reset_mid_write(void **state)
 		peer_reset(fd);
 	}
 	wait_idle();
-	assert_int_equal(rel_wait_equal(&stats->buffer_bytes, 0,
-					REL_TIMEOUT_MS),
-			 0);
+	assert_int_equal(
+	    rel_wait_equal(&stats->buffer_bytes, 0, REL_TIMEOUT_MS), 0);
 	print_message("resets (%s): accepts %llu closes %llu resets %llu "
 		      "read_errors %llu write_errors %llu\n",
 		      backend_name,
@@ -450,9 +443,8 @@ static void test_connect_churn(void **state)
 		}
 	}
 	wait_idle();
-	assert_int_equal(rel_wait_at_least(&stats->closes, CYCLES,
-					   REL_TIMEOUT_MS),
-			 CYCLES);
+	assert_int_equal(
+	    rel_wait_at_least(&stats->closes, CYCLES, REL_TIMEOUT_MS), CYCLES);
 	int fds_after = rel_fd_count(server.pid);
 	for (int64_t end = rel_now_ms() + 5000;
 	     fds_after != fds_base && rel_now_ms() < end;) {
@@ -480,9 +472,8 @@ static void test_connect_churn(void **state)
 	assert_true(peak <= 256);
 	assert_true(peak_warm >= 1);
 	assert_true(pool * peak_warm <= 2 * pool_warm * peak);
-	assert_int_equal(rel_wait_equal(&stats->buffer_bytes, 0,
-					REL_TIMEOUT_MS),
-			 0);
+	assert_int_equal(
+	    rel_wait_equal(&stats->buffer_bytes, 0, REL_TIMEOUT_MS), 0);
 	assert_no_io_errors();
 	stop();
 }
@@ -518,8 +509,8 @@ static void test_over_capacity(void **state)
 		close(fds[i]);
 	}
 	for (int i = 0; i < CAP; i++)
-		assert_int_equal(peer_exchange(fds[i], 1000, 1000,
-					       (uint32_t)i, REL_TIMEOUT_MS),
+		assert_int_equal(peer_exchange(fds[i], 1000, 1000, (uint32_t)i,
+					       REL_TIMEOUT_MS),
 				 0);
 	/* A second wave while the cap is full. */
 	for (int i = FLOOD; i < FLOOD + SECOND; i++) {
@@ -587,8 +578,8 @@ static void test_fd_exhaustion(void **state)
 	for (; n < FD_LIMIT + 10; n++) {
 		fds[n] = peer_connect(server.ports[n % 2]);
 		assert_true(fds[n] >= 0);
-		uint64_t live = rel_wait_at_least(&stats->live,
-						  (uint64_t)n + 1, 1000);
+		uint64_t live =
+		    rel_wait_at_least(&stats->live, (uint64_t)n + 1, 1000);
 		if (live < (uint64_t)n + 1) {
 			held = (int)live;
 			n++;
@@ -617,7 +608,7 @@ static void test_fd_exhaustion(void **state)
 	 * may vanish silently. */
 	assert_true((uint64_t)dropped <=
 		    mcs_stat_get(&stats->accept_fd_limit) +
-			    mcs_stat_get(&stats->over_capacity));
+			mcs_stat_get(&stats->over_capacity));
 	assert_true(mcs_stat_get(&stats->accept_fd_limit) >= 1);
 	/* 2 s of sustained EMFILE with a client connecting every 20 ms. */
 	uint64_t limit_before = mcs_stat_get(&stats->accept_fd_limit);
@@ -637,8 +628,7 @@ static void test_fd_exhaustion(void **state)
 	print_message("fd limit (%s): %.2f s CPU in %.2f s of EMFILE; "
 		      "accept_fd_limit %llu -> %llu; live %llu; over_capacity "
 		      "%llu accept_errors %llu\n",
-		      backend_name, cpu, wall,
-		      (unsigned long long)limit_before,
+		      backend_name, cpu, wall, (unsigned long long)limit_before,
 		      (unsigned long long)limit_after,
 		      (unsigned long long)mcs_stat_get(&stats->live),
 		      (unsigned long long)mcs_stat_get(&stats->over_capacity),
@@ -661,21 +651,21 @@ static void test_fd_exhaustion(void **state)
 		gone[i] = !(r < 0 && errno == EAGAIN);
 		dropped += gone[i];
 	}
-	print_message("fd limit (%s): after 2 s, %d of %d waiting peers were "
-		      "closed by the worker, %llu refusals counted\n",
-		      backend_name, dropped, n - held,
-		      (unsigned long long)mcs_stat_get(
-			      &stats->accept_fd_limit));
+	print_message(
+	    "fd limit (%s): after 2 s, %d of %d waiting peers were "
+	    "closed by the worker, %llu refusals counted\n",
+	    backend_name, dropped, n - held,
+	    (unsigned long long)mcs_stat_get(&stats->accept_fd_limit));
 	assert_true((uint64_t)dropped <=
 		    mcs_stat_get(&stats->accept_fd_limit) +
-			    mcs_stat_get(&stats->over_capacity));
+			mcs_stat_get(&stats->over_capacity));
 	/* Free FREED descriptors: the worker takes that many waiting peers,
 	 * the oldest first, and they echo too. */
 	for (int i = 0; i < FREED; i++)
 		close(fds[i]);
-	assert_true(rel_wait_at_least(&stats->accepts,
-				      (uint64_t)held + FREED,
-				      REL_TIMEOUT_MS) >= (uint64_t)held + FREED);
+	assert_true(rel_wait_at_least(&stats->accepts, (uint64_t)held + FREED,
+				      REL_TIMEOUT_MS) >=
+		    (uint64_t)held + FREED);
 	assert_int_equal(mcs_stat_get(&stats->live), held);
 	/* Which waiting peers were taken depends on the backend's listener
 	 * order: ask them all at once and count the echoes. */
@@ -688,7 +678,8 @@ static void test_fd_exhaustion(void **state)
 		poll(NULL, 0, 10);
 		for (int i = held; i < n; i++) {
 			char c;
-			if (!gone[i] && recv(fds[i], &c, 1, MSG_DONTWAIT) == 1) {
+			if (!gone[i] &&
+			    recv(fds[i], &c, 1, MSG_DONTWAIT) == 1) {
 				assert_int_equal(c, '?');
 				served++;
 			}
@@ -714,12 +705,12 @@ struct rel_case {
 };
 
 static const struct rel_case cases[] = {
-	{"never_reads", test_never_reads},
-	{"half_close", test_half_close},
-	{"reset_mid_write", test_reset_mid_write},
-	{"connect_churn", test_connect_churn},
-	{"over_capacity", test_over_capacity},
-	{"fd_exhaustion", test_fd_exhaustion},
+    {"never_reads", test_never_reads},
+    {"half_close", test_half_close},
+    {"reset_mid_write", test_reset_mid_write},
+    {"connect_churn", test_connect_churn},
+    {"over_capacity", test_over_capacity},
+    {"fd_exhaustion", test_fd_exhaustion},
 };
 
 int main(int argc, char **argv)
@@ -744,10 +735,10 @@ int main(int argc, char **argv)
 	if (loaded != 0)
 		return 1;
 	const struct CMUnitTest tests[] = {
-		{c->name, c->run, NULL, NULL, NULL},
+	    {c->name, c->run, NULL, NULL, NULL},
 	};
-	int failed = cmocka_run_group_tests_name(backend_name, tests, NULL,
-						 NULL);
+	int failed =
+	    cmocka_run_group_tests_name(backend_name, tests, NULL, NULL);
 	if (server.pid > 0)
 		test_server_stop(&server);
 	if (server.stats.header)

@@ -35,7 +35,7 @@
 #include "run_binary.h"
 
 #define WORKERS 2
-#define HELD 100
+#define HELD	100
 
 enum moment {
 	AT_START_0MS,
@@ -48,8 +48,8 @@ enum moment {
 };
 
 static const char *const moment_names[MOMENTS] = {
-	"0 ms after exec",	"5 ms after exec",    "30 ms after exec",
-	"while idle",		"while clients connect", "while holding 100",
+    "0 ms after exec", "5 ms after exec",	"30 ms after exec",
+    "while idle",      "while clients connect", "while holding 100",
 };
 
 static const char *backend_name;
@@ -81,10 +81,10 @@ static void run_scenario(int signo, enum moment when, uint16_t port)
 	snprintf(shm_path, sizeof(shm_path), "/dev/shm%s", shm);
 	assert_true(rel_port_free(port) && rel_port_free((uint16_t)(port + 1)));
 	shm_unlink(shm); /* what a killed earlier run may have left */
-	char *argv[] = {"server",   "--backend",  (char *)backend_name,
-			"--ports",  ports,	  "--workers",
-			"2",	    "--interval", "0",
-			"--stats-shm", shm,	  NULL};
+	char *argv[] = {"server",      "--backend",  (char *)backend_name,
+			"--ports",     ports,	     "--workers",
+			"2",	       "--interval", "0",
+			"--stats-shm", shm,	     NULL};
 	pid_t hammer_pid = 0;
 	int held[HELD];
 	int held_count = 0;
@@ -93,23 +93,18 @@ static void run_scenario(int signo, enum moment when, uint16_t port)
 	assert_true(pid > 0);
 	int children_at_signal = -1;
 	switch (when) {
-	case AT_START_0MS:
-		break;
-	case AT_START_5MS:
-		usleep(5000);
-		break;
-	case AT_START_30MS:
-		usleep(30000);
-		break;
+	case AT_START_0MS: break;
+	case AT_START_5MS: usleep(5000); break;
+	case AT_START_30MS: usleep(30000); break;
 	case WHILE_IDLE:
 	case WHILE_CONNECTING:
 	case WHILE_HOLDING:
-		assert_int_equal(rel_wait_listening(shm, pid, WORKERS, REL_TIMEOUT_MS), 0);
+		assert_int_equal(
+		    rel_wait_listening(shm, pid, WORKERS, REL_TIMEOUT_MS), 0);
 		children_at_signal = count_children(pid);
 		assert_int_equal(children_at_signal, WORKERS);
 		break;
-	default:
-		break;
+	default: break;
 	}
 	if (when == WHILE_IDLE)
 		usleep(300000);
@@ -123,14 +118,13 @@ static void run_scenario(int signo, enum moment when, uint16_t port)
 	}
 	if (when == WHILE_HOLDING) {
 		for (; held_count < HELD; held_count++) {
-			held[held_count] = peer_connect(
-				(uint16_t)(port + held_count % 2));
+			held[held_count] =
+			    peer_connect((uint16_t)(port + held_count % 2));
 			assert_true(held[held_count] >= 0);
-			assert_int_equal(peer_exchange(held[held_count], 100,
-						       100,
-						       (uint32_t)held_count,
-						       REL_TIMEOUT_MS),
-					 0);
+			assert_int_equal(
+			    peer_exchange(held[held_count], 100, 100,
+					  (uint32_t)held_count, REL_TIMEOUT_MS),
+			    0);
 		}
 	}
 	/* SIGINT while holding goes to the whole group, as Ctrl-C would. */
@@ -172,15 +166,15 @@ static void run_scenario(int signo, enum moment when, uint16_t port)
 		fclose(f);
 		unlink(log);
 	}
-	print_message("%s %s (%s): %s %d; children at signal %d; orphans %d; "
-		      "group %s\n%s",
-		      strsignal(signo), moment_names[when], backend_name,
-		      r != pid ? "TIMED OUT, killed;"
-		      : WIFEXITED(status) ? "exit" : "killed by signal",
-		      WIFEXITED(status) ? WEXITSTATUS(status)
-					: WTERMSIG(status),
-		      children_at_signal, orphans,
-		      group_alive ? "ALIVE" : "empty", text);
+	print_message(
+	    "%s %s (%s): %s %d; children at signal %d; orphans %d; "
+	    "group %s\n%s",
+	    strsignal(signo), moment_names[when], backend_name,
+	    r != pid		? "TIMED OUT, killed;"
+	    : WIFEXITED(status) ? "exit"
+				: "killed by signal",
+	    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
+	    children_at_signal, orphans, group_alive ? "ALIVE" : "empty", text);
 	assert_int_equal(r, pid);
 	if (WIFSIGNALED(status)) {
 		/* Only before the server blocked the signal (right after
@@ -237,9 +231,8 @@ int main(int argc, char **argv)
 	signal(SIGTERM, SIG_DFL);
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_signals),
+	    cmocka_unit_test(test_signals),
 	};
-	return cmocka_run_group_tests_name(backend_name, tests, NULL, NULL)
-		       ? 1
-		       : 0;
+	return cmocka_run_group_tests_name(backend_name, tests, NULL, NULL) ? 1
+									    : 0;
 }

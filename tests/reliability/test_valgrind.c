@@ -36,16 +36,16 @@
 #include "rel_util.h"
 
 #define VALGRIND "/usr/bin/valgrind"
-#define WORKERS 2
-#define PEERS 20
+#define WORKERS	 2
+#define PEERS	 20
 /* valgrind makes everything 20-50x slower. */
 #define VG_TIMEOUT_MS 120000
 
 static const char *backend_name;
 static uint16_t first_port;
-static char log_prefix[128]; /* /tmp/mcs-rel-vg-PORT- */
+static char log_prefix[128];	/* /tmp/mcs-rel-vg-PORT- */
 static int unsupported_syscall; /* set by check_logs */
-static int skipped;             /* the session could not run: exit 77 */
+static int skipped;		/* the session could not run: exit 77 */
 
 /* Start the server under valgrind in its own process group. */
 static pid_t start_valgrind(const char *shm)
@@ -159,10 +159,10 @@ static int check_logs(uint64_t *errors, uint64_t *lost)
 			      paths[i], heap ? (int)strcspn(heap, "\n") : 0,
 			      heap ? heap : "",
 			      strstr(text, "All heap blocks were freed")
-				      ? "all heap blocks freed;"
-				      : "",
-			      definite, indirect,
-			      (int)strcspn(summary, "\n"), summary);
+				  ? "all heap blocks freed;"
+				  : "",
+			      definite, indirect, (int)strcspn(summary, "\n"),
+			      summary);
 	}
 	return reports;
 }
@@ -188,7 +188,7 @@ static void test_valgrind_session(void **state)
 	if (listening == 0) {
 		for (; opened < PEERS; opened++) {
 			fds[opened] =
-				peer_connect((uint16_t)(first_port + opened % 2));
+			    peer_connect((uint16_t)(first_port + opened % 2));
 			if (fds[opened] < 0)
 				break;
 			if (peer_exchange(fds[opened], 65536, 8192,
@@ -249,8 +249,8 @@ static void test_valgrind_session(void **state)
 		kill(-pid, SIGKILL);
 		waitpid(pid, &status, 0);
 	}
-	int code = WIFEXITED(status) ? WEXITSTATUS(status)
-				     : 128 + WTERMSIG(status);
+	int code =
+	    WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	uint64_t errors, lost;
 	int reports = check_logs(&errors, &lost);
 	print_message("valgrind (%s): server exit %d, %d of %d peers "
@@ -309,8 +309,9 @@ int main(int argc, char **argv)
 	return 77;
 #endif
 	if (access(VALGRIND, X_OK) != 0) {
-		fprintf(stderr, "valgrind: %s not installed (apt-get install "
-				"valgrind); skipped\n",
+		fprintf(stderr,
+			"valgrind: %s not installed (apt-get install "
+			"valgrind); skipped\n",
 			VALGRIND);
 		return 77;
 	}
@@ -325,10 +326,10 @@ int main(int argc, char **argv)
 	if (system(cmd) != 0)
 		return 1;
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_valgrind_session),
+	    cmocka_unit_test(test_valgrind_session),
 	};
-	int failed = cmocka_run_group_tests_name(backend_name, tests, NULL,
-						 NULL);
+	int failed =
+	    cmocka_run_group_tests_name(backend_name, tests, NULL, NULL);
 	if (skipped && !failed)
 		return 77;
 	return failed ? 1 : 0;
