@@ -89,19 +89,29 @@ enum {
 	CONN_STARVED = 1u << 4,	     /* on the starved list (ENOBUFS) */
 	CONN_CANCELLING = 1u << 5,   /* recv cancel sent for backpressure */
 	CONN_BACKPRESSURE = 1u << 6, /* no reading until the queue is empty */
+	CONN_SEND_CHUNK = 1u << 7,   /* the send in flight is from the chunk */
 };
 
-/* 20 bytes per connection. `link` comes first: the pool's free-list link
+/* 24 bytes per connection. `link` comes first: the pool's free-list link
  * overwrites it when the connection is freed, while fd keeps -1. */
 struct uring_conn {
 	uint32_t link;	 /* next on the starved list */
 	int32_t fd;	 /* direct slot or fd, -1 when free */
 	uint32_t queued; /* bytes received and not yet sent */
+	uint32_t chunk;	 /* spill chunk index, MCS_POOL_NONE if none */
 	uint16_t head;	 /* first queued buffer, BUFFER_NONE if none */
 	uint16_t tail;	 /* last queued buffer */
 	uint16_t generation;
 	uint8_t flags;
 	uint8_t unused;
+};
+
+/* What a slow peer's connection keeps instead of shared buffers: a ring of
+ * limit + one buffer bytes, enough for everything recv may queue. */
+struct uring_chunk {
+	uint32_t start;	 /* first unsent byte */
+	uint32_t length; /* unsent bytes, from start, wrapping */
+	unsigned char data[];
 };
 
 /* Counters batched per loop pass, added to shared memory once per pass. */
@@ -127,7 +137,9 @@ struct uring_backend {
 	unsigned listener_count;
 	int accept_paused;
 	struct __kernel_timespec pause;
-	struct mcs_pool conns; /* struct uring_conn */
+	struct mcs_pool conns;	/* struct uring_conn */
+	struct mcs_pool chunks; /* struct uring_chunk + chunk_bytes */
+	uint32_t chunk_bytes;
 	struct uring_buffers bufs;
 	uint32_t free_buffers; /* buffers the kernel may fill */
 	uint16_t *buffer_next; /* per buffer: next in its connection's queue */
@@ -231,6 +243,7 @@ static void uring_destroy(void *state)
 	if (b->wake_fd >= 0)
 		close(b->wake_fd);
 	mcs_pool_destroy(&b->conns);
+	mcs_pool_destroy(&b->chunks);
 	free(b->listeners);
 	free(b->listener_armed);
 	free(b->buffer_next);
@@ -332,7 +345,19 @@ static int uring_init(const struct mcs_worker_config *config, void **state,
 		goto err;
 	}
 	b->free_buffers = buffer_count;
-	b->recv_limit = 1; /* until a recv says EINVAL */
+	b->chunk_bytes = b->backlog_limit + buffer_size;
+	err = mcs_pool_init(&b->chunks,
+			    sizeof(struct uring_chunk) + b->chunk_bytes,
+			    config->max_connections);
+	if (err) {
+		snprintf(why, why_size, "io_uring: spill chunk pool: %s",
+			 strerror(-err));
+		goto err;
+	}
+	/* Until a recv says EINVAL; MCS_IO_URING_RECV_LIMIT=0 forces the
+	 * cancel path of older kernels, for tests. */
+	const char *limit = getenv("MCS_IO_URING_RECV_LIMIT");
+	b->recv_limit = !(limit && strcmp(limit, "0") == 0);
 	/* Optional: saves an fget per io_uring_enter. */
 	io_uring_register_ring_fd(&b->ring);
 	/* Blocking: io_uring hands -EAGAIN back for O_NONBLOCK files. */
@@ -460,6 +485,9 @@ static void conn_maybe_arm(struct uring_backend *b, struct uring_conn *c)
 	conn_arm_recv(b, c);
 }
 
+/* Send the head buffer without waiting (MSG_DONTWAIT: -EAGAIN or a short
+ * count come back instead of a poll), so a shared buffer is never held by
+ * a send parked on a full socket. */
 static void conn_send_head(struct uring_backend *b, struct uring_conn *c)
 {
 	struct io_uring_sqe *sqe = uring_sqe(b);
@@ -469,18 +497,102 @@ static void conn_send_head(struct uring_backend *b, struct uring_conn *c)
 	uint32_t sent = b->buffer_sent[id];
 	io_uring_prep_send(sqe, c->fd, uring_buffer_at(&b->bufs, id) + sent,
 			   b->buffer_length[id] - sent,
+			   MSG_DONTWAIT | MSG_NOSIGNAL);
+	if (b->direct)
+		sqe->flags |= IOSQE_FIXED_FILE;
+	io_uring_sqe_set_data64(
+	    sqe, user_data(OP_SEND, c->generation, conn_index(b, c)));
+	c->flags = (uint8_t)((c->flags | CONN_SENDING) & ~CONN_SEND_CHUNK);
+}
+
+/* Send the chunk's first contiguous run; this one may wait for the peer. */
+static void conn_send_chunk(struct uring_backend *b, struct uring_conn *c)
+{
+	struct io_uring_sqe *sqe = uring_sqe(b);
+	if (!sqe)
+		return;
+	struct uring_chunk *k = mcs_pool_at(&b->chunks, c->chunk);
+	uint32_t run = b->chunk_bytes - k->start;
+	if (run > k->length)
+		run = k->length;
+	io_uring_prep_send(sqe, c->fd, k->data + k->start, run,
 			   MSG_WAITALL | MSG_NOSIGNAL);
 	if (b->direct)
 		sqe->flags |= IOSQE_FIXED_FILE;
 	io_uring_sqe_set_data64(
 	    sqe, user_data(OP_SEND, c->generation, conn_index(b, c)));
-	c->flags |= CONN_SENDING;
+	c->flags |= CONN_SENDING | CONN_SEND_CHUNK;
+}
+
+static void conn_send_next(struct uring_backend *b, struct uring_conn *c)
+{
+	if (c->chunk != MCS_POOL_NONE &&
+	    ((struct uring_chunk *)mcs_pool_at(&b->chunks, c->chunk))->length)
+		conn_send_chunk(b, c);
+	else if (c->head != BUFFER_NONE)
+		conn_send_head(b, c);
 }
 
 static void buffer_give_back(struct uring_backend *b, uint16_t id)
 {
 	uring_buffer_return(&b->bufs, id);
 	b->free_buffers++;
+}
+
+/* Copy len bytes to the end of the chunk's ring (the caller checked room). */
+static void chunk_append(struct uring_backend *b, struct uring_chunk *k,
+			 const unsigned char *data, uint32_t len)
+{
+	uint32_t at = (k->start + k->length) % b->chunk_bytes;
+	uint32_t first = b->chunk_bytes - at;
+	if (first > len)
+		first = len;
+	memcpy(k->data + at, data, first);
+	memcpy(k->data, data + first, len - first);
+	k->length += len;
+}
+
+/* Move queued buffers into the chunk, oldest first, while they fit, and
+ * give them back to the ring. */
+static void chunk_absorb(struct uring_backend *b, struct uring_conn *c)
+{
+	struct uring_chunk *k = mcs_pool_at(&b->chunks, c->chunk);
+	while (c->head != BUFFER_NONE) {
+		uint16_t id = c->head;
+		uint32_t len = b->buffer_length[id] - b->buffer_sent[id];
+		if (k->length + len > b->chunk_bytes)
+			return;
+		chunk_append(b, k,
+			     uring_buffer_at(&b->bufs, id) + b->buffer_sent[id],
+			     len);
+		c->head = b->buffer_next[id];
+		if (c->head == BUFFER_NONE)
+			c->tail = BUFFER_NONE;
+		buffer_give_back(b, id);
+	}
+}
+
+/* The peer is slower than its data: from now on this connection keeps
+ * what it owes in its own chunk, not in shared buffers. */
+static void conn_spill(struct uring_backend *b, struct uring_conn *c)
+{
+	if (c->chunk == MCS_POOL_NONE) {
+		struct uring_chunk *k = mcs_pool_alloc(&b->chunks);
+		if (!k)
+			return; /* cannot happen: one chunk per connection */
+		k->start = 0;
+		k->length = 0;
+		c->chunk = mcs_pool_index(&b->chunks, k);
+	}
+	chunk_absorb(b, c);
+}
+
+static void conn_release_chunk(struct uring_backend *b, struct uring_conn *c)
+{
+	if (c->chunk == MCS_POOL_NONE)
+		return;
+	mcs_pool_free(&b->chunks, mcs_pool_at(&b->chunks, c->chunk));
+	c->chunk = MCS_POOL_NONE;
 }
 
 static void starve(struct uring_backend *b, struct uring_conn *c)
@@ -520,7 +632,7 @@ static void conn_close(struct uring_backend *b, struct uring_conn *c)
 static void conn_finish(struct uring_backend *b, struct uring_conn *c)
 {
 	if (!(c->flags & CONN_CLOSING) ||
-	    (c->flags & (CONN_ARMED | CONN_SENDING | CONN_STARVED)))
+	    (c->flags & (CONN_ARMED | CONN_SENDING)) || c->fd < 0)
 		return;
 	while (c->head != BUFFER_NONE) {
 		uint16_t id = c->head;
@@ -529,6 +641,7 @@ static void conn_finish(struct uring_backend *b, struct uring_conn *c)
 	}
 	c->tail = BUFFER_NONE;
 	c->queued = 0;
+	conn_release_chunk(b, c);
 	if (b->direct) {
 		struct io_uring_sqe *sqe = uring_sqe(b);
 		if (sqe) {
@@ -540,7 +653,11 @@ static void conn_finish(struct uring_backend *b, struct uring_conn *c)
 	}
 	c->fd = -1;
 	mcs_stats_connection_closed(b->stats);
-	mcs_pool_free(&b->conns, c);
+	/* On the starved list it stays linked, closed, until rearm_starved
+	 * unlinks it: its buffers are back already, which is what a starved
+	 * worker may be waiting for. */
+	if (!(c->flags & CONN_STARVED))
+		mcs_pool_free(&b->conns, c);
 }
 
 static void drop_descriptor(struct uring_backend *b, int fd)
@@ -570,6 +687,7 @@ static void conn_open(struct uring_backend *b, int fd)
 	c->link = MCS_POOL_NONE;
 	c->queued = 0;
 	c->head = c->tail = BUFFER_NONE;
+	c->chunk = MCS_POOL_NONE;
 	c->generation++;
 	c->flags = 0;
 	mcs_stats_connection_opened(b->stats);
@@ -638,8 +756,10 @@ static void on_recv(struct uring_backend *b, struct uring_conn *c, int res,
 				b->buffer_next[c->tail] = id;
 			c->tail = id;
 			c->queued += (uint32_t)res;
+			if (c->chunk != MCS_POOL_NONE)
+				chunk_absorb(b, c);
 			if (!(c->flags & CONN_SENDING))
-				conn_send_head(b, c);
+				conn_send_next(b, c);
 			if (c->queued >= b->backlog_limit &&
 			    !(c->flags & CONN_BACKPRESSURE)) {
 				c->flags |= CONN_BACKPRESSURE;
@@ -683,19 +803,40 @@ static void on_recv(struct uring_backend *b, struct uring_conn *c, int res,
 
 static void on_send(struct uring_backend *b, struct uring_conn *c, int res)
 {
-	c->flags &= ~CONN_SENDING;
+	int from_chunk = (c->flags & CONN_SEND_CHUNK) != 0;
+	c->flags &= (uint8_t) ~(CONN_SENDING | CONN_SEND_CHUNK);
 	if (res > 0) {
-		uint16_t id = c->head;
 		b->counts.writes++;
 		b->counts.bytes_out += (uint64_t)res;
-		b->buffer_sent[id] += (uint32_t)res;
 		c->queued -= (uint32_t)res;
+	}
+	if (res > 0 && from_chunk) {
+		struct uring_chunk *k = mcs_pool_at(&b->chunks, c->chunk);
+		k->start = (k->start + (uint32_t)res) % b->chunk_bytes;
+		k->length -= (uint32_t)res;
+		if (k->length == 0) {
+			k->start = 0;
+			/* Buffers queued while the chunk was full go in now. */
+			chunk_absorb(b, c);
+			if (k->length == 0)
+				conn_release_chunk(b, c);
+		}
+	} else if (res > 0) {
+		uint16_t id = c->head;
+		uint32_t asked = b->buffer_length[id] - b->buffer_sent[id];
+		b->buffer_sent[id] += (uint32_t)res;
 		if (b->buffer_sent[id] >= b->buffer_length[id]) {
 			c->head = b->buffer_next[id];
 			if (c->head == BUFFER_NONE)
 				c->tail = BUFFER_NONE;
 			buffer_give_back(b, id);
 		}
+		/* Short: the socket is full, the peer is not keeping up. */
+		if ((uint32_t)res < asked && !(c->flags & CONN_CLOSING))
+			conn_spill(b, c);
+	} else if (res == -EAGAIN && !from_chunk &&
+		   !(c->flags & CONN_CLOSING)) {
+		conn_spill(b, c);
 	} else if (res != -ECANCELED && !(c->flags & CONN_CLOSING)) {
 		if (res < 0 && is_peer_failure(-res))
 			b->counts.resets++;
@@ -707,9 +848,9 @@ static void on_send(struct uring_backend *b, struct uring_conn *c, int res)
 		conn_finish(b, c);
 		return;
 	}
-	if (c->head != BUFFER_NONE) {
-		/* The rest of a short send, or the next buffer. */
-		conn_send_head(b, c);
+	if (c->queued) {
+		/* The rest of a short send, the chunk, or the next buffer. */
+		conn_send_next(b, c);
 		return;
 	}
 	if (c->flags & CONN_EOF) {
@@ -717,23 +858,29 @@ static void on_send(struct uring_backend *b, struct uring_conn *c, int res)
 		conn_finish(b, c);
 		return;
 	}
-	c->flags &= ~CONN_BACKPRESSURE;
+	c->flags &= (uint8_t)~CONN_BACKPRESSURE;
 	conn_maybe_arm(b, c);
 }
 
 /* Re-arm starved connections now that buffers came back: at most one per
- * free buffer, oldest first, so nothing spins on ENOBUFS. */
+ * free buffer, oldest first, so nothing spins on ENOBUFS. Closing ones
+ * leave the list whatever the budget. */
 static void rearm_starved(struct uring_backend *b)
 {
 	uint32_t budget = b->free_buffers;
-	while (budget && b->starved_head != MCS_POOL_NONE) {
+	while (b->starved_head != MCS_POOL_NONE) {
 		struct uring_conn *c = mcs_pool_at(&b->conns, b->starved_head);
+		if (!budget && !(c->flags & CONN_CLOSING))
+			break;
 		b->starved_head = c->link;
 		if (b->starved_head == MCS_POOL_NONE)
 			b->starved_tail = MCS_POOL_NONE;
-		c->flags &= ~CONN_STARVED;
+		c->flags &= (uint8_t)~CONN_STARVED;
 		if (c->flags & CONN_CLOSING) {
-			conn_finish(b, c);
+			if (c->fd < 0)
+				mcs_pool_free(&b->conns, c);
+			else
+				conn_finish(b, c);
 			continue;
 		}
 		conn_maybe_arm(b, c);
@@ -762,10 +909,11 @@ static void flush_counts(struct uring_backend *b)
 	if (n->backpressure)
 		mcs_stat_add(&s->backpressure, n->backpressure);
 	memset(n, 0, sizeof(*n));
-	/* Buffers holding data not yet echoed. */
+	/* Shared buffers and spill chunks holding data not yet echoed. */
 	mcs_stat_set(&s->buffer_bytes,
 		     (uint64_t)(b->bufs.count - b->free_buffers) *
-			 b->bufs.size);
+			     b->bufs.size +
+			 (uint64_t)b->chunks.live * b->chunks.object_size);
 }
 
 static void arm_wake(struct uring_backend *b)
