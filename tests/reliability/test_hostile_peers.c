@@ -102,8 +102,9 @@ static void assert_no_io_errors(void)
 	assert_int_equal(mcs_stat_get(&stats->accept_errors), 0);
 }
 
-/* Push continuously on `count` connections that never read, for a few
- * seconds or until 64 MiB per connection has gone in. Neither the worker's
+/* Push continuously on connections that never read, for a few seconds
+ * (until every one has been stalled for 1 s, at most 15 s on a loaded
+ * machine) or until 64 MiB per connection has gone in. Neither the worker's
  * own count of buffered bytes nor its PSS may grow with what is pushed:
  * once the kernel's socket buffers are full the worker must stop reading
  * (backpressure), and the peers' send() must stall. */
@@ -135,7 +136,7 @@ static void test_never_reads(void **state)
 	int64_t begin = rel_now_ms(), next_sample = begin;
 	int all_stalled = 0;
 	size_t total = 0;
-	while (rel_now_ms() - begin < 4000) {
+	while (rel_now_ms() - begin < 15000) {
 		int progress = 0;
 		all_stalled = 1;
 		for (int i = 0; i < PEERS; i++) {
@@ -465,11 +466,11 @@ static void test_connect_churn(void **state)
 	assert_int_equal(mcs_stat_get(&stats->accepts), CYCLES);
 	assert_int_equal(mcs_stat_get(&stats->closes), CYCLES);
 	assert_int_equal(fds_after, fds_base);
-	/* One connection at a time (plus the few the worker has not yet seen
-	 * closed): the peak stays tiny, and the pool is what the peak needs,
+	/* One connection at a time (plus those the worker has not yet seen
+	 * closed, many if it was descheduled): the pool is what the peak needs,
 	 * not what 5,000 connections would. Threaded backends keep a pool per
 	 * thread, each up to the peak: 2 threads run here. */
-	assert_true(peak <= 256);
+	assert_true(peak < CYCLES / 2);
 	assert_true(peak_warm >= 1);
 	assert_true(pool * peak_warm <= 2 * pool_warm * peak);
 	assert_int_equal(
@@ -579,7 +580,7 @@ static void test_fd_exhaustion(void **state)
 		fds[n] = peer_connect(server.ports[n % 2]);
 		assert_true(fds[n] >= 0);
 		uint64_t live =
-		    rel_wait_at_least(&stats->live, (uint64_t)n + 1, 1000);
+		    rel_wait_at_least(&stats->live, (uint64_t)n + 1, 3000);
 		if (live < (uint64_t)n + 1) {
 			held = (int)live;
 			n++;
