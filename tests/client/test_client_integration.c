@@ -464,6 +464,92 @@ static void test_no_server(void **state)
 	json_decref(step);
 }
 
+/* A peer that echoes with the first byte of every read flipped, on port,
+ * in a child process (bounded by alarm). */
+static pid_t start_corrupt_echo(uint16_t port)
+{
+	int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int one = 1;
+	setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	struct sockaddr_in at = {.sin_family = AF_INET,
+				 .sin_port = htons(port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	if (bind(listener, (struct sockaddr *)&at, sizeof(at)) < 0 ||
+	    listen(listener, 64) < 0) {
+		close(listener);
+		return -1;
+	}
+	pid_t pid = fork();
+	if (pid != 0) {
+		close(listener);
+		return pid;
+	}
+	alarm(60);
+	struct pollfd polls[17] = {{.fd = listener, .events = POLLIN}};
+	unsigned count = 1;
+	char buf[4096];
+	for (;;) {
+		if (poll(polls, count, 1000) <= 0)
+			continue;
+		if ((polls[0].revents & POLLIN) && count < 17) {
+			int fd = accept(listener, NULL, NULL);
+			if (fd >= 0) {
+				polls[count].fd = fd;
+				polls[count].events = POLLIN;
+				polls[count++].revents = 0;
+			}
+		}
+		for (unsigned i = 1; i < count; i++) {
+			if (!polls[i].revents || polls[i].fd < 0)
+				continue;
+			ssize_t n = recv(polls[i].fd, buf, sizeof(buf), 0);
+			if (n <= 0) {
+				close(polls[i].fd);
+				polls[i].fd = -1;
+				continue;
+			}
+			buf[0] ^= 0x5a;
+			(void)send(polls[i].fd, buf, (size_t)n, MSG_NOSIGNAL);
+		}
+	}
+}
+
+/* Corrupted echoes are caught: counted as mismatches, exit 1. */
+static void test_mismatch_detected(void **state)
+{
+	(void)state;
+	uint16_t port = 0;
+	for (unsigned p = NO_SERVER_LAST; !port && p >= NO_SERVER_FIRST; p--)
+		if (port_free((uint16_t)p) &&
+		    (uint16_t)p != (uint16_t)atoi(no_server_ports))
+			port = (uint16_t)p;
+	assert_true(port != 0);
+	pid_t peer = start_corrupt_echo(port);
+	assert_true(peer > 0);
+	char ports[16];
+	snprintf(ports, sizeof(ports), "%u", port);
+	int out[2];
+	assert_int_equal(pipe2(out, O_CLOEXEC), 0);
+	char *argv[] = {"client", "--ports", ports, "--connections", "8",
+			"--payload", "64", "--interval", "20", "--hold", "1",
+			"--json", NULL};
+	pid_t pid = spawn("client", argv, -1, out[1]);
+	close(out[1]);
+	static char text[65536];
+	read_all(out[0], text, sizeof(text), 120.0);
+	close(out[0]);
+	int code = wait_for(pid, 30.0);
+	kill(peer, SIGKILL);
+	waitpid(peer, NULL, 0);
+	json_t *echo = find_event(text, "echo");
+	if (!echo)
+		fail_msg("no echo report: %s", text);
+	assert_true(get_int(echo, "mismatches") >= 8);
+	assert_int_equal(get_int(echo, "messages"), 0);
+	assert_int_equal(code, 1);
+	json_decref(echo);
+}
+
 /* Bad input: exit 2, one line naming the option, nothing started. */
 static void test_bad_usage(void **state)
 {
@@ -493,6 +579,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_bad_usage),
 		cmocka_unit_test(test_no_server),
+		cmocka_unit_test(test_mismatch_detected),
 		cmocka_unit_test(test_ramp_30000),
 		cmocka_unit_test(test_control),
 		cmocka_unit_test(test_control_eof_and_signal),
