@@ -7,12 +7,16 @@
  * connections never enter the process fd table. Each connection has one
  * multishot recv armed that picks buffers from a provided-buffer ring shared
  * by the whole worker, so an idle connection owns no buffer at all: its
- * state is a 20-byte struct in an mcs_pool. Echo sends straight from the
- * buffer the data arrived in (one send in flight per connection, MSG_WAITALL,
- * the rest re-sent if short) and the buffer goes back to the ring when the
- * send completes. Later receives queue behind it in arrival order through a
- * per-buffer link. Submissions are batched: SQEs queue up while completions
- * are handled and go to the kernel in one io_uring_submit_and_wait().
+ * state is a 24-byte struct in an mcs_pool. Echo sends straight from the
+ * buffer the data arrived in (one send in flight per connection,
+ * MSG_DONTWAIT) and the buffer goes back to the ring when the send
+ * completes; later receives queue behind it in arrival order through a
+ * per-buffer link. A short send or -EAGAIN means the peer is slow: what it
+ * is owed is copied into a per-connection chunk (write limit + one buffer,
+ * from an mcs_pool) and sent from there with MSG_WAITALL, so a slow reader
+ * never holds shared buffers. Submissions are batched: SQEs queue up while
+ * completions are handled and go to the kernel in one
+ * io_uring_submit_and_wait().
  *
  * Running dry, each way:
  *  - buffer ring empty: recv ends with -ENOBUFS; the connection waits on a
@@ -20,8 +24,10 @@
  *    many connections per loop pass as there are free buffers (no spinning);
  *  - a multishot CQE without IORING_CQE_F_MORE (CQ overflow, ENOBUFS, any
  *    other reason): recv or accept is re-armed when its state allows;
- *  - backpressure: once write_backlog_limit bytes are queued, the recv is
- *    cancelled; it is re-armed when everything owed was sent;
+ *  - backpressure: recv is armed with a byte limit (write_backlog_limit
+ *    minus what is queued; kernel 6.17+), so the multishot ends by itself
+ *    at the limit; older kernels get a cancel instead. It is re-armed when
+ *    everything owed was sent;
  *  - EMFILE/ENFILE/ENOBUFS/ENOMEM on accept: counted in accept_fd_limit,
  *    every accept is cancelled and re-armed by a 100 ms timeout SQE;
  *  - more than max_connections: the new descriptor is closed at once and
@@ -34,7 +40,8 @@
  * MCS_IO_URING_DIRECT=0 in the environment switches to regular descriptors
  * (multishot accept, close()); MCS_IO_URING_BUFFERS=N (a power of two,
  * default 256) sets the number of shared receive buffers. Both are read in
- * init() and capacity(). See docs/IO_URING.md for the measurements.
+ * init() and capacity(). MCS_IO_URING_RECV_LIMIT=0 forces the cancel path
+ * of kernels before 6.17 (for tests). See docs/IO_URING.md.
  *
  * Needs: Linux 6.0+ (multishot recv, fixed-fd cancel; DEFER_TASKRUN from
  * 6.1 is used when present), liburing 2.3 (Debian 12).
@@ -1026,7 +1033,7 @@ MCS_BACKEND_EXPORT const struct mcs_backend_ops mcs_backend = {
     .name = "io_uring",
     .description = "io_uring completions: multishot accept into direct "
 		   "descriptors, multishot recv into a shared buffer ring, "
-		   "20-byte connections (Linux 6.0+, liburing 2.3)",
+		   "24-byte connections (Linux 6.0+, liburing 2.3)",
     .flags = MCS_BACKEND_COMPLETION | MCS_BACKEND_DIRECT_FDS,
     .probe = uring_probe,
     .capacity = uring_capacity,
