@@ -73,7 +73,10 @@
 /* Direct descriptors: table slots left free so that connections accepted
  * beyond the cap can land (and be closed) rather than fail with ENFILE. */
 #define URING_DIRECT_SPARE 64u
-#define BUFFER_NONE	   0xffffu
+/* ...and as many more as RLIMIT_NOFILE allows, up to a full listen backlog
+ * (somaxconn 4096): one multishot accept may take that many at once. */
+#define URING_DIRECT_HEADROOM 4096u
+#define BUFFER_NONE	      0xffffu
 
 /* user_data: operation << 56 | generation << 32 | connection index. */
 enum uring_op {
@@ -331,7 +334,7 @@ static int uring_init(const struct mcs_worker_config *config, void **state,
 		}
 		/* The kernel refuses a table larger than RLIMIT_NOFILE. */
 		uint64_t slots =
-		    (uint64_t)config->max_connections + URING_DIRECT_SPARE;
+		    (uint64_t)config->max_connections + URING_DIRECT_HEADROOM;
 		if (slots > rl.rlim_cur)
 			slots = rl.rlim_cur;
 		b->table_slots = (unsigned)slots;
