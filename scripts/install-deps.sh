@@ -13,6 +13,7 @@ packages=(
 	gnuplot-nox                      # harness plots
 	python3-matplotlib               # scripts/report.py (reporting only)
 	valgrind procps iproute2         # reliability suite: memcheck, pgrep, ss
+	clang libclang-rt-14-dev         # libFuzzer targets (tests/fuzz/run-fuzz.sh)
 )
 
 missing=()

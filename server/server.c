@@ -286,6 +286,19 @@ int main(int argc, char **argv)
 		fprintf(stderr, "server: %s\n", why);
 		return 2;
 	}
+	/* Block the signals we wait for before anything needs cleaning up
+	 * (the stats shm), so a signal can never kill us between the two;
+	 * workers unblock them after fork. A signal now waits for the loop
+	 * below and still shuts down cleanly. */
+	sigset_t wait_set;
+	sigemptyset(&wait_set);
+	sigaddset(&wait_set, SIGINT);
+	sigaddset(&wait_set, SIGTERM);
+	sigaddset(&wait_set, SIGCHLD);
+	sigaddset(&wait_set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &wait_set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
 	char stats_name[64];
 	if (s.options.stats_name[0])
 		snprintf(stats_name, sizeof(stats_name), "%s",
@@ -303,15 +316,6 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	/* Block the signals we wait for; workers unblock them after fork. */
-	sigset_t wait_set;
-	sigemptyset(&wait_set);
-	sigaddset(&wait_set, SIGINT);
-	sigaddset(&wait_set, SIGTERM);
-	sigaddset(&wait_set, SIGCHLD);
-	sigaddset(&wait_set, SIGHUP);
-	sigprocmask(SIG_BLOCK, &wait_set, NULL);
-	signal(SIGPIPE, SIG_IGN);
 
 	pid_t self = getpid();
 	for (unsigned i = 0; i < s.workers; i++) {
