@@ -31,12 +31,12 @@
 #include "client_shared.h"
 #include "client_worker.h"
 
-#define STARTUP_SECONDS 15.0
+#define STARTUP_SECONDS	 15.0
 #define SHUTDOWN_SECONDS 30.0
 /* Workers bound their own commands by --timeout; the parent waits this
  * much longer before it calls them stuck. */
 #define REPLY_GRACE_SECONDS 60.0
-#define CONTROL_LINE_MAX 256
+#define CONTROL_LINE_MAX    256
 
 struct client {
 	struct client_options options;
@@ -141,8 +141,8 @@ static void worker_died(struct client *c, unsigned k)
 	}
 	snprintf(c->error, sizeof(c->error),
 		 "client worker %u (pid %d) died: %s%s%s", k,
-		 (int)c->shared[k].pid, how,
-		 c->shared[k].error[0] ? ": " : "", c->shared[k].error);
+		 (int)c->shared[k].pid, how, c->shared[k].error[0] ? ": " : "",
+		 c->shared[k].error);
 }
 
 static int start_workers(struct client *c)
@@ -186,18 +186,18 @@ static int start_workers(struct client *c)
 			for (unsigned j = 0; j < k; j++)
 				close(c->fds[j]);
 			struct client_worker_config config = {
-				.index = k,
-				.procs = procs,
-				.host = c->options.host,
-				.port_first = c->options.port_first,
-				.port_count = (uint32_t)c->options.port_last -
-					      c->options.port_first + 1,
-				.source_first = c->options.source_first,
-				.source_count = c->options.source_count,
-				.slots = client_shard_count(
-					c->options.connections, procs, k),
-				.command_fd = pair[1],
-				.shared = &c->shared[k],
+			    .index = k,
+			    .procs = procs,
+			    .host = c->options.host,
+			    .port_first = c->options.port_first,
+			    .port_count = (uint32_t)c->options.port_last -
+					  c->options.port_first + 1,
+			    .source_first = c->options.source_first,
+			    .source_count = c->options.source_count,
+			    .slots = client_shard_count(c->options.connections,
+							procs, k),
+			    .command_fd = pair[1],
+			    .shared = &c->shared[k],
 			};
 			_exit(client_worker_run(&config));
 		}
@@ -222,16 +222,15 @@ static int start_workers(struct client *c)
 	return 0;
 }
 
-static void print_progress(struct client *c, const char *what,
-			   double started, uint64_t *last_count,
-			   double *last_time)
+static void print_progress(struct client *c, const char *what, double started,
+			   uint64_t *last_count, double *last_time)
 {
 	struct client_totals *t = &c->totals;
 	client_totals_sum(c->shared, c->procs, t);
 	double now = monotonic_seconds();
 	if (strcmp(what, "ramp") == 0) {
-		double rate = (double)(t->established - *last_count) /
-			      (now - *last_time);
+		double rate =
+		    (double)(t->established - *last_count) / (now - *last_time);
 		fprintf(stderr,
 			"client: ramp %.1fs: %" PRIu64 " established (%" PRIu64
 			" new), %" PRIu64 " failed, %" PRIu64
@@ -241,7 +240,7 @@ static void print_progress(struct client *c, const char *what,
 		*last_count = t->established;
 	} else {
 		double rate =
-			(double)(t->messages - *last_count) / (now - *last_time);
+		    (double)(t->messages - *last_count) / (now - *last_time);
 		fprintf(stderr,
 			"client: echo %.1fs: %" PRIu64 " connections, %.0f "
 			"msg/s, %" PRIu64 " mismatches, %" PRIu64
@@ -293,7 +292,8 @@ static enum wait_result wait_replies(struct client *c, uint32_t type,
 			break;
 		}
 		if (end_after > 0 && !ended && now - started >= end_after) {
-			struct client_command end = {.type = CLIENT_COMMAND_END};
+			struct client_command end = {.type =
+							 CLIENT_COMMAND_END};
 			for (unsigned k = 0; k < procs; k++)
 				(void)send(c->fds[k], &end, sizeof(end),
 					   MSG_NOSIGNAL);
@@ -326,8 +326,8 @@ static enum wait_result wait_replies(struct client *c, uint32_t type,
 			if (!polls[k].revents)
 				continue;
 			struct client_reply r;
-			ssize_t got = recv(c->fds[k], &r, sizeof(r),
-					   MSG_DONTWAIT);
+			ssize_t got =
+			    recv(c->fds[k], &r, sizeof(r), MSG_DONTWAIT);
 			if (got < 0 && (errno == EAGAIN || errno == EINTR))
 				continue;
 			if (got != (ssize_t)sizeof(r)) {
@@ -378,20 +378,19 @@ static double reply_bound(const struct client *c)
 }
 
 /* Ramp to `target` connections in total. */
-static enum wait_result grow(struct client *c, uint64_t target,
-			     double *elapsed)
+static enum wait_result grow(struct client *c, uint64_t target, double *elapsed)
 {
 	struct client_command command = {
-		.type = CLIENT_COMMAND_GROW,
-		.window = c->options.window,
-		.rate = c->options.rate,
-		.timeout_seconds = c->options.timeout_seconds,
+	    .type = CLIENT_COMMAND_GROW,
+	    .window = c->options.window,
+	    .rate = c->options.rate,
+	    .timeout_seconds = c->options.timeout_seconds,
 	};
 	double started = monotonic_seconds();
 	if (send_all(c, &command, target, 1) < 0)
 		return WAIT_DIED;
-	enum wait_result r = wait_replies(c, command.type, "ramp",
-					  reply_bound(c), 0);
+	enum wait_result r =
+	    wait_replies(c, command.type, "ramp", reply_bound(c), 0);
 	*elapsed = monotonic_seconds() - started;
 	client_totals_sum(c->shared, c->procs, &c->totals);
 	return r;
@@ -402,15 +401,14 @@ static enum wait_result echo_round(struct client *c, uint32_t type,
 				   double *elapsed)
 {
 	struct client_command command = {
-		.type = type,
-		.message_size = size,
-		.timeout_seconds = c->options.timeout_seconds,
+	    .type = type,
+	    .message_size = size,
+	    .timeout_seconds = c->options.timeout_seconds,
 	};
 	double started = monotonic_seconds();
 	if (send_all(c, &command, connections, 2) < 0)
 		return WAIT_DIED;
-	enum wait_result r =
-		wait_replies(c, type, NULL, reply_bound(c), 0);
+	enum wait_result r = wait_replies(c, type, NULL, reply_bound(c), 0);
 	*elapsed = monotonic_seconds() - started;
 	client_totals_sum(c->shared, c->procs, &c->totals);
 	return r;
@@ -418,8 +416,8 @@ static enum wait_result echo_round(struct client *c, uint32_t type,
 
 static void emit_error(const char *message)
 {
-	client_emit(stdout, json_pack("{s:s,s:s}", "event", "error",
-				      "message", message));
+	client_emit(stdout, json_pack("{s:s,s:s}", "event", "error", "message",
+				      message));
 }
 
 static void emit_ready(struct client *c)
@@ -443,8 +441,8 @@ static int read_line(struct client *c, char *line, size_t size)
 	for (;;) {
 		char *newline = memchr(buffer, '\n', have);
 		if (newline || (eof && have) || have == sizeof(buffer)) {
-			size_t length = newline ? (size_t)(newline - buffer)
-						: have;
+			size_t length =
+			    newline ? (size_t)(newline - buffer) : have;
 			size_t copy = length < size - 1 ? length : size - 1;
 			memcpy(line, buffer, copy);
 			line[copy] = '\0';
@@ -530,27 +528,24 @@ static int run_control(struct client *c)
 				if (command.count > grown)
 					grown = command.count;
 				client_emit(stdout,
-					    client_step_json(command.count,
-							     &c->totals,
-							     elapsed, c->pids,
-							     c->procs));
+					    client_step_json(
+						command.count, &c->totals,
+						elapsed, c->pids, c->procs));
 			}
 			break;
 		case CLIENT_CONTROL_ECHO:
 			r = echo_round(c, CLIENT_COMMAND_ECHO, command.count,
 				       command.size, &elapsed);
 			if (r == WAIT_DONE)
-				client_emit(stdout,
-					    client_echo_json(&c->totals,
-							     elapsed));
+				client_emit(stdout, client_echo_json(&c->totals,
+								     elapsed));
 			break;
 		case CLIENT_CONTROL_VERIFY:
 			r = echo_round(c, CLIENT_COMMAND_VERIFY, 0, 8,
 				       &elapsed);
 			if (r == WAIT_DONE)
-				client_emit(stdout,
-					    client_verify_json(&c->totals,
-							       elapsed));
+				client_emit(stdout, client_verify_json(
+							&c->totals, elapsed));
 			break;
 		}
 		if (r == WAIT_SIGNAL)
@@ -580,9 +575,8 @@ static enum wait_result hold(struct client *c, double seconds)
 			polls[k].fd = c->fds[k];
 			polls[k].events = POLLIN;
 		}
-		int timeout = seconds > 0 && left < 1.0
-				      ? (int)(left * 1000) + 1
-				      : 1000;
+		int timeout =
+		    seconds > 0 && left < 1.0 ? (int)(left * 1000) + 1 : 1000;
 		int n = poll(polls, c->procs, timeout);
 		for (unsigned k = 0; n > 0 && k < c->procs; k++)
 			if (polls[k].revents) {
@@ -610,8 +604,9 @@ static int run_plain(struct client *c)
 		return 1;
 	}
 	if (r == WAIT_SIGNAL)
-		fprintf(stderr, "client: stopped by signal %d during the "
-				"ramp; the report covers what was done\n",
+		fprintf(stderr,
+			"client: stopped by signal %d during the "
+			"ramp; the report covers what was done\n",
 			(int)stop_signal);
 	if (o->json)
 		client_emit(out, client_step_json(o->connections, &c->totals,
@@ -632,10 +627,10 @@ static int run_plain(struct client *c)
 	}
 	if (o->payload) {
 		struct client_command command = {
-			.type = CLIENT_COMMAND_PERIODIC,
-			.message_size = o->payload,
-			.interval_ms = o->interval_ms,
-			.timeout_seconds = 0,
+		    .type = CLIENT_COMMAND_PERIODIC,
+		    .message_size = o->payload,
+		    .interval_ms = o->interval_ms,
+		    .timeout_seconds = 0,
 		};
 		double started = monotonic_seconds();
 		if (send_all(c, &command, 0, 0) < 0)
@@ -648,7 +643,8 @@ static int run_plain(struct client *c)
 			/* Stopped by a signal: still report the echo. */
 			int sig = stop_signal;
 			stop_signal = 0;
-			struct client_command end = {.type = CLIENT_COMMAND_END};
+			struct client_command end = {.type =
+							 CLIENT_COMMAND_END};
 			for (unsigned k = 0; k < c->procs; k++)
 				(void)send(c->fds[k], &end, sizeof(end),
 					   MSG_NOSIGNAL);

@@ -20,8 +20,7 @@ int client_control_parse(const char *line, uint64_t max_connections,
 	size_t length = strlen(line);
 	memset(command, 0, sizeof(*command));
 	if (length >= sizeof(copy)) {
-		snprintf(why, why_size, "command too long (%zu bytes)",
-			 length);
+		snprintf(why, why_size, "command too long (%zu bytes)", length);
 		return -EINVAL;
 	}
 	memcpy(copy, line, length + 1);
@@ -48,10 +47,10 @@ int client_control_parse(const char *line, uint64_t max_connections,
 		if (err) {
 			snprintf(why, why_size,
 				 err == -ERANGE
-					 ? "grow: '%s' is not from 1 to "
-					   "--connections (%" PRIu64 ")"
-					 : "grow: '%s' is not a count (%" PRIu64
-					   " at most)",
+				     ? "grow: '%s' is not from 1 to "
+				       "--connections (%" PRIu64 ")"
+				     : "grow: '%s' is not a count (%" PRIu64
+				       " at most)",
 				 words[1], max_connections);
 			return -EINVAL;
 		}

@@ -8,16 +8,16 @@
 
 enum client_control_type {
 	CLIENT_CONTROL_NONE = 0, /* empty line: ignored */
-	CLIENT_CONTROL_GROW,     /* grow N */
-	CLIENT_CONTROL_ECHO,     /* echo M SIZE */
-	CLIENT_CONTROL_VERIFY,   /* verify */
-	CLIENT_CONTROL_QUIT,     /* quit */
+	CLIENT_CONTROL_GROW,	 /* grow N */
+	CLIENT_CONTROL_ECHO,	 /* echo M SIZE */
+	CLIENT_CONTROL_VERIFY,	 /* verify */
+	CLIENT_CONTROL_QUIT,	 /* quit */
 };
 
 struct client_control {
 	enum client_control_type type;
 	uint64_t count; /* grow: N; echo: M */
-	uint32_t size;  /* echo: SIZE */
+	uint32_t size;	/* echo: SIZE */
 };
 
 /* Parse line (no newline; a trailing '\r' is tolerated). max_connections

@@ -33,21 +33,21 @@ enum {
 };
 
 static const struct option long_options[] = {
-	{"host", required_argument, NULL, OPT_HOST},
-	{"ports", required_argument, NULL, OPT_PORTS},
-	{"connections", required_argument, NULL, OPT_CONNECTIONS},
-	{"rate", required_argument, NULL, OPT_RATE},
-	{"procs", required_argument, NULL, OPT_PROCS},
-	{"sources", required_argument, NULL, OPT_SOURCES},
-	{"payload", required_argument, NULL, OPT_PAYLOAD},
-	{"interval", required_argument, NULL, OPT_INTERVAL},
-	{"hold", required_argument, NULL, OPT_HOLD},
-	{"window", required_argument, NULL, OPT_WINDOW},
-	{"timeout", required_argument, NULL, OPT_TIMEOUT},
-	{"json", no_argument, NULL, OPT_JSON},
-	{"control", no_argument, NULL, OPT_CONTROL},
-	{"help", no_argument, NULL, OPT_HELP},
-	{NULL, 0, NULL, 0},
+    {"host", required_argument, NULL, OPT_HOST},
+    {"ports", required_argument, NULL, OPT_PORTS},
+    {"connections", required_argument, NULL, OPT_CONNECTIONS},
+    {"rate", required_argument, NULL, OPT_RATE},
+    {"procs", required_argument, NULL, OPT_PROCS},
+    {"sources", required_argument, NULL, OPT_SOURCES},
+    {"payload", required_argument, NULL, OPT_PAYLOAD},
+    {"interval", required_argument, NULL, OPT_INTERVAL},
+    {"hold", required_argument, NULL, OPT_HOLD},
+    {"window", required_argument, NULL, OPT_WINDOW},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"control", no_argument, NULL, OPT_CONTROL},
+    {"help", no_argument, NULL, OPT_HELP},
+    {NULL, 0, NULL, 0},
 };
 
 void client_print_usage(FILE *out)
@@ -120,8 +120,8 @@ static int is_loopback(struct in_addr address)
 /* A non-negative decimal number of seconds ("1", "0.5"), at most max. */
 static int parse_seconds(const char *text, double max, double *value)
 {
-	if (!text || !*text || !((*text >= '0' && *text <= '9') ||
-				 *text == '.'))
+	if (!text || !*text ||
+	    !((*text >= '0' && *text <= '9') || *text == '.'))
 		return -EINVAL;
 	char *end;
 	errno = 0;
@@ -137,8 +137,8 @@ static int parse_seconds(const char *text, double max, double *value)
 static int fail(char *why, size_t why_size, const char *option,
 		const char *text, const char *expected)
 {
-	snprintf(why, why_size, "%s: '%s' is not %s", option,
-		 text ? text : "", expected);
+	snprintf(why, why_size, "%s: '%s' is not %s", option, text ? text : "",
+		 expected);
 	return -EINVAL;
 }
 
@@ -202,8 +202,12 @@ int client_parse_options(int argc, char **argv, struct client_options *options,
 		const char *arg = optarg;
 		int err = 0;
 		switch (c) {
-		case OPT_HOST: err = parse_host(arg, options, why, why_size); break;
-		case OPT_PORTS: err = parse_ports(arg, options, why, why_size); break;
+		case OPT_HOST:
+			err = parse_host(arg, options, why, why_size);
+			break;
+		case OPT_PORTS:
+			err = parse_ports(arg, options, why, why_size);
+			break;
 		case OPT_CONNECTIONS:
 			err = parse_connections(arg, options, why, why_size);
 			break;
@@ -231,9 +235,8 @@ int client_parse_options(int argc, char **argv, struct client_options *options,
 					    "(at most 65,536)");
 			{
 				struct in_addr last = {
-					htonl(ntohl(options->source_first
-							    .s_addr) +
-					      options->source_count - 1)};
+				    htonl(ntohl(options->source_first.s_addr) +
+					  options->source_count - 1)};
 				if (!is_loopback(options->source_first) ||
 				    !is_loopback(last))
 					return fail(why, why_size, "--sources",
@@ -299,8 +302,7 @@ int client_parse_options(int argc, char **argv, struct client_options *options,
 			 argv[optind + 3]);
 		return -EINVAL;
 	}
-	if (positional >= 1 &&
-	    parse_host(argv[optind], options, why, why_size))
+	if (positional >= 1 && parse_host(argv[optind], options, why, why_size))
 		return -EINVAL;
 	if (positional >= 2 &&
 	    parse_ports(argv[optind + 1], options, why, why_size))
@@ -315,20 +317,21 @@ int client_parse_options(int argc, char **argv, struct client_options *options,
 		return -EINVAL;
 	}
 	if (have_interval && !options->payload) {
-		snprintf(why, why_size,
-			 "--interval: needs --payload BYTES (the message size)");
+		snprintf(
+		    why, why_size,
+		    "--interval: needs --payload BYTES (the message size)");
 		return -EINVAL;
 	}
 	if (options->control && options->payload) {
-		snprintf(why, why_size,
-			 "--payload: not with --control (use the echo command)");
+		snprintf(
+		    why, why_size,
+		    "--payload: not with --control (use the echo command)");
 		return -EINVAL;
 	}
 	return 0;
 }
 
-int client_read_limits(struct client_limits *limits, char *why,
-		       size_t why_size)
+int client_read_limits(struct client_limits *limits, char *why, size_t why_size)
 {
 	memset(limits, 0, sizeof(*limits));
 	uint64_t soft, hard;
@@ -367,18 +370,20 @@ int client_check_capacity(const struct client_options *options,
 {
 	uint64_t n = options->connections;
 	if (limits->file_max && 2 * n > limits->file_max) {
-		snprintf(why, why_size,
-			 "--connections: %" PRIu64
-			 " loopback connections need %" PRIu64
-			 " open files (both ends), more than fs.file-max %" PRIu64
-			 " allows; raise it (sysctl -w fs.file-max=...)",
-			 n, 2 * n, limits->file_max);
+		snprintf(
+		    why, why_size,
+		    "--connections: %" PRIu64
+		    " loopback connections need %" PRIu64
+		    " open files (both ends), more than fs.file-max %" PRIu64
+		    " allows; raise it (sysctl -w fs.file-max=...)",
+		    n, 2 * n, limits->file_max);
 		return -ERANGE;
 	}
-	uint64_t nports = (uint64_t)options->port_last - options->port_first + 1;
+	uint64_t nports =
+	    (uint64_t)options->port_last - options->port_first + 1;
 	uint64_t nsources = options->source_count ? options->source_count : 1;
 	uint64_t ephemeral =
-		(uint64_t)limits->ephemeral_last - limits->ephemeral_first + 1;
+	    (uint64_t)limits->ephemeral_last - limits->ephemeral_first + 1;
 	uint64_t tuples = nsources * nports * ephemeral;
 	if (n > tuples) {
 		snprintf(why, why_size,
@@ -397,7 +402,8 @@ int client_check_capacity(const struct client_options *options,
 		snprintf(why, why_size,
 			 "--connections: %" PRIu64
 			 " loopback connections need about %" PRIu64
-			 " MB of kernel memory (%" PRIu64 " bytes each, both ends), "
+			 " MB of kernel memory (%" PRIu64
+			 " bytes each, both ends), "
 			 "more than the machine's %" PRIu64 " MB",
 			 n, n * CLIENT_KERNEL_BYTES_PER_CONNECTION >> 20,
 			 CLIENT_KERNEL_BYTES_PER_CONNECTION,

@@ -10,25 +10,25 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define CLIENT_DEFAULT_CONNECTIONS 1000u
-#define CLIENT_DEFAULT_WINDOW 64u
+#define CLIENT_DEFAULT_CONNECTIONS     1000u
+#define CLIENT_DEFAULT_WINDOW	       64u
 #define CLIENT_DEFAULT_TIMEOUT_SECONDS 300.0
-#define CLIENT_MAX_PAYLOAD 65535u
-#define CLIENT_MAX_CONNECTIONS 100000000ull
+#define CLIENT_MAX_PAYLOAD	       65535u
+#define CLIENT_MAX_CONNECTIONS	       100000000ull
 
 struct client_options {
-	struct in_addr host;         /* server address, in 127.0.0.0/8 */
+	struct in_addr host; /* server address, in 127.0.0.0/8 */
 	uint16_t port_first, port_last;
-	uint64_t connections;        /* --connections (MAX with --control) */
-	double rate;                 /* connects per second, 0 = unlimited */
-	unsigned procs;              /* 0 = auto */
+	uint64_t connections;	     /* --connections (MAX with --control) */
+	double rate;		     /* connects per second, 0 = unlimited */
+	unsigned procs;		     /* 0 = auto */
 	struct in_addr source_first; /* --sources, in 127.0.0.0/8 */
-	uint32_t source_count;       /* 0 = let the kernel pick the source */
-	uint32_t payload;            /* echo mode message bytes, 0 = off */
-	uint32_t interval_ms;        /* echo mode period */
-	double hold_seconds;         /* 0 = until a signal */
-	unsigned window;             /* connects in flight per process */
-	double timeout_seconds;      /* bound on a ramp (and an echo round) */
+	uint32_t source_count;	     /* 0 = let the kernel pick the source */
+	uint32_t payload;	     /* echo mode message bytes, 0 = off */
+	uint32_t interval_ms;	     /* echo mode period */
+	double hold_seconds;	     /* 0 = until a signal */
+	unsigned window;	     /* connects in flight per process */
+	double timeout_seconds;	     /* bound on a ramp (and an echo round) */
 	int json;
 	int control;
 	int help;
@@ -43,11 +43,11 @@ void client_print_usage(FILE *out);
 
 /* What the machine allows, read at start (client_read_limits). */
 struct client_limits {
-	uint64_t fd_limit;          /* soft RLIMIT_NOFILE */
-	uint64_t file_max;          /* fs.file-max, 0 if unknown */
-	uint32_t ephemeral_first;   /* net.ipv4.ip_local_port_range */
+	uint64_t fd_limit;	  /* soft RLIMIT_NOFILE */
+	uint64_t file_max;	  /* fs.file-max, 0 if unknown */
+	uint32_t ephemeral_first; /* net.ipv4.ip_local_port_range */
 	uint32_t ephemeral_last;
-	uint64_t memory_total;      /* MemTotal bytes, 0 if unknown */
+	uint64_t memory_total; /* MemTotal bytes, 0 if unknown */
 	unsigned cpus;
 };
 

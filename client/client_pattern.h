@@ -24,8 +24,7 @@ static inline uint32_t client_pattern_seed(uint64_t connection, uint32_t seq)
 static inline uint8_t client_pattern_byte(uint32_t seed, uint32_t offset)
 {
 	uint32_t x = seed ^ (offset * 0x01000193u);
-	return (uint8_t)((x >> ((offset & 3u) * 8u)) + offset +
-			 (offset >> 8));
+	return (uint8_t)((x >> ((offset & 3u) * 8u)) + offset + (offset >> 8));
 }
 
 static inline void client_pattern_fill(uint32_t seed, uint8_t *buf,

@@ -97,16 +97,15 @@ json_t *client_step_json(uint64_t target, const struct client_totals *t,
 			 double elapsed, const pid_t *pids, unsigned procs)
 {
 	return json_pack(
-		"{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:f,s:f,s:o,s:I,s:o}",
-		"event", "step", "target", (json_int_t)target, "established",
-		(json_int_t)t->live, "new", (json_int_t)t->established,
-		"failed", (json_int_t)t->failed, "abandoned",
-		(json_int_t)t->abandoned, "dropped", (json_int_t)t->dropped,
-		"failures", client_failures_json(t), "elapsed_s", elapsed,
-		"connect_rate", per_second(t->established, elapsed),
-		"connect_latency_us", client_percentiles_json(&t->connect_us),
-		"procs", (json_int_t)procs, "pids",
-		client_pids_json(pids, procs));
+	    "{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:f,s:f,s:o,s:I,s:o}", "event",
+	    "step", "target", (json_int_t)target, "established",
+	    (json_int_t)t->live, "new", (json_int_t)t->established, "failed",
+	    (json_int_t)t->failed, "abandoned", (json_int_t)t->abandoned,
+	    "dropped", (json_int_t)t->dropped, "failures",
+	    client_failures_json(t), "elapsed_s", elapsed, "connect_rate",
+	    per_second(t->established, elapsed), "connect_latency_us",
+	    client_percentiles_json(&t->connect_us), "procs", (json_int_t)procs,
+	    "pids", client_pids_json(pids, procs));
 }
 
 json_t *client_echo_json(const struct client_totals *t, double elapsed)
@@ -114,9 +113,8 @@ json_t *client_echo_json(const struct client_totals *t, double elapsed)
 	return json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:f,s:o}", "event",
 			 "echo", "connections", (json_int_t)t->connections,
 			 "messages", (json_int_t)t->messages, "bytes",
-			 (json_int_t)t->bytes, "errors",
-			 (json_int_t)t->errors, "mismatches",
-			 (json_int_t)t->mismatches, "late",
+			 (json_int_t)t->bytes, "errors", (json_int_t)t->errors,
+			 "mismatches", (json_int_t)t->mismatches, "late",
 			 (json_int_t)t->late, "elapsed_s", elapsed,
 			 "msgs_per_s", per_second(t->messages, elapsed),
 			 "rtt_us", client_percentiles_json(&t->rtt_us));
@@ -126,12 +124,11 @@ json_t *client_verify_json(const struct client_totals *t, double elapsed)
 {
 	uint64_t alive = t->messages;
 	uint64_t checked = t->connections;
-	return json_pack("{s:s,s:I,s:I,s:I,s:I,s:f}", "event", "verify",
-			 "checked", (json_int_t)checked, "alive",
-			 (json_int_t)alive, "dead",
-			 (json_int_t)(checked > alive ? checked - alive : 0),
-			 "mismatches", (json_int_t)t->mismatches,
-			 "elapsed_s", elapsed);
+	return json_pack(
+	    "{s:s,s:I,s:I,s:I,s:I,s:f}", "event", "verify", "checked",
+	    (json_int_t)checked, "alive", (json_int_t)alive, "dead",
+	    (json_int_t)(checked > alive ? checked - alive : 0), "mismatches",
+	    (json_int_t)t->mismatches, "elapsed_s", elapsed);
 }
 
 int client_emit(FILE *out, json_t *object)
@@ -153,10 +150,8 @@ static void print_percentiles(FILE *out, const char *what,
 	fprintf(out,
 		"%s (us): p50 %" PRIu64 "  p90 %" PRIu64 "  p99 %" PRIu64
 		"  p99.9 %" PRIu64 "  max %" PRIu64 "\n",
-		what, client_percentile(h, 50.0),
-		client_percentile(h, 90.0),
-		client_percentile(h, 99.0),
-		client_percentile(h, 99.9), h->max);
+		what, client_percentile(h, 50.0), client_percentile(h, 90.0),
+		client_percentile(h, 99.0), client_percentile(h, 99.9), h->max);
 }
 
 void client_print_step(FILE *out, uint64_t target,
@@ -176,8 +171,7 @@ void client_print_step(FILE *out, uint64_t target,
 	fflush(out);
 }
 
-void client_print_echo(FILE *out, const struct client_totals *t,
-		       double elapsed)
+void client_print_echo(FILE *out, const struct client_totals *t, double elapsed)
 {
 	fprintf(out,
 		"echo: %" PRIu64 " connections, %" PRIu64

@@ -33,8 +33,8 @@ int client_shard_plan(uint64_t connections, uint64_t fd_limit,
 	uint64_t procs = requested;
 	if (requested == 0) {
 		procs = needed;
-		uint64_t by_cpu = divide_up(connections,
-					    CLIENT_SHARD_MIN_PER_PROC);
+		uint64_t by_cpu =
+		    divide_up(connections, CLIENT_SHARD_MIN_PER_PROC);
 		if (cpus > 1 && procs < cpus)
 			procs = by_cpu < cpus ? by_cpu : cpus;
 		if (procs < needed)

@@ -26,8 +26,8 @@
 #define CLIENT_SHARD_MIN_PER_PROC 1000u
 
 struct client_shard_plan {
-	unsigned procs;          /* worker processes */
-	uint64_t per_proc_max;   /* most connections one process may hold */
+	unsigned procs;		 /* worker processes */
+	uint64_t per_proc_max;	 /* most connections one process may hold */
 	uint64_t per_proc_slots; /* slots a process needs: ceil(total/procs) */
 };
 

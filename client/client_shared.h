@@ -20,36 +20,36 @@
 
 enum client_command_type {
 	CLIENT_COMMAND_GROW = 1, /* open slots up to `target` */
-	CLIENT_COMMAND_ECHO,     /* one message on `target` connections */
-	CLIENT_COMMAND_VERIFY,   /* one message on every established one */
+	CLIENT_COMMAND_ECHO,	 /* one message on `target` connections */
+	CLIENT_COMMAND_VERIFY,	 /* one message on every established one */
 	CLIENT_COMMAND_PERIODIC, /* a message every interval_ms on each */
-	CLIENT_COMMAND_STOP,     /* close everything and exit */
-	CLIENT_COMMAND_END,      /* end the running command (PERIODIC) now */
+	CLIENT_COMMAND_STOP,	 /* close everything and exit */
+	CLIENT_COMMAND_END,	 /* end the running command (PERIODIC) now */
 };
 
 struct client_command {
-	uint32_t type;          /* enum client_command_type */
-	uint32_t message_size;  /* ECHO, VERIFY, PERIODIC */
-	uint64_t target;        /* GROW: slots; ECHO: connections to use */
-	uint32_t window;        /* GROW: connects in flight */
-	uint32_t interval_ms;   /* PERIODIC */
-	double rate;            /* GROW: connects/s for this worker, 0 = any */
+	uint32_t type;		/* enum client_command_type */
+	uint32_t message_size;	/* ECHO, VERIFY, PERIODIC */
+	uint64_t target;	/* GROW: slots; ECHO: connections to use */
+	uint32_t window;	/* GROW: connects in flight */
+	uint32_t interval_ms;	/* PERIODIC */
+	double rate;		/* GROW: connects/s for this worker, 0 = any */
 	double timeout_seconds; /* GROW/ECHO/VERIFY bound; PERIODIC: length,
 				   0 = until the next command */
 };
 
 struct client_reply {
-	uint32_t type;   /* the command answered */
-	int32_t status;  /* 0, or -errno if the worker could not do it */
+	uint32_t type;	/* the command answered */
+	int32_t status; /* 0, or -errno if the worker could not do it */
 };
 
 /* One worker's results. "Activity" counters are zeroed when a command
  * starts and describe that command only. */
 struct client_worker_shared {
 	_Alignas(64) _Atomic uint64_t live; /* established and held now */
-	_Atomic uint64_t in_flight;         /* connects not yet answered */
-	_Atomic uint64_t dropped;           /* closed by the peer, ever */
-	_Atomic uint64_t slots_used;        /* connection slots attempted */
+	_Atomic uint64_t in_flight;	    /* connects not yet answered */
+	_Atomic uint64_t dropped;	    /* closed by the peer, ever */
+	_Atomic uint64_t slots_used;	    /* connection slots attempted */
 
 	/* activity */
 	_Atomic uint64_t attempts;    /* connects started */
@@ -58,17 +58,17 @@ struct client_worker_shared {
 	_Atomic uint64_t abandoned;   /* slots not tried (give-up, deadline) */
 	_Atomic uint64_t connections; /* ECHO/VERIFY/PERIODIC: used */
 	_Atomic uint64_t messages;    /* echoes received and verified */
-	_Atomic uint64_t bytes;       /* bytes of those echoes */
+	_Atomic uint64_t bytes;	      /* bytes of those echoes */
 	_Atomic uint64_t errors;      /* messages lost to a closed/timed-out
 					 connection */
 	_Atomic uint64_t mismatches;  /* echoes with a wrong byte */
-	_Atomic uint64_t late;        /* PERIODIC: sends skipped, the previous
+	_Atomic uint64_t late;	      /* PERIODIC: sends skipped, the previous
 					 message still in flight */
-	double elapsed_seconds;       /* the activity's own time */
+	double elapsed_seconds;	      /* the activity's own time */
 	int64_t pid;
 	uint64_t failures[CLIENT_ERRNO_SLOTS]; /* failed connects by errno */
 	struct mcs_histogram connect_us;       /* connect latency */
-	struct mcs_histogram rtt_us;           /* echo round trip */
+	struct mcs_histogram rtt_us;	       /* echo round trip */
 	char error[160]; /* why the worker could not start, if it could not */
 };
 

@@ -2,13 +2,21 @@
  * bounded window, an optional rate, and echo messages whose every byte is
  * checked, all on one edge-triggered epoll loop (see client_worker.h).
  *
- * Sockets are registered once, for EPOLLIN|EPOLLOUT|EPOLLRDHUP|EPOLLET:
- * the first EPOLLOUT is the connect's answer, later ones mean send space;
- * so establishing a connection costs no epoll_ctl(MOD).
+ * While it ramps, a worker waits with poll() on the connects in flight (at
+ * most --window of them) plus its command socket and epoll fd: one call
+ * answers many connects, and establishing a connection costs socket +
+ * connect and nothing else (no epoll_ctl), as in the bare connect loop.
+ * A connection joins epoll (EPOLLIN|EPOLLOUT|EPOLLRDHUP|EPOLLET, once)
+ * only when it first carries a message, so idle held connections cost the
+ * kernel no epoll item, and a peer's close of one is seen at its next
+ * echo or verify.
  */
 #include "client_worker.h"
 
 #include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdlib.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,7 +31,7 @@
 #include "client_pattern.h"
 #include "client_shard.h"
 
-#define EVENT_BATCH 512
+#define EVENT_BATCH	 512
 #define READ_BUFFER_SIZE 65536u
 #define SEND_BUFFER_SIZE 65536u
 /* This many failed connects in a row, with none succeeding in between, and
@@ -32,14 +40,14 @@
 #define GIVE_UP_FAILURES 1000u
 /* After a PERIODIC run ends, how long messages still in flight may take. */
 #define DRAIN_SECONDS 10.0
-#define COMMAND_TAG UINT64_MAX
-#define NO_DEADLINE UINT64_MAX
+#define COMMAND_TAG   UINT64_MAX
+#define NO_DEADLINE   UINT64_MAX
 
 enum slot_state {
 	SLOT_UNUSED = 0, /* never tried (zero pages of the mmap) */
 	SLOT_CONNECTING,
-	SLOT_IDLE, /* established, no message in flight */
-	SLOT_BUSY, /* established, a message in flight */
+	SLOT_IDLE,   /* established, no message in flight */
+	SLOT_BUSY,   /* established, a message in flight */
 	SLOT_FAILED, /* connect failed; never retried */
 	SLOT_CLOSED, /* was established, closed by the peer or an error */
 };
@@ -47,12 +55,12 @@ enum slot_state {
 /* One connection: 16 bytes. */
 struct slot {
 	int32_t fd;
-	uint32_t stamp_us; /* connect or send time, us since epoch (wraps) */
-	uint16_t seq;      /* message sequence number */
-	uint16_t sent;     /* bytes of the message sent */
-	uint16_t received; /* bytes of its echo received and checked */
-	uint8_t state;     /* enum slot_state */
-	uint8_t reserved;
+	uint32_t stamp_us;  /* connect or send time, us since epoch (wraps) */
+	uint16_t seq;	    /* message sequence number */
+	uint16_t sent;	    /* bytes of the message sent */
+	uint16_t received;  /* bytes of its echo received and checked */
+	uint8_t state;	    /* enum slot_state */
+	uint8_t registered; /* in epoll (after its first message) */
 };
 _Static_assert(sizeof(struct slot) == 16, "struct slot must stay 16 bytes");
 
@@ -77,6 +85,10 @@ struct worker {
 	uint32_t message_size;
 	/* GROW */
 	uint64_t step_first_slot, target;
+	struct pollfd *polls;	/* [0] command, [1] epoll, [2..] connects */
+	uint64_t *pending_slot; /* slot of polls[2 + i] */
+	unsigned pending;	/* connects in polls */
+	unsigned pending_max;	/* room in polls for connects */
 	uint64_t consecutive_failures;
 	/* PERIODIC */
 	uint64_t sweep_slots, sweep_position;
@@ -118,9 +130,8 @@ static void connect_failed(struct worker *w, struct slot *slot, int err)
 		close(slot->fd);
 	slot->fd = -1;
 	slot->state = SLOT_FAILED;
-	unsigned index = err > 0 && (unsigned)err < CLIENT_ERRNO_SLOTS
-				 ? (unsigned)err
-				 : 0;
+	unsigned index =
+	    err > 0 && (unsigned)err < CLIENT_ERRNO_SLOTS ? (unsigned)err : 0;
 	w->shared->failures[index]++;
 	add(&w->shared->failed, 1);
 	w->consecutive_failures++;
@@ -158,17 +169,17 @@ static void attempt(struct worker *w, uint64_t s)
 	struct slot *slot = &w->slots[s];
 	uint64_t global = slot_global(w, s);
 	struct sockaddr_in to = {
-		.sin_family = AF_INET,
-		.sin_port = htons((uint16_t)(c->port_first +
-					     client_shard_port_index(
+	    .sin_family = AF_INET,
+	    .sin_port =
+		htons((uint16_t)(c->port_first + client_shard_port_index(
 						     global, c->port_count))),
-		.sin_addr = c->host,
+	    .sin_addr = c->host,
 	};
 	add(&w->shared->attempts, 1);
 	add(&w->shared->slots_used, 1);
 	slot->state = SLOT_CONNECTING;
-	slot->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-			  0);
+	slot->fd =
+	    socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (slot->fd < 0) {
 		connect_failed(w, slot, errno);
 		return;
@@ -176,15 +187,16 @@ static void attempt(struct worker *w, uint64_t s)
 	if (c->source_count) {
 		int one = 1;
 		struct sockaddr_in from = {
-			.sin_family = AF_INET,
-			.sin_addr.s_addr = htonl(
-				ntohl(c->source_first.s_addr) +
-				client_shard_source_index(global, c->port_count,
-							  c->source_count)),
+		    .sin_family = AF_INET,
+		    .sin_addr.s_addr =
+			htonl(ntohl(c->source_first.s_addr) +
+			      client_shard_source_index(global, c->port_count,
+							c->source_count)),
 		};
 		if (setsockopt(slot->fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT,
 			       &one, sizeof(one)) < 0 ||
-		    bind(slot->fd, (struct sockaddr *)&from, sizeof(from)) < 0) {
+		    bind(slot->fd, (struct sockaddr *)&from, sizeof(from)) <
+			0) {
 			int err = errno;
 			close(slot->fd);
 			slot->fd = -1;
@@ -192,25 +204,57 @@ static void attempt(struct worker *w, uint64_t s)
 			return;
 		}
 	}
-	struct epoll_event ev = {
-		.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
-		.data.u64 = s,
-	};
-	if (epoll_ctl(w->epoll_fd, EPOLL_CTL_ADD, slot->fd, &ev) < 0) {
-		int err = errno;
-		close(slot->fd);
-		slot->fd = -1;
-		connect_failed(w, slot, err);
-		return;
-	}
 	slot->stamp_us = now_us(w);
 	add(&w->shared->in_flight, 1);
 	if (connect(slot->fd, (struct sockaddr *)&to, sizeof(to)) == 0) {
 		connect_succeeded(w, slot);
 		return;
 	}
-	if (errno != EINPROGRESS)
+	if (errno != EINPROGRESS) {
 		connect_failed(w, slot, errno);
+		return;
+	}
+	/* The caller keeps pending below pending_max (the window). */
+	w->polls[2 + w->pending] =
+	    (struct pollfd){.fd = slot->fd, .events = POLLOUT};
+	w->pending_slot[w->pending++] = s;
+}
+
+/* The answer to the connect in polls[2 + i]; the entry is replaced by the
+ * last one. */
+static void connect_answered(struct worker *w, unsigned i, short revents)
+{
+	struct slot *slot = &w->slots[w->pending_slot[i]];
+	if (revents & (POLLERR | POLLHUP | POLLNVAL)) {
+		int err = 0;
+		socklen_t length = sizeof(err);
+		if (getsockopt(slot->fd, SOL_SOCKET, SO_ERROR, &err, &length) <
+		    0)
+			err = errno;
+		connect_failed(w, slot, err ? err : ECONNRESET);
+	} else {
+		connect_succeeded(w, slot);
+	}
+	w->pending--;
+	w->polls[2 + i] = w->polls[2 + w->pending];
+	w->pending_slot[i] = w->pending_slot[w->pending];
+}
+
+/* Put an established connection into epoll, for its first message.
+ * Returns 0 or -errno. */
+static int ensure_registered(struct worker *w, uint64_t s)
+{
+	struct slot *slot = &w->slots[s];
+	if (slot->registered)
+		return 0;
+	struct epoll_event ev = {
+	    .events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
+	    .data.u64 = s,
+	};
+	if (epoll_ctl(w->epoll_fd, EPOLL_CTL_ADD, slot->fd, &ev) < 0)
+		return -errno;
+	slot->registered = 1;
+	return 0;
 }
 
 static void message_complete(struct worker *w, struct slot *slot)
@@ -256,6 +300,10 @@ static void start_message(struct worker *w, uint64_t s)
 	slot->state = SLOT_BUSY;
 	slot->stamp_us = now_us(w);
 	w->busy++;
+	if (ensure_registered(w, s) < 0) {
+		drop(w, slot, 0);
+		return;
+	}
 	send_rest(w, s);
 }
 
@@ -364,22 +412,49 @@ static void finish(struct worker *w)
 	}
 }
 
+/* Room for window connects in flight (at most this worker's slots, so
+ * poll's nfds stays under RLIMIT_NOFILE). Allocated per GROW command, not
+ * per connection. Returns 0, or -ENOMEM (the step then ends at once, with
+ * the reason in the worker's error text). */
+static int size_polls(struct worker *w, uint32_t window)
+{
+	uint64_t want = window < w->config->slots ? window : w->config->slots;
+	if (want == 0)
+		want = 1;
+	if (w->polls && w->pending_max >= want)
+		return 0;
+	struct pollfd *polls = realloc(w->polls, (2 + want) * sizeof(*polls));
+	if (polls)
+		w->polls = polls;
+	uint64_t *slots = realloc(w->pending_slot, want * sizeof(*slots));
+	if (slots)
+		w->pending_slot = slots;
+	if (!polls || !slots) {
+		snprintf(w->shared->error, sizeof(w->shared->error),
+			 "no memory for a window of %" PRIu64 " connects",
+			 want);
+		return -ENOMEM;
+	}
+	w->pending_max = (unsigned)want;
+	return 0;
+}
+
 static void start(struct worker *w, const struct client_command *c)
 {
 	reset_activity(w);
 	w->command = *c;
 	w->start_ns = now_ns();
-	w->deadline_ns = c->timeout_seconds > 0
-				 ? w->start_ns + (uint64_t)(c->timeout_seconds *
-							    1e9)
-				 : NO_DEADLINE;
+	w->deadline_ns =
+	    c->timeout_seconds > 0
+		? w->start_ns + (uint64_t)(c->timeout_seconds * 1e9)
+		: NO_DEADLINE;
 	w->consecutive_failures = 0;
 	switch (c->type) {
 	case CLIENT_COMMAND_GROW:
 		w->step_first_slot = w->next_slot;
-		w->target = c->target < w->config->slots ? c->target
-							 : w->config->slots;
-		if (w->target <= w->next_slot)
+		w->target =
+		    c->target < w->config->slots ? c->target : w->config->slots;
+		if (w->target <= w->next_slot || size_polls(w, c->window) < 0)
 			finish(w);
 		return;
 	case CLIENT_COMMAND_ECHO:
@@ -391,8 +466,7 @@ static void start(struct worker *w, const struct client_command *c)
 			if (w->slots[s].state == SLOT_IDLE) {
 				used++;
 				start_message(w, s);
-			} else if (verify &&
-				   w->slots[s].state == SLOT_CLOSED) {
+			} else if (verify && w->slots[s].state == SLOT_CLOSED) {
 				used++; /* established once, dead now */
 			}
 		}
@@ -434,21 +508,21 @@ static void progress_grow(struct worker *w, uint64_t now)
 {
 	struct client_worker_shared *sh = w->shared;
 	if (now >= w->deadline_ns) {
-		for (uint64_t s = w->step_first_slot; s < w->next_slot; s++)
-			if (w->slots[s].state == SLOT_CONNECTING)
-				connect_failed(w, &w->slots[s], ETIMEDOUT);
+		for (unsigned i = 0; i < w->pending; i++)
+			connect_failed(w, &w->slots[w->pending_slot[i]],
+				       ETIMEDOUT);
+		w->pending = 0;
 		add(&sh->abandoned, w->target - w->next_slot);
 		w->next_slot = w->target;
 		finish(w);
 		return;
 	}
 	unsigned launched = 0;
-	while (w->next_slot < w->target && launched < w->command.window &&
-	       atomic_load_explicit(&sh->in_flight, memory_order_relaxed) <
-		       w->command.window) {
+	while (w->next_slot < w->target && launched < w->pending_max &&
+	       w->pending < w->pending_max) {
 		if (w->command.rate > 0) {
 			double allowed = (double)(now - w->start_ns) / 1e9 *
-						 w->command.rate +
+					     w->command.rate +
 					 1.0;
 			if ((double)(w->next_slot - w->step_first_slot) >=
 			    allowed)
@@ -462,8 +536,7 @@ static void progress_grow(struct worker *w, uint64_t now)
 			break;
 		}
 	}
-	if (w->next_slot >= w->target &&
-	    atomic_load_explicit(&sh->in_flight, memory_order_relaxed) == 0)
+	if (w->next_slot >= w->target && w->pending == 0)
 		finish(w);
 }
 
@@ -519,8 +592,8 @@ static int on_command(struct worker *w)
 {
 	for (int i = 0; i < 16; i++) {
 		struct client_command c;
-		ssize_t n = recv(w->config->command_fd, &c, sizeof(c),
-				 MSG_DONTWAIT);
+		ssize_t n =
+		    recv(w->config->command_fd, &c, sizeof(c), MSG_DONTWAIT);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -548,10 +621,58 @@ static int wait_timeout(struct worker *w)
 	if (w->command.type == 0)
 		return -1;
 	if (w->command.type == CLIENT_COMMAND_GROW && w->command.rate <= 0 &&
-	    w->next_slot < w->target &&
-	    atomic_load_explicit(&w->shared->in_flight, memory_order_relaxed) <
-		    w->command.window)
+	    w->next_slot < w->target && w->pending < w->pending_max)
 		return 0;
+	return 1;
+}
+
+/* Wait for epoll events (the command socket and registered connections)
+ * and handle them. Returns 1 to go on, 0 to exit, -1 on error. */
+static int wait_events(struct worker *w, int timeout)
+{
+	struct epoll_event events[EVENT_BATCH];
+	int n = epoll_wait(w->epoll_fd, events, EVENT_BATCH, timeout);
+	if (n < 0 && errno != EINTR) {
+		snprintf(w->shared->error, sizeof(w->shared->error),
+			 "epoll_wait: %s", strerror(errno));
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		if (events[i].data.u64 == COMMAND_TAG) {
+			if (!on_command(w))
+				return 0;
+			continue;
+		}
+		on_event(w, events[i].data.u64, events[i].events);
+	}
+	return 1;
+}
+
+/* While ramping: poll the connects in flight, the command socket and the
+ * epoll fd (held connections) at once. Returns as wait_events. */
+static int wait_grow(struct worker *w, int timeout)
+{
+	w->polls[0] =
+	    (struct pollfd){.fd = w->config->command_fd, .events = POLLIN};
+	w->polls[1] = (struct pollfd){.fd = w->epoll_fd, .events = POLLIN};
+	int n = poll(w->polls, 2 + w->pending, timeout);
+	if (n < 0 && errno != EINTR) {
+		snprintf(w->shared->error, sizeof(w->shared->error), "poll: %s",
+			 strerror(errno));
+		return -1;
+	}
+	if (n <= 0)
+		return 1;
+	for (unsigned i = 0; i < w->pending;) {
+		short revents = w->polls[2 + i].revents;
+		if (revents)
+			connect_answered(w, i, revents);
+		else
+			i++;
+	}
+	/* Commands and held connections go through epoll as usual. */
+	if (w->polls[0].revents || w->polls[1].revents)
+		return wait_events(w, 0);
 	return 1;
 }
 
@@ -573,9 +694,9 @@ static int setup(struct worker *w, const struct client_worker_config *c)
 			 w->slots_bytes, strerror(errno));
 		return -1;
 	}
-	w->read_buffer = mmap(NULL, READ_BUFFER_SIZE + SEND_BUFFER_SIZE,
-			      PROT_READ | PROT_WRITE,
-			      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	w->read_buffer =
+	    mmap(NULL, READ_BUFFER_SIZE + SEND_BUFFER_SIZE,
+		 PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (w->read_buffer == MAP_FAILED) {
 		snprintf(sh->error, sizeof(sh->error),
 			 "mmap of the read and send buffers: %s",
@@ -617,24 +738,14 @@ int client_worker_run(const struct client_worker_config *config)
 		return 1;
 	}
 	reply(&w, 0, 0); /* up */
-
-	struct epoll_event events[EVENT_BATCH];
 	for (;;) {
-		int n = epoll_wait(w.epoll_fd, events, EVENT_BATCH,
-				   wait_timeout(&w));
-		if (n < 0 && errno != EINTR) {
-			snprintf(w.shared->error, sizeof(w.shared->error),
-				 "epoll_wait: %s", strerror(errno));
+		int more = w.command.type == CLIENT_COMMAND_GROW
+			       ? wait_grow(&w, wait_timeout(&w))
+			       : wait_events(&w, wait_timeout(&w));
+		if (more < 0)
 			return 1;
-		}
-		for (int i = 0; i < n; i++) {
-			if (events[i].data.u64 == COMMAND_TAG) {
-				if (!on_command(&w))
-					return 0; /* exit closes every socket */
-				continue;
-			}
-			on_event(&w, events[i].data.u64, events[i].events);
-		}
+		if (more == 0)
+			return 0; /* STOP: exit closes every socket */
 		if (w.command.type)
 			progress(&w);
 	}

@@ -26,8 +26,8 @@
 #include "mcs_parse.h"
 #include "mcs_proc.h"
 
-#define RESERVED_FDS 100u
-#define MAX_PROCS 1024u
+#define RESERVED_FDS  100u
+#define MAX_PROCS     1024u
 #define CHILD_SECONDS 600 /* a child that takes longer is killed */
 
 struct report {
@@ -52,24 +52,23 @@ static void child(unsigned k, unsigned procs, uint64_t n, struct in_addr host,
 	for (uint64_t i = k; i < n; i += procs) {
 		int fd = socket(AF_INET, SOCK_STREAM, 0);
 		struct sockaddr_in to = {
-			.sin_family = AF_INET,
-			.sin_port = htons((uint16_t)(first + i % nports)),
-			.sin_addr = host,
+		    .sin_family = AF_INET,
+		    .sin_port = htons((uint16_t)(first + i % nports)),
+		    .sin_addr = host,
 		};
 		int ok = fd >= 0;
 		if (ok && nsources) {
 			int one = 1;
 			struct sockaddr_in from = {
-				.sin_family = AF_INET,
-				.sin_addr.s_addr = htonl(
-					ntohl(source.s_addr) +
-					(uint32_t)((i / nports) % nsources)),
+			    .sin_family = AF_INET,
+			    .sin_addr.s_addr =
+				htonl(ntohl(source.s_addr) +
+				      (uint32_t)((i / nports) % nsources)),
 			};
-			ok = setsockopt(fd, IPPROTO_IP,
-					IP_BIND_ADDRESS_NO_PORT, &one,
-					sizeof(one)) == 0 &&
-			     bind(fd, (struct sockaddr *)&from,
-				  sizeof(from)) == 0;
+			ok = setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT,
+					&one, sizeof(one)) == 0 &&
+			     bind(fd, (struct sockaddr *)&from, sizeof(from)) ==
+				 0;
 		}
 		if (ok)
 			ok = connect(fd, (struct sockaddr *)&to, sizeof(to)) ==
@@ -111,7 +110,8 @@ int main(int argc, char **argv)
 	}
 	uint64_t soft, hard;
 	if (mcs_fd_limit(&soft, &hard) || soft <= RESERVED_FDS) {
-		fprintf(stderr, "connect_loop_bench: RLIMIT_NOFILE too small\n");
+		fprintf(stderr,
+			"connect_loop_bench: RLIMIT_NOFILE too small\n");
 		return 2;
 	}
 	uint64_t per_proc = soft - RESERVED_FDS;
@@ -169,8 +169,7 @@ int main(int argc, char **argv)
 	double elapsed = seconds() - t0;
 	printf("connect_loop_bench: %" PRIu64 " established, %" PRIu64
 	       " failed%s%s in %.3f s: %.0f conn/s (%u processes)\n",
-	       total.established, total.failed,
-	       total.failed ? ", first: " : "",
+	       total.established, total.failed, total.failed ? ", first: " : "",
 	       total.failed ? strerror(total.first_errno) : "", elapsed,
 	       (double)total.established / elapsed, started);
 	fflush(stdout);

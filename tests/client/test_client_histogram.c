@@ -77,7 +77,7 @@ static void test_percentiles_known_data(void **state)
 		assert_true(got >= exact);
 		assert_true(got <= exact + exact / 32);
 		assert_int_equal(got, mcs_histogram_bucket_high(
-					      mcs_histogram_bucket_of(exact)));
+					  mcs_histogram_bucket_of(exact)));
 	}
 	assert_int_equal(mcs_histogram_percentile(&h, 100), 1000);
 	/* p99.9 is the 999th value, in bucket [992, 1007], capped at max. */
@@ -183,13 +183,13 @@ static void test_merge_bimodal(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_bucket_bounds),
-		cmocka_unit_test(test_empty),
-		cmocka_unit_test(test_percentiles_known_data),
-		cmocka_unit_test(test_percentile_rank_rounding),
-		cmocka_unit_test(test_percentile_capped_at_max),
-		cmocka_unit_test(test_merge),
-		cmocka_unit_test(test_merge_bimodal),
+	    cmocka_unit_test(test_bucket_bounds),
+	    cmocka_unit_test(test_empty),
+	    cmocka_unit_test(test_percentiles_known_data),
+	    cmocka_unit_test(test_percentile_rank_rounding),
+	    cmocka_unit_test(test_percentile_capped_at_max),
+	    cmocka_unit_test(test_merge),
+	    cmocka_unit_test(test_merge_bimodal),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

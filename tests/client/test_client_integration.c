@@ -1,9 +1,9 @@
 /* test_client_integration.c - the client for real: start `server` on ports
- * 2300-2303 (or the next free block: 4 workers), have the client open 30,000 connections (more
- * than one process must hold them), check from its --json output that all
- * came up, drive the control protocol (grow, echo, verify, quit), check a
- * run with no server ends quickly with ECONNREFUSED counted, and after
- * each run that no client or server process is left. Asserts correctness,
+ * 2300-2303 (or the next free block: 4 workers), have the client open 30,000
+ * connections (more than one process must hold them), check from its --json
+ * output that all came up, drive the control protocol (grow, echo, verify,
+ * quit), check a run with no server ends quickly with ECONNREFUSED counted, and
+ * after each run that no client or server process is left. Asserts correctness,
  * not speed: every wait is generous. Ports 2300-2399 only. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -30,12 +30,12 @@
 /* Blocks of PORT_COUNT ports in 2300-2387 for the server, one port in
  * 2388-2399 where nobody listens: the first free ones are taken, so two
  * runs of this suite at once (several build trees) do not collide. */
-#define BLOCK_FIRST 2300
-#define BLOCK_LAST 2387
+#define BLOCK_FIRST	2300
+#define BLOCK_LAST	2387
 #define NO_SERVER_FIRST 2388
-#define NO_SERVER_LAST 2399
-#define CONNECTIONS 30000
-#define RUN_SECONDS 240.0
+#define NO_SERVER_LAST	2399
+#define CONNECTIONS	30000
+#define RUN_SECONDS	240.0
 
 static char bin_dir[512];
 static uint16_t first_port;
@@ -142,8 +142,8 @@ static json_t *find_event(const char *text, const char *event)
 		size_t length = end ? (size_t)(end - p) : strlen(p);
 		json_t *o = json_loadb(p, length, 0, NULL);
 		if (o) {
-			const char *e = json_string_value(
-				json_object_get(o, "event"));
+			const char *e =
+			    json_string_value(json_object_get(o, "event"));
 			if (e && strcmp(e, event) == 0)
 				return o;
 			json_decref(o);
@@ -249,8 +249,8 @@ static int start_server(void **state)
 	(void)state;
 	if (pick_ports() < 0)
 		return -1;
-	char *argv[] = {"server", "--ports", server_ports, "--workers", "4",
-			"--interval", "0", NULL};
+	char *argv[] = {"server", "--ports",	server_ports, "--workers",
+			"4",	  "--interval", "0",	      NULL};
 	server_pid = spawn("server", argv, -1, -1);
 	if (server_pid < 0)
 		return -1;
@@ -301,8 +301,8 @@ static void test_ramp_30000(void **state)
 	int out[2];
 	assert_int_equal(pipe2(out, O_CLOEXEC), 0);
 	char *argv[] = {"client", "--ports", server_ports, "--connections",
-			"30000", "--hold", "1", "--timeout", "120", "--json",
-			NULL};
+			"30000",  "--hold",  "1",	   "--timeout",
+			"120",	  "--json",  NULL};
 	pid_t pid = spawn("client", argv, -1, out[1]);
 	close(out[1]);
 	static char text[65536];
@@ -331,8 +331,7 @@ static void test_ramp_30000(void **state)
 	json_decref(bye);
 }
 
-static json_t *command(int to, int from, const char *line,
-		       const char *event)
+static json_t *command(int to, int from, const char *line, const char *event)
 {
 	assert_true(write(to, line, strlen(line)) == (ssize_t)strlen(line));
 	static char reply[65536];
@@ -354,8 +353,9 @@ static void test_control(void **state)
 	int in[2], out[2];
 	assert_int_equal(pipe2(in, O_CLOEXEC), 0);
 	assert_int_equal(pipe2(out, O_CLOEXEC), 0);
-	char *argv[] = {"client", "--control", "--ports", server_ports,
-			"--connections", "4000", "--procs", "3", NULL};
+	char *argv[] = {
+	    "client", "--control", "--ports", server_ports, "--connections",
+	    "4000",   "--procs",   "3",	      NULL};
 	pid_t pid = spawn("client", argv, in[0], out[1]);
 	close(in[0]);
 	close(out[1]);
@@ -366,7 +366,8 @@ static void test_control(void **state)
 	assert_string_equal(json_string_value(json_object_get(ready, "event")),
 			    "ready");
 	assert_int_equal(get_int(ready, "procs"), 3);
-	assert_true(get_int(ready, "fd_limit") > get_int(ready, "per_proc_max"));
+	assert_true(get_int(ready, "fd_limit") >
+		    get_int(ready, "per_proc_max"));
 
 	json_t *o = command(in[1], out[0], "grow 1000\n", "step");
 	assert_int_equal(get_int(o, "target"), 1000);
@@ -409,13 +410,15 @@ static void test_control_eof_and_signal(void **state)
 		int in[2], out[2];
 		assert_int_equal(pipe2(in, O_CLOEXEC), 0);
 		assert_int_equal(pipe2(out, O_CLOEXEC), 0);
-		char *argv[] = {"client", "--control", "--ports", server_ports,
-				"--connections", "2000", NULL};
+		char *argv[] = {"client",     "--control",     "--ports",
+				server_ports, "--connections", "2000",
+				NULL};
 		pid_t pid = spawn("client", argv, in[0], out[1]);
 		close(in[0]);
 		close(out[1]);
 		char line[4096];
-		assert_int_equal(read_line(out[0], line, sizeof(line), 60.0), 0);
+		assert_int_equal(read_line(out[0], line, sizeof(line), 60.0),
+				 0);
 		json_t *ready = json_loads(line, 0, NULL);
 		assert_non_null(ready);
 		json_t *o = command(in[1], out[0], "grow 2000\n", "step");
@@ -441,8 +444,9 @@ static void test_no_server(void **state)
 	(void)state;
 	int out[2];
 	assert_int_equal(pipe2(out, O_CLOEXEC), 0);
-	char *argv[] = {"client", "--ports", no_server_ports, "--connections",
-			"20000", "--json", NULL};
+	char *argv[] = {
+	    "client", "--ports", no_server_ports, "--connections", "20000",
+	    "--json", NULL};
 	double started = now_seconds();
 	pid_t pid = spawn("client", argv, -1, out[1]);
 	close(out[1]);
@@ -530,9 +534,10 @@ static void test_mismatch_detected(void **state)
 	snprintf(ports, sizeof(ports), "%u", port);
 	int out[2];
 	assert_int_equal(pipe2(out, O_CLOEXEC), 0);
-	char *argv[] = {"client", "--ports", ports, "--connections", "8",
-			"--payload", "64", "--interval", "20", "--hold", "1",
-			"--json", NULL};
+	char *argv[] = {"client", "--ports",   ports, "--connections",
+			"8",	  "--payload", "64",  "--interval",
+			"20",	  "--hold",    "1",   "--json",
+			NULL};
 	pid_t pid = spawn("client", argv, -1, out[1]);
 	close(out[1]);
 	static char text[65536];
@@ -555,11 +560,11 @@ static void test_bad_usage(void **state)
 {
 	(void)state;
 	char *cases[][4] = {
-		{"client", "--connections", "0", NULL},
-		{"client", "--host", "192.168.1.1", NULL},
-		{"client", "--ports", "9-3", NULL},
-		{"client", "--connections", "50M", NULL},
-		{"client", "--frobnicate", NULL, NULL},
+	    {"client", "--connections", "0", NULL},
+	    {"client", "--host", "192.168.1.1", NULL},
+	    {"client", "--ports", "9-3", NULL},
+	    {"client", "--connections", "50M", NULL},
+	    {"client", "--frobnicate", NULL, NULL},
 	};
 	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		pid_t pid = spawn("client", cases[i], -1, -1);
@@ -577,12 +582,12 @@ int main(void)
 	snprintf(bin_dir, sizeof(bin_dir), "%s", dir);
 	signal(SIGPIPE, SIG_IGN);
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_bad_usage),
-		cmocka_unit_test(test_no_server),
-		cmocka_unit_test(test_mismatch_detected),
-		cmocka_unit_test(test_ramp_30000),
-		cmocka_unit_test(test_control),
-		cmocka_unit_test(test_control_eof_and_signal),
+	    cmocka_unit_test(test_bad_usage),
+	    cmocka_unit_test(test_no_server),
+	    cmocka_unit_test(test_mismatch_detected),
+	    cmocka_unit_test(test_ramp_30000),
+	    cmocka_unit_test(test_control),
+	    cmocka_unit_test(test_control_eof_and_signal),
 	};
 	return cmocka_run_group_tests(tests, start_server, stop_server);
 }

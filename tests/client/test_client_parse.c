@@ -48,26 +48,23 @@ static void test_addresses(void **state)
 	assert_int_not_equal(mcs_parse_ipv4("localhost", &addr), 0);
 	assert_int_not_equal(mcs_parse_ipv4("127.0.0.1 ", &addr), 0);
 
-	assert_int_equal(mcs_parse_ipv4_range("127.0.0.2-127.0.0.50", &addr,
-					      &count),
-			 0);
+	assert_int_equal(
+	    mcs_parse_ipv4_range("127.0.0.2-127.0.0.50", &addr, &count), 0);
 	assert_int_equal(ntohl(addr.s_addr), 0x7f000002);
 	assert_int_equal(count, 49);
 	assert_int_equal(mcs_parse_ipv4_range("127.0.0.9", &addr, &count), 0);
 	assert_int_equal(count, 1);
 	/* Across an octet boundary. */
-	assert_int_equal(mcs_parse_ipv4_range("127.0.0.250-127.0.1.5", &addr,
-					      &count),
-			 0);
+	assert_int_equal(
+	    mcs_parse_ipv4_range("127.0.0.250-127.0.1.5", &addr, &count), 0);
 	assert_int_equal(count, 12);
-	assert_int_not_equal(mcs_parse_ipv4_range("127.0.0.5-127.0.0.4",
-						  &addr, &count),
-			     0);
+	assert_int_not_equal(
+	    mcs_parse_ipv4_range("127.0.0.5-127.0.0.4", &addr, &count), 0);
 	assert_int_not_equal(mcs_parse_ipv4_range("127.0.0.1-", &addr, &count),
 			     0);
-	assert_int_not_equal(mcs_parse_ipv4_range("127.0.0.0-127.1.0.0",
-						  &addr, &count),
-			     0); /* more than 65,536 */
+	assert_int_not_equal(
+	    mcs_parse_ipv4_range("127.0.0.0-127.1.0.0", &addr, &count),
+	    0); /* more than 65,536 */
 }
 
 static void test_counts(void **state)
@@ -84,14 +81,14 @@ static void test_counts(void **state)
 }
 
 /* Run client_parse_options on a NULL-terminated list of words. */
-static int parse(struct client_options *o, char *why, const char *first,
-		 ...)
+static int parse(struct client_options *o, char *why, const char *first, ...)
 {
 	char *argv[32] = {"client"};
 	int argc = 1;
 	va_list ap;
 	va_start(ap, first);
-	for (const char *w = first; w && argc < 31; w = va_arg(ap, const char *))
+	for (const char *w = first; w && argc < 31;
+	     w = va_arg(ap, const char *))
 		argv[argc++] = (char *)w;
 	va_end(ap);
 	argv[argc] = NULL;
@@ -175,8 +172,7 @@ static void test_options_bad(void **state)
 	expect_bad("--procs", "--procs", "2000", NULL);
 	expect_bad("--sources", "--sources", "127.0.0.9-127.0.0.2", NULL);
 	expect_bad("--sources", "--sources", "10.0.0.1-10.0.0.2", NULL);
-	expect_bad("--sources", "--sources", "127.255.255.255-128.0.0.1",
-		   NULL);
+	expect_bad("--sources", "--sources", "127.255.255.255-128.0.0.1", NULL);
 	expect_bad("--payload", "--payload", "64", NULL); /* no interval */
 	expect_bad("--payload", "--payload", "0", NULL);
 	expect_bad("--payload", "--payload", "70000", NULL);
@@ -195,9 +191,8 @@ static void test_options_bad_positional(void **state)
 	(void)state;
 	struct client_options o;
 	char why[256];
-	assert_int_equal(parse(&o, why, "127.0.0.1", "2048", "10", "extra",
-			       NULL),
-			 -EINVAL);
+	assert_int_equal(
+	    parse(&o, why, "127.0.0.1", "2048", "10", "extra", NULL), -EINVAL);
 	assert_non_null(strstr(why, "extra"));
 	assert_int_equal(parse(&o, why, "8.8.8.8", "53", NULL), -EINVAL);
 	assert_non_null(strstr(why, "--host"));
@@ -206,12 +201,12 @@ static void test_options_bad_positional(void **state)
 static struct client_limits limits_here(void)
 {
 	struct client_limits l = {
-		.fd_limit = 20000,
-		.file_max = 2466183,
-		.ephemeral_first = 32768,
-		.ephemeral_last = 60999,
-		.memory_total = 24ull << 30,
-		.cpus = 2,
+	    .fd_limit = 20000,
+	    .file_max = 2466183,
+	    .ephemeral_first = 32768,
+	    .ephemeral_last = 60999,
+	    .memory_total = 24ull << 30,
+	    .cpus = 2,
 	};
 	return l;
 }
@@ -222,14 +217,14 @@ static void test_capacity(void **state)
 	struct client_options o;
 	char why[256];
 	struct client_limits l = limits_here();
-	assert_int_equal(parse(&o, why, "--ports", "2048-2111",
-			       "--connections", "200k", NULL),
+	assert_int_equal(parse(&o, why, "--ports", "2048-2111", "--connections",
+			       "200k", NULL),
 			 0);
 	assert_int_equal(client_check_capacity(&o, &l, why, sizeof(why)), 0);
 	/* One port, one source: 28,232 ephemeral ports at most. */
-	assert_int_equal(parse(&o, why, "--ports", "2048", "--connections",
-			       "30000", NULL),
-			 0);
+	assert_int_equal(
+	    parse(&o, why, "--ports", "2048", "--connections", "30000", NULL),
+	    0);
 	assert_int_equal(client_check_capacity(&o, &l, why, sizeof(why)),
 			 -ERANGE);
 	assert_non_null(strstr(why, "ephemeral"));
@@ -240,8 +235,8 @@ static void test_capacity(void **state)
 			 0);
 	assert_int_equal(client_check_capacity(&o, &l, why, sizeof(why)), 0);
 	/* fs.file-max: both ends are on this machine. */
-	assert_int_equal(parse(&o, why, "--ports", "2048-2111",
-			       "--connections", "1500000", NULL),
+	assert_int_equal(parse(&o, why, "--ports", "2048-2111", "--connections",
+			       "1500000", NULL),
 			 0);
 	assert_int_equal(client_check_capacity(&o, &l, why, sizeof(why)),
 			 -ERANGE);
@@ -250,9 +245,8 @@ static void test_capacity(void **state)
 	l.file_max = 100000000;
 	l.ephemeral_first = 1024;
 	l.ephemeral_last = 65535;
-	assert_int_equal(parse(&o, why, "--ports", "2048-2111",
-			       "--connections", "5M", "--sources",
-			       "127.0.0.2-127.0.0.9", NULL),
+	assert_int_equal(parse(&o, why, "--ports", "2048-2111", "--connections",
+			       "5M", "--sources", "127.0.0.2-127.0.0.9", NULL),
 			 0);
 	assert_int_equal(client_check_capacity(&o, &l, why, sizeof(why)),
 			 -ERANGE);
@@ -264,24 +258,21 @@ static void test_control_lines(void **state)
 	(void)state;
 	struct client_control c;
 	char why[256];
-	assert_int_equal(client_control_parse("grow 10000", 20000, &c, why,
-					      sizeof(why)),
-			 0);
+	assert_int_equal(
+	    client_control_parse("grow 10000", 20000, &c, why, sizeof(why)), 0);
 	assert_int_equal(c.type, CLIENT_CONTROL_GROW);
 	assert_int_equal(c.count, 10000);
-	assert_int_equal(client_control_parse("grow 10k\r", 20000, &c, why,
-					      sizeof(why)),
-			 0);
+	assert_int_equal(
+	    client_control_parse("grow 10k\r", 20000, &c, why, sizeof(why)), 0);
 	assert_int_equal(c.count, 10000);
-	assert_int_equal(client_control_parse("echo 1000 64", 20000, &c, why,
-					      sizeof(why)),
-			 0);
+	assert_int_equal(
+	    client_control_parse("echo 1000 64", 20000, &c, why, sizeof(why)),
+	    0);
 	assert_int_equal(c.type, CLIENT_CONTROL_ECHO);
 	assert_int_equal(c.count, 1000);
 	assert_int_equal(c.size, 64);
-	assert_int_equal(client_control_parse("verify", 1, &c, why,
-					      sizeof(why)),
-			 0);
+	assert_int_equal(
+	    client_control_parse("verify", 1, &c, why, sizeof(why)), 0);
 	assert_int_equal(c.type, CLIENT_CONTROL_VERIFY);
 	assert_int_equal(client_control_parse("quit", 1, &c, why, sizeof(why)),
 			 0);
@@ -289,37 +280,35 @@ static void test_control_lines(void **state)
 	assert_int_equal(client_control_parse("", 1, &c, why, sizeof(why)), 0);
 	assert_int_equal(c.type, CLIENT_CONTROL_NONE);
 
-	const char *bad[] = {"grow",        "grow 0",      "grow 20001",
-			     "grow x",      "grow 1 2",    "echo 10",
-			     "echo 10 0",   "echo 10 70000", "echo 0 8",
-			     "verify now",  "quit 1",      "shrink 5",
-			     "GROW 10"};
+	const char *bad[] = {
+	    "grow",    "grow 0",    "grow 20001",    "grow x",	 "grow 1 2",
+	    "echo 10", "echo 10 0", "echo 10 70000", "echo 0 8", "verify now",
+	    "quit 1",  "shrink 5",  "GROW 10"};
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		why[0] = '\0';
-		if (client_control_parse(bad[i], 20000, &c, why,
-					 sizeof(why)) != -EINVAL)
+		if (client_control_parse(bad[i], 20000, &c, why, sizeof(why)) !=
+		    -EINVAL)
 			fail_msg("'%s' accepted", bad[i]);
 		assert_true(why[0] != '\0');
 	}
 	char longline[400];
 	memset(longline, 'a', sizeof(longline) - 1);
 	longline[sizeof(longline) - 1] = '\0';
-	assert_int_equal(client_control_parse(longline, 1, &c, why,
-					      sizeof(why)),
-			 -EINVAL);
+	assert_int_equal(
+	    client_control_parse(longline, 1, &c, why, sizeof(why)), -EINVAL);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_port_ranges),
-		cmocka_unit_test(test_addresses),
-		cmocka_unit_test(test_counts),
-		cmocka_unit_test(test_options_good),
-		cmocka_unit_test(test_options_bad),
-		cmocka_unit_test(test_options_bad_positional),
-		cmocka_unit_test(test_capacity),
-		cmocka_unit_test(test_control_lines),
+	    cmocka_unit_test(test_port_ranges),
+	    cmocka_unit_test(test_addresses),
+	    cmocka_unit_test(test_counts),
+	    cmocka_unit_test(test_options_good),
+	    cmocka_unit_test(test_options_bad),
+	    cmocka_unit_test(test_options_bad_positional),
+	    cmocka_unit_test(test_capacity),
+	    cmocka_unit_test(test_control_lines),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

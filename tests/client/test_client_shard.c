@@ -21,47 +21,39 @@ static void test_plan_auto(void **state)
 	struct client_shard_plan p;
 	char why[256];
 	/* 200k under 20,000 fds: 19,900 each, 11 processes. */
-	assert_int_equal(client_shard_plan(200000, 20000, 0, 2, &p, why,
-					   sizeof(why)),
-			 0);
+	assert_int_equal(
+	    client_shard_plan(200000, 20000, 0, 2, &p, why, sizeof(why)), 0);
 	assert_int_equal(p.per_proc_max, 19900);
 	assert_int_equal(p.procs, 11);
 	assert_true(p.per_proc_slots <= p.per_proc_max);
 	assert_true((uint64_t)p.procs * p.per_proc_slots >= 200000);
 	/* 1M: 51. */
-	assert_int_equal(client_shard_plan(1000000, 20000, 0, 2, &p, why,
-					   sizeof(why)),
-			 0);
+	assert_int_equal(
+	    client_shard_plan(1000000, 20000, 0, 2, &p, why, sizeof(why)), 0);
 	assert_int_equal(p.procs, 51);
 	assert_true(p.per_proc_slots <= p.per_proc_max);
 	/* Exactly a multiple of the cap. */
-	assert_int_equal(client_shard_plan(39800, 20000, 0, 1, &p, why,
-					   sizeof(why)),
-			 0);
+	assert_int_equal(
+	    client_shard_plan(39800, 20000, 0, 1, &p, why, sizeof(why)), 0);
 	assert_int_equal(p.procs, 2);
 	assert_int_equal(p.per_proc_slots, 19900);
-	assert_int_equal(client_shard_plan(39801, 20000, 0, 1, &p, why,
-					   sizeof(why)),
-			 0);
+	assert_int_equal(
+	    client_shard_plan(39801, 20000, 0, 1, &p, why, sizeof(why)), 0);
 	assert_int_equal(p.procs, 3);
 	/* Small counts: one per CPU once each has 1,000, never more
 	 * processes than connections. */
-	assert_int_equal(client_shard_plan(5000, 20000, 0, 2, &p, why,
-					   sizeof(why)),
-			 0);
+	assert_int_equal(
+	    client_shard_plan(5000, 20000, 0, 2, &p, why, sizeof(why)), 0);
 	assert_int_equal(p.procs, 2);
-	assert_int_equal(client_shard_plan(1500, 20000, 0, 8, &p, why,
-					   sizeof(why)),
-			 0);
+	assert_int_equal(
+	    client_shard_plan(1500, 20000, 0, 8, &p, why, sizeof(why)), 0);
 	assert_int_equal(p.procs, 2);
-	assert_int_equal(client_shard_plan(1, 20000, 0, 8, &p, why,
-					   sizeof(why)),
-			 0);
+	assert_int_equal(
+	    client_shard_plan(1, 20000, 0, 8, &p, why, sizeof(why)), 0);
 	assert_int_equal(p.procs, 1);
 	/* A different limit read at run time changes the answer. */
-	assert_int_equal(client_shard_plan(200000, 1024, 0, 2, &p, why,
-					   sizeof(why)),
-			 0);
+	assert_int_equal(
+	    client_shard_plan(200000, 1024, 0, 2, &p, why, sizeof(why)), 0);
 	assert_int_equal(p.per_proc_max, 924);
 	assert_int_equal(p.procs, 217);
 }
@@ -71,31 +63,27 @@ static void test_plan_errors(void **state)
 	(void)state;
 	struct client_shard_plan p;
 	char why[256];
-	assert_int_equal(client_shard_plan(30000, 20000, 1, 2, &p, why,
-					   sizeof(why)),
-			 -ERANGE);
+	assert_int_equal(
+	    client_shard_plan(30000, 20000, 1, 2, &p, why, sizeof(why)),
+	    -ERANGE);
 	assert_non_null(strstr(why, "--procs 2"));
-	assert_int_equal(client_shard_plan(30000, 20000, 2, 2, &p, why,
-					   sizeof(why)),
-			 0);
+	assert_int_equal(
+	    client_shard_plan(30000, 20000, 2, 2, &p, why, sizeof(why)), 0);
 	assert_int_equal(p.procs, 2);
 	assert_int_equal(p.per_proc_slots, 15000);
 	/* More processes asked than connections: capped. */
-	assert_int_equal(client_shard_plan(3, 20000, 8, 2, &p, why,
-					   sizeof(why)),
-			 0);
+	assert_int_equal(
+	    client_shard_plan(3, 20000, 8, 2, &p, why, sizeof(why)), 0);
 	assert_int_equal(p.procs, 3);
 	/* Limit too small, nothing to open, too many processes. */
-	assert_int_equal(client_shard_plan(10, 100, 0, 2, &p, why,
-					   sizeof(why)),
+	assert_int_equal(client_shard_plan(10, 100, 0, 2, &p, why, sizeof(why)),
 			 -ERANGE);
 	assert_non_null(strstr(why, "RLIMIT_NOFILE"));
-	assert_int_equal(client_shard_plan(0, 20000, 0, 2, &p, why,
-					   sizeof(why)),
-			 -ERANGE);
-	assert_int_equal(client_shard_plan(100000000, 20000, 0, 2, &p, why,
-					   sizeof(why)),
-			 -ERANGE);
+	assert_int_equal(
+	    client_shard_plan(0, 20000, 0, 2, &p, why, sizeof(why)), -ERANGE);
+	assert_int_equal(
+	    client_shard_plan(100000000, 20000, 0, 2, &p, why, sizeof(why)),
+	    -ERANGE);
 }
 
 /* Worker k's count of the first N connections; they add up to N for any
@@ -104,21 +92,24 @@ static void test_counts_partition(void **state)
 {
 	(void)state;
 	const unsigned procs_list[] = {1, 2, 3, 7, 11, 51, 64};
-	const uint64_t totals[] = {0, 1, 2, 10, 63, 64, 65, 1000, 199999,
-				   200000, 1000000};
+	const uint64_t totals[] = {0,  1,    2,	     10,     63,     64,
+				   65, 1000, 199999, 200000, 1000000};
 	for (unsigned a = 0; a < sizeof(procs_list) / sizeof(*procs_list);
 	     a++) {
 		unsigned procs = procs_list[a];
-		for (unsigned b = 0; b < sizeof(totals) / sizeof(*totals); b++) {
+		for (unsigned b = 0; b < sizeof(totals) / sizeof(*totals);
+		     b++) {
 			uint64_t n = totals[b], sum = 0;
 			uint64_t max_share = n / procs + (n % procs != 0);
 			for (unsigned k = 0; k < procs; k++) {
-				uint64_t share = client_shard_count(n, procs, k);
+				uint64_t share =
+				    client_shard_count(n, procs, k);
 				assert_true(share <= max_share);
 				sum += share;
-				/* Monotonic in N (grow steps are cumulative). */
-				assert_true(client_shard_count(n + 1, procs, k) >=
-					    share);
+				/* Monotonic in N (grow steps are cumulative).
+				 */
+				assert_true(client_shard_count(n + 1, procs,
+							       k) >= share);
 			}
 			assert_int_equal(sum, n);
 		}
@@ -151,7 +142,7 @@ static void test_even_spread_across_processes(void **state)
 			seen[i] = 1;
 			uint32_t port = client_shard_port_index(i, NPORTS);
 			uint32_t source =
-				client_shard_source_index(i, NPORTS, NSOURCES);
+			    client_shard_source_index(i, NPORTS, NSOURCES);
 			assert_true(port < NPORTS);
 			assert_true(source < NSOURCES);
 			per_port[port]++;
@@ -184,8 +175,7 @@ static void test_pattern(void **state)
 	assert_int_equal(client_pattern_check(seed, buf + 100, 100, 50), 50);
 	/* One flipped byte is found where it is. */
 	buf[1234] ^= 1;
-	assert_int_equal(client_pattern_check(seed, buf, 0, sizeof(buf)),
-			 1234);
+	assert_int_equal(client_pattern_check(seed, buf, 0, sizeof(buf)), 1234);
 	buf[1234] ^= 1;
 	/* A stream shifted by one byte is caught at once. */
 	assert_true(client_pattern_check(seed, buf + 1, 0, 64) < 64);
@@ -205,11 +195,11 @@ static void test_pattern(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_plan_auto),
-		cmocka_unit_test(test_plan_errors),
-		cmocka_unit_test(test_counts_partition),
-		cmocka_unit_test(test_even_spread_across_processes),
-		cmocka_unit_test(test_pattern),
+	    cmocka_unit_test(test_plan_auto),
+	    cmocka_unit_test(test_plan_errors),
+	    cmocka_unit_test(test_counts_partition),
+	    cmocka_unit_test(test_even_spread_across_processes),
+	    cmocka_unit_test(test_pattern),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
