@@ -234,8 +234,22 @@ static void uring_destroy(void *state)
 	struct uring_backend *b = state;
 	if (!b)
 		return;
-	/* Tearing the ring down cancels every request and closes every
-	 * direct descriptor; regular ones are closed here. */
+	/* Cancel every request now, not in the ring's asynchronous teardown:
+	 * a multishot accept holds its listener open, so the port would stay
+	 * bound for a moment after the process is gone. Then drop the direct
+	 * descriptors (their peers see the close at once); regular ones are
+	 * closed below. */
+	if (b->ring_ready) {
+		struct io_uring_sync_cancel_reg cancel;
+		memset(&cancel, 0, sizeof(cancel));
+		cancel.fd = -1;
+		cancel.flags = IORING_ASYNC_CANCEL_ANY;
+		cancel.timeout.tv_sec = -1;
+		cancel.timeout.tv_nsec = -1;
+		io_uring_register_sync_cancel(&b->ring, &cancel);
+		if (b->table_slots)
+			io_uring_unregister_files(&b->ring);
+	}
 	for (uint32_t i = 0; i < b->conns.high_water; i++) {
 		struct uring_conn *c = mcs_pool_at(&b->conns, i);
 		if (c->fd < 0)
