@@ -52,7 +52,7 @@ const char *client_errno_name(unsigned slot)
 
 uint64_t client_percentile(const struct mcs_histogram *h, double p)
 {
-	return p >= 100.0 ? h->max : mcs_histogram_percentile(h, p - 1e-12);
+	return p >= 100.0 ? h->max : mcs_histogram_percentile(h, p);
 }
 
 json_t *client_percentiles_json(const struct mcs_histogram *h)

@@ -70,7 +70,12 @@ uint64_t mcs_histogram_percentile(const struct mcs_histogram *h, double p)
 		return 0;
 	if (p >= 100.0)
 		return h->max;
-	uint64_t rank = (uint64_t)ceil(p / 100.0 * (double)h->count);
+	/* The rank is ceil(p% of count). p/100*count is inexact in binary
+	 * (99.9% of 1000 comes out as 999.0000000000001): shave a relative
+	 * hair off before rounding up, or p99.9 of 1000 values would be the
+	 * 1000th instead of the 999th. */
+	double exact = p / 100.0 * (double)h->count;
+	uint64_t rank = (uint64_t)ceil(exact * (1.0 - 1e-12));
 	if (rank == 0)
 		rank = 1;
 	uint64_t seen = 0;
