@@ -63,7 +63,7 @@ void client_print_usage(FILE *out)
 	      "on\n"
 	      "loopback, spread round-robin over its ports (connection i goes "
 	      "to\n"
-	      "port first + i %% nports) and over source addresses, sharded "
+	      "port first + i % nports) and over source addresses, sharded "
 	      "over\n"
 	      "worker processes that each stay under RLIMIT_NOFILE; reports "
 	      "the\n"
