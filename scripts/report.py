@@ -126,7 +126,8 @@ def main():
         last = sweep["steps"][-1]
         machine = sweep.get("machine", {})
         lines.append(f"{backend}: {sweep.get('status')}, {last.get('established', 0):,} of "
-                     f"{sweep.get('target', 0):,} connections, {sweep.get('duration_s', 0):.0f} s")
+                     f"{sweep.get('target', 0):,} connections in {sweep.get('sweep_s') or sweep.get('duration_s', 0):.0f} s "
+                     f"({sweep.get('duration_s', 0):.0f} s with teardown)")
         lines.append(f"    run {sweep.get('run_id')}  commit {str(machine.get('git_commit', '?'))[:10]}")
     any_run = next(iter(runs.values()))
     machine = any_run.get("machine", {})
