@@ -6,6 +6,8 @@
 #include "harness_plot.h"
 
 #include <dirent.h>
+#include <jansson.h>
+#include <limits.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -268,8 +270,26 @@ static int latest_run(const char *out, const char *backend, char *run_id,
 	return run_id[0] != '\0';
 }
 
-static void compare_plot(FILE *f, const char *file, const char *title,
-			 const char *ylabel, const char *column, int log_y,
+/* fit.<key> from a run's sweep.json, so a memory comparison can say the
+ * per-connection slope beside each backend's name. */
+static int read_fit(const char *out, const char *name, const char *run,
+		    const char *key, double *value)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/%s/%s/sweep.json", out, name, run);
+	json_t *root = json_load_file(path, 0, NULL);
+	json_t *v = root ? json_object_get(json_object_get(root, "fit"), key)
+			 : NULL;
+	int found = v && json_is_number(v);
+	if (found)
+		*value = json_number_value(v);
+	json_decref(root);
+	return found;
+}
+
+static void compare_plot(FILE *f, const char *out, const char *file,
+			 const char *title, const char *ylabel,
+			 const char *column, int log_y, const char *slope_key,
 			 char names[][64], char runs[][64], size_t count)
 {
 	fprintf(f, "set output '%s'\nset title \"%s\"\nset ylabel '%s'\n", file,
@@ -278,13 +298,22 @@ static void compare_plot(FILE *f, const char *file, const char *title,
 			 : "unset logscale\nset logscale x\nset yrange [0:*]\n"
 			   "set format y '%%.0s%%c'\n");
 	fprintf(f, "plot ");
-	for (size_t i = 0; i < count; i++)
+	for (size_t i = 0; i < count; i++) {
+		char label[128];
+		double slope;
+		if (slope_key &&
+		    read_fit(out, names[i], runs[i], slope_key, &slope))
+			snprintf(label, sizeof(label), "%s (fit slope %.0f B)",
+				 names[i], slope);
+		else
+			snprintf(label, sizeof(label), "%s", names[i]);
 		fprintf(f,
 			"%s'%s/%s/sweep.csv' using "
 			"(xc(\"connections\")):(yc(\"%s\")) "
 			"with linespoints lw 2 pt %zu title '%s'",
 			i ? ", \\\n  " : "", names[i], runs[i], column,
-			5 + 2 * i, names[i]);
+			5 + 2 * i, label);
+	}
 	fprintf(f, "\nset autoscale\n");
 }
 
@@ -335,24 +364,26 @@ int harness_plot_compare(const char *out, char *why, size_t why_size)
 	    f,
 	    "# Latest run of every backend, same axes: gnuplot compare.gp\n");
 	fputs(preamble, f);
-	compare_plot(f, "compare-server-memory.png",
+	compare_plot(f, out, "compare-server-memory.png",
 		     "server user memory per connection (PSS / connections), "
 		     "latest run of each backend",
 		     "bytes per connection (log scale)", "user_bytes_per_conn",
-		     1, names, runs, count);
-	compare_plot(f, "compare-kernel-memory.png",
+		     1, "user_slope_bytes", names, runs, count);
+	compare_plot(f, out, "compare-kernel-memory.png",
 		     "kernel memory per connection (Slab growth / connections, "
 		     "both loopback ends)",
 		     "bytes per connection (log scale)",
-		     "kernel_bytes_per_conn", 1, names, runs, count);
+		     "kernel_bytes_per_conn", 1, "kernel_slope_bytes", names,
+		     runs, count);
 	compare_plot(
-	    f, "compare-connect-rate.png",
+	    f, out, "compare-connect-rate.png",
 	    "connect rate during each step, latest run of each backend",
-	    "connections per second", "connect_rate", 0, names, runs, count);
-	compare_plot(f, "compare-latency.png",
+	    "connections per second", "connect_rate", 0, NULL, names, runs,
+	    count);
+	compare_plot(f, out, "compare-latency.png",
 		     "connect latency p99, latest run of each backend",
 		     "p99 connect latency (microseconds, log scale)",
-		     "latency_p99_us", 1, names, runs, count);
+		     "latency_p99_us", 1, NULL, names, runs, count);
 	int err = ferror(f) ? -EIO : 0;
 	fclose(f);
 	if (err) {
