@@ -12,22 +12,22 @@ set title "server user memory per connection (PSS / connections), latest run of 
 set ylabel 'bytes per connection (log scale)'
 set logscale xy
 set format y '%g'
-plot 'epoll/20261125-210409/sweep.csv' using (xc("connections")):(yc("user_bytes_per_conn")) with linespoints lw 2 pt 5 title 'epoll', \
-  'io_uring/20261125-210517/sweep.csv' using (xc("connections")):(yc("user_bytes_per_conn")) with linespoints lw 2 pt 7 title 'io_uring', \
-  'libuv/20261125-211023/sweep.csv' using (xc("connections")):(yc("user_bytes_per_conn")) with linespoints lw 2 pt 9 title 'libuv', \
-  'select/20261125-211130/sweep.csv' using (xc("connections")):(yc("user_bytes_per_conn")) with linespoints lw 2 pt 11 title 'select', \
-  'thread-per-core/20261125-211208/sweep.csv' using (xc("connections")):(yc("user_bytes_per_conn")) with linespoints lw 2 pt 13 title 'thread-per-core'
+plot 'epoll/20261125-211711/sweep.csv' using (xc("connections")):(yc("user_bytes_per_conn")) with linespoints lw 2 pt 5 title 'epoll (fit slope 8 B)', \
+  'io_uring/20261125-211819/sweep.csv' using (xc("connections")):(yc("user_bytes_per_conn")) with linespoints lw 2 pt 7 title 'io_uring (fit slope 24 B)', \
+  'libuv/20261125-211928/sweep.csv' using (xc("connections")):(yc("user_bytes_per_conn")) with linespoints lw 2 pt 9 title 'libuv (fit slope 275 B)', \
+  'select/20261125-212036/sweep.csv' using (xc("connections")):(yc("user_bytes_per_conn")) with linespoints lw 2 pt 11 title 'select (fit slope -0 B)', \
+  'thread-per-core/20261125-212121/sweep.csv' using (xc("connections")):(yc("user_bytes_per_conn")) with linespoints lw 2 pt 13 title 'thread-per-core (fit slope 8 B)'
 set autoscale
 set output 'compare-kernel-memory.png'
 set title "kernel memory per connection (Slab growth / connections, both loopback ends)"
 set ylabel 'bytes per connection (log scale)'
 set logscale xy
 set format y '%g'
-plot 'epoll/20261125-210409/sweep.csv' using (xc("connections")):(yc("kernel_bytes_per_conn")) with linespoints lw 2 pt 5 title 'epoll', \
-  'io_uring/20261125-210517/sweep.csv' using (xc("connections")):(yc("kernel_bytes_per_conn")) with linespoints lw 2 pt 7 title 'io_uring', \
-  'libuv/20261125-211023/sweep.csv' using (xc("connections")):(yc("kernel_bytes_per_conn")) with linespoints lw 2 pt 9 title 'libuv', \
-  'select/20261125-211130/sweep.csv' using (xc("connections")):(yc("kernel_bytes_per_conn")) with linespoints lw 2 pt 11 title 'select', \
-  'thread-per-core/20261125-211208/sweep.csv' using (xc("connections")):(yc("kernel_bytes_per_conn")) with linespoints lw 2 pt 13 title 'thread-per-core'
+plot 'epoll/20261125-211711/sweep.csv' using (xc("connections")):(yc("kernel_bytes_per_conn")) with linespoints lw 2 pt 5 title 'epoll (fit slope 9783 B)', \
+  'io_uring/20261125-211819/sweep.csv' using (xc("connections")):(yc("kernel_bytes_per_conn")) with linespoints lw 2 pt 7 title 'io_uring (fit slope 9486 B)', \
+  'libuv/20261125-211928/sweep.csv' using (xc("connections")):(yc("kernel_bytes_per_conn")) with linespoints lw 2 pt 9 title 'libuv (fit slope 9735 B)', \
+  'select/20261125-212036/sweep.csv' using (xc("connections")):(yc("kernel_bytes_per_conn")) with linespoints lw 2 pt 11 title 'select (fit slope 9217 B)', \
+  'thread-per-core/20261125-212121/sweep.csv' using (xc("connections")):(yc("kernel_bytes_per_conn")) with linespoints lw 2 pt 13 title 'thread-per-core (fit slope 9715 B)'
 set autoscale
 set output 'compare-connect-rate.png'
 set title "connect rate during each step, latest run of each backend"
@@ -36,20 +36,20 @@ unset logscale
 set logscale x
 set yrange [0:*]
 set format y '%.0s%c'
-plot 'epoll/20261125-210409/sweep.csv' using (xc("connections")):(yc("connect_rate")) with linespoints lw 2 pt 5 title 'epoll', \
-  'io_uring/20261125-210517/sweep.csv' using (xc("connections")):(yc("connect_rate")) with linespoints lw 2 pt 7 title 'io_uring', \
-  'libuv/20261125-211023/sweep.csv' using (xc("connections")):(yc("connect_rate")) with linespoints lw 2 pt 9 title 'libuv', \
-  'select/20261125-211130/sweep.csv' using (xc("connections")):(yc("connect_rate")) with linespoints lw 2 pt 11 title 'select', \
-  'thread-per-core/20261125-211208/sweep.csv' using (xc("connections")):(yc("connect_rate")) with linespoints lw 2 pt 13 title 'thread-per-core'
+plot 'epoll/20261125-211711/sweep.csv' using (xc("connections")):(yc("connect_rate")) with linespoints lw 2 pt 5 title 'epoll', \
+  'io_uring/20261125-211819/sweep.csv' using (xc("connections")):(yc("connect_rate")) with linespoints lw 2 pt 7 title 'io_uring', \
+  'libuv/20261125-211928/sweep.csv' using (xc("connections")):(yc("connect_rate")) with linespoints lw 2 pt 9 title 'libuv', \
+  'select/20261125-212036/sweep.csv' using (xc("connections")):(yc("connect_rate")) with linespoints lw 2 pt 11 title 'select', \
+  'thread-per-core/20261125-212121/sweep.csv' using (xc("connections")):(yc("connect_rate")) with linespoints lw 2 pt 13 title 'thread-per-core'
 set autoscale
 set output 'compare-latency.png'
 set title "connect latency p99, latest run of each backend"
 set ylabel 'p99 connect latency (microseconds, log scale)'
 set logscale xy
 set format y '%g'
-plot 'epoll/20261125-210409/sweep.csv' using (xc("connections")):(yc("latency_p99_us")) with linespoints lw 2 pt 5 title 'epoll', \
-  'io_uring/20261125-210517/sweep.csv' using (xc("connections")):(yc("latency_p99_us")) with linespoints lw 2 pt 7 title 'io_uring', \
-  'libuv/20261125-211023/sweep.csv' using (xc("connections")):(yc("latency_p99_us")) with linespoints lw 2 pt 9 title 'libuv', \
-  'select/20261125-211130/sweep.csv' using (xc("connections")):(yc("latency_p99_us")) with linespoints lw 2 pt 11 title 'select', \
-  'thread-per-core/20261125-211208/sweep.csv' using (xc("connections")):(yc("latency_p99_us")) with linespoints lw 2 pt 13 title 'thread-per-core'
+plot 'epoll/20261125-211711/sweep.csv' using (xc("connections")):(yc("latency_p99_us")) with linespoints lw 2 pt 5 title 'epoll', \
+  'io_uring/20261125-211819/sweep.csv' using (xc("connections")):(yc("latency_p99_us")) with linespoints lw 2 pt 7 title 'io_uring', \
+  'libuv/20261125-211928/sweep.csv' using (xc("connections")):(yc("latency_p99_us")) with linespoints lw 2 pt 9 title 'libuv', \
+  'select/20261125-212036/sweep.csv' using (xc("connections")):(yc("latency_p99_us")) with linespoints lw 2 pt 11 title 'select', \
+  'thread-per-core/20261125-212121/sweep.csv' using (xc("connections")):(yc("latency_p99_us")) with linespoints lw 2 pt 13 title 'thread-per-core'
 set autoscale
