@@ -56,12 +56,13 @@ void harness_print_summary(const struct harness_run *run, FILE *out)
 	harness_format_signed_bytes(run->user_fit.base, base, sizeof(base));
 	harness_format_signed_bytes(run->kernel_fit.base, kbase, sizeof(kbase));
 	fprintf(out,
-		"%s: %s %s connections, reached and verified in %.1f s (%.1f "
-		"s with teardown); connect rate at the last step %s conn/s\n",
+		"%s: %s %s connections, reached and verified in %.1f s, "
+		"teardown %.1f s (%.1f s in all); connect rate at the last "
+		"step %s conn/s\n",
 		run->backend,
 		run->status == HARNESS_RUN_LIMITED ? "reached its limit of"
 						   : "held all",
-		conns, run->sweep_s, run->duration_s, rate);
+		conns, run->sweep_s, run->teardown_s, run->duration_s, rate);
 	if (run->have_fit)
 		fprintf(
 		    out,

@@ -208,6 +208,7 @@ static int write_json(const struct harness_run *run, const char *path)
 			    json_string(harness_run_status_name(run->status)));
 	json_object_set_new(root, "duration_s", json_real(run->duration_s));
 	json_object_set_new(root, "sweep_s", json_real(run->sweep_s));
+	json_object_set_new(root, "teardown_s", json_real(run->teardown_s));
 	if (run->status == HARNESS_RUN_FAILED ||
 	    run->status == HARNESS_RUN_INTERRUPTED) {
 		json_t *f = json_object();

@@ -84,6 +84,7 @@ struct harness_run {
 	struct harness_fit user_fit, client_fit, kernel_fit, kernel_object_fit;
 	int have_fit;
 	double duration_s; /* start to finish, teardown included */
+	double teardown_s; /* stopping and reaping server and client */
 	double sweep_s;	   /* server start to the liveness check passing */
 	double server_cpu_total_s, client_cpu_total_s;
 	char warnings[8][384];

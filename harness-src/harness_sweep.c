@@ -536,7 +536,9 @@ int harness_sweep(const struct harness_options *o, const char *backend,
 		run->sweep_s = harness_now_seconds() - s.started;
 	if (s.tty)
 		printf("\r\033[K");
+	double teardown_started = harness_now_seconds();
 	harness_stop_children(&s);
+	run->teardown_s = harness_now_seconds() - teardown_started;
 	run->duration_s = harness_now_seconds() - s.started;
 
 	int status = 0;
