@@ -12,7 +12,7 @@ set title "server user memory per connection (PSS / connections), latest run of 
 set ylabel 'bytes per connection (log scale)'
 set logscale xy
 set format y '%g'
-plot 'epoll/20261125-212352/sweep.csv' using (xc("connections")):(yc("user_bytes_per_conn")) with linespoints lw 2 pt 5 title 'epoll (fit slope 8 B)', \
+plot 'epoll/20261125-212537/sweep.csv' using (xc("connections")):(yc("user_bytes_per_conn")) with linespoints lw 2 pt 5 title 'epoll (fit slope 8 B)', \
   'io_uring/20261125-211819/sweep.csv' using (xc("connections")):(yc("user_bytes_per_conn")) with linespoints lw 2 pt 7 title 'io_uring (fit slope 24 B)', \
   'libuv/20261125-211928/sweep.csv' using (xc("connections")):(yc("user_bytes_per_conn")) with linespoints lw 2 pt 9 title 'libuv (fit slope 275 B)', \
   'select/20261125-212036/sweep.csv' using (xc("connections")):(yc("user_bytes_per_conn")) with linespoints lw 2 pt 11 title 'select (fit slope -0 B)', \
@@ -23,7 +23,7 @@ set title "kernel memory per connection (Slab growth / connections, both loopbac
 set ylabel 'bytes per connection (log scale)'
 set logscale xy
 set format y '%g'
-plot 'epoll/20261125-212352/sweep.csv' using (xc("connections")):(yc("kernel_bytes_per_conn")) with linespoints lw 2 pt 5 title 'epoll (fit slope 9737 B)', \
+plot 'epoll/20261125-212537/sweep.csv' using (xc("connections")):(yc("kernel_bytes_per_conn")) with linespoints lw 2 pt 5 title 'epoll (fit slope 9665 B)', \
   'io_uring/20261125-211819/sweep.csv' using (xc("connections")):(yc("kernel_bytes_per_conn")) with linespoints lw 2 pt 7 title 'io_uring (fit slope 9486 B)', \
   'libuv/20261125-211928/sweep.csv' using (xc("connections")):(yc("kernel_bytes_per_conn")) with linespoints lw 2 pt 9 title 'libuv (fit slope 9735 B)', \
   'select/20261125-212036/sweep.csv' using (xc("connections")):(yc("kernel_bytes_per_conn")) with linespoints lw 2 pt 11 title 'select (fit slope 9217 B)', \
@@ -36,7 +36,7 @@ unset logscale
 set logscale x
 set yrange [0:*]
 set format y '%.0s%c'
-plot 'epoll/20261125-212352/sweep.csv' using (xc("connections")):(yc("connect_rate")) with linespoints lw 2 pt 5 title 'epoll', \
+plot 'epoll/20261125-212537/sweep.csv' using (xc("connections")):(yc("connect_rate")) with linespoints lw 2 pt 5 title 'epoll', \
   'io_uring/20261125-211819/sweep.csv' using (xc("connections")):(yc("connect_rate")) with linespoints lw 2 pt 7 title 'io_uring', \
   'libuv/20261125-211928/sweep.csv' using (xc("connections")):(yc("connect_rate")) with linespoints lw 2 pt 9 title 'libuv', \
   'select/20261125-212036/sweep.csv' using (xc("connections")):(yc("connect_rate")) with linespoints lw 2 pt 11 title 'select', \
@@ -47,7 +47,7 @@ set title "connect latency p99, latest run of each backend"
 set ylabel 'p99 connect latency (microseconds, log scale)'
 set logscale xy
 set format y '%g'
-plot 'epoll/20261125-212352/sweep.csv' using (xc("connections")):(yc("latency_p99_us")) with linespoints lw 2 pt 5 title 'epoll', \
+plot 'epoll/20261125-212537/sweep.csv' using (xc("connections")):(yc("latency_p99_us")) with linespoints lw 2 pt 5 title 'epoll', \
   'io_uring/20261125-211819/sweep.csv' using (xc("connections")):(yc("latency_p99_us")) with linespoints lw 2 pt 7 title 'io_uring', \
   'libuv/20261125-211928/sweep.csv' using (xc("connections")):(yc("latency_p99_us")) with linespoints lw 2 pt 9 title 'libuv', \
   'select/20261125-212036/sweep.csv' using (xc("connections")):(yc("latency_p99_us")) with linespoints lw 2 pt 11 title 'select', \
