@@ -70,7 +70,9 @@ void harness_print_summary(const struct harness_run *run, FILE *out)
 		    "points): server user %.0f B (%s fixed), client user "
 		    "%.0f B, kernel %.0f B (%s fixed; both ends of each "
 		    "loopback connection)\n",
-		    run->backend, run->user_fit.points, run->user_fit.slope,
+		    run->backend, run->user_fit.points,
+		    /* A slope within half a byte of 0 prints as 0, not -0. */
+		    fabs(run->user_fit.slope) < 0.5 ? 0.0 : run->user_fit.slope,
 		    base, run->client_fit.slope, run->kernel_fit.slope, kbase);
 	fprintf(out, "%s: results in %s\n", run->backend, run->dir);
 }

@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <jansson.h>
 #include <limits.h>
+#include <math.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -304,7 +305,7 @@ static void compare_plot(FILE *f, const char *out, const char *file,
 		if (slope_key &&
 		    read_fit(out, names[i], runs[i], slope_key, &slope))
 			snprintf(label, sizeof(label), "%s (fit slope %.0f B)",
-				 names[i], slope);
+				 names[i], fabs(slope) < 0.5 ? 0.0 : slope);
 		else
 			snprintf(label, sizeof(label), "%s", names[i]);
 		fprintf(f,

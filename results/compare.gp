@@ -15,7 +15,7 @@ set format y '%g'
 plot 'epoll/20261125-212537/sweep.csv' using (xc("connections")):(yc("user_bytes_per_conn")) with linespoints lw 2 pt 5 title 'epoll (fit slope 8 B)', \
   'io_uring/20261125-211819/sweep.csv' using (xc("connections")):(yc("user_bytes_per_conn")) with linespoints lw 2 pt 7 title 'io_uring (fit slope 24 B)', \
   'libuv/20261125-211928/sweep.csv' using (xc("connections")):(yc("user_bytes_per_conn")) with linespoints lw 2 pt 9 title 'libuv (fit slope 275 B)', \
-  'select/20261125-212036/sweep.csv' using (xc("connections")):(yc("user_bytes_per_conn")) with linespoints lw 2 pt 11 title 'select (fit slope -0 B)', \
+  'select/20261125-212036/sweep.csv' using (xc("connections")):(yc("user_bytes_per_conn")) with linespoints lw 2 pt 11 title 'select (fit slope 0 B)', \
   'thread-per-core/20261125-212121/sweep.csv' using (xc("connections")):(yc("user_bytes_per_conn")) with linespoints lw 2 pt 13 title 'thread-per-core (fit slope 8 B)'
 set autoscale
 set output 'compare-kernel-memory.png'
