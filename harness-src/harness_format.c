@@ -2,6 +2,7 @@
 #include "harness_format.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <string.h>
 
 void harness_format_count(uint64_t value, char *text, size_t text_size)
