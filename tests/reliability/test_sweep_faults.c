@@ -1,0 +1,668 @@
+/* test_sweep_faults.c - a process dies in the middle of a sweep: what the
+ * harness and the client must do about it. A server worker or a client
+ * worker is SIGKILLed while mcs-harness is paused (--pause-at) after its
+ * first step; once resumed, the harness must exit 1 within a bounded time,
+ * write sweep.json with status "failed", the failed step and a reason that
+ * names the dead process, keep the step measured before, and leave nothing
+ * running: every pid of its process tree recorded before the kill is gone
+ * and the ports can be bound again. A fourth case drives `client --control`
+ * directly and kills one of its workers before `verify`: the client must
+ * report an error event, exit 1 and take its other workers down.
+ *
+ * SIGINT while paused is already covered by
+ * tests/harness/test_harness_sweep.c (test_interrupt_keeps_results).
+ *
+ * Ports 3000-3099 only (3000-3003, 3004-3007, 3010-3011). At most 30,000
+ * connections; in practice 5,000 per sweep and 2,000 for the client case.
+ * Skips (77) while mcs-harness or client is not built.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "rel_util.h"
+
+/* Generous deadlines: a slow machine (or ASan) must not fail a case. */
+#define PAUSE_TIMEOUT_MS 240000 /* harness start, quiet slab, first step */
+#define EXIT_TIMEOUT_MS	 120000 /* from resume to the harness's exit */
+#define GONE_TIMEOUT_MS	 20000	/* orphans reaped, ports free again */
+#define MAX_TRACKED	 512
+
+static char bin_dir[PATH_MAX];
+static char top_dir[PATH_MAX];
+static char real_server[PATH_MAX];
+static char real_client[PATH_MAX];
+
+/* A child of this test with its stdin and stdout on pipes. */
+struct child {
+	pid_t pid; /* 0 once reaped */
+	int in_fd;
+	int out_fd;
+	char out[65536];
+	size_t len;
+};
+
+/* Everything started for the current case, for the teardown to kill on
+ * any path: our direct children and every pid of their trees we saw. */
+static struct child *children[4];
+static size_t child_count;
+static pid_t tracked[MAX_TRACKED];
+static size_t tracked_count;
+static const char *tracked_ports; /* the --ports argument of the case */
+
+/* Whether pid is still running one of our processes: its command line
+ * holds the case's port range (guards against a recycled pid). */
+static int is_ours(pid_t pid)
+{
+	char path[64], args[4096];
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	size_t n = fread(args, 1, sizeof(args) - 1, f);
+	fclose(f);
+	args[n] = '\0';
+	for (size_t i = 0; i < n; i += strlen(args + i) + 1)
+		if (tracked_ports && strcmp(args + i, tracked_ports) == 0)
+			return 1;
+	return 0;
+}
+
+/* 1 while pid exists and is not a zombie. */
+static int is_running(pid_t pid)
+{
+	if (kill(pid, 0) == -1 && errno == ESRCH)
+		return 0;
+	char path[64], stat[512];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	size_t n = fread(stat, 1, sizeof(stat) - 1, f);
+	fclose(f);
+	stat[n] = '\0';
+	const char *paren = strrchr(stat, ')');
+	return !(paren && paren[1] == ' ' && paren[2] == 'Z');
+}
+
+static void track(pid_t pid)
+{
+	for (size_t i = 0; i < tracked_count; i++)
+		if (tracked[i] == pid)
+			return;
+	if (tracked_count < MAX_TRACKED)
+		tracked[tracked_count++] = pid;
+}
+
+/* Children of pid (every thread's list), appended to out. */
+static size_t children_of(pid_t pid, pid_t *out, size_t max)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	DIR *d = opendir(path);
+	if (!d)
+		return 0;
+	size_t n = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		char list[300];
+		snprintf(list, sizeof(list), "/proc/%d/task/%s/children",
+			 (int)pid, e->d_name);
+		FILE *f = fopen(list, "r");
+		if (!f)
+			continue;
+		int child;
+		while (n < max && fscanf(f, "%d", &child) == 1)
+			out[n++] = child;
+		fclose(f);
+	}
+	closedir(d);
+	return n;
+}
+
+/* Record pid and its whole tree. */
+static void track_tree(pid_t pid)
+{
+	track(pid);
+	pid_t kids[MAX_TRACKED];
+	size_t n = children_of(pid, kids, MAX_TRACKED);
+	for (size_t i = 0; i < n; i++)
+		track_tree(kids[i]);
+}
+
+static int exe_is(pid_t pid, const char *real)
+{
+	char link[64], exe[PATH_MAX];
+	snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
+	ssize_t n = readlink(link, exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return 0;
+	exe[n] = '\0';
+	return strcmp(exe, real) == 0;
+}
+
+/* The child of parent running binary real, or -1. */
+static pid_t child_running(pid_t parent, const char *real)
+{
+	pid_t kids[MAX_TRACKED];
+	size_t n = children_of(parent, kids, MAX_TRACKED);
+	for (size_t i = 0; i < n; i++)
+		if (exe_is(kids[i], real))
+			return kids[i];
+	return -1;
+}
+
+static struct child *spawn(const char *name, char *const argv[])
+{
+	struct child *c = calloc(1, sizeof(*c));
+	assert_non_null(c);
+	int in[2], out[2];
+	assert_int_equal(pipe2(in, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(out, O_CLOEXEC), 0);
+	char path[PATH_MAX + 32];
+	snprintf(path, sizeof(path), "%s/%s", bin_dir, name);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		setpgid(0, 0);
+		dup2(in[0], STDIN_FILENO);
+		dup2(out[1], STDOUT_FILENO);
+		execv(path, argv);
+		_exit(127);
+	}
+	setpgid(pid, pid);
+	close(in[0]);
+	close(out[1]);
+	c->pid = pid;
+	c->in_fd = in[1];
+	c->out_fd = out[0];
+	fcntl(c->out_fd, F_SETFL, O_NONBLOCK);
+	children[child_count++] = c;
+	track(pid);
+	return c;
+}
+
+/* Read what c printed, waiting up to wait_ms for something. 0 on EOF. */
+static int drain(struct child *c, int wait_ms)
+{
+	if (c->out_fd < 0)
+		return 0;
+	struct pollfd p = {.fd = c->out_fd, .events = POLLIN};
+	if (poll(&p, 1, wait_ms) <= 0)
+		return 1;
+	for (;;) {
+		if (c->len + 1 >= sizeof(c->out))
+			c->len = 0; /* keep reading; the tail matters */
+		ssize_t r = read(c->out_fd, c->out + c->len,
+				 sizeof(c->out) - 1 - c->len);
+		if (r > 0) {
+			c->len += (size_t)r;
+			c->out[c->len] = '\0';
+			continue;
+		}
+		if (r == 0) {
+			close(c->out_fd);
+			c->out_fd = -1;
+			return 0;
+		}
+		return 1;
+	}
+}
+
+/* The first line of c's output containing needle, waiting up to
+ * timeout_ms; NULL if it did not come (or c closed its stdout). */
+static const char *wait_for(struct child *c, const char *needle, int timeout_ms)
+{
+	int64_t deadline = rel_now_ms() + timeout_ms;
+	for (;;) {
+		const char *hit = strstr(c->out, needle);
+		if (hit && strchr(hit, '\n'))
+			return hit;
+		if (rel_now_ms() >= deadline)
+			return NULL;
+		if (!drain(c, 100) && !strstr(c->out, needle))
+			return NULL;
+	}
+}
+
+/* Exit status of c (128+signal if killed), draining its output; -1 if it
+ * is still running after timeout_ms. */
+static int wait_exit(struct child *c, int timeout_ms)
+{
+	int64_t deadline = rel_now_ms() + timeout_ms;
+	for (;;) {
+		int status;
+		pid_t r = waitpid(c->pid, &status, WNOHANG);
+		if (r == c->pid) {
+			c->pid = 0;
+			drain(c, 0);
+			return WIFEXITED(status) ? WEXITSTATUS(status)
+						 : 128 + WTERMSIG(status);
+		}
+		if (rel_now_ms() >= deadline)
+			return -1;
+		if (!drain(c, 100))
+			usleep(100000);
+	}
+}
+
+static void send_line(struct child *c, const char *line)
+{
+	if (c->in_fd >= 0 && write(c->in_fd, line, strlen(line)) < 0)
+		fprintf(stderr, "write to pid %d: %s\n", (int)c->pid,
+			strerror(errno));
+}
+
+/* Wait until every tracked pid is gone; the count still running. */
+static int still_running(int timeout_ms)
+{
+	int64_t deadline = rel_now_ms() + timeout_ms;
+	for (;;) {
+		int running = 0;
+		for (size_t i = 0; i < tracked_count; i++)
+			if (is_running(tracked[i]) && is_ours(tracked[i]))
+				running++;
+		if (!running || rel_now_ms() >= deadline) {
+			for (size_t i = 0; running && i < tracked_count; i++)
+				if (is_running(tracked[i]) &&
+				    is_ours(tracked[i]))
+					fprintf(stderr,
+						"left running: pid %d\n",
+						(int)tracked[i]);
+			return running;
+		}
+		usleep(100000);
+	}
+}
+
+/* Ports first..last bindable again (waiting up to timeout_ms): 0 if so. */
+static int ports_busy(uint16_t first, uint16_t last, int timeout_ms)
+{
+	int64_t deadline = rel_now_ms() + timeout_ms;
+	for (;;) {
+		int busy = 0;
+		for (unsigned p = first; p <= last; p++)
+			if (!rel_port_free((uint16_t)p))
+				busy = (int)p;
+		if (!busy || rel_now_ms() >= deadline)
+			return busy;
+		usleep(100000);
+	}
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	child_count = 0;
+	tracked_count = 0;
+	tracked_ports = NULL;
+	return 0;
+}
+
+/* Any path, failed or not: kill what is left of the case and reap our
+ * children. Processes of other tests are never touched (is_ours). */
+static int teardown(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < child_count; i++)
+		if (children[i]->pid > 0)
+			kill(-children[i]->pid, SIGKILL);
+	for (size_t i = 0; i < tracked_count; i++)
+		if (is_running(tracked[i]) && is_ours(tracked[i])) {
+			kill(tracked[i], SIGKILL);
+			pid_t group = getpgid(tracked[i]);
+			if (group > 1 && group != getpgrp())
+				kill(-group, SIGKILL);
+		}
+	for (size_t i = 0; i < child_count; i++) {
+		struct child *c = children[i];
+		if (c->pid > 0)
+			waitpid(c->pid, NULL, 0);
+		if (c->in_fd >= 0)
+			close(c->in_fd);
+		if (c->out_fd >= 0)
+			close(c->out_fd);
+		free(c);
+	}
+	child_count = 0;
+	return 0;
+}
+
+/* On a hang: state, wait channel and command of every tracked pid. */
+static void dump_tracked(void)
+{
+	for (size_t i = 0; i < tracked_count; i++) {
+		char path[64], text[512] = "", wchan[128] = "";
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)tracked[i]);
+		FILE *f = fopen(path, "r");
+		if (f) {
+			size_t n = fread(text, 1, sizeof(text) - 1, f);
+			text[n] = '\0';
+			fclose(f);
+		}
+		snprintf(path, sizeof(path), "/proc/%d/wchan", (int)tracked[i]);
+		f = fopen(path, "r");
+		if (f) {
+			size_t n = fread(wchan, 1, sizeof(wchan) - 1, f);
+			wchan[n] = '\0';
+			fclose(f);
+		}
+		fprintf(stderr, "pid %d: wchan %s; stat %.120s\n",
+			(int)tracked[i], wchan[0] ? wchan : "-",
+			text[0] ? text : "(gone)");
+	}
+}
+
+static const char *string_field(const json_t *object, const char *key)
+{
+	const char *s = json_string_value(json_object_get(object, key));
+	if (!s)
+		fail_msg("field %s missing or not a string", key);
+	return s;
+}
+
+static double number_field(const json_t *object, const char *key)
+{
+	json_t *v = json_object_get(object, key);
+	if (!json_is_number(v))
+		fail_msg("field %s missing or not a number", key);
+	return json_number_value(v);
+}
+
+/* Parse the pids after "label:" on the pause output; how many. */
+static size_t pause_pids(const char *out, const char *label, pid_t *pids,
+			 size_t max)
+{
+	const char *p = strstr(out, label);
+	if (!p)
+		return 0;
+	p += strlen(label);
+	size_t n = 0;
+	while (n < max && *p && *p != '\n') {
+		char *end;
+		long v = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		pids[n++] = (pid_t)v;
+		p = end;
+	}
+	return n;
+}
+
+/* What a sweep that lost a process must look like afterwards. */
+struct sweep_case {
+	const char *ports; /* "3000-3003" */
+	uint16_t first_port, last_port;
+	int kill_client; /* else a server worker */
+};
+
+static void run_sweep_fault(const struct sweep_case *k)
+{
+	char out_dir[PATH_MAX + 32];
+	snprintf(out_dir, sizeof(out_dir), "%s/%s", top_dir,
+		 k->kill_client ? "client" : "server");
+	assert_int_equal(mkdir(out_dir, 0700), 0);
+	tracked_ports = k->ports;
+	assert_int_equal(ports_busy(k->first_port, k->last_port, 0), 0);
+
+	char *argv[] = {"mcs-harness",	  "--backend", "epoll", "--target",
+			"30000",	  "--steps",   "5k",	"--ports",
+			(char *)k->ports, "--workers", "4",	"--pause-at",
+			"5000",		  "--out",     out_dir, "--no-plot",
+			"--step-timeout", "120",       NULL};
+	struct child *h = spawn("mcs-harness", argv);
+	const char *paused = wait_for(h, "to continue", PAUSE_TIMEOUT_MS);
+	if (!paused)
+		fail_msg("harness did not pause at 5k; it printed:\n%s",
+			 h->out);
+
+	/* Every process of the run, before anything is killed. */
+	track_tree(h->pid);
+	pid_t server = child_running(h->pid, real_server);
+	pid_t client = child_running(h->pid, real_client);
+	assert_true(server > 0);
+	assert_true(client > 0);
+	pid_t server_workers[64], client_workers[64];
+	size_t nserver = children_of(server, server_workers, 64);
+	size_t nclient = children_of(client, client_workers, 64);
+	assert_int_equal(nserver, 4);
+	assert_true(nclient >= 1);
+	/* The pause names them too. */
+	pid_t listed[MAX_TRACKED];
+	size_t nlisted =
+	    pause_pids(h->out, "server pids:", listed, MAX_TRACKED);
+	assert_true(nlisted >= nserver);
+	for (size_t i = 0; i < nlisted; i++)
+		track(listed[i]);
+	nlisted = pause_pids(h->out, "client pids:", listed, MAX_TRACKED);
+	assert_true(nlisted >= nclient);
+	for (size_t i = 0; i < nlisted; i++)
+		track(listed[i]);
+
+	pid_t victim =
+	    k->kill_client ? client_workers[nclient - 1] : server_workers[1];
+	fprintf(stderr,
+		"killing %s worker %d (harness %d, server %d, "
+		"client %d, %zu pids tracked)\n",
+		k->kill_client ? "client" : "server", (int)victim, (int)h->pid,
+		(int)server, (int)client, tracked_count);
+	assert_int_equal(kill(victim, SIGKILL), 0);
+	usleep(300000);
+	/* Resume, by Enter and by SIGUSR1 unless it has exited already
+	 * (WNOWAIT: not reaped, so its pid cannot have been recycled and its
+	 * status is left for wait_exit). */
+	send_line(h, "\n");
+	siginfo_t info = {0};
+	if (waitid(P_PID, (id_t)h->pid, &info, WEXITED | WNOHANG | WNOWAIT) ==
+		0 &&
+	    info.si_pid == 0)
+		kill(h->pid, SIGUSR1);
+
+	int64_t resumed = rel_now_ms();
+	int code = wait_exit(h, EXIT_TIMEOUT_MS);
+	fprintf(stderr, "harness exited %d after %.1f s; it printed:\n%s\n",
+		code, (double)(rel_now_ms() - resumed) / 1000.0, h->out);
+	if (code == -1) {
+		dump_tracked();
+		fail_msg("harness still running %d s after the resume",
+			 EXIT_TIMEOUT_MS / 1000);
+	}
+	assert_int_equal(code, 1);
+
+	char path[PATH_MAX + 64];
+	snprintf(path, sizeof(path), "%s/epoll/latest/sweep.json", out_dir);
+	json_error_t error;
+	json_t *root = json_load_file(path, 0, &error);
+	if (!root)
+		fail_msg("%s: %s", path, error.text);
+	assert_string_equal(string_field(root, "status"), "failed");
+	json_t *failure = json_object_get(root, "failure");
+	assert_non_null(failure);
+	const char *reason = string_field(failure, "reason");
+	fprintf(stderr, "failure: step %.0f, connections %.0f, reason: %s\n",
+		number_field(failure, "step"),
+		number_field(failure, "connections"), reason);
+	/* Failed at the paused step (noticed during the pause) or the next
+	 * one (noticed after resuming), never later: there is none. */
+	int step = (int)number_field(failure, "step");
+	assert_true(step == 1 || step == 2);
+	assert_int_equal((int)number_field(failure, "connections"),
+			 step == 1 ? 5000 : 30000);
+	/* The reason says which process died. */
+	char victim_text[32];
+	snprintf(victim_text, sizeof(victim_text), "%d", (int)victim);
+	assert_non_null(strstr(reason, k->kill_client ? "client" : "server"));
+	/* Checked last, so that the clean-up is checked either way. */
+	int names_victim = strstr(reason, victim_text) != NULL;
+	char reason_copy[640];
+	snprintf(reason_copy, sizeof(reason_copy), "%s", reason);
+	/* The step measured before the kill is kept, whole. */
+	json_t *steps = json_object_get(root, "steps");
+	assert_true(json_array_size(steps) >= 1);
+	json_t *first = json_array_get(steps, 0);
+	assert_int_equal((int)number_field(first, "connections"), 5000);
+	assert_int_equal((int)number_field(first, "established"), 5000);
+	assert_int_equal((int)number_field(first, "server_live"), 5000);
+	json_decref(root);
+
+	/* Nothing of the run is left, and its ports are free. */
+	assert_int_equal(still_running(GONE_TIMEOUT_MS), 0);
+	assert_int_equal(
+	    ports_busy(k->first_port, k->last_port, GONE_TIMEOUT_MS), 0);
+
+	/* The reason says which process died, not only that one exited. */
+	if (!names_victim)
+		fail_msg("failure reason does not name the killed %s worker "
+			 "(pid %d): %s",
+			 k->kill_client ? "client" : "server", (int)victim,
+			 reason_copy);
+}
+
+static void test_server_worker_killed(void **state)
+{
+	(void)state;
+	const struct sweep_case k = {"3000-3003", 3000, 3003, 0};
+	run_sweep_fault(&k);
+}
+
+static void test_client_worker_killed(void **state)
+{
+	(void)state;
+	const struct sweep_case k = {"3004-3007", 3004, 3007, 1};
+	run_sweep_fault(&k);
+}
+
+/* client --control on its own: a worker killed between grow and verify. */
+static void test_control_client_worker_killed(void **state)
+{
+	(void)state;
+	tracked_ports = "3010-3011";
+	assert_int_equal(ports_busy(3010, 3011, 0), 0);
+	char *server_argv[] = {"server",    "--backend", "epoll", "--ports",
+			       "3010-3011", "--workers", "2",	  "--interval",
+			       "0",	    NULL};
+	struct child *server = spawn("server", server_argv);
+	if (!wait_for(server, "listening on", REL_TIMEOUT_MS))
+		fail_msg("server did not listen; it printed:\n%s", server->out);
+	track_tree(server->pid);
+
+	char *client_argv[] = {
+	    "client",	 "--control", "--json",	   "--host",
+	    "127.0.0.1", "--ports",   "3010-3011", "--connections",
+	    "2000",	 "--procs",   "2",	   NULL};
+	struct child *client = spawn("client", client_argv);
+	if (!wait_for(client, "\"ready\"", REL_TIMEOUT_MS))
+		fail_msg("client not ready; it printed:\n%s", client->out);
+	send_line(client, "grow 2000\n");
+	const char *step = wait_for(client, "\"step\"", 120000);
+	if (!step)
+		fail_msg("no step reply; the client printed:\n%s", client->out);
+	assert_non_null(strstr(step, "\"established\":2000"));
+
+	track_tree(client->pid);
+	pid_t workers[64];
+	size_t n = children_of(client->pid, workers, 64);
+	assert_int_equal(n, 2);
+	track_tree(server->pid);
+	fprintf(stderr, "killing client worker %d of client %d\n",
+		(int)workers[0], (int)client->pid);
+	assert_int_equal(kill(workers[0], SIGKILL), 0);
+	send_line(client, "verify\n");
+
+	int code = wait_exit(client, EXIT_TIMEOUT_MS);
+	fprintf(stderr, "client exited %d; it printed:\n%s\n", code,
+		client->out);
+	assert_int_equal(code, 1);
+	const char *error = strstr(client->out, "\"event\":\"error\"");
+	if (!error)
+		error = strstr(client->out, "\"event\": \"error\"");
+	assert_non_null(error);
+	char victim[32];
+	snprintf(victim, sizeof(victim), "%d", (int)workers[0]);
+	assert_non_null(strstr(error, victim));
+	/* No verify result was claimed for a client that lost a worker. */
+	assert_null(strstr(client->out, "\"event\":\"verify\""));
+	/* No client worker is left. */
+	for (size_t i = 0; i < n; i++) {
+		int64_t deadline = rel_now_ms() + GONE_TIMEOUT_MS;
+		while (is_running(workers[i]) && is_ours(workers[i]) &&
+		       rel_now_ms() < deadline)
+			usleep(100000);
+		if (is_running(workers[i]) && is_ours(workers[i]))
+			fail_msg("client worker %d left running",
+				 (int)workers[i]);
+	}
+
+	/* The server, which lost nothing of its own, stops cleanly. */
+	kill(server->pid, SIGTERM);
+	assert_int_equal(wait_exit(server, EXIT_TIMEOUT_MS), 128 + SIGTERM);
+	assert_int_equal(still_running(GONE_TIMEOUT_MS), 0);
+	assert_int_equal(ports_busy(3010, 3011, GONE_TIMEOUT_MS), 0);
+}
+
+static int resolve(const char *name, char *real)
+{
+	char path[PATH_MAX + 32];
+	snprintf(path, sizeof(path), "%s/%s", bin_dir, name);
+	if (access(path, X_OK) != 0 || !realpath(path, real)) {
+		fprintf(stderr, "skip: no %s binary at %s yet\n", name, path);
+		return 77;
+	}
+	return 0;
+}
+
+int main(void)
+{
+	const char *dir = getenv("MCS_BIN_DIR");
+	if (!dir) {
+		fprintf(stderr, "MCS_BIN_DIR is not set: run through ctest\n");
+		return 1;
+	}
+	snprintf(bin_dir, sizeof(bin_dir), "%s", dir);
+	char real_harness[PATH_MAX];
+	if (resolve("server", real_server) || resolve("client", real_client) ||
+	    resolve("mcs-harness", real_harness))
+		return 77;
+	signal(SIGPIPE, SIG_IGN);
+	snprintf(top_dir, sizeof(top_dir), "/tmp/mcs-sweep-faults-XXXXXX");
+	if (!mkdtemp(top_dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_server_worker_killed, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_client_worker_killed, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_control_client_worker_killed,
+					    setup, teardown),
+	};
+	int64_t started = rel_now_ms();
+	int failed = cmocka_run_group_tests(tests, NULL, NULL);
+	fprintf(stderr, "sweep faults: %.1f s\n",
+		(double)(rel_now_ms() - started) / 1000.0);
+	char command[PATH_MAX + 16];
+	snprintf(command, sizeof(command), "rm -rf '%s'", top_dir);
+	if (system(command) != 0)
+		fprintf(stderr, "could not remove %s\n", top_dir);
+	return failed;
+}
