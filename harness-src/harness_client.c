@@ -55,16 +55,33 @@ void harness_client_take_pids(struct harness_client *client,
 	client->pid_count = n;
 }
 
-static void describe_exit(struct harness_client *client, char *why,
-			  size_t why_size)
+void harness_client_describe_exit(struct harness_client *client, char *why,
+				  size_t why_size)
 {
-	char status[96] = "closed its output", last[400];
+	char status[96] = "closed its output", last[400], message[300] = "";
+	/* A client that stops says why on its stdout first
+	 * ({"event":"error","message":...}); read what is left there, or
+	 * the reason is lost with the pipe. Bounded: 64 lines, 100 ms each. */
+	static char line[1 << 16];
+	for (int i = 0; i < 64; i++) {
+		if (harness_child_read_line(&client->child, line, sizeof(line),
+					    100) != 1)
+			break;
+		json_t *j = json_loads(line, 0, NULL);
+		const char *kind = json_string_value(json_object_get(j, "event"));
+		const char *text =
+		    json_string_value(json_object_get(j, "message"));
+		if (kind && strcmp(kind, "error") == 0 && text)
+			snprintf(message, sizeof(message), "%s", text);
+		json_decref(j);
+	}
 	harness_child_last_log_line(&client->child, last, sizeof(last));
 	if (harness_child_exited(&client->child))
 		harness_describe_status(client->child.status, status,
 					sizeof(status));
+	const char *reason = message[0] ? message : last;
 	snprintf(why, why_size, "client %s%s%s (log: %s)", status,
-		 last[0] ? ": " : "", last, client->child.log_path);
+		 reason[0] ? ": " : "", reason, client->child.log_path);
 }
 
 int harness_client_request(struct harness_client *client, const char *command,
@@ -78,7 +95,7 @@ int harness_client_request(struct harness_client *client, const char *command,
 		snprintf(line, sizeof(line), "%s\n", command);
 		int err = harness_child_write(&client->child, line);
 		if (err) {
-			describe_exit(client, why, why_size);
+			harness_client_describe_exit(client, why, why_size);
 			return err;
 		}
 	}
@@ -88,7 +105,7 @@ int harness_client_request(struct harness_client *client, const char *command,
 		int got = harness_child_read_line(&client->child, line,
 						  sizeof(line), 250);
 		if (got == -EPIPE) {
-			describe_exit(client, why, why_size);
+			harness_client_describe_exit(client, why, why_size);
 			return -EPIPE;
 		}
 		if (got < 0 && got != -EINTR) {

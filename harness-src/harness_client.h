@@ -26,6 +26,11 @@ typedef int (*harness_waiter)(void *context, char *why, size_t why_size);
  * timeout_s for the reply whose "event" is event. Returns 0 with *reply
  * (caller decrefs), or -errno with one line in why: the client reported an
  * error, exited, timed out, or waiter gave up. */
+/* Why the client stopped, in one line: its exit status and the reason it
+ * printed (an error event on stdout, else the last line of its log). */
+void harness_client_describe_exit(struct harness_client *client, char *why,
+				  size_t why_size);
+
 int harness_client_request(struct harness_client *client, const char *command,
 			   const char *event, double timeout_s,
 			   harness_waiter waiter, void *context, json_t **reply,

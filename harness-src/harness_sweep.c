@@ -80,8 +80,8 @@ static int make_run_dir(struct harness_run *run, const char *out)
 	return -EEXIST;
 }
 
-/* Everything the sweep checks while it waits: signals, a dead server, a
- * failed worker. Also draws the live progress line on a terminal. */
+/* Everything the sweep checks while it waits: signals, a dead server or
+ * client, a failed worker. Also draws the live progress line on a terminal. */
 int harness_sweep_check(void *context, char *why, size_t why_size)
 {
 	struct sweep *s = context;
@@ -98,6 +98,10 @@ int harness_sweep_check(void *context, char *why, size_t why_size)
 		harness_child_last_log_line(&s->server, last, sizeof(last));
 		snprintf(why, why_size, "server %s%s%s", status,
 			 last[0] ? ": " : "", last);
+		return -ECHILD;
+	}
+	if (s->client.child.pid > 0 && harness_child_exited(&s->client.child)) {
+		harness_client_describe_exit(&s->client, why, why_size);
 		return -ECHILD;
 	}
 	if (s->stats.header) {
