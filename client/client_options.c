@@ -117,23 +117,6 @@ static int is_loopback(struct in_addr address)
 	return (ntohl(address.s_addr) >> 24) == 127;
 }
 
-/* A non-negative decimal number of seconds ("1", "0.5"), at most max. */
-static int parse_seconds(const char *text, double max, double *value)
-{
-	if (!text || !*text ||
-	    !((*text >= '0' && *text <= '9') || *text == '.'))
-		return -EINVAL;
-	char *end;
-	errno = 0;
-	double v = strtod(text, &end);
-	if (errno || *end != '\0' || !isfinite(v))
-		return -EINVAL;
-	if (v < 0 || v > max)
-		return -ERANGE;
-	*value = v;
-	return 0;
-}
-
 static int fail(char *why, size_t why_size, const char *option,
 		const char *text, const char *expected)
 {
@@ -260,7 +243,7 @@ int client_parse_options(int argc, char **argv, struct client_options *options,
 			have_interval = 1;
 			break;
 		case OPT_HOLD:
-			if (parse_seconds(arg, 1e7, &d) || d <= 0)
+			if (mcs_parse_seconds(arg, 1e7, &d) || d <= 0)
 				return fail(why, why_size, "--hold", arg,
 					    "a positive number of seconds");
 			options->hold_seconds = d;
@@ -272,7 +255,7 @@ int client_parse_options(int argc, char **argv, struct client_options *options,
 			options->window = (unsigned)v;
 			break;
 		case OPT_TIMEOUT:
-			if (parse_seconds(arg, 1e6, &d) || d <= 0)
+			if (mcs_parse_seconds(arg, 1e6, &d) || d <= 0)
 				return fail(why, why_size, "--timeout", arg,
 					    "a positive number of seconds");
 			options->timeout_seconds = d;

@@ -204,3 +204,29 @@ int mcs_backend_list(const char *dir, char names[][MCS_BACKEND_NAME_MAX],
 	qsort(names, (size_t)count, sizeof(names[0]), compare_names);
 	return count;
 }
+
+enum mcs_backend_status mcs_backend_status(const char *dir, const char *name,
+					   char *text, size_t text_size)
+{
+	struct mcs_backend_handle h;
+	text[0] = '\0';
+	if (mcs_backend_load(dir, name, &h, text, text_size))
+		return MCS_BACKEND_UNUSABLE;
+	enum mcs_backend_status status = MCS_BACKEND_AVAILABLE;
+	if (h.ops->probe && h.ops->probe(text, text_size) != 0)
+		status = MCS_BACKEND_UNAVAILABLE;
+	else
+		snprintf(text, text_size, "%s",
+			 h.ops->description ? h.ops->description : "");
+	mcs_backend_unload(&h);
+	return status;
+}
+
+const char *mcs_backend_status_name(enum mcs_backend_status status)
+{
+	switch (status) {
+	case MCS_BACKEND_AVAILABLE: return "available";
+	case MCS_BACKEND_UNAVAILABLE: return "unavailable";
+	default: return "unusable";
+	}
+}

@@ -42,4 +42,19 @@ void mcs_backend_unload(struct mcs_backend_handle *handle);
 int mcs_backend_list(const char *dir, char names[][MCS_BACKEND_NAME_MAX],
 		     int max);
 
+/* How an installed backend stands on this machine (--list-backends). */
+enum mcs_backend_status {
+	MCS_BACKEND_AVAILABLE,   /* loads, and its probe says it runs here */
+	MCS_BACKEND_UNAVAILABLE, /* loads, but its probe says no */
+	MCS_BACKEND_UNUSABLE,    /* does not load (ABI, symbol, hooks) */
+};
+
+/* Load backend `name` from dir (NULL: default), run its probe, unload.
+ * text gets its description when available, else the reason. */
+enum mcs_backend_status mcs_backend_status(const char *dir, const char *name,
+					   char *text, size_t text_size);
+
+/* "available", "unavailable", "unusable". */
+const char *mcs_backend_status_name(enum mcs_backend_status status);
+
 #endif /* MCS_LOADER_H */

@@ -3,6 +3,9 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Parse digits at *p (advancing it) into value; suffixes handled by caller.
@@ -197,4 +200,29 @@ const char *mcs_printable(const char *text, char *buf, size_t buf_size)
 		memcpy(buf + keep, "...", 3), keep += 3;
 	buf[keep] = '\0';
 	return buf;
+}
+
+int mcs_parse_seconds(const char *text, double max, double *value)
+{
+	if (!text || !((*text >= '0' && *text <= '9') || *text == '.') ||
+	    text[strspn(text, "0123456789.eE+-")] != '\0')
+		return -EINVAL;
+	char *end;
+	errno = 0;
+	double v = strtod(text, &end);
+	if (errno || *end != '\0' || !isfinite(v))
+		return -EINVAL;
+	if (v < 0 || v > max)
+		return -ERANGE;
+	*value = v;
+	return 0;
+}
+
+int mcs_option_error(char *why, size_t why_size, const char *option,
+		     const char *value, const char *expected)
+{
+	char shown[64];
+	snprintf(why, why_size, "bad %s '%s': expected %s", option,
+		 mcs_printable(value, shown, sizeof(shown)), expected);
+	return -EINVAL;
 }

@@ -31,6 +31,15 @@ int mcs_parse_ipv4_range(const char *text, struct in_addr *first,
 int mcs_parse_count_list(const char *text, uint64_t min, uint64_t max,
 			 uint64_t *values, size_t max_values, size_t *count);
 
+/* Seconds as a plain decimal ("1", "0.5", "2e3"): starts with a digit or
+ * '.', no sign, spaces, hex, inf or nan; in [0, max]. */
+int mcs_parse_seconds(const char *text, double max, double *value);
+
+/* Put "bad OPTION 'VALUE': expected EXPECTED" in why (VALUE shown with
+ * mcs_printable) and return -EINVAL: the one shape of a bad-value error. */
+int mcs_option_error(char *why, size_t why_size, const char *option,
+		     const char *value, const char *expected);
+
 /* Copy text into buf for an error message: control characters become '?'
  * (so a message stays one line whatever the user typed) and anything past
  * buf_size-4 bytes is cut with "...". Returns buf. */

@@ -87,9 +87,7 @@ void harness_print_usage(FILE *out)
 static int bad(char *why, size_t why_size, const char *option,
 	       const char *value, const char *expected)
 {
-	snprintf(why, why_size, "bad %s '%s': expected %s", option,
-		 value ? value : "", expected);
-	return -EINVAL;
+	return mcs_option_error(why, why_size, option, value, expected);
 }
 
 int harness_parse_options(int argc, char **argv, struct harness_options *o,

@@ -62,20 +62,15 @@ static int list_backends(void)
 		return 1;
 	}
 	for (int i = 0; i < n; i++) {
-		struct mcs_backend_handle h;
-		char why[256] = "";
-		int err = mcs_backend_load(NULL, names[i], &h, why, sizeof(why));
-		if (err) {
-			printf("%-16s unusable (%s)\n", names[i], why);
-			continue;
-		}
-		int usable = h.ops->probe ? h.ops->probe(why, sizeof(why)) : 0;
-		if (usable == 0)
-			printf("%-16s available    %s\n", names[i],
-			       h.ops->description ? h.ops->description : "");
+		char text[256];
+		enum mcs_backend_status status =
+			mcs_backend_status(NULL, names[i], text, sizeof(text));
+		if (status == MCS_BACKEND_AVAILABLE)
+			printf("%-16s %-12s %s\n", names[i],
+			       mcs_backend_status_name(status), text);
 		else
-			printf("%-16s unavailable  (%s)\n", names[i], why);
-		mcs_backend_unload(&h);
+			printf("%-16s %-12s (%s)\n", names[i],
+			       mcs_backend_status_name(status), text);
 	}
 	return 0;
 }

@@ -45,25 +45,10 @@ void server_print_usage(FILE *out)
 		"a worker fails, 2 on bad usage.\n");
 }
 
-static int parse_seconds(const char *text, double max, double *value)
-{
-	char *end;
-	errno = 0;
-	double v = strtod(text, &end);
-	if (end == text || *end != '\0' || errno || !(v >= 0.0) || v > max ||
-	    text[strspn(text, "0123456789.eE-")] != '\0') /* no space, hex */
-		return -EINVAL;
-	*value = v;
-	return 0;
-}
-
 static int bad(char *why, size_t why_size, const char *option,
 	       const char *value, const char *expected)
 {
-	char shown[64];
-	snprintf(why, why_size, "bad %s '%s': expected %s", option,
-		 mcs_printable(value, shown, sizeof(shown)), expected);
-	return -EINVAL;
+	return mcs_option_error(why, why_size, option, value, expected);
 }
 
 int server_parse_options(int argc, char **argv, struct server_options *o,
@@ -166,12 +151,12 @@ int server_parse_options(int argc, char **argv, struct server_options *o,
 			o->listen_backlog = (int)v;
 			break;
 		case 'i':
-			if (parse_seconds(arg, 3600, &o->interval_seconds))
+			if (mcs_parse_seconds(arg, 3600, &o->interval_seconds))
 				return bad(why, why_size, "--interval", arg,
 					   "seconds from 0 to 3600");
 			break;
 		case 'd':
-			if (parse_seconds(arg, 7 * 86400, &o->duration_seconds))
+			if (mcs_parse_seconds(arg, 7 * 86400, &o->duration_seconds))
 				return bad(why, why_size, "--duration", arg,
 					   "seconds from 0 to 604800");
 			break;

@@ -7,6 +7,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <string.h>
 
 #include "mcs_parse.h"
 
@@ -124,6 +125,43 @@ static void test_count_lists(void **state)
 			 -ERANGE);
 }
 
+static void test_seconds(void **state)
+{
+	(void)state;
+	double v;
+	assert_int_equal(mcs_parse_seconds("1", 10, &v), 0);
+	assert_true(v == 1.0);
+	assert_int_equal(mcs_parse_seconds("0.25", 10, &v), 0);
+	assert_true(v == 0.25);
+	assert_int_equal(mcs_parse_seconds(".5", 10, &v), 0);
+	assert_int_equal(mcs_parse_seconds("1e1", 10, &v), 0);
+	assert_int_equal(mcs_parse_seconds("11", 10, &v), -ERANGE);
+	assert_int_equal(mcs_parse_seconds("-1", 10, &v), -EINVAL);
+	assert_int_equal(mcs_parse_seconds(" 1", 10, &v), -EINVAL);
+	assert_int_equal(mcs_parse_seconds("0x10", 100, &v), -EINVAL);
+	assert_int_equal(mcs_parse_seconds("inf", 1e9, &v), -EINVAL);
+	assert_int_equal(mcs_parse_seconds("nan", 1e9, &v), -EINVAL);
+	assert_int_equal(mcs_parse_seconds("1e999", 1e9, &v), -EINVAL);
+	assert_int_equal(mcs_parse_seconds("", 10, &v), -EINVAL);
+	assert_int_equal(mcs_parse_seconds(NULL, 10, &v), -EINVAL);
+}
+
+static void test_option_error_is_one_line(void **state)
+{
+	(void)state;
+	char why[128];
+	assert_int_equal(mcs_option_error(why, sizeof(why), "--target",
+					  "1\n2", "a count"),
+			 -EINVAL);
+	assert_string_equal(why, "bad --target '1?2': expected a count");
+	char long_value[200];
+	memset(long_value, 'x', sizeof(long_value) - 1);
+	long_value[sizeof(long_value) - 1] = '\0';
+	mcs_option_error(why, sizeof(why), "--out", long_value, "a path");
+	assert_non_null(strstr(why, "...': expected a path"));
+	assert_null(strchr(why, '\n'));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -132,6 +170,8 @@ int main(void)
 		cmocka_unit_test(test_ipv4),
 		cmocka_unit_test(test_ipv4_ranges),
 		cmocka_unit_test(test_count_lists),
+		cmocka_unit_test(test_seconds),
+		cmocka_unit_test(test_option_error_is_one_line),
 	};
 	return cmocka_run_group_tests_name("parse", tests, NULL, NULL);
 }
