@@ -1,6 +1,8 @@
 /* harness_format.c - human-readable numbers and the end-of-run summary. */
 #include "harness_format.h"
 
+#include "mcs_format.h"
+
 #include <inttypes.h>
 #include <math.h>
 #include <string.h>
@@ -25,17 +27,7 @@ void harness_format_count(uint64_t value, char *text, size_t text_size)
 
 void harness_format_bytes(uint64_t value, char *text, size_t text_size)
 {
-	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-	double v = (double)value;
-	size_t u = 0;
-	while (v >= 1024 && u + 1 < sizeof(units) / sizeof(units[0])) {
-		v /= 1024;
-		u++;
-	}
-	if (u == 0)
-		snprintf(text, text_size, "%" PRIu64 " B", value);
-	else
-		snprintf(text, text_size, "%.1f %s", v, units[u]);
+	mcs_format_bytes(value, text, text_size);
 }
 
 void harness_format_signed_bytes(double value, char *text, size_t text_size)

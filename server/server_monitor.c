@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mcs_format.h"
 #include "mcs_proc.h"
 
 static double monitor_now(void)
@@ -13,22 +14,6 @@ static double monitor_now(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-const char *mcs_format_bytes(uint64_t bytes, char *buf, size_t buf_size)
-{
-	static const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-	double v = (double)bytes;
-	unsigned u = 0;
-	while (v >= 1024.0 && u < 4) {
-		v /= 1024.0;
-		u++;
-	}
-	if (u == 0)
-		snprintf(buf, buf_size, "%" PRIu64 " B", bytes);
-	else
-		snprintf(buf, buf_size, "%.1f %s", v, units[u]);
-	return buf;
 }
 
 void server_monitor_init(struct server_monitor *m,

@@ -26,7 +26,4 @@ uint64_t server_monitor_user_memory(const struct server_monitor *m);
 void server_monitor_line(struct server_monitor *m, FILE *out);
 void server_monitor_final(struct server_monitor *m, FILE *out, int json);
 
-/* "1.5 KiB", "3.2 GiB": human bytes into buf. */
-const char *mcs_format_bytes(uint64_t bytes, char *buf, size_t buf_size);
-
 #endif /* SERVER_MONITOR_H */
