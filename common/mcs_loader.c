@@ -230,3 +230,26 @@ const char *mcs_backend_status_name(enum mcs_backend_status status)
 	default: return "unusable";
 	}
 }
+
+int mcs_backend_print_list(const char *program, FILE *out, FILE *err)
+{
+	char names[32][MCS_BACKEND_NAME_MAX];
+	int n = mcs_backend_list(NULL, names, 32);
+	if (n <= 0) {
+		fprintf(err,
+			"%s: no backends installed%s%s: build the tree "
+			"(cmake --build build)\n",
+			program, n < 0 ? ": " : "", n < 0 ? strerror(-n) : "");
+		return 1;
+	}
+	for (int i = 0; i < n; i++) {
+		char text[256];
+		enum mcs_backend_status status =
+			mcs_backend_status(NULL, names[i], text, sizeof(text));
+		fprintf(out,
+			status == MCS_BACKEND_AVAILABLE ? "%-16s %-12s %s\n"
+							: "%-16s %-12s (%s)\n",
+			names[i], mcs_backend_status_name(status), text);
+	}
+	return 0;
+}

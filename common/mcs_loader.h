@@ -11,6 +11,7 @@
 #define MCS_LOADER_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "mcs_backend.h"
 
@@ -56,5 +57,11 @@ enum mcs_backend_status mcs_backend_status(const char *dir, const char *name,
 
 /* "available", "unavailable", "unusable". */
 const char *mcs_backend_status_name(enum mcs_backend_status status);
+
+/* What --list-backends prints, for every binary that has the option: one
+ * line per installed backend on out (name, status, description or reason),
+ * or one line on err naming `program` when none is installed. Returns the
+ * exit status: 0, or 1 when nothing is installed. */
+int mcs_backend_print_list(const char *program, FILE *out, FILE *err);
 
 #endif /* MCS_LOADER_H */

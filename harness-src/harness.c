@@ -18,30 +18,6 @@
 
 #define MAX_BACKENDS 32
 
-static int list_backends(void)
-{
-	char names[MAX_BACKENDS][MCS_BACKEND_NAME_MAX];
-	int n = mcs_backend_list(NULL, names, MAX_BACKENDS);
-	if (n <= 0) {
-		fprintf(stderr,
-			"harness: no backends installed%s%s: build the tree "
-			"(cmake --build build)\n",
-			n < 0 ? ": " : "", n < 0 ? strerror(-n) : "");
-		return 1;
-	}
-	for (int i = 0; i < n; i++) {
-		char text[256];
-		enum mcs_backend_status status =
-			mcs_backend_status(NULL, names[i], text, sizeof(text));
-		if (status == MCS_BACKEND_AVAILABLE)
-			printf("%-16s %-12s %s\n", names[i],
-			       mcs_backend_status_name(status), text);
-		else
-			printf("%-16s %-12s (%s)\n", names[i],
-			       mcs_backend_status_name(status), text);
-	}
-	return 0;
-}
 
 static void refresh_compare(const struct harness_options *o)
 {
@@ -104,7 +80,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (options.list_backends)
-		return list_backends();
+		return mcs_backend_print_list("harness", stdout, stderr);
 	harness_signals_install();
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	if (options.all_backends)

@@ -84,12 +84,6 @@ void harness_print_usage(FILE *out)
 	    "Ctrl-C).\n");
 }
 
-static int bad(char *why, size_t why_size, const char *option,
-	       const char *value, const char *expected)
-{
-	return mcs_option_error(why, why_size, option, value, expected);
-}
-
 int harness_parse_options(int argc, char **argv, struct harness_options *o,
 			  char *why, size_t why_size)
 {
@@ -132,7 +126,7 @@ int harness_parse_options(int argc, char **argv, struct harness_options *o,
 		case 'b':
 			if (!arg[0] || strlen(arg) >= sizeof(o->backend) ||
 			    strchr(arg, '/'))
-				return bad(
+				return mcs_option_error(
 				    why, why_size, "--backend", arg,
 				    "a backend name (see --list-backends) "
 				    "or all");
@@ -141,7 +135,7 @@ int harness_parse_options(int argc, char **argv, struct harness_options *o,
 			break;
 		case 'n':
 			if (mcs_parse_count(arg, 1, TARGET_MAX, &o->target))
-				return bad(why, why_size, "--target", arg,
+				return mcs_option_error(why, why_size, "--target", arg,
 					   "a count from 1 to 10M (250k, 1M "
 					   "forms accepted)");
 			break;
@@ -149,13 +143,13 @@ int harness_parse_options(int argc, char **argv, struct harness_options *o,
 			if (mcs_parse_count_list(arg, 1, TARGET_MAX, o->steps,
 						 HARNESS_MAX_STEPS,
 						 &o->step_count))
-				return bad(why, why_size, "--steps", arg,
+				return mcs_option_error(why, why_size, "--steps", arg,
 					   "increasing counts like "
 					   "1k,10k,100k (at most 64)");
 			break;
 		case 'k':
 			if (mcs_parse_count(arg, 1, HARNESS_MAX_STEPS, &v))
-				return bad(why, why_size, "--points", arg,
+				return mcs_option_error(why, why_size, "--points", arg,
 					   "a number of steps from 1 to 64");
 			o->points = (unsigned)v;
 			break;
@@ -165,14 +159,14 @@ int harness_parse_options(int argc, char **argv, struct harness_options *o,
 				break;
 			}
 			if (mcs_parse_count(arg, 1, 4096, &v))
-				return bad(why, why_size, "--workers", arg,
+				return mcs_option_error(why, why_size, "--workers", arg,
 					   "a number from 1 to 4096, or auto");
 			o->workers = (unsigned)v;
 			break;
 		case 'p':
 			if (mcs_parse_port_range(arg, &o->port_first,
 						 &o->port_last))
-				return bad(why, why_size, "--ports", arg,
+				return mcs_option_error(why, why_size, "--ports", arg,
 					   "A-B with 1 <= A <= B <= 65535");
 			o->ports_given = 1;
 			break;
@@ -180,12 +174,12 @@ int harness_parse_options(int argc, char **argv, struct harness_options *o,
 		case 'E':
 			if (mcs_parse_count(arg, 1, TARGET_MAX,
 					    &o->echo_sample))
-				return bad(why, why_size, "--echo-sample", arg,
+				return mcs_option_error(why, why_size, "--echo-sample", arg,
 					   "a count from 1 to 10M");
 			break;
 		case 'o':
 			if (!arg[0] || strlen(arg) >= sizeof(o->out) - 128)
-				return bad(why, why_size, "--out", arg,
+				return mcs_option_error(why, why_size, "--out", arg,
 					   "a directory path");
 			snprintf(o->out, sizeof(o->out), "%s", arg);
 			break;
@@ -194,7 +188,7 @@ int harness_parse_options(int argc, char **argv, struct harness_options *o,
 		case 'P': o->no_plot = 1; break;
 		case 'a':
 			if (mcs_parse_count(arg, 1, TARGET_MAX, &o->pause_at))
-				return bad(why, why_size, "--pause-at", arg,
+				return mcs_option_error(why, why_size, "--pause-at", arg,
 					   "a connection count from 1 to 10M");
 			break;
 		case 'S':
@@ -202,7 +196,7 @@ int harness_parse_options(int argc, char **argv, struct harness_options *o,
 			o->step_timeout = strtod(arg, &end);
 			if (end == arg || *end || errno ||
 			    !(o->step_timeout >= 1) || o->step_timeout > 86400)
-				return bad(why, why_size, "--step-timeout", arg,
+				return mcs_option_error(why, why_size, "--step-timeout", arg,
 					   "seconds from 1 to 86400");
 			break;
 		case 'l': o->list_backends = 1; break;

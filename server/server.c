@@ -50,30 +50,6 @@ static double monotonic_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int list_backends(void)
-{
-	char names[32][MCS_BACKEND_NAME_MAX];
-	int n = mcs_backend_list(NULL, names, 32);
-	if (n <= 0) {
-		fprintf(stderr,
-			"server: no backends installed%s%s: build the tree "
-			"(cmake --build build)\n",
-			n < 0 ? ": " : "", n < 0 ? strerror(-n) : "");
-		return 1;
-	}
-	for (int i = 0; i < n; i++) {
-		char text[256];
-		enum mcs_backend_status status =
-			mcs_backend_status(NULL, names[i], text, sizeof(text));
-		if (status == MCS_BACKEND_AVAILABLE)
-			printf("%-16s %-12s %s\n", names[i],
-			       mcs_backend_status_name(status), text);
-		else
-			printf("%-16s %-12s (%s)\n", names[i],
-			       mcs_backend_status_name(status), text);
-	}
-	return 0;
-}
 
 /* Reap whatever exited; report unexpected exits. Returns how many workers
  * exited with a failure since the last call. */
@@ -263,7 +239,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (s.options.list_backends)
-		return list_backends();
+		return mcs_backend_print_list("server", stdout, stderr);
 
 	if (mcs_backend_load(NULL, s.options.backend, &s.backend, why,
 			     sizeof(why))) {

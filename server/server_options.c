@@ -45,12 +45,6 @@ void server_print_usage(FILE *out)
 		"a worker fails, 2 on bad usage.\n");
 }
 
-static int bad(char *why, size_t why_size, const char *option,
-	       const char *value, const char *expected)
-{
-	return mcs_option_error(why, why_size, option, value, expected);
-}
-
 int server_parse_options(int argc, char **argv, struct server_options *o,
 			 char *why, size_t why_size)
 {
@@ -95,14 +89,14 @@ int server_parse_options(int argc, char **argv, struct server_options *o,
 		switch (c) {
 		case 'b':
 			if (strlen(arg) == 0 || strlen(arg) >= sizeof(o->backend))
-				return bad(why, why_size, "--backend", arg,
+				return mcs_option_error(why, why_size, "--backend", arg,
 					   "a backend name (see --list-backends)");
 			snprintf(o->backend, sizeof(o->backend), "%s", arg);
 			break;
 		case 'p':
 			if (mcs_parse_port_range(arg, &o->port_first,
 						 &o->port_last))
-				return bad(why, why_size, "--ports", arg,
+				return mcs_option_error(why, why_size, "--ports", arg,
 					   "A-B with 1 <= A <= B <= 65535");
 			break;
 		case 'w':
@@ -111,60 +105,60 @@ int server_parse_options(int argc, char **argv, struct server_options *o,
 				break;
 			}
 			if (mcs_parse_count(arg, 1, 4096, &v))
-				return bad(why, why_size, "--workers", arg,
+				return mcs_option_error(why, why_size, "--workers", arg,
 					   "a number from 1 to 4096, or auto");
 			o->workers = (unsigned)v;
 			break;
 		case 'a':
 			if (mcs_parse_ipv4(arg, &o->address))
-				return bad(why, why_size, "--address", arg,
+				return mcs_option_error(why, why_size, "--address", arg,
 					   "an IPv4 address like 127.0.0.1");
 			break;
 		case 't':
 			if (mcs_parse_count(arg, 0, 1024, &v))
-				return bad(why, why_size, "--threads", arg,
+				return mcs_option_error(why, why_size, "--threads", arg,
 					   "a number from 0 to 1024");
 			o->threads = (unsigned)v;
 			break;
 		case 'm':
 			if (mcs_parse_count(arg, 1, 100000000, &v))
-				return bad(why, why_size, "--max-connections",
+				return mcs_option_error(why, why_size, "--max-connections",
 					   arg, "a count from 1 to 100M");
 			o->max_connections = v;
 			break;
 		case 'r':
 			if (mcs_parse_count(arg, 64, 16 * 1024 * 1024, &v))
-				return bad(why, why_size, "--read-buffer", arg,
+				return mcs_option_error(why, why_size, "--read-buffer", arg,
 					   "bytes from 64 to 16M");
 			o->read_buffer_size = (unsigned)v;
 			break;
 		case 'W':
 			if (mcs_parse_count(arg, 64, 16 * 1024 * 1024, &v))
-				return bad(why, why_size, "--write-limit", arg,
+				return mcs_option_error(why, why_size, "--write-limit", arg,
 					   "bytes from 64 to 16M");
 			o->write_backlog_limit = (unsigned)v;
 			break;
 		case 'B':
 			if (mcs_parse_count(arg, 1, 1000000, &v))
-				return bad(why, why_size, "--backlog", arg,
+				return mcs_option_error(why, why_size, "--backlog", arg,
 					   "a number from 1 to 1000000");
 			o->listen_backlog = (int)v;
 			break;
 		case 'i':
 			if (mcs_parse_seconds(arg, 3600, &o->interval_seconds))
-				return bad(why, why_size, "--interval", arg,
+				return mcs_option_error(why, why_size, "--interval", arg,
 					   "seconds from 0 to 3600");
 			break;
 		case 'd':
 			if (mcs_parse_seconds(arg, 7 * 86400, &o->duration_seconds))
-				return bad(why, why_size, "--duration", arg,
+				return mcs_option_error(why, why_size, "--duration", arg,
 					   "seconds from 0 to 604800");
 			break;
 		case 's':
 			if (arg[0] != '/' || strlen(arg) < 2 ||
 			    strlen(arg) >= sizeof(o->stats_name) ||
 			    strchr(arg + 1, '/'))
-				return bad(why, why_size, "--stats-shm", arg,
+				return mcs_option_error(why, why_size, "--stats-shm", arg,
 					   "a name like /mcs-stats (one '/', "
 					   "under 64 characters)");
 			snprintf(o->stats_name, sizeof(o->stats_name), "%s", arg);
