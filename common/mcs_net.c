@@ -66,3 +66,10 @@ void mcs_close_all(int *fds, unsigned count)
 		fds[i] = -1;
 	}
 }
+
+void mcs_eventfd_wake(int fd)
+{
+	uint64_t one = 1;
+	ssize_t ignored = write(fd, &one, sizeof(one));
+	(void)ignored;
+}

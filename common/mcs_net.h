@@ -18,6 +18,11 @@ enum mcs_listen_flag {
 int mcs_listen_tcp(struct in_addr address, uint16_t port, int backlog,
 		   unsigned flags, char *why, size_t why_size);
 
+/* Wake a loop waiting on an eventfd: write 1 to it. Async-signal-safe,
+ * so a backend's stop() can call it from a signal handler; a full counter
+ * (EAGAIN) already means "woken". */
+void mcs_eventfd_wake(int fd);
+
 /* Close every fd in fds[0..count) that is >= 0 and set it to -1. */
 void mcs_close_all(int *fds, unsigned count);
 

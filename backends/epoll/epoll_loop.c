@@ -331,7 +331,5 @@ int epoll_loop_run(struct epoll_loop *l, char *why, size_t why_size)
 void epoll_loop_stop(struct epoll_loop *l)
 {
 	l->stopping = 1;
-	uint64_t one = 1;
-	ssize_t ignored = write(l->wake_fd, &one, sizeof(one));
-	(void)ignored;
+	mcs_eventfd_wake(l->wake_fd);
 }

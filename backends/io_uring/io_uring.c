@@ -1038,9 +1038,7 @@ static void uring_stop(void *state)
 {
 	struct uring_backend *b = state;
 	b->stopping = 1;
-	uint64_t one = 1;
-	ssize_t ignored = write(b->wake_fd, &one, sizeof(one));
-	(void)ignored;
+	mcs_eventfd_wake(b->wake_fd);
 }
 
 MCS_BACKEND_EXPORT const struct mcs_backend_ops mcs_backend = {

@@ -367,9 +367,7 @@ static void select_stop(void *state)
 {
 	struct select_backend *b = state;
 	b->stopping = 1;
-	uint64_t one = 1;
-	ssize_t ignored = write(b->wake_fd, &one, sizeof(one));
-	(void)ignored;
+	mcs_eventfd_wake(b->wake_fd);
 }
 
 MCS_BACKEND_EXPORT const struct mcs_backend_ops mcs_backend = {
