@@ -120,8 +120,9 @@ static int is_loopback(struct in_addr address)
 static int fail(char *why, size_t why_size, const char *option,
 		const char *text, const char *expected)
 {
-	snprintf(why, why_size, "%s: '%s' is not %s", option, text ? text : "",
-		 expected);
+	char shown[64];
+	snprintf(why, why_size, "%s: '%s' is not %s", option,
+		 mcs_printable(text, shown, sizeof(shown)), expected);
 	return -EINVAL;
 }
 
@@ -173,6 +174,7 @@ int client_parse_options(int argc, char **argv, struct client_options *options,
 {
 	set_defaults(options);
 	int have_interval = 0;
+	char shown[64];
 	uint64_t v;
 	double d;
 	opterr = 0;
@@ -265,12 +267,12 @@ int client_parse_options(int argc, char **argv, struct client_options *options,
 		case OPT_HELP: options->help = 1; return 0;
 		case ':':
 			snprintf(why, why_size, "%s: needs a value",
-				 argv[optind - 1]);
+				 mcs_printable(argv[optind - 1], shown, sizeof(shown)));
 			return -EINVAL;
 		default:
 			snprintf(why, why_size,
 				 "%s: unknown option (see --help)",
-				 argv[optind - 1]);
+				 mcs_printable(argv[optind - 1], shown, sizeof(shown)));
 			return -EINVAL;
 		}
 		if (err)
@@ -282,7 +284,7 @@ int client_parse_options(int argc, char **argv, struct client_options *options,
 		snprintf(why, why_size,
 			 "%s: unexpected argument (usage: client HOST PORTS "
 			 "[CONNECTIONS])",
-			 argv[optind + 3]);
+			 mcs_printable(argv[optind + 3], shown, sizeof(shown)));
 		return -EINVAL;
 	}
 	if (positional >= 1 && parse_host(argv[optind], options, why, why_size))

@@ -176,6 +176,9 @@ static const struct bad_input rows[] = {
     {"client", {"--procs", "0"}, "--procs"},
     {"client", {"--ports", "2971-2970"}, "--ports"},
     {"client", {"--host", "999.1.1.1"}, "--host"},
+    {"client", {"--connections", "1\n2"}, "--connections"},
+    {"client", {"--frob\nnicate"}, "--frob"},
+    {"mcs-harness", {"--target", "1\n2"}, "--target"},
 
     /* harness (mcs-harness) */
     {"mcs-harness", {"--frobnicate"}, "--frobnicate"},
