@@ -177,8 +177,7 @@ int client_parse_options(int argc, char **argv, struct client_options *options,
 	char shown[64];
 	uint64_t v;
 	double d;
-	opterr = 0;
-	optind = 1;
+	mcs_getopt_reset();
 	for (;;) {
 		int index = 0;
 		int c = getopt_long(argc, argv, "+:", long_options, &index);

@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -224,5 +225,46 @@ int mcs_option_error(char *why, size_t why_size, const char *option,
 	char shown[64];
 	snprintf(why, why_size, "bad %s '%s': expected %s", option,
 		 mcs_printable(value, shown, sizeof(shown)), expected);
+	return -EINVAL;
+}
+
+void mcs_getopt_reset(void)
+{
+	optind = 0;
+	opterr = 0;
+}
+
+int mcs_getopt_error(int c, char *const argv[], char *why, size_t why_size)
+{
+	char shown[64];
+	const char *typed = argv[optind - 1];
+	int is_long = strncmp(typed, "--", 2) == 0;
+	if (c == ':') {
+		snprintf(why, why_size, "option %s needs a value",
+			 mcs_printable(typed, shown, sizeof(shown)));
+		return -EINVAL;
+	}
+	/* "--name=value" for an option without a value sets optopt; an
+	 * unknown long option leaves it 0; a bad letter in a group ("-xh")
+	 * is only in optopt. */
+	if (is_long && optopt) {
+		snprintf(why, why_size, "option '%s' takes no value (see --help)",
+			 mcs_printable(typed, shown, sizeof(shown)));
+		return -EINVAL;
+	}
+	if (is_long || !optopt)
+		mcs_printable(typed, shown, sizeof(shown));
+	else
+		snprintf(shown, sizeof(shown), "-%c",
+			 optopt > 0x20 && optopt < 0x7f ? optopt : '?');
+	snprintf(why, why_size, "unknown option '%s' (see --help)", shown);
+	return -EINVAL;
+}
+
+int mcs_unexpected_argument(const char *arg, char *why, size_t why_size)
+{
+	char shown[64];
+	snprintf(why, why_size, "unexpected argument '%s' (see --help)",
+		 mcs_printable(arg, shown, sizeof(shown)));
 	return -EINVAL;
 }

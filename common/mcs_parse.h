@@ -40,6 +40,20 @@ int mcs_parse_seconds(const char *text, double max, double *value);
 int mcs_option_error(char *why, size_t why_size, const char *option,
 		     const char *value, const char *expected);
 
+/* Start a fresh getopt_long() pass: optind = 0, not 1 (glibc then also
+ * forgets a half-read "-xh" of an earlier argv, which it would otherwise
+ * keep a pointer into), and opterr = 0 (the caller words the errors). */
+void mcs_getopt_reset(void);
+
+/* After getopt_long() (optstring starting with ':') returned ':' or '?':
+ * put in why the one-line reason, naming what was typed ("option --ports
+ * needs a value", "unknown option '-x'", "option '--json=yes' takes no
+ * value"), and return -EINVAL. */
+int mcs_getopt_error(int c, char *const argv[], char *why, size_t why_size);
+
+/* "unexpected argument 'ARG' (see --help)" in why; returns -EINVAL. */
+int mcs_unexpected_argument(const char *arg, char *why, size_t why_size);
+
 /* Copy text into buf for an error message: control characters become '?'
  * (so a message stays one line whatever the user typed) and anything past
  * buf_size-4 bytes is cut with "...". Returns buf. */

@@ -115,8 +115,7 @@ int harness_parse_options(int argc, char **argv, struct harness_options *o,
 	snprintf(o->out, sizeof(o->out), "results");
 	why[0] = '\0';
 
-	optind = 1;
-	opterr = 0;
+	mcs_getopt_reset();
 	int c;
 	uint64_t v;
 	char *end;
@@ -201,22 +200,12 @@ int harness_parse_options(int argc, char **argv, struct harness_options *o,
 			break;
 		case 'l': o->list_backends = 1; break;
 		case 'h': o->help = 1; break;
-		case ':':
-			snprintf(why, why_size, "option %s needs a value",
-				 argv[optind - 1]);
-			return -EINVAL;
 		default:
-			snprintf(why, why_size,
-				 "unknown option '%s' (see --help)",
-				 argv[optind - 1]);
-			return -EINVAL;
+			return mcs_getopt_error(c, argv, why, why_size);
 		}
 	}
-	if (optind < argc) {
-		snprintf(why, why_size, "unexpected argument '%s' (see --help)",
-			 argv[optind]);
-		return -EINVAL;
-	}
+	if (optind < argc)
+		return mcs_unexpected_argument(argv[optind], why, why_size);
 	if (o->help || o->list_backends)
 		return 0;
 	if (!o->backend[0]) {

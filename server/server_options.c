@@ -79,11 +79,9 @@ int server_parse_options(int argc, char **argv, struct server_options *o,
 
 	/* The seed's plain form: `server [PORT]` is not supported; only
 	 * options. getopt_long with a leading ':' reports missing values. */
-	optind = 0; /* 0, not 1: glibc then forgets a half-read "-xh" */
-	opterr = 0;
+	mcs_getopt_reset();
 	int c;
 	uint64_t v;
-	char shown[64];
 	while ((c = getopt_long(argc, argv, ":h", longs, NULL)) != -1) {
 		const char *arg = optarg;
 		switch (c) {
@@ -172,42 +170,12 @@ int server_parse_options(int argc, char **argv, struct server_options *o,
 		case 'h':
 			o->help = 1;
 			break;
-		case ':':
-			snprintf(why, why_size, "option %s needs a value",
-				 mcs_printable(argv[optind - 1], shown,
-					       sizeof(shown)));
-			return -EINVAL;
 		default:
-			/* "--name=value" for an option without a value sets
-			 * optopt; an unknown long option leaves it 0; a bad
-			 * letter in a group ("-xh") is only in optopt. */
-			if (strncmp(argv[optind - 1], "--", 2) == 0 && optopt) {
-				mcs_printable(argv[optind - 1], shown,
-					      sizeof(shown));
-				snprintf(why, why_size,
-					 "option '%s' takes no value (see "
-					 "--help)",
-					 shown);
-				return -EINVAL;
-			}
-			if (strncmp(argv[optind - 1], "--", 2) == 0 || !optopt)
-				mcs_printable(argv[optind - 1], shown,
-					      sizeof(shown));
-			else
-				snprintf(shown, sizeof(shown), "-%c",
-					 optopt > 0x20 && optopt < 0x7f ? optopt
-									: '?');
-			snprintf(why, why_size,
-				 "unknown option '%s' (see --help)", shown);
-			return -EINVAL;
+			return mcs_getopt_error(c, argv, why, why_size);
 		}
 	}
-	if (optind < argc) {
-		snprintf(why, why_size,
-			 "unexpected argument '%s' (see --help)",
-			 mcs_printable(argv[optind], shown, sizeof(shown)));
-		return -EINVAL;
-	}
+	if (optind < argc)
+		return mcs_unexpected_argument(argv[optind], why, why_size);
 	unsigned ports = (unsigned)o->port_last - o->port_first + 1;
 	unsigned workers = o->workers ? o->workers : ports;
 	if (o->max_connections && o->max_connections < workers) {

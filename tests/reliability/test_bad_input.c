@@ -179,6 +179,9 @@ static const struct bad_input rows[] = {
     {"client", {"--connections", "1\n2"}, "--connections"},
     {"client", {"--frob\nnicate"}, "--frob"},
     {"mcs-harness", {"--target", "1\n2"}, "--target"},
+    {"mcs-harness", {"--fr\nob"}, "--fr"},
+    {"mcs-harness", {"-xh"}, "-x"},
+    {"mcs-harness", {"--echo=yes"}, "--echo"},
 
     /* harness (mcs-harness) */
     {"mcs-harness", {"--frobnicate"}, "--frobnicate"},
