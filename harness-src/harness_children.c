@@ -143,10 +143,15 @@ int harness_start_client(struct sweep *s, char *why, size_t why_size)
 	snprintf(connections, sizeof(connections), "%" PRIu64,
 		 run->plan.target);
 	snprintf(log, sizeof(log), "%s/client.log", run->dir);
+	char rate[24];
+	snprintf(rate, sizeof(rate), "%" PRIu64, s->o->rate);
 	char *argv[] = {
 	    path,      "--control", "--json",	       "--host",    "127.0.0.1",
 	    "--ports", ports,	    "--connections",   connections, "--procs",
-	    "auto",    "--sources", run->plan.sources, NULL};
+	    "auto",    "--sources", run->plan.sources, "--rate",    rate,
+	    NULL};
+	if (!s->o->rate)
+		argv[13] = NULL; /* no cap: leave --rate off */
 	err = harness_child_start(&s->client.child, "client", argv, log, why,
 				  why_size);
 	if (err)

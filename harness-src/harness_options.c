@@ -21,6 +21,7 @@ void harness_print_usage(FILE *out)
 	    "               [--workers N|auto] [--ports A-B] [--echo] [--out "
 	    "DIR]\n"
 	    "               [--tune | --no-tune] [--no-plot] [--pause-at N]\n"
+	    "               [--rate R] [--step-timeout S]\n"
 	    "       harness --list-backends | --help\n"
 	    "\n"
 	    "Measure what it costs to hold N concurrent loopback TCP "
@@ -72,6 +73,11 @@ void harness_print_usage(FILE *out)
 	    "                      hand\n"
 	    "  --step-timeout S    most seconds one step may take (default "
 	    "300)\n"
+	    "  --rate R            cap the client's connects per second, in "
+	    "all\n"
+	    "                      (default: as fast as it can; a slow ramp "
+	    "shows\n"
+	    "                      memory and latency at a known rate)\n"
 	    "  --list-backends     list installed backends and whether they "
 	    "work here\n"
 	    "\n"
@@ -102,6 +108,7 @@ int harness_parse_options(int argc, char **argv, struct harness_options *o,
 	    {"no-plot", no_argument, NULL, 'P'},
 	    {"pause-at", required_argument, NULL, 'a'},
 	    {"step-timeout", required_argument, NULL, 'S'},
+	    {"rate", required_argument, NULL, 'r'},
 	    {"list-backends", no_argument, NULL, 'l'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -197,6 +204,12 @@ int harness_parse_options(int argc, char **argv, struct harness_options *o,
 			    !(o->step_timeout >= 1) || o->step_timeout > 86400)
 				return mcs_option_error(why, why_size, "--step-timeout", arg,
 					   "seconds from 1 to 86400");
+			break;
+		case 'r':
+			if (mcs_parse_count(arg, 1, 100000000, &o->rate))
+				return mcs_option_error(
+				    why, why_size, "--rate", arg,
+				    "connects per second from 1 to 100M");
 			break;
 		case 'l': o->list_backends = 1; break;
 		case 'h': o->help = 1; break;

@@ -33,6 +33,7 @@ struct harness_options {
 	int no_plot;	      /* --no-plot */
 	uint64_t pause_at;    /* --pause-at N: stop at that step for checks */
 	double step_timeout;  /* --step-timeout seconds per grow */
+	uint64_t rate;	      /* --rate: client connects/s in all (0: no cap) */
 	int list_backends;
 	int help;
 };

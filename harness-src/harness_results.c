@@ -209,6 +209,9 @@ static int write_json(const struct harness_run *run, const char *path)
 	json_object_set_new(root, "duration_s", json_real(run->duration_s));
 	json_object_set_new(root, "sweep_s", json_real(run->sweep_s));
 	json_object_set_new(root, "teardown_s", json_real(run->teardown_s));
+	/* 0: the client connected as fast as it could. */
+	json_object_set_new(root, "rate_cap",
+			    json_integer((json_int_t)run->options->rate));
 	if (run->status == HARNESS_RUN_FAILED ||
 	    run->status == HARNESS_RUN_INTERRUPTED) {
 		json_t *f = json_object();

@@ -411,6 +411,8 @@ static void warn_client_bound(struct harness_run *run)
 {
 	const struct harness_step *worst = NULL;
 	size_t bound = 0;
+	if (run->options->rate)
+		return; /* --rate set the pace, not the client's CPU */
 	for (size_t i = 0; i < run->step_count; i++) {
 		if (!run->steps[i].client_bound)
 			continue;

@@ -41,6 +41,23 @@ static void test_default_steps(void **state)
 	n = harness_step_list(&o, 500, steps, HARNESS_MAX_STEPS);
 	assert_int_equal(n, 1);
 	assert_int_equal(steps[0], 500);
+	/* No connect-rate cap unless one is asked for. */
+	assert_int_equal(o.rate, 0);
+}
+
+static void test_rate(void **state)
+{
+	(void)state;
+	struct harness_options o;
+	char why[256];
+	char *argv[] = {"harness", "--backend", "epoll", "--target",
+			"30k",	   "--rate",	"3k"};
+	assert_int_equal(parse(&o, why, sizeof(why), 7, argv), 0);
+	assert_int_equal(o.rate, 3000);
+	char *zero[] = {"harness", "--backend", "epoll", "--target",
+			"30k",	   "--rate",	"0"};
+	assert_int_equal(parse(&o, why, sizeof(why), 7, zero), -EINVAL);
+	assert_non_null(strstr(why, "--rate"));
 }
 
 static void test_points(void **state)
@@ -105,6 +122,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_default_steps),
 	    cmocka_unit_test(test_points),
+	    cmocka_unit_test(test_rate),
 	    cmocka_unit_test(test_bad_usage_names_the_option),
 	    cmocka_unit_test(test_format),
 	};

@@ -191,6 +191,11 @@ static const struct bad_input rows[] = {
     {"mcs-harness", {"--steps", "-1"}, "--steps"},
     {"mcs-harness", {"--ports", "2971-2970"}, "--ports"},
     {"mcs-harness", {"stray"}, "stray"},
+    {"mcs-harness", {"--rate"}, "--rate"},
+    {"mcs-harness", {"--rate", "0"}, "--rate"},
+    {"mcs-harness", {"--rate", "-5"}, "--rate"},
+    {"mcs-harness", {"--rate", "fast"}, "--rate"},
+    {"mcs-harness", {"--rate", HUGE_NUMBER}, "--rate"},
 };
 
 static uint16_t first_port;
