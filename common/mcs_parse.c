@@ -64,6 +64,34 @@ int mcs_parse_count(const char *text, uint64_t min, uint64_t max,
 	return parse_count_at(&p, "", min, max, value);
 }
 
+int mcs_parse_size(const char *text, uint64_t max, uint64_t *bytes)
+{
+	if (!text)
+		return -EINVAL;
+	const char *p = text;
+	uint64_t v;
+	int err = parse_digits(&p, &v);
+	if (err)
+		return err;
+	unsigned shift = 0;
+	switch (*p) {
+	case 'k': case 'K': shift = 10; break;
+	case 'm': case 'M': shift = 20; break;
+	case 'g': case 'G': shift = 30; break;
+	case '\0': break;
+	default: return -EINVAL;
+	}
+	if (shift && *++p != '\0')
+		return -EINVAL;
+	if (v > (UINT64_MAX >> shift))
+		return -ERANGE;
+	v <<= shift;
+	if (v > max)
+		return -ERANGE;
+	*bytes = v;
+	return 0;
+}
+
 int mcs_parse_port_range(const char *text, uint16_t *first, uint16_t *last)
 {
 	if (!text)

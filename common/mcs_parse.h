@@ -15,6 +15,10 @@
 int mcs_parse_count(const char *text, uint64_t min, uint64_t max,
 		    uint64_t *value);
 
+/* A size in bytes with an optional binary suffix: K = KiB, M = MiB,
+ * G = GiB ("512M", "2G", "4096"). Result must be at most max. */
+int mcs_parse_size(const char *text, uint64_t max, uint64_t *bytes);
+
 /* "A-B" or "A": ports 1..65535 with A <= B. */
 int mcs_parse_port_range(const char *text, uint16_t *first, uint16_t *last);
 

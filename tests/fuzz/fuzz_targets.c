@@ -47,6 +47,17 @@ static void check_count(const char *text)
 		CHECK(v >= 10 && v <= 1000000);
 }
 
+static void check_size(const char *text)
+{
+	uint64_t v = 12345;
+	int err = mcs_parse_size(text, UINT64_MAX, &v);
+	CHECK(err == 0 || err == -EINVAL || err == -ERANGE);
+	err = mcs_parse_size(text, 1u << 30, &v);
+	CHECK(err == 0 || err == -EINVAL || err == -ERANGE);
+	if (err == 0)
+		CHECK(v <= (1u << 30));
+}
+
 static void check_ports(const char *text)
 {
 	uint16_t first = 0, last = 0;
@@ -133,6 +144,7 @@ int fuzz_parsers(const uint8_t *data, size_t size)
 	const uint8_t *nul = memchr(data, 0, size);
 	char *text = copy_string(data, nul ? (size_t)(nul - data) : size);
 	check_count(text);
+	check_size(text);
 	check_ports(text);
 	check_ipv4(text);
 	check_ipv4_range(text);

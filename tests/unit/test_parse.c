@@ -146,6 +146,31 @@ static void test_seconds(void **state)
 	assert_int_equal(mcs_parse_seconds(NULL, 10, &v), -EINVAL);
 }
 
+static void test_sizes(void **state)
+{
+	(void)state;
+	uint64_t v;
+	assert_int_equal(mcs_parse_size("4096", UINT64_MAX, &v), 0);
+	assert_int_equal(v, 4096);
+	assert_int_equal(mcs_parse_size("512M", UINT64_MAX, &v), 0);
+	assert_int_equal(v, 512ull << 20);
+	assert_int_equal(mcs_parse_size("2g", UINT64_MAX, &v), 0);
+	assert_int_equal(v, 2ull << 30);
+	assert_int_equal(mcs_parse_size("8K", UINT64_MAX, &v), 0);
+	assert_int_equal(v, 8192);
+	assert_int_equal(mcs_parse_size("0", UINT64_MAX, &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(mcs_parse_size("2G", 1ull << 30, &v), -ERANGE);
+	assert_int_equal(mcs_parse_size("99999999999G", UINT64_MAX, &v),
+			 -ERANGE);
+	assert_int_equal(mcs_parse_size("1MB", UINT64_MAX, &v), -EINVAL);
+	assert_int_equal(mcs_parse_size("1T", UINT64_MAX, &v), -EINVAL);
+	assert_int_equal(mcs_parse_size("-1", UINT64_MAX, &v), -EINVAL);
+	assert_int_equal(mcs_parse_size("M", UINT64_MAX, &v), -EINVAL);
+	assert_int_equal(mcs_parse_size("", UINT64_MAX, &v), -EINVAL);
+	assert_int_equal(mcs_parse_size(NULL, UINT64_MAX, &v), -EINVAL);
+}
+
 static void test_option_error_is_one_line(void **state)
 {
 	(void)state;
@@ -171,6 +196,7 @@ int main(void)
 		cmocka_unit_test(test_ipv4_ranges),
 		cmocka_unit_test(test_count_lists),
 		cmocka_unit_test(test_seconds),
+		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_option_error_is_one_line),
 	};
 	return cmocka_run_group_tests_name("parse", tests, NULL, NULL);
