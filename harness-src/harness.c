@@ -12,6 +12,7 @@
 
 #include "harness_options.h"
 #include "harness_plot.h"
+#include "harness_process.h"
 #include "harness_signal.h"
 #include "harness_sweep.h"
 #include "mcs_loader.h"
@@ -83,6 +84,7 @@ int main(int argc, char **argv)
 		return mcs_backend_print_list("harness", stdout, stderr);
 	harness_signals_install();
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	harness_protect_from_oom(); /* as root; otherwise unprotected */
 	if (options.all_backends)
 		return run_all(&options);
 	static struct harness_run run;

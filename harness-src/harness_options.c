@@ -21,7 +21,7 @@ void harness_print_usage(FILE *out)
 	    "               [--workers N|auto] [--ports A-B] [--echo] [--out "
 	    "DIR]\n"
 	    "               [--tune | --no-tune] [--no-plot] [--pause-at N]\n"
-	    "               [--rate R] [--step-timeout S]\n"
+	    "               [--rate R] [--min-free SIZE] [--step-timeout S]\n"
 	    "       harness --list-backends | --help\n"
 	    "\n"
 	    "Measure what it costs to hold N concurrent loopback TCP "
@@ -78,6 +78,14 @@ void harness_print_usage(FILE *out)
 	    "                      (default: as fast as it can; a slow ramp "
 	    "shows\n"
 	    "                      memory and latency at a known rate)\n"
+	    "  --min-free SIZE     stop the sweep (failed, results kept) when "
+	    "the memory\n"
+	    "                      it may still take falls below SIZE: "
+	    "MemAvailable, or\n"
+	    "                      the headroom under its memory cgroup's "
+	    "limit (default\n"
+	    "                      auto: 5%% of that bound, at least 4M; 0: "
+	    "no guard)\n"
 	    "  --list-backends     list installed backends and whether they "
 	    "work here\n"
 	    "\n"
@@ -109,6 +117,7 @@ int harness_parse_options(int argc, char **argv, struct harness_options *o,
 	    {"pause-at", required_argument, NULL, 'a'},
 	    {"step-timeout", required_argument, NULL, 'S'},
 	    {"rate", required_argument, NULL, 'r'},
+	    {"min-free", required_argument, NULL, 'm'},
 	    {"list-backends", no_argument, NULL, 'l'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -210,6 +219,18 @@ int harness_parse_options(int argc, char **argv, struct harness_options *o,
 				return mcs_option_error(
 				    why, why_size, "--rate", arg,
 				    "connects per second from 1 to 100M");
+			break;
+		case 'm':
+			if (strcmp(arg, "auto") == 0) {
+				o->min_free_given = 0;
+				break;
+			}
+			if (mcs_parse_size(arg, 1ull << 50, &o->min_free))
+				return mcs_option_error(
+				    why, why_size, "--min-free", arg,
+				    "a size like 512M or 2G, 0 (no guard) "
+				    "or auto");
+			o->min_free_given = 1;
 			break;
 		case 'l': o->list_backends = 1; break;
 		case 'h': o->help = 1; break;

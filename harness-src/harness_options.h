@@ -34,6 +34,8 @@ struct harness_options {
 	uint64_t pause_at;    /* --pause-at N: stop at that step for checks */
 	double step_timeout;  /* --step-timeout seconds per grow */
 	uint64_t rate;	      /* --rate: client connects/s in all (0: no cap) */
+	uint64_t min_free;    /* --min-free bytes (valid if min_free_given) */
+	int min_free_given;   /* else the default floor (harness_memory.h) */
 	int list_backends;
 	int help;
 };

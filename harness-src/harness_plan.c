@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "harness_memory.h"
 #include "mcs_proc.h"
 
 /* Connections one client process may hold (its fd cap, less room). */
@@ -362,28 +363,49 @@ int harness_preflight(const struct harness_options *o,
 		}
 	}
 
-	struct mcs_meminfo meminfo;
-	err = mcs_read_meminfo(&meminfo);
+	/* What the run may take: MemAvailable, or less under a memory
+	 * cgroup limit; less the floor the memory guard keeps. */
+	struct harness_memory memory;
+	struct harness_memory_now now;
+	err = harness_memory_start(&memory);
+	if (!err)
+		err = harness_memory_read(&memory, &now);
 	if (err) {
 		snprintf(why, why_size, "cannot read /proc/meminfo: %s",
 			 strerror(-err));
 		return err;
 	}
-	plan->memory_available = meminfo.available;
-	plan->memory_total = meminfo.total;
-	if (plan->memory_needed + plan->memory_needed / 10 >
-	    meminfo.available) {
-		snprintf(
-		    why, why_size,
-		    "%" PRIu64 " connections need about %.1f GiB (%.1f KB "
-		    "of kernel memory per loopback connection) but only "
-		    "%.1f GiB is available: lower --target to about "
-		    "%" PRIu64 " or free memory",
-		    plan->target, plan->memory_needed / 1073741824.0,
-		    HARNESS_KERNEL_BYTES_PER_CONNECTION / 1000.0,
-		    meminfo.available / 1073741824.0,
-		    (uint64_t)(meminfo.available * 0.85 /
-			       (HARNESS_KERNEL_BYTES_PER_CONNECTION + 1024)));
+	plan->memory_available = now.headroom;
+	plan->memory_total = memory.memory_total;
+	uint64_t floor = o->min_free_given
+			     ? o->min_free
+			     : harness_memory_default_floor(&memory);
+	uint64_t usable =
+	    now.headroom > floor ? now.headroom - floor : 0;
+	if (plan->memory_needed + plan->memory_needed / 10 > usable) {
+		char where[400] = "";
+		if (now.cgroup_bound)
+			snprintf(where, sizeof(where),
+				 " under the limit of memory cgroup %.200s",
+				 memory.cgroup_name);
+		uint64_t fits =
+		    (uint64_t)(usable * 0.85 /
+			       (HARNESS_KERNEL_BYTES_PER_CONNECTION + 1024));
+		char lower[64] = "";
+		if (fits)
+			snprintf(lower, sizeof(lower),
+				 "lower --target to about %" PRIu64 ", ",
+				 fits);
+		snprintf(why, why_size,
+			 "%" PRIu64 " connections need about %.2f GiB (%.1f KB "
+			 "of kernel memory per loopback connection) but only "
+			 "%.2f GiB is available%s, %.2f GiB of it above the "
+			 "--min-free floor of %.2f GiB: %sfree memory or "
+			 "lower --min-free",
+			 plan->target, plan->memory_needed / 1073741824.0,
+			 HARNESS_KERNEL_BYTES_PER_CONNECTION / 1000.0,
+			 now.headroom / 1073741824.0, where,
+			 usable / 1073741824.0, floor / 1073741824.0, lower);
 		return -ENOMEM;
 	}
 	return 0;

@@ -54,6 +54,15 @@ void harness_child_stop(struct harness_child *child, double eof_grace,
 void harness_child_last_log_line(const struct harness_child *child, char *line,
 				 size_t line_size);
 
+/* When memory runs out, the OOM killer must pick a server or client
+ * process, never the harness that reports it: children started after this
+ * get oom_score_adj HARNESS_CHILD_OOM_SCORE (or the harness's own, if
+ * higher), which needs no privilege; the harness tries -1000 for itself,
+ * which needs CAP_SYS_RESOURCE. Returns 0, or -errno if that last step
+ * was refused (the children's score alone still protects it). */
+#define HARNESS_CHILD_OOM_SCORE 500
+int harness_protect_from_oom(void);
+
 /* Describe a wait status: "exited with status 1", "killed by signal 9". */
 void harness_describe_status(int status, char *text, size_t text_size);
 

@@ -193,6 +193,31 @@ static json_t *plan_json(const struct harness_plan *p)
 	return j;
 }
 
+/* The memory guard and what memory pressure the run met. */
+static json_t *memory_json(const struct harness_run *run)
+{
+	json_t *j = json_object();
+	json_object_set_new(j, "floor_bytes",
+			    json_integer((json_int_t)run->memory_floor));
+	json_object_set_new(
+	    j, "least_headroom_bytes",
+	    run->memory_headroom_min == UINT64_MAX
+		? json_null()
+		: json_integer((json_int_t)run->memory_headroom_min));
+	json_object_set_new(j, "cgroup",
+			    run->memory_cgroup[0]
+				? json_string(run->memory_cgroup)
+				: json_null());
+	json_object_set_new(
+	    j, "cgroup_limit_bytes",
+	    json_integer((json_int_t)run->memory_cgroup_limit));
+	json_object_set_new(j, "oom_kills_machine",
+			    json_integer((json_int_t)run->oom_kills_machine));
+	json_object_set_new(j, "oom_kills_cgroup",
+			    json_integer((json_int_t)run->oom_kills_cgroup));
+	return j;
+}
+
 static int write_json(const struct harness_run *run, const char *path)
 {
 	json_t *root = json_object();
@@ -212,6 +237,7 @@ static int write_json(const struct harness_run *run, const char *path)
 	/* 0: the client connected as fast as it could. */
 	json_object_set_new(root, "rate_cap",
 			    json_integer((json_int_t)run->options->rate));
+	json_object_set_new(root, "memory", memory_json(run));
 	if (run->status == HARNESS_RUN_FAILED ||
 	    run->status == HARNESS_RUN_INTERRUPTED) {
 		json_t *f = json_object();

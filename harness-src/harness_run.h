@@ -87,6 +87,13 @@ struct harness_run {
 	double teardown_s; /* stopping and reaping server and client */
 	double sweep_s;	   /* server start to the liveness check passing */
 	double server_cpu_total_s, client_cpu_total_s;
+	/* Memory pressure: the floor kept, the cgroup limit it ran under
+	 * ("" / 0 if none), the least headroom seen, OOM kills meanwhile. */
+	uint64_t memory_floor;
+	char memory_cgroup[256];
+	uint64_t memory_cgroup_limit;
+	uint64_t memory_headroom_min;
+	uint64_t oom_kills_machine, oom_kills_cgroup;
 	char warnings[8][384];
 	size_t warning_count;
 };

@@ -24,6 +24,7 @@
 #include "harness_plot.h"
 #include "harness_signal.h"
 #include "harness_sweep_internal.h"
+#include "mcs_format.h"
 #include "mcs_loader.h"
 #include "mcs_proc.h"
 
@@ -80,8 +81,58 @@ static int make_run_dir(struct harness_run *run, const char *out)
 	return -EEXIST;
 }
 
+/* The memory guard, four times a second: stop while the machine (or the
+ * run's memory cgroup) still has the floor left, before the OOM killer
+ * picks a process. -ENOMEM with why when below it. */
+static int check_memory(struct sweep *s, char *why, size_t why_size)
+{
+	double now = harness_now_seconds();
+	if (now - s->last_memory_check < 0.25)
+		return 0;
+	s->last_memory_check = now;
+	struct harness_memory_now m;
+	if (harness_memory_read(&s->memory, &m))
+		return 0;
+	struct harness_run *run = s->run;
+	if (m.headroom < run->memory_headroom_min)
+		run->memory_headroom_min = m.headroom;
+	/* The default floor follows a limit changed during the run. */
+	if (!s->o->min_free_given)
+		run->memory_floor = harness_memory_default_floor(&s->memory);
+	if (s->memory.cgroup_limit &&
+	    s->memory.cgroup_limit != run->memory_cgroup_limit) {
+		run->memory_cgroup_limit = s->memory.cgroup_limit;
+		snprintf(run->memory_cgroup, sizeof(run->memory_cgroup), "%s",
+			 s->memory.cgroup_name);
+	}
+	if (!run->memory_floor || m.headroom >= run->memory_floor)
+		return 0;
+	struct mcs_stats_total t = {0};
+	if (s->stats.header)
+		mcs_stats_sum(&s->stats, &t);
+	char left[32], floor[32], limit[32], live[32];
+	mcs_format_bytes(m.headroom, left, sizeof(left));
+	mcs_format_bytes(run->memory_floor, floor, sizeof(floor));
+	mcs_format_bytes(s->memory.cgroup_limit, limit, sizeof(limit));
+	harness_format_count(t.live, live, sizeof(live));
+	char bound[400];
+	if (m.cgroup_bound)
+		snprintf(bound, sizeof(bound),
+			 "under the limit of %s of memory cgroup %.200s", limit,
+			 s->memory.cgroup_name);
+	else
+		snprintf(bound, sizeof(bound), "MemAvailable");
+	snprintf(why, why_size,
+		 "memory pressure: %s left (%s) at %s connections, below the "
+		 "floor of %s: stopped before the OOM killer would; lower "
+		 "--target, free memory or lower --min-free",
+		 left, bound, live, floor);
+	return -ENOMEM;
+}
+
 /* Everything the sweep checks while it waits: signals, a dead server or
- * client, a failed worker. Also draws the live progress line on a terminal. */
+ * client, a failed worker, memory running out. Also draws the live
+ * progress line on a terminal. */
 int harness_sweep_check(void *context, char *why, size_t why_size)
 {
 	struct sweep *s = context;
@@ -144,7 +195,7 @@ int harness_sweep_check(void *context, char *why, size_t why_size)
 			fflush(stdout);
 		}
 	}
-	return 0;
+	return check_memory(s, why, why_size);
 }
 
 static void measure(struct sweep *s, struct harness_step *step,
@@ -523,6 +574,14 @@ int harness_sweep(const struct harness_options *o, const char *backend,
 
 	harness_remove_stale_stats();
 	wait_for_quiet_slab();
+	harness_memory_start(&s.memory);
+	run->memory_floor = o->min_free_given
+				? o->min_free
+				: harness_memory_default_floor(&s.memory);
+	run->memory_headroom_min = UINT64_MAX;
+	run->memory_cgroup_limit = s.memory.cgroup_limit;
+	snprintf(run->memory_cgroup, sizeof(run->memory_cgroup), "%s",
+		 s.memory.cgroup_name);
 	s.started = harness_now_seconds();
 	harness_sample_system(&run->before);
 	if (run->before.tcp_inuse > 10000) {
@@ -547,9 +606,23 @@ int harness_sweep(const struct harness_options *o, const char *backend,
 	run->teardown_s = harness_now_seconds() - teardown_started;
 	run->duration_s = harness_now_seconds() - s.started;
 
+	struct harness_memory_now memory_now;
+	if (harness_memory_read(&s.memory, &memory_now) == 0) {
+		run->oom_kills_machine = memory_now.machine_ooms;
+		run->oom_kills_cgroup = memory_now.cgroup_ooms;
+		if (s.memory.cgroup_limit) { /* the limit as it is now */
+			run->memory_cgroup_limit = s.memory.cgroup_limit;
+			snprintf(run->memory_cgroup, sizeof(run->memory_cgroup),
+				 "%s", s.memory.cgroup_name);
+		}
+	}
 	int status = 0;
 	if (err) {
 		int sig = harness_stop_signal();
+		/* A process gone, a step short, a timeout: say when memory
+		 * ran out meanwhile (the guard's own stop says so already). */
+		if (!sig && err != -ENOMEM)
+			harness_memory_explain(&s.memory, why, sizeof(why));
 		run->status =
 		    sig ? HARNESS_RUN_INTERRUPTED : HARNESS_RUN_FAILED;
 		run->signal = sig;

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "harness_client.h"
+#include "harness_memory.h"
 #include "harness_process.h"
 #include "harness_run.h"
 #include "mcs_stats.h"
@@ -25,6 +26,8 @@ struct sweep {
 	double step_started;
 	double last_progress;
 	struct harness_sample previous; /* for per-step CPU */
+	struct harness_memory memory;	/* the memory guard */
+	double last_memory_check;
 };
 
 double harness_now_seconds(void);

@@ -196,6 +196,11 @@ static const struct bad_input rows[] = {
     {"mcs-harness", {"--rate", "-5"}, "--rate"},
     {"mcs-harness", {"--rate", "fast"}, "--rate"},
     {"mcs-harness", {"--rate", HUGE_NUMBER}, "--rate"},
+    {"mcs-harness", {"--min-free"}, "--min-free"},
+    {"mcs-harness", {"--min-free", "-1"}, "--min-free"},
+    {"mcs-harness", {"--min-free", "1MB"}, "--min-free"},
+    {"mcs-harness", {"--min-free", "lots"}, "--min-free"},
+    {"mcs-harness", {"--min-free", HUGE_NUMBER}, "--min-free"},
 };
 
 static uint16_t first_port;

@@ -1,0 +1,129 @@
+/* test_harness_memory.c - reading the memory guard's inputs: which memory
+ * cgroup /proc/self/cgroup names (v1, v2, hybrid), "key value" files, and
+ * a live read on this machine (MemAvailable bounds the headroom). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <string.h>
+
+#include "harness_memory.h"
+
+static void test_cgroup_v1_memory_line_wins(void **state)
+{
+	(void)state;
+	char path[256];
+	int v2 = -1;
+	/* Hybrid: v1 memory controller beside an empty unified line. */
+	const char *hybrid = "9:name=systemd:/\n"
+			     "4:memory:/process_api/abc\n"
+			     "3:cpuset:/\n"
+			     "0::/\n";
+	assert_int_equal(
+	    harness_parse_memory_cgroup(hybrid, path, sizeof(path), &v2), 0);
+	assert_string_equal(path, "/process_api/abc");
+	assert_int_equal(v2, 0);
+	/* Controllers sharing a hierarchy. */
+	const char *shared = "5:cpu,memory,pids:/box\n0::/\n";
+	assert_int_equal(
+	    harness_parse_memory_cgroup(shared, path, sizeof(path), &v2), 0);
+	assert_string_equal(path, "/box");
+	assert_int_equal(v2, 0);
+	/* "memoryx" is not "memory". */
+	const char *lookalike = "5:memoryx:/no\n0::/yes\n";
+	assert_int_equal(
+	    harness_parse_memory_cgroup(lookalike, path, sizeof(path), &v2), 0);
+	assert_string_equal(path, "/yes");
+	assert_int_equal(v2, 1);
+}
+
+static void test_cgroup_v2_only(void **state)
+{
+	(void)state;
+	char path[256];
+	int v2 = -1;
+	assert_int_equal(harness_parse_memory_cgroup(
+			     "0::/user.slice/run.scope\n", path, sizeof(path),
+			     &v2),
+			 0);
+	assert_string_equal(path, "/user.slice/run.scope");
+	assert_int_equal(v2, 1);
+	/* No newline at the end. */
+	assert_int_equal(
+	    harness_parse_memory_cgroup("0::/a", path, sizeof(path), &v2), 0);
+	assert_string_equal(path, "/a");
+	/* Nothing usable. */
+	assert_int_equal(harness_parse_memory_cgroup("3:cpuset:/\n", path,
+						     sizeof(path), &v2),
+			 -ENOENT);
+	assert_int_equal(
+	    harness_parse_memory_cgroup("", path, sizeof(path), &v2), -ENOENT);
+	assert_int_equal(harness_parse_memory_cgroup("garbage", path,
+						     sizeof(path), &v2),
+			 -ENOENT);
+	/* Too long for the buffer. */
+	char small[4];
+	assert_int_equal(harness_parse_memory_cgroup("4:memory:/long\n", small,
+						     sizeof(small), &v2),
+			 -ENAMETOOLONG);
+}
+
+static void test_keyed(void **state)
+{
+	(void)state;
+	uint64_t v = 7;
+	const char *events = "low 0\nhigh 0\nmax 593\noom 2\noom_kill 2\n"
+			     "oom_group_kill 0\n";
+	assert_int_equal(harness_parse_keyed(events, "max", &v), 0);
+	assert_int_equal(v, 593);
+	assert_int_equal(harness_parse_keyed(events, "oom_kill", &v), 0);
+	assert_int_equal(v, 2);
+	/* A key is a whole word: "oom" is not "oom_kill". */
+	assert_int_equal(harness_parse_keyed(events, "oom", &v), 0);
+	assert_int_equal(v, 2);
+	assert_int_equal(harness_parse_keyed(events, "oom_k", &v), -ENOENT);
+	assert_int_equal(harness_parse_keyed(events, "none", &v), -ENOENT);
+	assert_int_equal(harness_parse_keyed("oom_kill x\n", "oom_kill", &v),
+			 -EINVAL);
+	assert_int_equal(harness_parse_keyed("", "oom_kill", &v), -ENOENT);
+}
+
+static void test_live_read(void **state)
+{
+	(void)state;
+	struct harness_memory m;
+	assert_int_equal(harness_memory_start(&m), 0);
+	assert_true(m.memory_total > 0);
+	struct harness_memory_now now;
+	assert_int_equal(harness_memory_read(&m, &now), 0);
+	assert_true(now.available > 0);
+	assert_true(now.headroom <= now.available);
+	if (m.cgroup_limit)
+		assert_true(now.headroom == now.available ||
+			    now.headroom == now.cgroup_headroom);
+	uint64_t floor = harness_memory_default_floor(&m);
+	assert_true(floor >= (4u << 20));
+	uint64_t bound = m.cgroup_limit ? m.cgroup_limit : m.memory_total;
+	assert_true(floor <= bound / 20 || floor == (4u << 20));
+	/* Nothing ran out between the two reads: nothing to explain. */
+	char why[256] = "step failed";
+	if (!now.machine_ooms && !now.cgroup_ooms && !now.cgroup_hits) {
+		assert_int_equal(harness_memory_explain(&m, why, sizeof(why)),
+				 0);
+		assert_string_equal(why, "step failed");
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_cgroup_v1_memory_line_wins),
+	    cmocka_unit_test(test_cgroup_v2_only),
+	    cmocka_unit_test(test_keyed),
+	    cmocka_unit_test(test_live_read),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
