@@ -1,20 +1,33 @@
-/* test_sweep_faults.c - a process dies in the middle of a sweep: what the
- * harness and the client must do about it. A server worker or a client
- * worker is SIGKILLed while mcs-harness is paused (--pause-at) after its
- * first step; once resumed, the harness must exit 1 within a bounded time,
- * write sweep.json with status "failed", the failed step and a reason that
- * names the dead process, keep the step measured before, and leave nothing
- * running: every pid of its process tree recorded before the kill is gone
- * and the ports can be bound again. A fourth case drives `client --control`
- * directly and kills one of its workers before `verify`: the client must
- * report an error event, exit 1 and take its other workers down.
+/* test_sweep_faults.c - something goes wrong in the middle of a sweep:
+ * what the harness and the client must do about it.
+ *
+ * - A server worker, or a client worker, SIGKILLed while mcs-harness is
+ *   paused (--pause-at) after its first step.
+ * - A client worker SIGKILLed mid-ramp: the second step runs at --rate
+ *   2500 and the worker dies once the client holds 2,500 of its 25,000 new
+ *   connections (counted in /proc/PID/fd).
+ * - Memory pressure: the run lives in a memory cgroup made for it, whose
+ *   limit is set at the pause to what it uses plus a little. With
+ *   --min-free 24M and a capped rate the memory guard stops the sweep and
+ *   nothing is killed; with --min-free 0 the OOM killer ends a server or
+ *   client process and the reason says memory ran out.
+ *
+ * In each case the harness must exit 1 within a bounded time, write
+ * sweep.json with status "failed", the failed step and a reason naming
+ * the dead process (or the memory pressure), keep the step measured
+ * before, and leave nothing running: every pid of its process tree
+ * recorded before the fault is gone and the ports can be bound again.
+ * A last case drives `client --control` directly and kills one of its
+ * workers before `verify`: the client must report an error event, exit 1
+ * and take its other workers down.
  *
  * SIGINT while paused is already covered by
  * tests/harness/test_harness_sweep.c (test_interrupt_keeps_results).
  *
- * Ports 3000-3099 only (3000-3003, 3004-3007, 3010-3011). At most 30,000
- * connections; in practice 5,000 per sweep and 2,000 for the client case.
- * Skips (77) while mcs-harness or client is not built.
+ * Ports 3000-3099 only (see CMakeLists.txt). At most 30,000 connections;
+ * in practice about 13,000. The memory cases skip without a memory cgroup
+ * we may create; the whole test skips (77) while mcs-harness or client is
+ * not built.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -37,6 +50,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "rel_memcg.h"
 #include "rel_util.h"
 
 /* Generous deadlines: a slow machine (or ASan) must not fail a case. */
@@ -66,6 +80,7 @@ static size_t child_count;
 static pid_t tracked[MAX_TRACKED];
 static size_t tracked_count;
 static const char *tracked_ports; /* the --ports argument of the case */
+static struct rel_memcg memcg;	  /* the memory-pressure cases' cgroup */
 
 /* Whether pid is still running one of our processes: its command line
  * holds the case's port range (guards against a recycled pid). */
@@ -171,6 +186,10 @@ static pid_t child_running(pid_t parent, const char *real)
 	return -1;
 }
 
+/* When set, the cgroup.procs file the next spawned child moves itself
+ * into before exec (so all it starts is charged there too). */
+static const char *spawn_procs;
+
 static struct child *spawn(const char *name, char *const argv[])
 {
 	struct child *c = calloc(1, sizeof(*c));
@@ -184,6 +203,12 @@ static struct child *spawn(const char *name, char *const argv[])
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		setpgid(0, 0);
+		if (spawn_procs) {
+			int fd = open(spawn_procs, O_WRONLY | O_CLOEXEC);
+			if (fd < 0 || write(fd, "0", 1) != 1)
+				_exit(126);
+			close(fd);
+		}
 		dup2(in[0], STDIN_FILENO);
 		dup2(out[1], STDOUT_FILENO);
 		execv(path, argv);
@@ -344,6 +369,10 @@ static int teardown(void **state)
 		free(c);
 	}
 	child_count = 0;
+	/* Reaped first: then the memory cgroup can empty and go. */
+	if (rel_memcg_destroy(&memcg))
+		fprintf(stderr, "teardown: memory cgroup left behind\n");
+	spawn_procs = NULL;
 	return 0;
 }
 
@@ -408,86 +437,100 @@ static size_t pause_pids(const char *out, const char *label, pid_t *pids,
 	return n;
 }
 
-/* What a sweep that lost a process must look like afterwards. */
-struct sweep_case {
-	const char *ports; /* "3000-3003" */
-	uint16_t first_port, last_port;
-	int kill_client; /* else a server worker */
+/* A sweep paused at its first step, and every process of it. */
+struct paused_sweep {
+	struct child *h;
+	char out_dir[PATH_MAX + 32];
+	pid_t server, client;
+	pid_t server_workers[64], client_workers[64];
+	size_t nserver, nclient;
 };
 
-static void run_sweep_fault(const struct sweep_case *k)
+/* Start mcs-harness on ports (4 epoll workers, steps of 5,000 and 30,000,
+ * paused after the first) with extra arguments, in memcg if one is given;
+ * wait for the pause and record every pid of the run. */
+static void start_paused(struct paused_sweep *p, const char *name,
+			 const char *ports, const char *const extra[])
 {
-	char out_dir[PATH_MAX + 32];
-	snprintf(out_dir, sizeof(out_dir), "%s/%s", top_dir,
-		 k->kill_client ? "client" : "server");
-	assert_int_equal(mkdir(out_dir, 0700), 0);
-	tracked_ports = k->ports;
-	assert_int_equal(ports_busy(k->first_port, k->last_port, 0), 0);
-
-	char *argv[] = {"mcs-harness",	  "--backend", "epoll", "--target",
-			"30000",	  "--steps",   "5k",	"--ports",
-			(char *)k->ports, "--workers", "4",	"--pause-at",
-			"5000",		  "--out",     out_dir, "--no-plot",
-			"--step-timeout", "120",       NULL};
-	struct child *h = spawn("mcs-harness", argv);
+	memset(p, 0, sizeof(*p));
+	snprintf(p->out_dir, sizeof(p->out_dir), "%s/%s", top_dir, name);
+	assert_int_equal(mkdir(p->out_dir, 0700), 0);
+	tracked_ports = ports;
+	char *argv[40] = {"mcs-harness",  "--backend",	 "epoll",
+			  "--target",	  "30000",	 "--steps",
+			  "5k",		  "--ports",	 (char *)ports,
+			  "--workers",	  "4",		 "--pause-at",
+			  "5000",	  "--out",	 p->out_dir,
+			  "--no-plot",	  "--step-timeout", "120"};
+	size_t n = 18;
+	for (size_t i = 0; extra && extra[i] && n + 1 < 40; i++)
+		argv[n++] = (char *)extra[i];
+	argv[n] = NULL;
+	struct child *h = p->h = spawn("mcs-harness", argv);
 	const char *paused = wait_for(h, "to continue", PAUSE_TIMEOUT_MS);
 	if (!paused)
 		fail_msg("harness did not pause at 5k; it printed:\n%s",
 			 h->out);
 
-	/* Every process of the run, before anything is killed. */
+	/* Every process of the run, before anything happens to it. */
 	track_tree(h->pid);
-	pid_t server = child_running(h->pid, real_server);
-	pid_t client = child_running(h->pid, real_client);
-	assert_true(server > 0);
-	assert_true(client > 0);
-	pid_t server_workers[64], client_workers[64];
-	size_t nserver = children_of(server, server_workers, 64);
-	size_t nclient = children_of(client, client_workers, 64);
-	assert_int_equal(nserver, 4);
-	assert_true(nclient >= 1);
+	p->server = child_running(h->pid, real_server);
+	p->client = child_running(h->pid, real_client);
+	assert_true(p->server > 0);
+	assert_true(p->client > 0);
+	p->nserver = children_of(p->server, p->server_workers, 64);
+	p->nclient = children_of(p->client, p->client_workers, 64);
+	assert_int_equal(p->nserver, 4);
+	assert_true(p->nclient >= 1);
 	/* The pause names them too. */
 	pid_t listed[MAX_TRACKED];
 	size_t nlisted =
 	    pause_pids(h->out, "server pids:", listed, MAX_TRACKED);
-	assert_true(nlisted >= nserver);
+	assert_true(nlisted >= p->nserver);
 	for (size_t i = 0; i < nlisted; i++)
 		track(listed[i]);
 	nlisted = pause_pids(h->out, "client pids:", listed, MAX_TRACKED);
-	assert_true(nlisted >= nclient);
+	assert_true(nlisted >= p->nclient);
 	for (size_t i = 0; i < nlisted; i++)
 		track(listed[i]);
+}
 
-	pid_t victim =
-	    k->kill_client ? client_workers[nclient - 1] : server_workers[1];
-	fprintf(stderr,
-		"killing %s worker %d (harness %d, server %d, "
-		"client %d, %zu pids tracked)\n",
-		k->kill_client ? "client" : "server", (int)victim, (int)h->pid,
-		(int)server, (int)client, tracked_count);
-	assert_int_equal(kill(victim, SIGKILL), 0);
-	usleep(300000);
-	/* Resume, by Enter and by SIGUSR1 unless it has exited already
-	 * (WNOWAIT: not reaped, so its pid cannot have been recycled and its
-	 * status is left for wait_exit). */
+/* Resume a paused harness: Enter, and SIGUSR1 unless it has exited
+ * already (WNOWAIT: not reaped, so its pid cannot have been recycled and
+ * its status is left for wait_exit). */
+static void resume(struct child *h)
+{
 	send_line(h, "\n");
 	siginfo_t info = {0};
 	if (waitid(P_PID, (id_t)h->pid, &info, WEXITED | WNOHANG | WNOWAIT) ==
 		0 &&
 	    info.si_pid == 0)
 		kill(h->pid, SIGUSR1);
+}
 
-	int64_t resumed = rel_now_ms();
+/* Wait for the harness to end after something went wrong: it must exit 1
+ * within EXIT_TIMEOUT_MS. Returns the seconds it took from since_ms. */
+static double expect_exit_1(struct child *h, int64_t since_ms)
+{
 	int code = wait_exit(h, EXIT_TIMEOUT_MS);
-	fprintf(stderr, "harness exited %d after %.1f s; it printed:\n%s\n",
-		code, (double)(rel_now_ms() - resumed) / 1000.0, h->out);
+	double took = (double)(rel_now_ms() - since_ms) / 1000.0;
+	fprintf(stderr, "harness exited %d after %.2f s; it printed:\n%s\n",
+		code, took, h->out);
 	if (code == -1) {
 		dump_tracked();
-		fail_msg("harness still running %d s after the resume",
+		fail_msg("harness still running %d s later",
 			 EXIT_TIMEOUT_MS / 1000);
 	}
 	assert_int_equal(code, 1);
+	return took;
+}
 
+/* The sweep.json of a run that failed at step 2 (30,000 connections), or
+ * at step 1 (5,000) if allow_first: status failed, the reason copied out,
+ * the 5,000 step measured before kept whole. The root, for more checks. */
+static json_t *failed_sweep(const char *out_dir, int allow_first,
+			    char *reason, size_t reason_size)
+{
 	char path[PATH_MAX + 64];
 	snprintf(path, sizeof(path), "%s/epoll/latest/sweep.json", out_dir);
 	json_error_t error;
@@ -497,58 +540,256 @@ static void run_sweep_fault(const struct sweep_case *k)
 	assert_string_equal(string_field(root, "status"), "failed");
 	json_t *failure = json_object_get(root, "failure");
 	assert_non_null(failure);
-	const char *reason = string_field(failure, "reason");
-	fprintf(stderr, "failure: step %.0f, connections %.0f, reason: %s\n",
-		number_field(failure, "step"),
-		number_field(failure, "connections"), reason);
-	/* Failed at the paused step (noticed during the pause) or the next
-	 * one (noticed after resuming), never later: there is none. */
+	snprintf(reason, reason_size, "%s", string_field(failure, "reason"));
 	int step = (int)number_field(failure, "step");
-	assert_true(step == 1 || step == 2);
+	fprintf(stderr, "failure: step %d, connections %.0f, reason: %s\n",
+		step, number_field(failure, "connections"), reason);
+	/* Noticed during the pause (step 1) or after resuming (step 2),
+	 * never later: there is none. */
+	assert_true(step == 2 || (allow_first && step == 1));
 	assert_int_equal((int)number_field(failure, "connections"),
 			 step == 1 ? 5000 : 30000);
-	/* The reason says which process died. */
-	char victim_text[32];
-	snprintf(victim_text, sizeof(victim_text), "%d", (int)victim);
-	assert_non_null(strstr(reason, k->kill_client ? "client" : "server"));
-	/* Checked last, so that the clean-up is checked either way. */
-	int names_victim = strstr(reason, victim_text) != NULL;
-	char reason_copy[640];
-	snprintf(reason_copy, sizeof(reason_copy), "%s", reason);
-	/* The step measured before the kill is kept, whole. */
 	json_t *steps = json_object_get(root, "steps");
 	assert_true(json_array_size(steps) >= 1);
 	json_t *first = json_array_get(steps, 0);
 	assert_int_equal((int)number_field(first, "connections"), 5000);
 	assert_int_equal((int)number_field(first, "established"), 5000);
 	assert_int_equal((int)number_field(first, "server_live"), 5000);
-	json_decref(root);
+	return root;
+}
 
-	/* Nothing of the run is left, and its ports are free. */
+/* Nothing of the run is left, and its ports are free. */
+static void expect_nothing_left(uint16_t first_port, uint16_t last_port)
+{
 	assert_int_equal(still_running(GONE_TIMEOUT_MS), 0);
-	assert_int_equal(
-	    ports_busy(k->first_port, k->last_port, GONE_TIMEOUT_MS), 0);
+	assert_int_equal(ports_busy(first_port, last_port, GONE_TIMEOUT_MS),
+			 0);
+}
 
+/* Sockets the client workers hold now (open descriptors, less a few). */
+static long client_sockets(const struct paused_sweep *p)
+{
+	long total = 0;
+	for (size_t i = 0; i < p->nclient; i++) {
+		int n = rel_fd_count(p->client_workers[i]);
+		if (n > 0)
+			total += n;
+	}
+	return total;
+}
+
+/* What a sweep that lost a process must look like afterwards. */
+struct sweep_case {
+	const char *name, *ports; /* "server", "3000-3003" */
+	uint16_t first_port, last_port;
+	int kill_client; /* else a server worker */
+};
+
+/* A worker SIGKILLed while the sweep is paused after its first step. */
+static void run_sweep_fault(const struct sweep_case *k)
+{
+	assert_int_equal(ports_busy(k->first_port, k->last_port, 0), 0);
+	struct paused_sweep p;
+	start_paused(&p, k->name, k->ports, NULL);
+	pid_t victim = k->kill_client ? p.client_workers[p.nclient - 1]
+				      : p.server_workers[1];
+	fprintf(stderr,
+		"killing %s worker %d (harness %d, server %d, "
+		"client %d, %zu pids tracked)\n",
+		k->kill_client ? "client" : "server", (int)victim,
+		(int)p.h->pid, (int)p.server, (int)p.client, tracked_count);
+	assert_int_equal(kill(victim, SIGKILL), 0);
+	usleep(300000);
+	resume(p.h);
+	expect_exit_1(p.h, rel_now_ms());
+
+	char reason[640];
+	json_decref(failed_sweep(p.out_dir, 1, reason, sizeof(reason)));
+	/* The reason says which process died. */
+	assert_non_null(strstr(reason, k->kill_client ? "client" : "server"));
+	char victim_text[32];
+	snprintf(victim_text, sizeof(victim_text), "%d", (int)victim);
+	/* Checked last, so that the clean-up is checked either way. */
+	int names_victim = strstr(reason, victim_text) != NULL;
+	expect_nothing_left(k->first_port, k->last_port);
 	/* The reason says which process died, not only that one exited. */
 	if (!names_victim)
 		fail_msg("failure reason does not name the killed %s worker "
 			 "(pid %d): %s",
 			 k->kill_client ? "client" : "server", (int)victim,
-			 reason_copy);
+			 reason);
 }
 
 static void test_server_worker_killed(void **state)
 {
 	(void)state;
-	const struct sweep_case k = {"3000-3003", 3000, 3003, 0};
+	const struct sweep_case k = {"server", "3000-3003", 3000, 3003, 0};
 	run_sweep_fault(&k);
 }
 
 static void test_client_worker_killed(void **state)
 {
 	(void)state;
-	const struct sweep_case k = {"3004-3007", 3004, 3007, 1};
+	const struct sweep_case k = {"client", "3004-3007", 3004, 3007, 1};
 	run_sweep_fault(&k);
+}
+
+/* A client worker SIGKILLed in the middle of a grow: the second step runs
+ * at --rate 2500 (25,000 more connections, 10 s), and the worker dies once
+ * the client holds at least 2,500 of them. */
+static void test_client_worker_killed_mid_ramp(void **state)
+{
+	(void)state;
+	assert_int_equal(ports_busy(3012, 3015, 0), 0);
+	struct paused_sweep p;
+	const char *const extra[] = {"--rate", "2500", NULL};
+	start_paused(&p, "mid-ramp", "3012-3015", extra);
+	long before = client_sockets(&p);
+	assert_true(before >= 5000);
+	resume(p.h);
+	/* Into the ramp: 2,500 more sockets (a second at the cap). */
+	int64_t deadline = rel_now_ms() + PAUSE_TIMEOUT_MS;
+	long held = before;
+	while ((held = client_sockets(&p)) < before + 2500 &&
+	       rel_now_ms() < deadline)
+		usleep(20000);
+	pid_t victim = p.client_workers[0];
+	assert_int_equal(kill(victim, SIGKILL), 0);
+	int64_t killed = rel_now_ms();
+	fprintf(stderr,
+		"killed client worker %d with %ld client sockets open (%ld "
+		"at the pause, 30,000 wanted)\n",
+		(int)victim, held, before);
+	/* Mid-ramp: well past the first step, well short of the second. */
+	assert_true(held >= before + 2500);
+	assert_true(held < 30000 - 2500);
+
+	double took = expect_exit_1(p.h, killed);
+	fprintf(stderr, "harness noticed and ended %.2f s after the kill\n",
+		took);
+	char reason[640];
+	json_decref(failed_sweep(p.out_dir, 0, reason, sizeof(reason)));
+	assert_non_null(strstr(reason, "client"));
+	char victim_text[32];
+	snprintf(victim_text, sizeof(victim_text), "%d", (int)victim);
+	int names_victim = strstr(reason, victim_text) != NULL;
+	expect_nothing_left(3012, 3015);
+	if (!names_victim)
+		fail_msg("failure reason does not name the killed client "
+			 "worker (pid %d): %s",
+			 (int)victim, reason);
+}
+
+/* Memory pressure: the run lives in a memory cgroup of its own, and at
+ * the pause its limit is set to what it uses plus headroom MiB, far less
+ * than 25,000 more loopback connections need (about 5 KB each charged). */
+static char memcg_procs[PATH_MAX + 32];
+
+static int start_in_memcg(struct paused_sweep *p, const char *name,
+			  const char *ports, const char *const extra[],
+			  uint64_t headroom_mib, uint64_t *limit)
+{
+	int skip = rel_memcg_create(&memcg, "mcs-memory-pressure");
+	if (skip)
+		return skip;
+	/* The next spawn moves its child in before exec. */
+	rel_memcg_procs(&memcg, memcg_procs, sizeof(memcg_procs));
+	spawn_procs = memcg_procs;
+	start_paused(p, name, ports, extra);
+	spawn_procs = NULL;
+	uint64_t usage = rel_memcg_usage(&memcg);
+	assert_true(usage > 0);
+	*limit = usage + (headroom_mib << 20);
+	assert_int_equal(rel_memcg_set_limit(&memcg, *limit), 0);
+	fprintf(stderr,
+		"memory cgroup %s: %.1f MiB in use at 5,000 connections, "
+		"limit set to %.1f MiB\n",
+		memcg.dir, usage / 1048576.0, *limit / 1048576.0);
+	return 0;
+}
+
+static json_t *memory_object(json_t *root)
+{
+	json_t *memory = json_object_get(root, "memory");
+	assert_true(json_is_object(memory));
+	return memory;
+}
+
+/* The guard: at a capped rate the headroom falls below --min-free 24M
+ * long before the limit, and the harness stops with nothing killed. */
+static void test_memory_guard_stops_the_sweep(void **state)
+{
+	(void)state;
+	assert_int_equal(ports_busy(3016, 3019, 0), 0);
+	struct paused_sweep p;
+	const char *const extra[] = {"--rate", "2500", "--min-free", "24M",
+				     NULL};
+	uint64_t limit;
+	if (start_in_memcg(&p, "memory-guard", "3016-3019", extra, 64,
+			   &limit))
+		skip();
+	resume(p.h);
+	double took = expect_exit_1(p.h, rel_now_ms());
+	fprintf(stderr, "stopped %.2f s after the resume\n", took);
+	char reason[640];
+	json_t *root = failed_sweep(p.out_dir, 0, reason, sizeof(reason));
+	assert_non_null(strstr(reason, "memory pressure: "));
+	assert_non_null(strstr(reason, "memory cgroup"));
+	assert_non_null(strstr(reason, "below the floor of 24.0 MiB"));
+	json_t *memory = memory_object(root);
+	assert_int_equal((long)number_field(memory, "floor_bytes"), 24 << 20);
+	/* The limit it saw is the one set (rounded down to pages). */
+	double seen = number_field(memory, "cgroup_limit_bytes");
+	assert_true(seen <= (double)limit && seen > (double)limit - 65536);
+	assert_true(number_field(memory, "least_headroom_bytes") <
+		    (double)(24 << 20));
+	/* Stopped before the kernel had to kill anything. */
+	assert_int_equal((int)number_field(memory, "oom_kills_cgroup"), 0);
+	assert_int_equal((int)rel_memcg_oom_kills(&memcg), 0);
+	json_decref(root);
+	expect_nothing_left(3016, 3019);
+}
+
+/* No guard (--min-free 0) and no rate cap: the limit is reached, the OOM
+ * killer ends a server or client process (never the harness: its
+ * children's oom_score_adj is 500), and the failure says it was memory. */
+static void test_oom_kill_is_named(void **state)
+{
+	(void)state;
+	assert_int_equal(ports_busy(3020, 3023, 0), 0);
+	struct paused_sweep p;
+	const char *const extra[] = {"--min-free", "0", NULL};
+	uint64_t limit;
+	if (start_in_memcg(&p, "oom", "3020-3023", extra, 32, &limit))
+		skip();
+	resume(p.h);
+	double took = expect_exit_1(p.h, rel_now_ms());
+	fprintf(stderr, "ended %.2f s after the resume\n", took);
+	uint64_t kills = rel_memcg_oom_kills(&memcg);
+	uint64_t hits = rel_memcg_limit_hits(&memcg);
+	fprintf(stderr, "memory cgroup: %llu OOM kills, limit reached %llu "
+			"times\n",
+		(unsigned long long)kills, (unsigned long long)hits);
+	char reason[640];
+	json_t *root = failed_sweep(p.out_dir, 0, reason, sizeof(reason));
+	/* Memory ran out: the limit was reached, and the reason says so
+	 * with the counts the cgroup kept. */
+	assert_true(hits > 0);
+	assert_non_null(strstr(reason, "out of memory: "));
+	char counts[160];
+	snprintf(counts, sizeof(counts),
+		 "reached its limit %llu times and the kernel's OOM killer "
+		 "ran %llu times",
+		 (unsigned long long)hits, (unsigned long long)kills);
+	/* Counted when the harness failed; the cgroup may count on while
+	 * the run is torn down, so compare the OOM kills in the JSON. */
+	json_t *memory = memory_object(root);
+	assert_true(number_field(memory, "oom_kills_cgroup") <= (double)kills);
+	if (kills)
+		assert_true(number_field(memory, "oom_kills_cgroup") >= 1);
+	fprintf(stderr, "cgroup counters now: %s\n", counts);
+	json_decref(root);
+	expect_nothing_left(3020, 3023);
 }
 
 /* client --control on its own: a worker killed between grow and verify. */
@@ -655,6 +896,12 @@ int main(void)
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_control_client_worker_killed,
 					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_client_worker_killed_mid_ramp,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_memory_guard_stops_the_sweep,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_oom_kill_is_named, setup,
+					    teardown),
 	};
 	int64_t started = rel_now_ms();
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
