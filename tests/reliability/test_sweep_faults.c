@@ -1,11 +1,13 @@
-/* test_sweep_faults.c - something goes wrong in the middle of a sweep:
- * what the harness and the client must do about it.
+/* test_sweep_faults.c - something goes wrong in the middle of a sweep of
+ * one backend (argv: BACKEND FIRST_PORT): what the harness and the client
+ * must do about it. Counts below are for every backend but select, which
+ * runs 600 then 1,800 connections (struct sweep_config).
  *
  * - A server worker, or a client worker, SIGKILLed while mcs-harness is
- *   paused (--pause-at) after its first step.
- * - A client worker SIGKILLed mid-ramp: the second step runs at --rate
- *   2500 and the worker dies once the client holds 2,500 of its 25,000 new
- *   connections (counted in /proc/PID/fd).
+ *   paused (--pause-at) after its first step (5,000).
+ * - A client worker SIGKILLed mid-ramp: the second step (to 30,000) runs
+ *   at --rate 2500 and the worker dies once the client holds 2,500 of its
+ *   25,000 new connections (counted in /proc/PID/fd).
  * - Memory pressure: the run lives in a memory cgroup made for it, whose
  *   limit is set at the pause to what it uses plus a little. With
  *   --min-free 24M and a capped rate the memory guard stops the sweep and
@@ -24,10 +26,10 @@
  * SIGINT while paused is already covered by
  * tests/harness/test_harness_sweep.c (test_interrupt_keeps_results).
  *
- * Ports 3000-3099 only (see CMakeLists.txt). At most 30,000 connections;
- * in practice about 13,000. The memory cases skip without a memory cgroup
- * we may create; the whole test skips (77) while mcs-harness or client is
- * not built.
+ * Twelve ports from FIRST_PORT, in 3000-3099 (see CMakeLists.txt). At
+ * most 30,000 connections; in practice about 13,000. The memory cases skip
+ * without a memory cgroup we may create; the whole test skips (77) while
+ * mcs-harness or client is not built, or the backend cannot run here.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -58,6 +60,25 @@
 #define EXIT_TIMEOUT_MS	 120000 /* from resume to the harness's exit */
 #define GONE_TIMEOUT_MS	 20000	/* orphans reaped, ports free again */
 #define MAX_TRACKED	 512
+
+/* One backend's runs: counts that two workers of it can hold, a rate that
+ * makes step 2 last 10 s, and memory limits scaled to what step 2 needs
+ * (about 5 KB of charged kernel memory per connection). */
+struct sweep_config {
+	const char *backend;
+	unsigned first, target; /* the two steps; paused after the first */
+	unsigned rate;		/* connects/s: (target - first) / 10 */
+	unsigned guard_headroom_mib, floor_mib; /* the guard case */
+	unsigned oom_headroom_mib;		/* the OOM case */
+};
+static const struct sweep_config configs[] = {
+    /* select: FD_SETSIZE caps a worker at about 1,000 connections. */
+    {"select", 600, 1800, 120, 4, 2, 2},
+    /* the rest hold 19,983 per worker here (RLIMIT_NOFILE 20,000). */
+    {NULL, 5000, 30000, 2500, 64, 24, 32},
+};
+static struct sweep_config cfg;
+static uint16_t base_port; /* this backend's 12 ports start here */
 
 static char bin_dir[PATH_MAX];
 static char top_dir[PATH_MAX];
@@ -446,9 +467,24 @@ struct paused_sweep {
 	size_t nserver, nclient;
 };
 
-/* Start mcs-harness on ports (4 epoll workers, steps of 5,000 and 30,000,
- * paused after the first) with extra arguments, in memcg if one is given;
- * wait for the pause and record every pid of the run. */
+/* The two ports of a case at offset from base_port: "A-B", and both. */
+struct case_ports {
+	char text[16];
+	uint16_t first, last;
+};
+
+static struct case_ports ports_at(unsigned offset)
+{
+	struct case_ports c;
+	c.first = (uint16_t)(base_port + offset);
+	c.last = (uint16_t)(c.first + 1);
+	snprintf(c.text, sizeof(c.text), "%u-%u", c.first, c.last);
+	return c;
+}
+
+/* Start mcs-harness on ports (2 workers of the backend, steps cfg.first
+ * and cfg.target, paused after the first) with extra arguments; wait for
+ * the pause and record every pid of the run. */
 static void start_paused(struct paused_sweep *p, const char *name,
 			 const char *ports, const char *const extra[])
 {
@@ -456,11 +492,14 @@ static void start_paused(struct paused_sweep *p, const char *name,
 	snprintf(p->out_dir, sizeof(p->out_dir), "%s/%s", top_dir, name);
 	assert_int_equal(mkdir(p->out_dir, 0700), 0);
 	tracked_ports = ports;
-	char *argv[40] = {"mcs-harness",  "--backend",	 "epoll",
-			  "--target",	  "30000",	 "--steps",
-			  "5k",		  "--ports",	 (char *)ports,
-			  "--workers",	  "4",		 "--pause-at",
-			  "5000",	  "--out",	 p->out_dir,
+	static char target[16], first[16];
+	snprintf(target, sizeof(target), "%u", cfg.target);
+	snprintf(first, sizeof(first), "%u", cfg.first);
+	char *argv[40] = {"mcs-harness",  "--backend",	 (char *)cfg.backend,
+			  "--target",	  target,	 "--steps",
+			  first,	  "--ports",	 (char *)ports,
+			  "--workers",	  "2",		 "--pause-at",
+			  first,	  "--out",	 p->out_dir,
 			  "--no-plot",	  "--step-timeout", "120"};
 	size_t n = 18;
 	for (size_t i = 0; extra && extra[i] && n + 1 < 40; i++)
@@ -469,8 +508,8 @@ static void start_paused(struct paused_sweep *p, const char *name,
 	struct child *h = p->h = spawn("mcs-harness", argv);
 	const char *paused = wait_for(h, "to continue", PAUSE_TIMEOUT_MS);
 	if (!paused)
-		fail_msg("harness did not pause at 5k; it printed:\n%s",
-			 h->out);
+		fail_msg("harness did not pause at %u; it printed:\n%s",
+			 cfg.first, h->out);
 
 	/* Every process of the run, before anything happens to it. */
 	track_tree(h->pid);
@@ -480,7 +519,7 @@ static void start_paused(struct paused_sweep *p, const char *name,
 	assert_true(p->client > 0);
 	p->nserver = children_of(p->server, p->server_workers, 64);
 	p->nclient = children_of(p->client, p->client_workers, 64);
-	assert_int_equal(p->nserver, 4);
+	assert_int_equal(p->nserver, 2);
 	assert_true(p->nclient >= 1);
 	/* The pause names them too. */
 	pid_t listed[MAX_TRACKED];
@@ -525,14 +564,15 @@ static double expect_exit_1(struct child *h, int64_t since_ms)
 	return took;
 }
 
-/* The sweep.json of a run that failed at step 2 (30,000 connections), or
- * at step 1 (5,000) if allow_first: status failed, the reason copied out,
- * the 5,000 step measured before kept whole. The root, for more checks. */
+/* The sweep.json of a run that failed at step 2 (cfg.target connections),
+ * or at step 1 if allow_first: status failed, the reason copied out, the
+ * first step measured before kept whole. The root, for more checks. */
 static json_t *failed_sweep(const char *out_dir, int allow_first,
 			    char *reason, size_t reason_size)
 {
 	char path[PATH_MAX + 64];
-	snprintf(path, sizeof(path), "%s/epoll/latest/sweep.json", out_dir);
+	snprintf(path, sizeof(path), "%s/%s/latest/sweep.json", out_dir,
+		 cfg.backend);
 	json_error_t error;
 	json_t *root = json_load_file(path, 0, &error);
 	if (!root)
@@ -548,13 +588,13 @@ static json_t *failed_sweep(const char *out_dir, int allow_first,
 	 * never later: there is none. */
 	assert_true(step == 2 || (allow_first && step == 1));
 	assert_int_equal((int)number_field(failure, "connections"),
-			 step == 1 ? 5000 : 30000);
+			 step == 1 ? cfg.first : cfg.target);
 	json_t *steps = json_object_get(root, "steps");
 	assert_true(json_array_size(steps) >= 1);
 	json_t *first = json_array_get(steps, 0);
-	assert_int_equal((int)number_field(first, "connections"), 5000);
-	assert_int_equal((int)number_field(first, "established"), 5000);
-	assert_int_equal((int)number_field(first, "server_live"), 5000);
+	assert_int_equal((int)number_field(first, "connections"), cfg.first);
+	assert_int_equal((int)number_field(first, "established"), cfg.first);
+	assert_int_equal((int)number_field(first, "server_live"), cfg.first);
 	return root;
 }
 
@@ -580,17 +620,18 @@ static long client_sockets(const struct paused_sweep *p)
 
 /* What a sweep that lost a process must look like afterwards. */
 struct sweep_case {
-	const char *name, *ports; /* "server", "3000-3003" */
-	uint16_t first_port, last_port;
+	const char *name; /* "server" */
+	unsigned port_offset;
 	int kill_client; /* else a server worker */
 };
 
 /* A worker SIGKILLed while the sweep is paused after its first step. */
 static void run_sweep_fault(const struct sweep_case *k)
 {
-	assert_int_equal(ports_busy(k->first_port, k->last_port, 0), 0);
+	struct case_ports ports = ports_at(k->port_offset);
+	assert_int_equal(ports_busy(ports.first, ports.last, 0), 0);
 	struct paused_sweep p;
-	start_paused(&p, k->name, k->ports, NULL);
+	start_paused(&p, k->name, ports.text, NULL);
 	pid_t victim = k->kill_client ? p.client_workers[p.nclient - 1]
 				      : p.server_workers[1];
 	fprintf(stderr,
@@ -611,7 +652,7 @@ static void run_sweep_fault(const struct sweep_case *k)
 	snprintf(victim_text, sizeof(victim_text), "%d", (int)victim);
 	/* Checked last, so that the clean-up is checked either way. */
 	int names_victim = strstr(reason, victim_text) != NULL;
-	expect_nothing_left(k->first_port, k->last_port);
+	expect_nothing_left(ports.first, ports.last);
 	/* The reason says which process died, not only that one exited. */
 	if (!names_victim)
 		fail_msg("failure reason does not name the killed %s worker "
@@ -623,34 +664,37 @@ static void run_sweep_fault(const struct sweep_case *k)
 static void test_server_worker_killed(void **state)
 {
 	(void)state;
-	const struct sweep_case k = {"server", "3000-3003", 3000, 3003, 0};
+	const struct sweep_case k = {"server", 0, 0};
 	run_sweep_fault(&k);
 }
 
 static void test_client_worker_killed(void **state)
 {
 	(void)state;
-	const struct sweep_case k = {"client", "3004-3007", 3004, 3007, 1};
+	const struct sweep_case k = {"client", 2, 1};
 	run_sweep_fault(&k);
 }
 
 /* A client worker SIGKILLed in the middle of a grow: the second step runs
- * at --rate 2500 (25,000 more connections, 10 s), and the worker dies once
- * the client holds at least 2,500 of them. */
+ * at cfg.rate (10 s for it), and the worker dies once the client holds a
+ * tenth of its new connections (a second at the cap). */
 static void test_client_worker_killed_mid_ramp(void **state)
 {
 	(void)state;
-	assert_int_equal(ports_busy(3012, 3015, 0), 0);
+	struct case_ports ports = ports_at(6);
+	assert_int_equal(ports_busy(ports.first, ports.last, 0), 0);
 	struct paused_sweep p;
-	const char *const extra[] = {"--rate", "2500", NULL};
-	start_paused(&p, "mid-ramp", "3012-3015", extra);
+	char rate[16];
+	snprintf(rate, sizeof(rate), "%u", cfg.rate);
+	const char *const extra[] = {"--rate", rate, NULL};
+	start_paused(&p, "mid-ramp", ports.text, extra);
 	long before = client_sockets(&p);
-	assert_true(before >= 5000);
+	assert_true(before >= cfg.first);
 	resume(p.h);
-	/* Into the ramp: 2,500 more sockets (a second at the cap). */
+	long into = (long)cfg.rate;
 	int64_t deadline = rel_now_ms() + PAUSE_TIMEOUT_MS;
 	long held = before;
-	while ((held = client_sockets(&p)) < before + 2500 &&
+	while ((held = client_sockets(&p)) < before + into &&
 	       rel_now_ms() < deadline)
 		usleep(20000);
 	pid_t victim = p.client_workers[0];
@@ -658,11 +702,11 @@ static void test_client_worker_killed_mid_ramp(void **state)
 	int64_t killed = rel_now_ms();
 	fprintf(stderr,
 		"killed client worker %d with %ld client sockets open (%ld "
-		"at the pause, 30,000 wanted)\n",
-		(int)victim, held, before);
+		"at the pause, %u wanted)\n",
+		(int)victim, held, before, cfg.target);
 	/* Mid-ramp: well past the first step, well short of the second. */
-	assert_true(held >= before + 2500);
-	assert_true(held < 30000 - 2500);
+	assert_true(held >= before + into);
+	assert_true(held < (long)cfg.target - into);
 
 	double took = expect_exit_1(p.h, killed);
 	fprintf(stderr, "harness noticed and ended %.2f s after the kill\n",
@@ -673,7 +717,7 @@ static void test_client_worker_killed_mid_ramp(void **state)
 	char victim_text[32];
 	snprintf(victim_text, sizeof(victim_text), "%d", (int)victim);
 	int names_victim = strstr(reason, victim_text) != NULL;
-	expect_nothing_left(3012, 3015);
+	expect_nothing_left(ports.first, ports.last);
 	if (!names_victim)
 		fail_msg("failure reason does not name the killed client "
 			 "worker (pid %d): %s",
@@ -682,7 +726,8 @@ static void test_client_worker_killed_mid_ramp(void **state)
 
 /* Memory pressure: the run lives in a memory cgroup of its own, and at
  * the pause its limit is set to what it uses plus headroom MiB, far less
- * than 25,000 more loopback connections need (about 5 KB each charged). */
+ * than step 2's new loopback connections need (about 5 KB each charged:
+ * 130 MB for 25,000). */
 static char memcg_procs[PATH_MAX + 32];
 
 static int start_in_memcg(struct paused_sweep *p, const char *name,
@@ -702,9 +747,9 @@ static int start_in_memcg(struct paused_sweep *p, const char *name,
 	*limit = usage + (headroom_mib << 20);
 	assert_int_equal(rel_memcg_set_limit(&memcg, *limit), 0);
 	fprintf(stderr,
-		"memory cgroup %s: %.1f MiB in use at 5,000 connections, "
+		"memory cgroup %s: %.1f MiB in use at %u connections, "
 		"limit set to %.1f MiB\n",
-		memcg.dir, usage / 1048576.0, *limit / 1048576.0);
+		memcg.dir, usage / 1048576.0, cfg.first, *limit / 1048576.0);
 	return 0;
 }
 
@@ -715,18 +760,24 @@ static json_t *memory_object(json_t *root)
 	return memory;
 }
 
-/* The guard: at a capped rate the headroom falls below --min-free 24M
- * long before the limit, and the harness stops with nothing killed. */
+/* The guard: at a capped rate the headroom falls below --min-free long
+ * before the limit, and the harness stops with nothing killed. */
 static void test_memory_guard_stops_the_sweep(void **state)
 {
 	(void)state;
-	assert_int_equal(ports_busy(3016, 3019, 0), 0);
+	struct case_ports ports = ports_at(8);
+	assert_int_equal(ports_busy(ports.first, ports.last, 0), 0);
 	struct paused_sweep p;
-	const char *const extra[] = {"--rate", "2500", "--min-free", "24M",
+	char rate[16], floor[16], floor_text[64];
+	snprintf(rate, sizeof(rate), "%u", cfg.rate);
+	snprintf(floor, sizeof(floor), "%uM", cfg.floor_mib);
+	snprintf(floor_text, sizeof(floor_text), "below the floor of %u.0 MiB",
+		 cfg.floor_mib);
+	const char *const extra[] = {"--rate", rate, "--min-free", floor,
 				     NULL};
 	uint64_t limit;
-	if (start_in_memcg(&p, "memory-guard", "3016-3019", extra, 64,
-			   &limit))
+	if (start_in_memcg(&p, "memory-guard", ports.text, extra,
+			   cfg.guard_headroom_mib, &limit))
 		skip();
 	resume(p.h);
 	double took = expect_exit_1(p.h, rel_now_ms());
@@ -735,19 +786,20 @@ static void test_memory_guard_stops_the_sweep(void **state)
 	json_t *root = failed_sweep(p.out_dir, 0, reason, sizeof(reason));
 	assert_non_null(strstr(reason, "memory pressure: "));
 	assert_non_null(strstr(reason, "memory cgroup"));
-	assert_non_null(strstr(reason, "below the floor of 24.0 MiB"));
+	assert_non_null(strstr(reason, floor_text));
 	json_t *memory = memory_object(root);
-	assert_int_equal((long)number_field(memory, "floor_bytes"), 24 << 20);
+	assert_int_equal((long)number_field(memory, "floor_bytes"),
+			 (long)cfg.floor_mib << 20);
 	/* The limit it saw is the one set (rounded down to pages). */
 	double seen = number_field(memory, "cgroup_limit_bytes");
 	assert_true(seen <= (double)limit && seen > (double)limit - 65536);
 	assert_true(number_field(memory, "least_headroom_bytes") <
-		    (double)(24 << 20));
+		    (double)((uint64_t)cfg.floor_mib << 20));
 	/* Stopped before the kernel had to kill anything. */
 	assert_int_equal((int)number_field(memory, "oom_kills_cgroup"), 0);
 	assert_int_equal((int)rel_memcg_oom_kills(&memcg), 0);
 	json_decref(root);
-	expect_nothing_left(3016, 3019);
+	expect_nothing_left(ports.first, ports.last);
 }
 
 /* No guard (--min-free 0) and no rate cap: the limit is reached, the OOM
@@ -756,11 +808,13 @@ static void test_memory_guard_stops_the_sweep(void **state)
 static void test_oom_kill_is_named(void **state)
 {
 	(void)state;
-	assert_int_equal(ports_busy(3020, 3023, 0), 0);
+	struct case_ports ports = ports_at(10);
+	assert_int_equal(ports_busy(ports.first, ports.last, 0), 0);
 	struct paused_sweep p;
 	const char *const extra[] = {"--min-free", "0", NULL};
 	uint64_t limit;
-	if (start_in_memcg(&p, "oom", "3020-3023", extra, 32, &limit))
+	if (start_in_memcg(&p, "oom", ports.text, extra, cfg.oom_headroom_mib,
+			   &limit))
 		skip();
 	resume(p.h);
 	double took = expect_exit_1(p.h, rel_now_ms());
@@ -789,17 +843,19 @@ static void test_oom_kill_is_named(void **state)
 		assert_true(number_field(memory, "oom_kills_cgroup") >= 1);
 	fprintf(stderr, "cgroup counters now: %s\n", counts);
 	json_decref(root);
-	expect_nothing_left(3020, 3023);
+	expect_nothing_left(ports.first, ports.last);
 }
 
 /* client --control on its own: a worker killed between grow and verify. */
 static void test_control_client_worker_killed(void **state)
 {
 	(void)state;
-	tracked_ports = "3010-3011";
-	assert_int_equal(ports_busy(3010, 3011, 0), 0);
-	char *server_argv[] = {"server",    "--backend", "epoll", "--ports",
-			       "3010-3011", "--workers", "2",	  "--interval",
+	struct case_ports ports = ports_at(4);
+	tracked_ports = ports.text;
+	assert_int_equal(ports_busy(ports.first, ports.last, 0), 0);
+	char *server_argv[] = {"server",    "--backend", (char *)cfg.backend,
+			       "--ports",   ports.text,	 "--workers",
+			       "2",	    "--interval",
 			       "0",	    NULL};
 	struct child *server = spawn("server", server_argv);
 	if (!wait_for(server, "listening on", REL_TIMEOUT_MS))
@@ -808,16 +864,16 @@ static void test_control_client_worker_killed(void **state)
 
 	char *client_argv[] = {
 	    "client",	 "--control", "--json",	   "--host",
-	    "127.0.0.1", "--ports",   "3010-3011", "--connections",
-	    "2000",	 "--procs",   "2",	   NULL};
+	    "127.0.0.1", "--ports",   ports.text, "--connections",
+	    "1000",	 "--procs",   "2",	   NULL};
 	struct child *client = spawn("client", client_argv);
 	if (!wait_for(client, "\"ready\"", REL_TIMEOUT_MS))
 		fail_msg("client not ready; it printed:\n%s", client->out);
-	send_line(client, "grow 2000\n");
+	send_line(client, "grow 1000\n");
 	const char *step = wait_for(client, "\"step\"", 120000);
 	if (!step)
 		fail_msg("no step reply; the client printed:\n%s", client->out);
-	assert_non_null(strstr(step, "\"established\":2000"));
+	assert_non_null(strstr(step, "\"established\":1000"));
 
 	track_tree(client->pid);
 	pid_t workers[64];
@@ -857,7 +913,8 @@ static void test_control_client_worker_killed(void **state)
 	kill(server->pid, SIGTERM);
 	assert_int_equal(wait_exit(server, EXIT_TIMEOUT_MS), 128 + SIGTERM);
 	assert_int_equal(still_running(GONE_TIMEOUT_MS), 0);
-	assert_int_equal(ports_busy(3010, 3011, GONE_TIMEOUT_MS), 0);
+	assert_int_equal(ports_busy(ports.first, ports.last, GONE_TIMEOUT_MS),
+			 0);
 }
 
 static int resolve(const char *name, char *real)
@@ -871,13 +928,29 @@ static int resolve(const char *name, char *real)
 	return 0;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	if (argc != 3) {
+		fprintf(stderr, "usage: %s BACKEND FIRST_PORT (12 ports)\n",
+			argv[0]);
+		return 2;
+	}
 	const char *dir = getenv("MCS_BIN_DIR");
 	if (!dir) {
 		fprintf(stderr, "MCS_BIN_DIR is not set: run through ctest\n");
 		return 1;
 	}
+	for (size_t i = 0; i < sizeof(configs) / sizeof(configs[0]); i++)
+		if (!configs[i].backend ||
+		    strcmp(configs[i].backend, argv[1]) == 0) {
+			cfg = configs[i];
+			break;
+		}
+	cfg.backend = argv[1];
+	base_port = rel_port_arg(argv[2]);
+	int available = rel_backend_available(cfg.backend);
+	if (available)
+		return available;
 	snprintf(bin_dir, sizeof(bin_dir), "%s", dir);
 	char real_harness[PATH_MAX];
 	if (resolve("server", real_server) || resolve("client", real_client) ||
