@@ -266,12 +266,14 @@ int client_parse_options(int argc, char **argv, struct client_options *options,
 		case OPT_HELP: options->help = 1; return 0;
 		case ':':
 			snprintf(why, why_size, "%s: needs a value",
-				 mcs_printable(argv[optind - 1], shown, sizeof(shown)));
+				 mcs_printable(argv[optind - 1], shown,
+					       sizeof(shown)));
 			return -EINVAL;
 		default:
 			snprintf(why, why_size,
 				 "%s: unknown option (see --help)",
-				 mcs_printable(argv[optind - 1], shown, sizeof(shown)));
+				 mcs_printable(argv[optind - 1], shown,
+					       sizeof(shown)));
 			return -EINVAL;
 		}
 		if (err)

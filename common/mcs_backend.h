@@ -41,26 +41,29 @@
 
 /* Capability flags (mcs_backend_ops.flags). */
 enum mcs_backend_flag {
-	/* Waits for readiness, then does the syscalls itself (select, epoll). */
+	/* Waits for readiness, then does the syscalls itself (select, epoll).
+	 */
 	MCS_BACKEND_READINESS = 1u << 0,
 	/* Submits operations and reaps their completions (io_uring). */
 	MCS_BACKEND_COMPLETION = 1u << 1,
 	/* Runs several threads inside one worker process. */
 	MCS_BACKEND_THREADED = 1u << 2,
-	/* Connections live outside the process fd table (io_uring direct fds). */
+	/* Connections live outside the process fd table (io_uring direct fds).
+	 */
 	MCS_BACKEND_DIRECT_FDS = 1u << 3,
-	/* Capacity bounded by the backend itself (FD_SETSIZE), not RLIMIT_NOFILE. */
+	/* Capacity bounded by the backend itself (FD_SETSIZE), not
+	   RLIMIT_NOFILE. */
 	MCS_BACKEND_SELF_LIMITED = 1u << 4,
 };
 
 /* What one worker process is asked to serve. Filled by the core; read-only
  * for the backend and valid until destroy() returns. */
 struct mcs_worker_config {
-	unsigned worker_index;  /* 0-based index of this worker */
-	unsigned worker_count;  /* workers in this server */
+	unsigned worker_index;	/* 0-based index of this worker */
+	unsigned worker_count;	/* workers in this server */
 	struct in_addr address; /* address to bind, network order */
-	const uint16_t *ports;  /* ports this worker alone listens on */
-	unsigned port_count;    /* entries in ports, >= 1 */
+	const uint16_t *ports;	/* ports this worker alone listens on */
+	unsigned port_count;	/* entries in ports, >= 1 */
 	/* Never hold more than this many connections at once. A connection
 	 * accepted beyond it is closed at once and counted in over_capacity.
 	 * Always <= capacity(fd limit). */
@@ -73,8 +76,9 @@ struct mcs_worker_config {
 	/* Most unsent bytes one connection may have queued; while it has that
 	 * many the backend stops reading from it (backpressure). */
 	unsigned write_backlog_limit;
-	int listen_backlog;             /* backlog passed to listen() */
-	struct mcs_worker_stats *stats; /* this worker's counters, shared memory */
+	int listen_backlog; /* backlog passed to listen() */
+	struct mcs_worker_stats
+	    *stats; /* this worker's counters, shared memory */
 };
 
 struct mcs_backend_ops {
@@ -110,7 +114,8 @@ struct mcs_backend_ops {
 
 	/* Required. Serve connections until stop() is called; returns 0 then,
 	 * or a negative errno (and a reason in why) if the loop itself failed.
-	 * Errors on single connections are counted in the stats, not returned. */
+	 * Errors on single connections are counted in the stats, not returned.
+	 */
 	int (*run)(void *state, char *why, size_t why_size);
 
 	/* Required. Ask run() to return soon. Async-signal-safe: may be called

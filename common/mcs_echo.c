@@ -21,14 +21,15 @@ int mcs_echo_init(struct mcs_echo *echo, uint32_t read_buffer_size,
 		  struct mcs_worker_stats *stats)
 {
 	memset(echo, 0, sizeof(*echo));
-	if (read_buffer_size == 0 || write_backlog_limit == 0 || max_chunks == 0)
+	if (read_buffer_size == 0 || write_backlog_limit == 0 ||
+	    max_chunks == 0)
 		return -EINVAL;
 	echo->read_buffer = malloc(read_buffer_size);
 	if (!echo->read_buffer)
 		return -ENOMEM;
 	echo->read_size = read_buffer_size < write_backlog_limit
-				  ? read_buffer_size
-				  : write_backlog_limit;
+			      ? read_buffer_size
+			      : write_backlog_limit;
 	echo->chunk_bytes = echo->read_size;
 	echo->read_budget = ECHO_DEFAULT_READ_BUDGET;
 	echo->stats = stats;
@@ -120,7 +121,8 @@ enum mcs_echo_result mcs_echo_on_readable(struct mcs_echo *echo,
 	if (conn->pending != MCS_POOL_NONE)
 		return MCS_ECHO_BLOCKED;
 	for (uint32_t round = 0; round < echo->read_budget; round++) {
-		ssize_t n = recv(conn->fd, echo->read_buffer, echo->read_size, 0);
+		ssize_t n =
+		    recv(conn->fd, echo->read_buffer, echo->read_size, 0);
 		if (n == 0)
 			return MCS_ECHO_CLOSE;
 		if (n < 0) {
@@ -136,8 +138,8 @@ enum mcs_echo_result mcs_echo_on_readable(struct mcs_echo *echo,
 		}
 		mcs_stat_add(&echo->stats->reads, 1);
 		mcs_stat_add(&echo->stats->bytes_in, (uint64_t)n);
-		ssize_t sent = echo_send(echo, conn->fd, echo->read_buffer,
-					 (size_t)n);
+		ssize_t sent =
+		    echo_send(echo, conn->fd, echo->read_buffer, (size_t)n);
 		if (sent < 0)
 			return MCS_ECHO_CLOSE;
 		if (sent < n) {
@@ -159,10 +161,10 @@ enum mcs_echo_result mcs_echo_on_writable(struct mcs_echo *echo,
 {
 	if (conn->pending != MCS_POOL_NONE) {
 		struct echo_chunk *chunk =
-			mcs_pool_at(&echo->chunks, conn->pending);
-		ssize_t sent = echo_send(echo, conn->fd,
-					 chunk->data + chunk->offset,
-					 chunk->length - chunk->offset);
+		    mcs_pool_at(&echo->chunks, conn->pending);
+		ssize_t sent =
+		    echo_send(echo, conn->fd, chunk->data + chunk->offset,
+			      chunk->length - chunk->offset);
 		if (sent < 0)
 			return MCS_ECHO_CLOSE;
 		chunk->offset += (uint32_t)sent;

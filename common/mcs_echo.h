@@ -26,15 +26,17 @@
  * stale handle to a freed connection is recognisable (fd < 0). */
 struct mcs_conn {
 	uint32_t pending; /* pending-write chunk index, MCS_POOL_NONE if none */
-	int32_t fd;       /* the socket, -1 once closed */
+	int32_t fd;	  /* the socket, -1 once closed */
 };
 
 /* What the backend must do next with a connection. */
 enum mcs_echo_result {
-	MCS_ECHO_IDLE,    /* all read (EAGAIN) and all sent: wait for readable */
-	MCS_ECHO_BLOCKED, /* unsent data queued: wait for writable, not readable */
-	MCS_ECHO_YIELD,   /* read budget used up, data may remain: call again soon */
-	MCS_ECHO_CLOSE,   /* peer closed or failed: call mcs_echo_close() */
+	MCS_ECHO_IDLE, /* all read (EAGAIN) and all sent: wait for readable */
+	MCS_ECHO_BLOCKED, /* unsent data queued: wait for writable, not readable
+			   */
+	MCS_ECHO_YIELD, /* read budget used up, data may remain: call again soon
+			 */
+	MCS_ECHO_CLOSE, /* peer closed or failed: call mcs_echo_close() */
 };
 
 /* One per event-loop thread. */

@@ -24,10 +24,10 @@ uint64_t mcs_histogram_bucket_low(unsigned bucket)
 {
 	if (bucket < MCS_HISTOGRAM_SUB_COUNT)
 		return bucket;
-	unsigned octave = (bucket - MCS_HISTOGRAM_SUB_COUNT) /
-			  MCS_HISTOGRAM_SUB_COUNT;
-	unsigned sub = (bucket - MCS_HISTOGRAM_SUB_COUNT) %
-		       MCS_HISTOGRAM_SUB_COUNT;
+	unsigned octave =
+	    (bucket - MCS_HISTOGRAM_SUB_COUNT) / MCS_HISTOGRAM_SUB_COUNT;
+	unsigned sub =
+	    (bucket - MCS_HISTOGRAM_SUB_COUNT) % MCS_HISTOGRAM_SUB_COUNT;
 	return (uint64_t)(MCS_HISTOGRAM_SUB_COUNT + sub) << octave;
 }
 
@@ -35,8 +35,8 @@ uint64_t mcs_histogram_bucket_high(unsigned bucket)
 {
 	if (bucket < MCS_HISTOGRAM_SUB_COUNT)
 		return bucket;
-	unsigned octave = (bucket - MCS_HISTOGRAM_SUB_COUNT) /
-			  MCS_HISTOGRAM_SUB_COUNT;
+	unsigned octave =
+	    (bucket - MCS_HISTOGRAM_SUB_COUNT) / MCS_HISTOGRAM_SUB_COUNT;
 	return mcs_histogram_bucket_low(bucket) + ((uint64_t)1 << octave) - 1;
 }
 

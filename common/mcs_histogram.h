@@ -14,17 +14,17 @@
 
 #include <stdint.h>
 
-#define MCS_HISTOGRAM_SUB_BITS 5u
+#define MCS_HISTOGRAM_SUB_BITS	5u
 #define MCS_HISTOGRAM_SUB_COUNT (1u << MCS_HISTOGRAM_SUB_BITS)
 #define MCS_HISTOGRAM_BUCKETS                                                  \
-	(MCS_HISTOGRAM_SUB_COUNT + (64u - MCS_HISTOGRAM_SUB_BITS) *            \
-					   MCS_HISTOGRAM_SUB_COUNT)
+	(MCS_HISTOGRAM_SUB_COUNT +                                             \
+	 (64u - MCS_HISTOGRAM_SUB_BITS) * MCS_HISTOGRAM_SUB_COUNT)
 
 struct mcs_histogram {
 	uint64_t count; /* values recorded */
-	uint64_t sum;   /* their sum (wraps only past 2^64) */
-	uint64_t min;   /* smallest value, UINT64_MAX when empty */
-	uint64_t max;   /* largest value, 0 when empty */
+	uint64_t sum;	/* their sum (wraps only past 2^64) */
+	uint64_t min;	/* smallest value, UINT64_MAX when empty */
+	uint64_t max;	/* largest value, 0 when empty */
 	uint64_t buckets[MCS_HISTOGRAM_BUCKETS];
 };
 

@@ -51,26 +51,28 @@ int mcs_backend_check(const struct mcs_backend_ops *ops, const char *name,
 		      char *why, size_t why_size)
 {
 	if (ops->abi_version != MCS_BACKEND_ABI_VERSION) {
-		snprintf(why, why_size,
-			 "backend '%s': bad ABI version %u (want %u): rebuild it "
-			 "against this tree's common/mcs_backend.h",
-			 name, ops->abi_version, MCS_BACKEND_ABI_VERSION);
+		snprintf(
+		    why, why_size,
+		    "backend '%s': bad ABI version %u (want %u): rebuild it "
+		    "against this tree's common/mcs_backend.h",
+		    name, ops->abi_version, MCS_BACKEND_ABI_VERSION);
 		return -EPROTO;
 	}
 	if (ops->stats_size != sizeof(struct mcs_worker_stats)) {
 		snprintf(why, why_size,
 			 "backend '%s': built with a stats block of %u bytes "
 			 "(want %zu): rebuild it against this tree",
-			 name, ops->stats_size, sizeof(struct mcs_worker_stats));
+			 name, ops->stats_size,
+			 sizeof(struct mcs_worker_stats));
 		return -EPROTO;
 	}
-	const char *missing = !ops->name        ? "name"
-			      : !ops->capacity  ? "capacity"
-			      : !ops->init      ? "init"
-			      : !ops->run       ? "run"
-			      : !ops->stop      ? "stop"
-			      : !ops->destroy   ? "destroy"
-						: NULL;
+	const char *missing = !ops->name       ? "name"
+			      : !ops->capacity ? "capacity"
+			      : !ops->init     ? "init"
+			      : !ops->run      ? "run"
+			      : !ops->stop     ? "stop"
+			      : !ops->destroy  ? "destroy"
+					       : NULL;
 	if (missing) {
 		snprintf(why, why_size,
 			 "backend '%s': required hook '%s' is missing", name,
@@ -245,7 +247,7 @@ int mcs_backend_print_list(const char *program, FILE *out, FILE *err)
 	for (int i = 0; i < n; i++) {
 		char text[256];
 		enum mcs_backend_status status =
-			mcs_backend_status(NULL, names[i], text, sizeof(text));
+		    mcs_backend_status(NULL, names[i], text, sizeof(text));
 		fprintf(out,
 			status == MCS_BACKEND_AVAILABLE ? "%-16s %-12s %s\n"
 							: "%-16s %-12s (%s)\n",

@@ -18,7 +18,7 @@
 #define MCS_BACKEND_NAME_MAX 32
 
 struct mcs_backend_handle {
-	void *library;                    /* dlopen handle */
+	void *library;			   /* dlopen handle */
 	const struct mcs_backend_ops *ops; /* checked, ready to use */
 };
 
@@ -45,9 +45,9 @@ int mcs_backend_list(const char *dir, char names[][MCS_BACKEND_NAME_MAX],
 
 /* How an installed backend stands on this machine (--list-backends). */
 enum mcs_backend_status {
-	MCS_BACKEND_AVAILABLE,   /* loads, and its probe says it runs here */
+	MCS_BACKEND_AVAILABLE,	 /* loads, and its probe says it runs here */
 	MCS_BACKEND_UNAVAILABLE, /* loads, but its probe says no */
-	MCS_BACKEND_UNUSABLE,    /* does not load (ABI, symbol, hooks) */
+	MCS_BACKEND_UNUSABLE,	 /* does not load (ABI, symbol, hooks) */
 };
 
 /* Load backend `name` from dir (NULL: default), run its probe, unload.

@@ -42,9 +42,9 @@ int mcs_listen_tcp(struct in_addr address, uint16_t port, int backlog,
 		snprintf(why, why_size, "bind %s:%u: %s%s", text, port,
 			 strerror(err),
 			 err == EADDRINUSE
-				 ? ": another process holds it; stop it or "
-				   "pick other --ports"
-				 : "");
+			     ? ": another process holds it; stop it or "
+			       "pick other --ports"
+			     : "");
 		close(fd);
 		return -err;
 	}

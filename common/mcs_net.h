@@ -7,8 +7,9 @@
 #include <stdint.h>
 
 enum mcs_listen_flag {
-	MCS_LISTEN_REUSEPORT = 1u << 0, /* SO_REUSEPORT: one listener per thread */
-	MCS_LISTEN_BLOCKING = 1u << 1,  /* leave the socket blocking */
+	MCS_LISTEN_REUSEPORT = 1u
+			       << 0, /* SO_REUSEPORT: one listener per thread */
+	MCS_LISTEN_BLOCKING = 1u << 1, /* leave the socket blocking */
 };
 
 /* A listening TCP socket on address:port, non-blocking unless asked, with

@@ -75,9 +75,12 @@ int mcs_parse_size(const char *text, uint64_t max, uint64_t *bytes)
 		return err;
 	unsigned shift = 0;
 	switch (*p) {
-	case 'k': case 'K': shift = 10; break;
-	case 'm': case 'M': shift = 20; break;
-	case 'g': case 'G': shift = 30; break;
+	case 'k':
+	case 'K': shift = 10; break;
+	case 'm':
+	case 'M': shift = 20; break;
+	case 'g':
+	case 'G': shift = 30; break;
 	case '\0': break;
 	default: return -EINVAL;
 	}
@@ -165,8 +168,8 @@ int mcs_parse_ipv4_range(const char *text, struct in_addr *first,
 		return -EINVAL;
 	const char *dash = strchr(text, '-');
 	uint32_t a, b;
-	int err = parse_ipv4_span(text, dash ? (size_t)(dash - text)
-					     : strlen(text), &a);
+	int err = parse_ipv4_span(
+	    text, dash ? (size_t)(dash - text) : strlen(text), &a);
 	if (err)
 		return err;
 	b = a;
@@ -276,7 +279,8 @@ int mcs_getopt_error(int c, char *const argv[], char *why, size_t why_size)
 	 * unknown long option leaves it 0; a bad letter in a group ("-xh")
 	 * is only in optopt. */
 	if (is_long && optopt) {
-		snprintf(why, why_size, "option '%s' takes no value (see --help)",
+		snprintf(why, why_size,
+			 "option '%s' takes no value (see --help)",
 			 mcs_printable(typed, shown, sizeof(shown)));
 		return -EINVAL;
 	}

@@ -39,10 +39,12 @@ void *mcs_pool_alloc(struct mcs_pool *pool)
 {
 	unsigned char *object;
 	if (pool->free_head != MCS_POOL_NONE) {
-		object = pool->base + (size_t)pool->free_head * pool->object_size;
+		object =
+		    pool->base + (size_t)pool->free_head * pool->object_size;
 		memcpy(&pool->free_head, object, sizeof(pool->free_head));
 	} else if (pool->high_water < pool->capacity) {
-		object = pool->base + (size_t)pool->high_water * pool->object_size;
+		object =
+		    pool->base + (size_t)pool->high_water * pool->object_size;
 		pool->high_water++;
 	} else {
 		pool->failures++;

@@ -25,8 +25,8 @@ struct mcs_pool {
 	uint32_t capacity;     /* objects the region holds */
 	uint32_t high_water;   /* objects ever handed out (bump pointer) */
 	uint32_t free_head;    /* first free index, MCS_POOL_NONE if none */
-	uint32_t live;         /* objects handed out now */
-	uint32_t peak;         /* most objects live at once */
+	uint32_t live;	       /* objects handed out now */
+	uint32_t peak;	       /* most objects live at once */
 	uint64_t allocs;       /* successful allocations */
 	uint64_t failures;     /* allocations refused: pool exhausted */
 };

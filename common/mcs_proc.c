@@ -71,7 +71,7 @@ static int find_kb(const char *text, const char *key, uint64_t *bytes)
 		if (strncmp(line, key, key_len) == 0 && line[key_len] == ':') {
 			char *end;
 			unsigned long long v =
-				strtoull(line + key_len + 1, &end, 10);
+			    strtoull(line + key_len + 1, &end, 10);
 			while (*end == ' ')
 				end++;
 			*bytes = strncmp(end, "kB", 2) == 0 ? v * 1024ull : v;
@@ -181,7 +181,8 @@ static int netstat_value(const char *text, const char *name, uint64_t *value)
 			word_end++;
 		while (*values == ' ')
 			values++;
-		if ((size_t)(word_end - h) == len && strncmp(h, name, len) == 0) {
+		if ((size_t)(word_end - h) == len &&
+		    strncmp(h, name, len) == 0) {
 			*value = strtoull(values, NULL, 10);
 			return 1;
 		}
@@ -213,7 +214,8 @@ int mcs_read_netstat(struct mcs_netstat *stat)
 int mcs_parse_smaps_rollup(const char *text, struct mcs_process_memory *mem)
 {
 	memset(mem, 0, sizeof(*mem));
-	if (!find_kb(text, "Pss", &mem->pss) || !find_kb(text, "Rss", &mem->rss))
+	if (!find_kb(text, "Pss", &mem->pss) ||
+	    !find_kb(text, "Rss", &mem->rss))
 		return -EPROTO;
 	find_kb(text, "Pss_Anon", &mem->pss_anon);
 	return 0;
@@ -315,7 +317,8 @@ static int sysctl_path(const char *name, char *path, size_t path_size)
 {
 	if (strstr(name, "..") || strchr(name, '/'))
 		return -EINVAL;
-	if ((size_t)snprintf(path, path_size, "/proc/sys/%s", name) >= path_size)
+	if ((size_t)snprintf(path, path_size, "/proc/sys/%s", name) >=
+	    path_size)
 		return -ENAMETOOLONG;
 	for (char *p = path + 10; *p; p++)
 		if (*p == '.')

@@ -13,7 +13,8 @@
 void mcs_stats_connection_opened(struct mcs_worker_stats *stats)
 {
 	uint64_t live =
-		atomic_fetch_add_explicit(&stats->live, 1, memory_order_relaxed) + 1;
+	    atomic_fetch_add_explicit(&stats->live, 1, memory_order_relaxed) +
+	    1;
 	mcs_stat_add(&stats->accepts, 1);
 	/* Only this worker raises its peak; a plain max is enough. */
 	if (live > mcs_stat_get(&stats->peak))
@@ -76,8 +77,8 @@ int mcs_stats_create(struct mcs_stats_block *block, const char *name,
 	h->stats_size = (uint32_t)sizeof(struct mcs_worker_stats);
 	h->worker_count = worker_count;
 	h->server_pid = getpid();
-	h->started_ns = (uint64_t)now.tv_sec * 1000000000ull +
-			(uint64_t)now.tv_nsec;
+	h->started_ns =
+	    (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
 	snprintf(h->backend, sizeof(h->backend), "%s", backend ? backend : "");
 	/* Magic last: a reader that sees it sees a complete header. */
 	atomic_thread_fence(memory_order_release);

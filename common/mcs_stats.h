@@ -14,51 +14,51 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define MCS_STATS_MAGIC 0x4d43535354415431ull /* "MCSSTAT1" */
+#define MCS_STATS_MAGIC	  0x4d43535354415431ull /* "MCSSTAT1" */
 #define MCS_STATS_VERSION 1u
 
 /* Where a worker is in its life (mcs_worker_stats.state). */
 enum mcs_worker_state {
 	MCS_WORKER_STARTING = 0,
 	MCS_WORKER_LISTENING = 1, /* init() succeeded: every port is bound */
-	MCS_WORKER_STOPPED = 2,   /* run() returned 0 */
-	MCS_WORKER_FAILED = 3,    /* init() or run() failed: see error */
+	MCS_WORKER_STOPPED = 2,	  /* run() returned 0 */
+	MCS_WORKER_FAILED = 3,	  /* init() or run() failed: see error */
 };
 
 /* One worker's counters. Every field is written only with mcs_stat_add() or
  * mcs_stat_set() and read with mcs_stat_get(). */
 struct mcs_worker_stats {
 	_Alignas(64) _Atomic uint64_t live; /* connections held now */
-	_Atomic uint64_t peak;              /* most connections held at once */
-	_Atomic uint64_t accepts;           /* connections accepted */
-	_Atomic uint64_t closes;            /* connections closed, any reason */
-	_Atomic uint64_t reads;             /* read calls/completions with data */
-	_Atomic uint64_t writes;            /* write calls/completions with data */
-	_Atomic uint64_t bytes_in;          /* bytes received */
-	_Atomic uint64_t bytes_out;         /* bytes sent */
+	_Atomic uint64_t peak;		    /* most connections held at once */
+	_Atomic uint64_t accepts;	    /* connections accepted */
+	_Atomic uint64_t closes;	    /* connections closed, any reason */
+	_Atomic uint64_t reads;	    /* read calls/completions with data */
+	_Atomic uint64_t writes;    /* write calls/completions with data */
+	_Atomic uint64_t bytes_in;  /* bytes received */
+	_Atomic uint64_t bytes_out; /* bytes sent */
 
 	/* Errors, by kind. */
 	_Atomic uint64_t accept_fd_limit; /* accept hit EMFILE/ENFILE */
-	_Atomic uint64_t accept_errors;   /* accept failed otherwise */
-	_Atomic uint64_t over_capacity;   /* accepted beyond max, closed */
-	_Atomic uint64_t resets;          /* ECONNRESET / EPIPE from a peer */
-	_Atomic uint64_t read_errors;     /* other read errors */
-	_Atomic uint64_t write_errors;    /* other write errors */
-	_Atomic uint64_t backpressure;    /* times a connection paused reads */
+	_Atomic uint64_t accept_errors;	  /* accept failed otherwise */
+	_Atomic uint64_t over_capacity;	  /* accepted beyond max, closed */
+	_Atomic uint64_t resets;	  /* ECONNRESET / EPIPE from a peer */
+	_Atomic uint64_t read_errors;	  /* other read errors */
+	_Atomic uint64_t write_errors;	  /* other write errors */
+	_Atomic uint64_t backpressure;	  /* times a connection paused reads */
 
 	/* Memory the backend holds in user space, as it counts it. */
 	_Atomic uint64_t pool_bytes;   /* connection pool bytes in use */
 	_Atomic uint64_t buffer_bytes; /* pending-write buffer bytes in use */
 
 	_Atomic uint64_t state; /* enum mcs_worker_state */
-	_Atomic int64_t pid;    /* worker process id */
-	char error[192];        /* why the worker failed, NUL-terminated */
+	_Atomic int64_t pid;	/* worker process id */
+	char error[192];	/* why the worker failed, NUL-terminated */
 };
 
 struct mcs_stats_header {
-	uint64_t magic;       /* MCS_STATS_MAGIC */
-	uint32_t version;     /* MCS_STATS_VERSION */
-	uint32_t stats_size;  /* sizeof(struct mcs_worker_stats) */
+	uint64_t magic;	     /* MCS_STATS_MAGIC */
+	uint32_t version;    /* MCS_STATS_VERSION */
+	uint32_t stats_size; /* sizeof(struct mcs_worker_stats) */
 	uint32_t worker_count;
 	uint32_t reserved;
 	int64_t server_pid;
@@ -77,7 +77,8 @@ struct mcs_stats_block {
 
 /* Sum of all workers' counters (plain numbers, a snapshot). */
 struct mcs_stats_total {
-	uint64_t live, peak, accepts, closes, reads, writes, bytes_in, bytes_out;
+	uint64_t live, peak, accepts, closes, reads, writes, bytes_in,
+	    bytes_out;
 	uint64_t accept_fd_limit, accept_errors, over_capacity, resets;
 	uint64_t read_errors, write_errors, backpressure;
 	uint64_t pool_bytes, buffer_bytes;

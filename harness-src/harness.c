@@ -19,7 +19,6 @@
 
 #define MAX_BACKENDS 32
 
-
 static void refresh_compare(const struct harness_options *o)
 {
 	if (o->no_plot)

@@ -68,7 +68,8 @@ void harness_client_describe_exit(struct harness_client *client, char *why,
 					    100) != 1)
 			break;
 		json_t *j = json_loads(line, 0, NULL);
-		const char *kind = json_string_value(json_object_get(j, "event"));
+		const char *kind =
+		    json_string_value(json_object_get(j, "event"));
 		const char *text =
 		    json_string_value(json_object_get(j, "message"));
 		if (kind && strcmp(kind, "error") == 0 && text)

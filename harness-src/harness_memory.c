@@ -15,8 +15,8 @@
 
 #define V1_ROOT "/sys/fs/cgroup/memory"
 
-int harness_parse_memory_cgroup(const char *text, char *path,
-				size_t path_size, int *v2)
+int harness_parse_memory_cgroup(const char *text, char *path, size_t path_size,
+				int *v2)
 {
 	const char *v2_path = NULL;
 	for (const char *line = text; line && *line;) {
@@ -34,7 +34,8 @@ int harness_parse_memory_cgroup(const char *text, char *path,
 			size_t plen = len - (size_t)(p - line);
 			int v1_memory = 0;
 			for (const char *c = controllers; c < c2;) {
-				const char *comma = memchr(c, ',', (size_t)(c2 - c));
+				const char *comma =
+				    memchr(c, ',', (size_t)(c2 - c));
 				size_t n = comma ? (size_t)(comma - c)
 						 : (size_t)(c2 - c);
 				if (n == 6 && memcmp(c, "memory", 6) == 0)
@@ -69,7 +70,8 @@ int harness_parse_keyed(const char *text, const char *key, uint64_t *value)
 		if (strncmp(line, key, klen) == 0 && line[klen] == ' ') {
 			char *end;
 			errno = 0;
-			unsigned long long v = strtoull(line + klen + 1, &end, 10);
+			unsigned long long v =
+			    strtoull(line + klen + 1, &end, 10);
 			if (end == line + klen + 1 || errno)
 				return -EINVAL;
 			*value = v;
@@ -187,8 +189,7 @@ static void find_own(struct harness_memory *m)
 {
 	char text[4096], path[sizeof(m->own_name)];
 	int v2;
-	if (mcs_read_small_file("/proc/self/cgroup", text, sizeof(text)) <=
-		0 ||
+	if (mcs_read_small_file("/proc/self/cgroup", text, sizeof(text)) <= 0 ||
 	    harness_parse_memory_cgroup(text, path, sizeof(path), &v2) != 0)
 		return;
 	/* v1's memory hierarchy; or unified alone, or beside v1. */
@@ -203,8 +204,7 @@ static void find_own(struct harness_memory *m)
 			continue;
 		snprintf(probe, sizeof(probe), "%s/%s", dir,
 			 v2 ? "memory.max" : "memory.limit_in_bytes");
-		if (access(probe, R_OK) != 0 &&
-		    !(v2 && strcmp(path, "/") == 0))
+		if (access(probe, R_OK) != 0 && !(v2 && strcmp(path, "/") == 0))
 			continue;
 		memcpy(m->own_dir, dir, strlen(dir) + 1);
 		memcpy(m->own_name, path, strlen(path) + 1);
@@ -278,8 +278,7 @@ uint64_t harness_memory_default_floor(const struct harness_memory *m)
 	return floor < (4u << 20) ? (4u << 20) : floor;
 }
 
-int harness_memory_explain(struct harness_memory *m, char *why,
-			   size_t why_size)
+int harness_memory_explain(struct harness_memory *m, char *why, size_t why_size)
 {
 	struct harness_memory_now now;
 	if (harness_memory_read(m, &now))
@@ -289,8 +288,7 @@ int harness_memory_explain(struct harness_memory *m, char *why,
 	char limit[32], note[512];
 	if (now.cgroup_ooms || now.cgroup_hits) {
 		if (m->cgroup_limit)
-			mcs_format_bytes(m->cgroup_limit, limit,
-					 sizeof(limit));
+			mcs_format_bytes(m->cgroup_limit, limit, sizeof(limit));
 		else
 			snprintf(limit, sizeof(limit), "none now");
 		snprintf(note, sizeof(note),
@@ -298,8 +296,7 @@ int harness_memory_explain(struct harness_memory *m, char *why,
 			 "(limit %s) reached its limit %" PRIu64
 			 " times and the kernel's OOM killer ran %" PRIu64
 			 " times in it",
-			 m->own_name, limit, now.cgroup_hits,
-			 now.cgroup_ooms);
+			 m->own_name, limit, now.cgroup_hits, now.cgroup_ooms);
 	} else {
 		char available[32];
 		mcs_format_bytes(now.available, available, sizeof(available));

@@ -36,8 +36,8 @@ struct harness_memory {
 
 /* What is left, now. */
 struct harness_memory_now {
-	uint64_t headroom;  /* the smaller of the two below */
-	uint64_t available; /* MemAvailable */
+	uint64_t headroom;	  /* the smaller of the two below */
+	uint64_t available;	  /* MemAvailable */
 	uint64_t cgroup_headroom; /* limit - (usage - inactive file); 0 if no
 				     limit */
 	int cgroup_bound;	  /* the cgroup is the tighter of the two */
@@ -68,8 +68,8 @@ int harness_memory_explain(struct harness_memory *m, char *why,
 /* Pure parsers, for the tests. */
 /* From /proc/self/cgroup text: the memory controller's path (v1
  * "N:memory:/path", else the v2 "0::/path"), and whether it is v2. */
-int harness_parse_memory_cgroup(const char *text, char *path,
-				size_t path_size, int *v2);
+int harness_parse_memory_cgroup(const char *text, char *path, size_t path_size,
+				int *v2);
 /* The value of "key N" in a file of such lines (vmstat, memory.stat,
  * memory.events, memory.oom_control); -ENOENT if absent. */
 int harness_parse_keyed(const char *text, const char *key, uint64_t *value);

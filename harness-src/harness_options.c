@@ -150,22 +150,25 @@ int harness_parse_options(int argc, char **argv, struct harness_options *o,
 			break;
 		case 'n':
 			if (mcs_parse_count(arg, 1, TARGET_MAX, &o->target))
-				return mcs_option_error(why, why_size, "--target", arg,
-					   "a count from 1 to 10M (250k, 1M "
-					   "forms accepted)");
+				return mcs_option_error(
+				    why, why_size, "--target", arg,
+				    "a count from 1 to 10M (250k, 1M "
+				    "forms accepted)");
 			break;
 		case 's':
 			if (mcs_parse_count_list(arg, 1, TARGET_MAX, o->steps,
 						 HARNESS_MAX_STEPS,
 						 &o->step_count))
-				return mcs_option_error(why, why_size, "--steps", arg,
-					   "increasing counts like "
-					   "1k,10k,100k (at most 64)");
+				return mcs_option_error(
+				    why, why_size, "--steps", arg,
+				    "increasing counts like "
+				    "1k,10k,100k (at most 64)");
 			break;
 		case 'k':
 			if (mcs_parse_count(arg, 1, HARNESS_MAX_STEPS, &v))
-				return mcs_option_error(why, why_size, "--points", arg,
-					   "a number of steps from 1 to 64");
+				return mcs_option_error(
+				    why, why_size, "--points", arg,
+				    "a number of steps from 1 to 64");
 			o->points = (unsigned)v;
 			break;
 		case 'w':
@@ -174,28 +177,32 @@ int harness_parse_options(int argc, char **argv, struct harness_options *o,
 				break;
 			}
 			if (mcs_parse_count(arg, 1, 4096, &v))
-				return mcs_option_error(why, why_size, "--workers", arg,
-					   "a number from 1 to 4096, or auto");
+				return mcs_option_error(
+				    why, why_size, "--workers", arg,
+				    "a number from 1 to 4096, or auto");
 			o->workers = (unsigned)v;
 			break;
 		case 'p':
 			if (mcs_parse_port_range(arg, &o->port_first,
 						 &o->port_last))
-				return mcs_option_error(why, why_size, "--ports", arg,
-					   "A-B with 1 <= A <= B <= 65535");
+				return mcs_option_error(
+				    why, why_size, "--ports", arg,
+				    "A-B with 1 <= A <= B <= 65535");
 			o->ports_given = 1;
 			break;
 		case 'e': o->echo = 1; break;
 		case 'E':
 			if (mcs_parse_count(arg, 1, TARGET_MAX,
 					    &o->echo_sample))
-				return mcs_option_error(why, why_size, "--echo-sample", arg,
-					   "a count from 1 to 10M");
+				return mcs_option_error(
+				    why, why_size, "--echo-sample", arg,
+				    "a count from 1 to 10M");
 			break;
 		case 'o':
 			if (!arg[0] || strlen(arg) >= sizeof(o->out) - 128)
-				return mcs_option_error(why, why_size, "--out", arg,
-					   "a directory path");
+				return mcs_option_error(why, why_size, "--out",
+							arg,
+							"a directory path");
 			snprintf(o->out, sizeof(o->out), "%s", arg);
 			break;
 		case 't': o->tune = 1; break;
@@ -203,16 +210,18 @@ int harness_parse_options(int argc, char **argv, struct harness_options *o,
 		case 'P': o->no_plot = 1; break;
 		case 'a':
 			if (mcs_parse_count(arg, 1, TARGET_MAX, &o->pause_at))
-				return mcs_option_error(why, why_size, "--pause-at", arg,
-					   "a connection count from 1 to 10M");
+				return mcs_option_error(
+				    why, why_size, "--pause-at", arg,
+				    "a connection count from 1 to 10M");
 			break;
 		case 'S':
 			errno = 0;
 			o->step_timeout = strtod(arg, &end);
 			if (end == arg || *end || errno ||
 			    !(o->step_timeout >= 1) || o->step_timeout > 86400)
-				return mcs_option_error(why, why_size, "--step-timeout", arg,
-					   "seconds from 1 to 86400");
+				return mcs_option_error(
+				    why, why_size, "--step-timeout", arg,
+				    "seconds from 1 to 86400");
 			break;
 		case 'r':
 			if (mcs_parse_count(arg, 1, 100000000, &o->rate))
@@ -234,8 +243,7 @@ int harness_parse_options(int argc, char **argv, struct harness_options *o,
 			break;
 		case 'l': o->list_backends = 1; break;
 		case 'h': o->help = 1; break;
-		default:
-			return mcs_getopt_error(c, argv, why, why_size);
+		default: return mcs_getopt_error(c, argv, why, why_size);
 		}
 	}
 	if (optind < argc)

@@ -380,8 +380,7 @@ int harness_preflight(const struct harness_options *o,
 	uint64_t floor = o->min_free_given
 			     ? o->min_free
 			     : harness_memory_default_floor(&memory);
-	uint64_t usable =
-	    now.headroom > floor ? now.headroom - floor : 0;
+	uint64_t usable = now.headroom > floor ? now.headroom - floor : 0;
 	if (plan->memory_needed + plan->memory_needed / 10 > usable) {
 		char where[400] = "";
 		if (now.cgroup_bound)
@@ -394,8 +393,7 @@ int harness_preflight(const struct harness_options *o,
 		char lower[64] = "";
 		if (fits)
 			snprintf(lower, sizeof(lower),
-				 "lower --target to about %" PRIu64 ", ",
-				 fits);
+				 "lower --target to about %" PRIu64 ", ", fits);
 		snprintf(why, why_size,
 			 "%" PRIu64 " connections need about %.2f GiB (%.1f KB "
 			 "of kernel memory per loopback connection) but only "

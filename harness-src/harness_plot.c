@@ -279,8 +279,8 @@ static int read_fit(const char *out, const char *name, const char *run,
 	char path[PATH_MAX];
 	snprintf(path, sizeof(path), "%s/%s/%s/sweep.json", out, name, run);
 	json_t *root = json_load_file(path, 0, NULL);
-	json_t *v = root ? json_object_get(json_object_get(root, "fit"), key)
-			 : NULL;
+	json_t *v =
+	    root ? json_object_get(json_object_get(root, "fit"), key) : NULL;
 	int found = v && json_is_number(v);
 	if (found)
 		*value = json_number_value(v);

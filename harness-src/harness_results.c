@@ -208,9 +208,8 @@ static json_t *memory_json(const struct harness_run *run)
 			    run->memory_cgroup[0]
 				? json_string(run->memory_cgroup)
 				: json_null());
-	json_object_set_new(
-	    j, "cgroup_limit_bytes",
-	    json_integer((json_int_t)run->memory_cgroup_limit));
+	json_object_set_new(j, "cgroup_limit_bytes",
+			    json_integer((json_int_t)run->memory_cgroup_limit));
 	json_object_set_new(j, "oom_kills_machine",
 			    json_integer((json_int_t)run->oom_kills_machine));
 	json_object_set_new(j, "oom_kills_cgroup",

@@ -27,7 +27,7 @@
 #include "server_worker.h"
 
 #define STARTUP_TIMEOUT_SECONDS 15.0
-#define SHUTDOWN_GRACE_SECONDS 10.0
+#define SHUTDOWN_GRACE_SECONDS	10.0
 
 struct server {
 	struct server_options options;
@@ -35,7 +35,7 @@ struct server {
 	struct mcs_stats_block stats;
 	struct mcs_worker_config *configs;
 	uint16_t *ports;
-	pid_t *pids; /* 0 once reaped */
+	pid_t *pids;		 /* 0 once reaped */
 	unsigned char *reported; /* a worker's failure was already printed */
 	unsigned workers;
 	unsigned live_workers;
@@ -49,7 +49,6 @@ static double monotonic_seconds(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
-
 
 /* Reap whatever exited; report unexpected exits. Returns how many workers
  * exited with a failure since the last call. */
@@ -86,10 +85,11 @@ static unsigned reap_workers(struct server *s, int report)
 					i, (int)pid, WTERMSIG(status),
 					strsignal(WTERMSIG(status)));
 			else
-				fprintf(stderr,
-					"server: worker %u (pid %d) exited with "
-					"status %d; stopping\n",
-					i, (int)pid, WEXITSTATUS(status));
+				fprintf(
+				    stderr,
+				    "server: worker %u (pid %d) exited with "
+				    "status %d; stopping\n",
+				    i, (int)pid, WEXITSTATUS(status));
 			break;
 		}
 	}
@@ -155,7 +155,8 @@ static int plan_workers(struct server *s, char *why, size_t why_size)
 		return -EIO;
 	}
 	unsigned ports_per_worker = (ports + s->workers - 1) / s->workers;
-	uint64_t fd_budget = soft > ports_per_worker ? soft - ports_per_worker : 0;
+	uint64_t fd_budget =
+	    soft > ports_per_worker ? soft - ports_per_worker : 0;
 	if (fd_budget > UINT32_MAX)
 		fd_budget = UINT32_MAX;
 	uint64_t cap = s->backend.ops->capacity((unsigned)fd_budget);
@@ -170,20 +171,21 @@ static int plan_workers(struct server *s, char *why, size_t why_size)
 	if (o->max_connections) {
 		/* The total is exact: the first total % W workers hold one
 		 * more than the others. */
-		uint64_t share = (o->max_connections + s->workers - 1) /
-				 s->workers;
+		uint64_t share =
+		    (o->max_connections + s->workers - 1) / s->workers;
 		if (share <= cap)
 			total_cap = o->max_connections;
 		if (share < cap)
 			cap = share;
 		else if (share > cap)
-			fprintf(stderr,
-				"server: warning: --max-connections %" PRIu64
-				" is more than %u workers of %s can hold (%" PRIu64
-				" each, %" PRIu64 " in all); holding at most that: "
-				"widen --ports and add --workers\n",
-				o->max_connections, s->workers, o->backend,
-				cap, cap * s->workers);
+			fprintf(
+			    stderr,
+			    "server: warning: --max-connections %" PRIu64
+			    " is more than %u workers of %s can hold (%" PRIu64
+			    " each, %" PRIu64 " in all); holding at most that: "
+			    "widen --ports and add --workers\n",
+			    o->max_connections, s->workers, o->backend, cap,
+			    cap * s->workers);
 	}
 	s->cap_per_worker = cap;
 	s->total_cap = total_cap ? total_cap : cap * s->workers;
@@ -211,8 +213,8 @@ static int plan_workers(struct server *s, char *why, size_t why_size)
 		c->max_connections = (unsigned)cap;
 		if (total_cap)
 			c->max_connections =
-				(unsigned)(total_cap / s->workers +
-					   (i < total_cap % s->workers));
+			    (unsigned)(total_cap / s->workers +
+				       (i < total_cap % s->workers));
 		c->threads = o->threads;
 		c->read_buffer_size = o->read_buffer_size;
 		c->write_backlog_limit = o->write_backlog_limit;
@@ -248,8 +250,7 @@ int main(int argc, char **argv)
 	}
 	if (s.backend.ops->probe &&
 	    s.backend.ops->probe(why, sizeof(why)) != 0) {
-		fprintf(stderr,
-			"server: backend %s is unavailable here: %s\n",
+		fprintf(stderr, "server: backend %s is unavailable here: %s\n",
 			s.options.backend, why);
 		return 1;
 	}
@@ -280,13 +281,13 @@ int main(int argc, char **argv)
 	int err = mcs_stats_create(&s.stats, stats_name, s.workers,
 				   s.options.backend);
 	if (err) {
-		fprintf(stderr,
-			"server: cannot create shared stats %s: %s (is /dev/shm "
-			"mounted and writable?)\n",
-			stats_name, strerror(-err));
+		fprintf(
+		    stderr,
+		    "server: cannot create shared stats %s: %s (is /dev/shm "
+		    "mounted and writable?)\n",
+		    stats_name, strerror(-err));
 		return 1;
 	}
-
 
 	pid_t self = getpid();
 	for (unsigned i = 0; i < s.workers; i++) {
@@ -328,10 +329,11 @@ int main(int argc, char **argv)
 			break;
 		}
 		if (monotonic_seconds() - start > STARTUP_TIMEOUT_SECONDS) {
-			fprintf(stderr,
-				"server: workers did not start listening within "
-				"%.0f s; stopping\n",
-				STARTUP_TIMEOUT_SECONDS);
+			fprintf(
+			    stderr,
+			    "server: workers did not start listening within "
+			    "%.0f s; stopping\n",
+			    STARTUP_TIMEOUT_SECONDS);
 			exit_code = 1;
 			break;
 		}
@@ -340,15 +342,15 @@ int main(int argc, char **argv)
 		printf("server: %s listening on %s ports %u-%u with %u workers "
 		       "(up to %" PRIu64 " connections each, %" PRIu64
 		       " in all); stats in %s\n",
-		       s.options.backend,
-		       inet_ntoa(s.options.address), s.options.port_first,
-		       s.options.port_last, s.workers, s.cap_per_worker,
-		       s.total_cap, stats_name);
-		double next_line = monotonic_seconds() + s.options.interval_seconds;
-		double end = s.options.duration_seconds > 0
-				     ? monotonic_seconds() +
-					       s.options.duration_seconds
-				     : INFINITY;
+		       s.options.backend, inet_ntoa(s.options.address),
+		       s.options.port_first, s.options.port_last, s.workers,
+		       s.cap_per_worker, s.total_cap, stats_name);
+		double next_line =
+		    monotonic_seconds() + s.options.interval_seconds;
+		double end =
+		    s.options.duration_seconds > 0
+			? monotonic_seconds() + s.options.duration_seconds
+			: INFINITY;
 		for (;;) {
 			double now = monotonic_seconds();
 			if (now >= end)
@@ -359,8 +361,8 @@ int main(int argc, char **argv)
 			double wait = wake - now;
 			if (wait > 1.0)
 				wait = 1.0;
-			struct timespec ts = {(time_t)wait,
-					      (long)((wait - floor(wait)) * 1e9)};
+			struct timespec ts = {
+			    (time_t)wait, (long)((wait - floor(wait)) * 1e9)};
 			siginfo_t info;
 			int sig = sigtimedwait(&wait_set, &info, &ts);
 			if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP) {
@@ -372,8 +374,9 @@ int main(int argc, char **argv)
 				break;
 			}
 			if (s.live_workers < s.workers) {
-				fprintf(stderr, "server: a worker exited on its "
-						"own; stopping\n");
+				fprintf(stderr,
+					"server: a worker exited on its "
+					"own; stopping\n");
 				exit_code = 1;
 				break;
 			}

@@ -36,7 +36,8 @@ uint64_t server_monitor_user_memory(const struct server_monitor *m)
 	if (mcs_read_process_memory(getpid(), &mem) == 0)
 		total += mem.pss;
 	for (unsigned i = 0; i < m->workers; i++)
-		if (m->pids[i] > 0 && mcs_read_process_memory(m->pids[i], &mem) == 0)
+		if (m->pids[i] > 0 &&
+		    mcs_read_process_memory(m->pids[i], &mem) == 0)
 			total += mem.pss;
 	return total;
 }
@@ -77,26 +78,21 @@ void server_monitor_final(struct server_monitor *m, FILE *out, int json)
 	double elapsed = monitor_now() - m->started;
 	if (json) {
 		json_t *o = json_pack(
-			"{s:s, s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-			"s:{s:I, s:I, s:I, s:I, s:I, s:I}, s:I, s:i, s:i}",
-			"event", "final", "elapsed_seconds", elapsed,
-			"accepts", (json_int_t)t.accepts,
-			"closes", (json_int_t)t.closes,
-			"peak", (json_int_t)t.peak,
-			"live", (json_int_t)t.live,
-			"reads", (json_int_t)t.reads,
-			"writes", (json_int_t)t.writes,
-			"bytes_in", (json_int_t)t.bytes_in,
-			"bytes_out", (json_int_t)t.bytes_out,
-			"errors",
-			"accept_fd_limit", (json_int_t)t.accept_fd_limit,
-			"accept_other", (json_int_t)t.accept_errors,
-			"over_capacity", (json_int_t)t.over_capacity,
-			"resets", (json_int_t)t.resets,
-			"read", (json_int_t)t.read_errors,
-			"write", (json_int_t)t.write_errors,
-			"backpressure", (json_int_t)t.backpressure,
-			"workers", (int)t.workers, "failed_workers", (int)t.failed);
+		    "{s:s, s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+		    "s:{s:I, s:I, s:I, s:I, s:I, s:I}, s:I, s:i, s:i}",
+		    "event", "final", "elapsed_seconds", elapsed, "accepts",
+		    (json_int_t)t.accepts, "closes", (json_int_t)t.closes,
+		    "peak", (json_int_t)t.peak, "live", (json_int_t)t.live,
+		    "reads", (json_int_t)t.reads, "writes",
+		    (json_int_t)t.writes, "bytes_in", (json_int_t)t.bytes_in,
+		    "bytes_out", (json_int_t)t.bytes_out, "errors",
+		    "accept_fd_limit", (json_int_t)t.accept_fd_limit,
+		    "accept_other", (json_int_t)t.accept_errors,
+		    "over_capacity", (json_int_t)t.over_capacity, "resets",
+		    (json_int_t)t.resets, "read", (json_int_t)t.read_errors,
+		    "write", (json_int_t)t.write_errors, "backpressure",
+		    (json_int_t)t.backpressure, "workers", (int)t.workers,
+		    "failed_workers", (int)t.failed);
 		if (o) {
 			json_dumpf(o, out, JSON_COMPACT);
 			fputc('\n', out);

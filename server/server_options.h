@@ -20,7 +20,7 @@ struct server_options {
 	int listen_backlog;
 	double interval_seconds; /* monitor line period, 0 = none */
 	double duration_seconds; /* stop after, 0 = until a signal */
-	char stats_name[64];     /* shm name, "" = /mcs-server-<pid> */
+	char stats_name[64];	 /* shm name, "" = /mcs-server-<pid> */
 	int list_backends;
 	int help;
 	int json; /* final stats as one JSON object */

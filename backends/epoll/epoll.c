@@ -15,17 +15,18 @@
 
 static unsigned epoll_capacity(unsigned fd_limit)
 {
-	return fd_limit > EPOLL_RESERVED_FDS ? fd_limit - EPOLL_RESERVED_FDS : 0;
+	return fd_limit > EPOLL_RESERVED_FDS ? fd_limit - EPOLL_RESERVED_FDS
+					     : 0;
 }
 
 static int epoll_init(const struct mcs_worker_config *config, void **state,
 		      char *why, size_t why_size)
 {
 	struct epoll_loop_params params = {
-		.config = config,
-		.max_connections = config->max_connections,
-		.listen_flags = 0,
-		.counters = config->stats,
+	    .config = config,
+	    .max_connections = config->max_connections,
+	    .listen_flags = 0,
+	    .counters = config->stats,
 	};
 	struct epoll_loop *loop;
 	int err = epoll_loop_create(&params, &loop, why, why_size);
@@ -51,14 +52,14 @@ static void epoll_destroy(void *state)
 }
 
 MCS_BACKEND_EXPORT const struct mcs_backend_ops mcs_backend = {
-	MCS_BACKEND_HEADER,
-	.name = "epoll",
-	.description = "edge-triggered epoll, accept4 until EAGAIN, 8-byte "
-		       "connections (Linux 2.6.17+)",
-	.flags = MCS_BACKEND_READINESS,
-	.capacity = epoll_capacity,
-	.init = epoll_init,
-	.run = epoll_run,
-	.stop = epoll_stop,
-	.destroy = epoll_destroy,
+    MCS_BACKEND_HEADER,
+    .name = "epoll",
+    .description = "edge-triggered epoll, accept4 until EAGAIN, 8-byte "
+		   "connections (Linux 2.6.17+)",
+    .flags = MCS_BACKEND_READINESS,
+    .capacity = epoll_capacity,
+    .init = epoll_init,
+    .run = epoll_run,
+    .stop = epoll_stop,
+    .destroy = epoll_destroy,
 };

@@ -28,13 +28,13 @@
 #include "mcs_net.h"
 #include "mcs_pool.h"
 
-#define EPOLL_BATCH 512
+#define EPOLL_BATCH	512
 #define ACCEPT_PAUSE_MS 100
 
 /* epoll_event.data.u64: connections carry their pool index; these tags
  * mark the others. */
 #define TAG_LISTENER (1ull << 40)
-#define TAG_WAKE (1ull << 41)
+#define TAG_WAKE     (1ull << 41)
 
 struct epoll_loop {
 	struct epoll_loop_params params;
@@ -210,16 +210,14 @@ static void serve(struct epoll_loop *l, uint32_t index, int writable)
 static int drain_listener(struct epoll_loop *l, int listener)
 {
 	for (;;) {
-		int fd = accept4(listener, NULL, NULL,
-				 SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int fd =
+		    accept4(listener, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
 			switch (errno) {
-			case EAGAIN:
-				return 0;
+			case EAGAIN: return 0;
 			case EINTR:
 			case ECONNABORTED:
-			case EPROTO:
-				continue;
+			case EPROTO: continue;
 			case EMFILE:
 			case ENFILE:
 			case ENOBUFS:
@@ -250,10 +248,9 @@ static int drain_listener(struct epoll_loop *l, int listener)
 		mcs_echo_open(&l->echo, conn, fd);
 		mcs_stat_set(&l->stats->pool_bytes,
 			     (uint64_t)l->conns.high_water *
-				     l->conns.object_size);
-		int err = loop_add(l, fd,
-				   EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
-				   index);
+				 l->conns.object_size);
+		int err = loop_add(
+		    l, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, index);
 		if (err) {
 			mcs_stat_add(&l->stats->accept_errors, 1);
 			loop_close(l, conn);
@@ -282,7 +279,8 @@ int epoll_loop_run(struct epoll_loop *l, char *why, size_t why_size)
 			int64_t left = l->accept_resume_ms - now_ms();
 			timeout = left > 0 ? (int)left : 0;
 		}
-		int n = epoll_wait(l->epoll_fd, l->events, EPOLL_BATCH, timeout);
+		int n =
+		    epoll_wait(l->epoll_fd, l->events, EPOLL_BATCH, timeout);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -302,7 +300,7 @@ int epoll_loop_run(struct epoll_loop *l, char *why, size_t why_size)
 		l->ready_count = 0;
 		for (uint32_t i = 0; i < ready_count; i++)
 			l->ready_bits[ready[i] / 64] &=
-				~(1ull << (ready[i] % 64));
+			    ~(1ull << (ready[i] % 64));
 
 		for (int i = 0; i < n; i++) {
 			uint64_t data = l->events[i].data.u64;
@@ -311,10 +309,10 @@ int epoll_loop_run(struct epoll_loop *l, char *why, size_t why_size)
 				continue;
 			if (data & TAG_LISTENER) {
 				if (!l->accept_resume_ms &&
-				    drain_listener(l, l->listeners[data & 0xffff]) <
-					    0)
+				    drain_listener(
+					l, l->listeners[data & 0xffff]) < 0)
 					l->accept_resume_ms =
-						now_ms() + ACCEPT_PAUSE_MS;
+					    now_ms() + ACCEPT_PAUSE_MS;
 				continue;
 			}
 			serve(l, (uint32_t)data,

@@ -20,9 +20,9 @@ typedef void (*epoll_loop_batch_fn)(void *arg);
 
 struct epoll_loop_params {
 	const struct mcs_worker_config *config; /* ports, buffers, backlog */
-	unsigned max_connections;   /* this loop's cap */
-	unsigned listen_flags;      /* enum mcs_listen_flag */
-	struct mcs_worker_stats *counters; /* where this loop counts */
+	unsigned max_connections;		/* this loop's cap */
+	unsigned listen_flags;			/* enum mcs_listen_flag */
+	struct mcs_worker_stats *counters;	/* where this loop counts */
 	epoll_loop_batch_fn after_batch;
 	void *after_batch_arg;
 	/* Optional cap shared by several loops (thread-per-core: the fd

@@ -47,7 +47,7 @@ struct tpc_thread {
 	int cpu;
 	int result;
 	char why[160];
-	struct mcs_worker_stats local;     /* counted here, by this thread */
+	struct mcs_worker_stats local;	   /* counted here, by this thread */
 	struct mcs_worker_stats published; /* what was already added */
 };
 
@@ -67,8 +67,8 @@ static unsigned tpc_online_cores(void)
 
 static unsigned tpc_capacity(unsigned fd_limit)
 {
-	unsigned reserve = TPC_RESERVED_FDS +
-			   tpc_online_cores() * EPOLL_LOOP_FIXED_FDS;
+	unsigned reserve =
+	    TPC_RESERVED_FDS + tpc_online_cores() * EPOLL_LOOP_FIXED_FDS;
 	return fd_limit > reserve ? fd_limit - reserve : 0;
 }
 
@@ -107,18 +107,17 @@ static void tpc_publish(void *arg)
 	/* The worker's peak is the most it held at once across threads. */
 	uint64_t live = mcs_stat_get(&shared->live);
 	uint64_t peak = mcs_stat_get(&shared->peak);
-	while (live > peak &&
-	       !atomic_compare_exchange_weak_explicit(&shared->peak, &peak,
-						      live, memory_order_relaxed,
-						      memory_order_relaxed))
+	while (live > peak && !atomic_compare_exchange_weak_explicit(
+				  &shared->peak, &peak, live,
+				  memory_order_relaxed, memory_order_relaxed))
 		;
 }
 
 static int tpc_admit(void *arg)
 {
 	struct tpc_backend *b = arg;
-	unsigned held = atomic_fetch_add_explicit(&b->held, 1,
-						  memory_order_relaxed);
+	unsigned held =
+	    atomic_fetch_add_explicit(&b->held, 1, memory_order_relaxed);
 	if (held < b->max_connections)
 		return 1;
 	atomic_fetch_sub_explicit(&b->held, 1, memory_order_relaxed);
@@ -189,15 +188,15 @@ static int tpc_init(const struct mcs_worker_config *config, void **state,
 		 * reserves room for it (address space only, touched as
 		 * used); the shared counter enforces the cap. */
 		struct epoll_loop_params params = {
-			.config = config,
-			.max_connections = config->max_connections,
-			.listen_flags = MCS_LISTEN_REUSEPORT,
-			.counters = &t->local,
-			.after_batch = tpc_publish,
-			.after_batch_arg = t,
-			.admit = tpc_admit,
-			.release = tpc_release,
-			.cap_arg = b,
+		    .config = config,
+		    .max_connections = config->max_connections,
+		    .listen_flags = MCS_LISTEN_REUSEPORT,
+		    .counters = &t->local,
+		    .after_batch = tpc_publish,
+		    .after_batch_arg = t,
+		    .admit = tpc_admit,
+		    .release = tpc_release,
+		    .cap_arg = b,
 		};
 		err = epoll_loop_create(&params, &t->loop, why, why_size);
 		if (err)
@@ -274,14 +273,14 @@ static void tpc_stop(void *state)
 }
 
 MCS_BACKEND_EXPORT const struct mcs_backend_ops mcs_backend = {
-	MCS_BACKEND_HEADER,
-	.name = "thread-per-core",
-	.description = "one pinned thread per core, each with its own epoll "
-		       "and SO_REUSEPORT listeners (Linux 3.9+)",
-	.flags = MCS_BACKEND_READINESS | MCS_BACKEND_THREADED,
-	.capacity = tpc_capacity,
-	.init = tpc_init,
-	.run = tpc_run,
-	.stop = tpc_stop,
-	.destroy = tpc_destroy,
+    MCS_BACKEND_HEADER,
+    .name = "thread-per-core",
+    .description = "one pinned thread per core, each with its own epoll "
+		   "and SO_REUSEPORT listeners (Linux 3.9+)",
+    .flags = MCS_BACKEND_READINESS | MCS_BACKEND_THREADED,
+    .capacity = tpc_capacity,
+    .init = tpc_init,
+    .run = tpc_run,
+    .stop = tpc_stop,
+    .destroy = tpc_destroy,
 };

@@ -27,10 +27,10 @@
 #include "mcs_proc.h"
 #include "peer.h"
 
-#define READ_BUFFER 4096u  /* small, so payloads go well over it */
-#define WRITE_LIMIT 8192u  /* pending-write bound per connection */
+#define READ_BUFFER	4096u /* small, so payloads go well over it */
+#define WRITE_LIMIT	8192u /* pending-write bound per connection */
 #define MAX_CONNECTIONS 3000u
-#define TIMEOUT_MS 20000
+#define TIMEOUT_MS	20000
 
 static const char *backend_name;
 static uint16_t first_port;
@@ -90,9 +90,8 @@ static void test_many_connections(void **state)
 static void test_echo_sizes(void **state)
 {
 	(void)state;
-	static const size_t sizes[] = {1,    2,	   63,	  64,	   4095,
-				       4096, 4097, 8193, 65536,   262144,
-				       1048576 + 7};
+	static const size_t sizes[] = {
+	    1, 2, 63, 64, 4095, 4096, 4097, 8193, 65536, 262144, 1048576 + 7};
 	struct mcs_stats_total before, after;
 	uint64_t total = 0;
 	totals(&before);
@@ -240,9 +239,9 @@ static void test_slow_reader_is_bounded(void **state)
 	/* Send until the whole path is full and stays full for 300 ms. */
 	size_t sent = 0;
 	for (int idle = 0; sent < max && idle < 60;) {
-		ssize_t w = send(fd, out + sent, max - sent > 65536 ? 65536
-								   : max - sent,
-				 MSG_NOSIGNAL);
+		ssize_t w =
+		    send(fd, out + sent,
+			 max - sent > 65536 ? 65536 : max - sent, MSG_NOSIGNAL);
 		if (w > 0) {
 			sent += (size_t)w;
 			idle = 0;
@@ -373,14 +372,14 @@ int main(int argc, char **argv)
 	if (loaded)
 		return loaded == 77 ? 77 : 1;
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_many_connections),
-		cmocka_unit_test(test_echo_sizes),
-		cmocka_unit_test(test_pipelined_writes),
-		cmocka_unit_test(test_half_close),
-		cmocka_unit_test(test_peer_reset),
-		cmocka_unit_test(test_slow_reader_is_bounded),
-		cmocka_unit_test(test_over_capacity_is_refused),
-		cmocka_unit_test(test_stop_closes_everything),
+	    cmocka_unit_test(test_many_connections),
+	    cmocka_unit_test(test_echo_sizes),
+	    cmocka_unit_test(test_pipelined_writes),
+	    cmocka_unit_test(test_half_close),
+	    cmocka_unit_test(test_peer_reset),
+	    cmocka_unit_test(test_slow_reader_is_bounded),
+	    cmocka_unit_test(test_over_capacity_is_refused),
+	    cmocka_unit_test(test_stop_closes_everything),
 	};
 	return cmocka_run_group_tests_name(backend_name, tests, group_setup,
 					   group_teardown);

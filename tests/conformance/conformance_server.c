@@ -100,7 +100,8 @@ int test_server_start(struct test_server *s, uint16_t first_port,
 	s->config.worker_count = 1;
 	s->config.ports = s->ports;
 	s->config.port_count = 2;
-	s->config.max_connections = max_connections < cap ? max_connections : cap;
+	s->config.max_connections =
+	    max_connections < cap ? max_connections : cap;
 	s->config.threads = 2;
 	s->config.read_buffer_size = read_buffer_size;
 	s->config.write_backlog_limit = write_backlog_limit;
@@ -160,8 +161,7 @@ void test_server_totals(struct test_server *s, struct mcs_stats_total *t)
 	mcs_stats_sum(&s->stats, t);
 }
 
-int test_server_wait_live(struct test_server *s, uint64_t live,
-			  int timeout_ms)
+int test_server_wait_live(struct test_server *s, uint64_t live, int timeout_ms)
 {
 	for (int waited = 0; waited <= timeout_ms; waited += 5) {
 		if (mcs_stat_get(&s->config.stats->live) == live)

@@ -35,7 +35,6 @@ int test_server_stop(struct test_server *s);
 void test_server_totals(struct test_server *s, struct mcs_stats_total *t);
 
 /* Wait up to timeout_ms for the worker's live count to equal `live`. */
-int test_server_wait_live(struct test_server *s, uint64_t live,
-			  int timeout_ms);
+int test_server_wait_live(struct test_server *s, uint64_t live, int timeout_ms);
 
 #endif /* CONFORMANCE_SERVER_H */

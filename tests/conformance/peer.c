@@ -35,8 +35,7 @@ int peer_connect(uint16_t port)
 	return fd;
 }
 
-void peer_pattern(unsigned char *buf, size_t len, uint32_t seed,
-		  size_t offset)
+void peer_pattern(unsigned char *buf, size_t len, uint32_t seed, size_t offset)
 {
 	for (size_t i = 0; i < len; i++) {
 		uint32_t x = (uint32_t)(offset + i) * 2654435761u ^ seed;
@@ -62,9 +61,8 @@ int peer_exchange(int fd, size_t len, size_t chunk, uint32_t seed,
 		int64_t left = deadline - peer_now_ms();
 		if (left <= 0)
 			goto restore;
-		struct pollfd p = {.fd = fd,
-				   .events = POLLIN |
-					     (sent < len ? POLLOUT : 0)};
+		struct pollfd p = {
+		    .fd = fd, .events = POLLIN | (sent < len ? POLLOUT : 0)};
 		if (poll(&p, 1, (int)left) < 0 && errno != EINTR)
 			goto restore;
 		if ((p.revents & POLLOUT) && sent < len) {

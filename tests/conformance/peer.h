@@ -10,8 +10,7 @@
 int peer_connect(uint16_t port);
 
 /* Fill buf with a pattern unique to (seed, offset). */
-void peer_pattern(unsigned char *buf, size_t len, uint32_t seed,
-		  size_t offset);
+void peer_pattern(unsigned char *buf, size_t len, uint32_t seed, size_t offset);
 
 /* Send len bytes of pattern `seed` in chunks of chunk bytes (pipelined:
  * no waiting between chunks) while reading the echo; returns 0 if exactly

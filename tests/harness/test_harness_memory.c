@@ -45,10 +45,10 @@ static void test_cgroup_v2_only(void **state)
 	(void)state;
 	char path[256];
 	int v2 = -1;
-	assert_int_equal(harness_parse_memory_cgroup(
-			     "0::/user.slice/run.scope\n", path, sizeof(path),
-			     &v2),
-			 0);
+	assert_int_equal(
+	    harness_parse_memory_cgroup("0::/user.slice/run.scope\n", path,
+					sizeof(path), &v2),
+	    0);
 	assert_string_equal(path, "/user.slice/run.scope");
 	assert_int_equal(v2, 1);
 	/* No newline at the end. */
@@ -61,9 +61,9 @@ static void test_cgroup_v2_only(void **state)
 			 -ENOENT);
 	assert_int_equal(
 	    harness_parse_memory_cgroup("", path, sizeof(path), &v2), -ENOENT);
-	assert_int_equal(harness_parse_memory_cgroup("garbage", path,
-						     sizeof(path), &v2),
-			 -ENOENT);
+	assert_int_equal(
+	    harness_parse_memory_cgroup("garbage", path, sizeof(path), &v2),
+	    -ENOENT);
 	/* Too long for the buffer. */
 	char small[4];
 	assert_int_equal(harness_parse_memory_cgroup("4:memory:/long\n", small,

@@ -13,8 +13,7 @@
 
 #include "rel_util.h"
 
-static int read_text(const char *dir, const char *file, char *buf,
-		     size_t size)
+static int read_text(const char *dir, const char *file, char *buf, size_t size)
 {
 	char path[PATH_MAX + 64];
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
@@ -73,8 +72,7 @@ int rel_memcg_create(struct rel_memcg *cg, const char *name)
 		return 77;
 	char own[1024] = "";
 	int v2 = 0;
-	for (char *line = strtok(text, "\n"); line;
-	     line = strtok(NULL, "\n")) {
+	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
 		char *c1 = strchr(line, ':');
 		char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
 		if (!c2)
@@ -119,8 +117,7 @@ int rel_memcg_create(struct rel_memcg *cg, const char *name)
 	return 0;
 }
 
-const char *rel_memcg_procs(const struct rel_memcg *cg, char *buf,
-			    size_t size)
+const char *rel_memcg_procs(const struct rel_memcg *cg, char *buf, size_t size)
 {
 	snprintf(buf, size, "%s/cgroup.procs", cg->dir);
 	return buf;
@@ -139,8 +136,8 @@ int rel_memcg_set_limit(const struct rel_memcg *cg, uint64_t bytes)
 		snprintf(text, sizeof(text), "%llu", (unsigned long long)bytes);
 	else
 		snprintf(text, sizeof(text), "%s", cg->v2 ? "max" : "-1");
-	return write_text(cg->dir, cg->v2 ? "memory.max" : "memory.limit_in_bytes",
-			  text);
+	return write_text(
+	    cg->dir, cg->v2 ? "memory.max" : "memory.limit_in_bytes", text);
 }
 
 uint64_t rel_memcg_oom_kills(const struct rel_memcg *cg)
@@ -164,8 +161,7 @@ int rel_memcg_destroy(struct rel_memcg *cg)
 	for (;;) {
 		char text[8192];
 		int left = 0;
-		if (read_text(cg->dir, "cgroup.procs", text, sizeof(text)) ==
-		    0)
+		if (read_text(cg->dir, "cgroup.procs", text, sizeof(text)) == 0)
 			for (char *p = strtok(text, "\n"); p;
 			     p = strtok(NULL, "\n")) {
 				kill((pid_t)atoi(p), SIGKILL);

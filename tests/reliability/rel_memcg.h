@@ -19,8 +19,7 @@ struct rel_memcg {
 int rel_memcg_create(struct rel_memcg *cg, const char *name);
 
 /* The path of its cgroup.procs: write "0" there from a child to move it. */
-const char *rel_memcg_procs(const struct rel_memcg *cg, char *buf,
-			    size_t size);
+const char *rel_memcg_procs(const struct rel_memcg *cg, char *buf, size_t size);
 
 /* Memory charged to it now (usage_in_bytes / memory.current). */
 uint64_t rel_memcg_usage(const struct rel_memcg *cg);

@@ -495,12 +495,24 @@ static void start_paused(struct paused_sweep *p, const char *name,
 	static char target[16], first[16];
 	snprintf(target, sizeof(target), "%u", cfg.target);
 	snprintf(first, sizeof(first), "%u", cfg.first);
-	char *argv[40] = {"mcs-harness",  "--backend",	 (char *)cfg.backend,
-			  "--target",	  target,	 "--steps",
-			  first,	  "--ports",	 (char *)ports,
-			  "--workers",	  "2",		 "--pause-at",
-			  first,	  "--out",	 p->out_dir,
-			  "--no-plot",	  "--step-timeout", "120"};
+	char *argv[40] = {"mcs-harness",
+			  "--backend",
+			  (char *)cfg.backend,
+			  "--target",
+			  target,
+			  "--steps",
+			  first,
+			  "--ports",
+			  (char *)ports,
+			  "--workers",
+			  "2",
+			  "--pause-at",
+			  first,
+			  "--out",
+			  p->out_dir,
+			  "--no-plot",
+			  "--step-timeout",
+			  "120"};
 	size_t n = 18;
 	for (size_t i = 0; extra && extra[i] && n + 1 < 40; i++)
 		argv[n++] = (char *)extra[i];
@@ -567,8 +579,8 @@ static double expect_exit_1(struct child *h, int64_t since_ms)
 /* The sweep.json of a run that failed at step 2 (cfg.target connections),
  * or at step 1 if allow_first: status failed, the reason copied out, the
  * first step measured before kept whole. The root, for more checks. */
-static json_t *failed_sweep(const char *out_dir, int allow_first,
-			    char *reason, size_t reason_size)
+static json_t *failed_sweep(const char *out_dir, int allow_first, char *reason,
+			    size_t reason_size)
 {
 	char path[PATH_MAX + 64];
 	snprintf(path, sizeof(path), "%s/%s/latest/sweep.json", out_dir,
@@ -602,8 +614,7 @@ static json_t *failed_sweep(const char *out_dir, int allow_first,
 static void expect_nothing_left(uint16_t first_port, uint16_t last_port)
 {
 	assert_int_equal(still_running(GONE_TIMEOUT_MS), 0);
-	assert_int_equal(ports_busy(first_port, last_port, GONE_TIMEOUT_MS),
-			 0);
+	assert_int_equal(ports_busy(first_port, last_port, GONE_TIMEOUT_MS), 0);
 }
 
 /* Sockets the client workers hold now (open descriptors, less a few). */
@@ -773,8 +784,7 @@ static void test_memory_guard_stops_the_sweep(void **state)
 	snprintf(floor, sizeof(floor), "%uM", cfg.floor_mib);
 	snprintf(floor_text, sizeof(floor_text), "below the floor of %u.0 MiB",
 		 cfg.floor_mib);
-	const char *const extra[] = {"--rate", rate, "--min-free", floor,
-				     NULL};
+	const char *const extra[] = {"--rate", rate, "--min-free", floor, NULL};
 	uint64_t limit;
 	if (start_in_memcg(&p, "memory-guard", ports.text, extra,
 			   cfg.guard_headroom_mib, &limit))
@@ -821,8 +831,9 @@ static void test_oom_kill_is_named(void **state)
 	fprintf(stderr, "ended %.2f s after the resume\n", took);
 	uint64_t kills = rel_memcg_oom_kills(&memcg);
 	uint64_t hits = rel_memcg_limit_hits(&memcg);
-	fprintf(stderr, "memory cgroup: %llu OOM kills, limit reached %llu "
-			"times\n",
+	fprintf(stderr,
+		"memory cgroup: %llu OOM kills, limit reached %llu "
+		"times\n",
 		(unsigned long long)kills, (unsigned long long)hits);
 	char reason[640];
 	json_t *root = failed_sweep(p.out_dir, 0, reason, sizeof(reason));
@@ -853,19 +864,19 @@ static void test_control_client_worker_killed(void **state)
 	struct case_ports ports = ports_at(4);
 	tracked_ports = ports.text;
 	assert_int_equal(ports_busy(ports.first, ports.last, 0), 0);
-	char *server_argv[] = {"server",    "--backend", (char *)cfg.backend,
-			       "--ports",   ports.text,	 "--workers",
-			       "2",	    "--interval",
-			       "0",	    NULL};
+	char *server_argv[] = {"server",  "--backend",	(char *)cfg.backend,
+			       "--ports", ports.text,	"--workers",
+			       "2",	  "--interval", "0",
+			       NULL};
 	struct child *server = spawn("server", server_argv);
 	if (!wait_for(server, "listening on", REL_TIMEOUT_MS))
 		fail_msg("server did not listen; it printed:\n%s", server->out);
 	track_tree(server->pid);
 
 	char *client_argv[] = {
-	    "client",	 "--control", "--json",	   "--host",
+	    "client",	 "--control", "--json",	  "--host",
 	    "127.0.0.1", "--ports",   ports.text, "--connections",
-	    "1000",	 "--procs",   "2",	   NULL};
+	    "1000",	 "--procs",   "2",	  NULL};
 	struct child *client = spawn("client", client_argv);
 	if (!wait_for(client, "\"ready\"", REL_TIMEOUT_MS))
 		fail_msg("client not ready; it printed:\n%s", client->out);

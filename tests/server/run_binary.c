@@ -117,7 +117,8 @@ pid_t start_binary(const char *name, char *const argv[])
 	if (pid == 0) {
 		setpgid(0, 0);
 		char log[64];
-		snprintf(log, sizeof(log), "/tmp/mcs-test-%d.log", (int)getpid());
+		snprintf(log, sizeof(log), "/tmp/mcs-test-%d.log",
+			 (int)getpid());
 		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		if (fd >= 0) {
 			dup2(fd, 1);

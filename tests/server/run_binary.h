@@ -8,9 +8,9 @@
 #include <sys/types.h>
 
 struct run_result {
-	int exit_code;   /* exit status, 128+signal if killed, -1 on timeout */
-	char out[8192];  /* stdout */
-	char err[8192];  /* stderr */
+	int exit_code;	/* exit status, 128+signal if killed, -1 on timeout */
+	char out[8192]; /* stdout */
+	char err[8192]; /* stderr */
 };
 
 /* Run $MCS_BIN_DIR/<name> with argv (NULL-terminated, argv[0] ignored).

@@ -23,8 +23,8 @@ static void expect_usage_error(char *const argv[], const char *needle)
 {
 	struct run_result r;
 	assert_int_equal(run_binary("server", argv, 10000, &r), 0);
-	print_message("server %s -> %d: %s", argv[1] ? argv[1] : "", r.exit_code,
-		      r.err);
+	print_message("server %s -> %d: %s", argv[1] ? argv[1] : "",
+		      r.exit_code, r.err);
 	assert_int_equal(r.exit_code, 2);
 	assert_int_equal(count_lines(r.err), 1);
 	assert_non_null(strstr(r.err, needle));
@@ -102,8 +102,8 @@ static void test_busy_port(void **state)
 static void test_runs_and_stops_on_sigterm(void **state)
 {
 	(void)state;
-	char *a[] = {"server", "--ports", "2220-2223", "--interval", "0.2",
-		     NULL};
+	char *a[] = {"server",	   "--ports", "2220-2223",
+		     "--interval", "0.2",     NULL};
 	pid_t pid = start_binary("server", a);
 	assert_true(pid > 0);
 	for (int i = 0; i < 200 && count_children(pid) < 4; i++)
@@ -144,8 +144,8 @@ static void test_duration_exits_zero(void **state)
 {
 	(void)state;
 	struct run_result r;
-	char *a[] = {"server", "--ports", "2240-2241", "--duration", "0.5",
-		     "--interval", "0.1", "--json", NULL};
+	char *a[] = {"server",	   "--ports", "2240-2241", "--duration", "0.5",
+		     "--interval", "0.1",     "--json",	   NULL};
 	assert_int_equal(run_binary("server", a, 20000, &r), 0);
 	assert_int_equal(r.exit_code, 0);
 	assert_non_null(strstr(r.out, "listening"));
@@ -156,12 +156,12 @@ static void test_duration_exits_zero(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_bad_usage),
-		cmocka_unit_test(test_help_and_list),
-		cmocka_unit_test(test_busy_port),
-		cmocka_unit_test(test_runs_and_stops_on_sigterm),
-		cmocka_unit_test(test_worker_killed_stops_server),
-		cmocka_unit_test(test_duration_exits_zero),
+	    cmocka_unit_test(test_bad_usage),
+	    cmocka_unit_test(test_help_and_list),
+	    cmocka_unit_test(test_busy_port),
+	    cmocka_unit_test(test_runs_and_stops_on_sigterm),
+	    cmocka_unit_test(test_worker_killed_stops_server),
+	    cmocka_unit_test(test_duration_exits_zero),
 	};
 	return cmocka_run_group_tests_name("server_cli", tests, NULL, NULL);
 }

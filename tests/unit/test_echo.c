@@ -125,9 +125,9 @@ static void test_closed_peer_is_not_an_error(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_echoes_and_goes_idle),
-		cmocka_unit_test(test_backpressure_bounds_memory),
-		cmocka_unit_test(test_closed_peer_is_not_an_error),
+	    cmocka_unit_test(test_echoes_and_goes_idle),
+	    cmocka_unit_test(test_backpressure_bounds_memory),
+	    cmocka_unit_test(test_closed_peer_is_not_an_error),
 	};
 	return cmocka_run_group_tests_name("echo", tests, NULL, NULL);
 }

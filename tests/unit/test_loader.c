@@ -28,9 +28,8 @@ static void test_loads_epoll(void **state)
 	(void)state;
 	struct mcs_backend_handle h;
 	char why[256];
-	assert_int_equal(mcs_backend_load(real_dir(), "epoll", &h, why,
-					  sizeof(why)),
-			 0);
+	assert_int_equal(
+	    mcs_backend_load(real_dir(), "epoll", &h, why, sizeof(why)), 0);
 	assert_string_equal(h.ops->name, "epoll");
 	assert_int_equal(h.ops->abi_version, MCS_BACKEND_ABI_VERSION);
 	assert_true(h.ops->capacity(20000) > 19000);
@@ -51,9 +50,9 @@ static void test_unknown_name_lists_installed(void **state)
 	(void)state;
 	struct mcs_backend_handle h;
 	char why[256];
-	assert_int_equal(mcs_backend_load(real_dir(), "kqueue", &h, why,
-					  sizeof(why)),
-			 -ENOENT);
+	assert_int_equal(
+	    mcs_backend_load(real_dir(), "kqueue", &h, why, sizeof(why)),
+	    -ENOENT);
 	assert_non_null(strstr(why, "unknown backend 'kqueue'"));
 	assert_non_null(strstr(why, "epoll"));
 }
@@ -63,14 +62,14 @@ static void test_refuses_path_names(void **state)
 	(void)state;
 	struct mcs_backend_handle h;
 	char why[256];
-	assert_int_equal(mcs_backend_load(real_dir(), "../epoll", &h, why,
-					  sizeof(why)),
-			 -EINVAL);
+	assert_int_equal(
+	    mcs_backend_load(real_dir(), "../epoll", &h, why, sizeof(why)),
+	    -EINVAL);
 	assert_int_equal(mcs_backend_load(real_dir(), "", &h, why, sizeof(why)),
 			 -EINVAL);
-	assert_int_equal(mcs_backend_load(real_dir(), "Epoll", &h, why,
-					  sizeof(why)),
-			 -EINVAL);
+	assert_int_equal(
+	    mcs_backend_load(real_dir(), "Epoll", &h, why, sizeof(why)),
+	    -EINVAL);
 }
 
 static void test_refuses_abi_mismatch(void **state)
@@ -78,9 +77,9 @@ static void test_refuses_abi_mismatch(void **state)
 	(void)state;
 	struct mcs_backend_handle h;
 	char why[256];
-	assert_int_equal(mcs_backend_load(test_dir(), "bad_abi", &h, why,
-					  sizeof(why)),
-			 -EPROTO);
+	assert_int_equal(
+	    mcs_backend_load(test_dir(), "bad_abi", &h, why, sizeof(why)),
+	    -EPROTO);
 	assert_non_null(strstr(why, "bad ABI version"));
 	assert_null(h.ops);
 }
@@ -90,9 +89,9 @@ static void test_refuses_missing_symbol(void **state)
 	(void)state;
 	struct mcs_backend_handle h;
 	char why[256];
-	assert_int_equal(mcs_backend_load(test_dir(), "no_symbol", &h, why,
-					  sizeof(why)),
-			 -ELIBBAD);
+	assert_int_equal(
+	    mcs_backend_load(test_dir(), "no_symbol", &h, why, sizeof(why)),
+	    -ELIBBAD);
 	assert_non_null(strstr(why, "does not export 'mcs_backend'"));
 }
 
@@ -101,9 +100,9 @@ static void test_refuses_missing_hook(void **state)
 	(void)state;
 	struct mcs_backend_handle h;
 	char why[256];
-	assert_int_equal(mcs_backend_load(test_dir(), "missing_hook", &h, why,
-					  sizeof(why)),
-			 -EINVAL);
+	assert_int_equal(
+	    mcs_backend_load(test_dir(), "missing_hook", &h, why, sizeof(why)),
+	    -EINVAL);
 	assert_non_null(strstr(why, "'run' is missing"));
 }
 
@@ -138,15 +137,15 @@ static void test_lists_installed(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_loads_epoll),
-		cmocka_unit_test(test_default_dir_from_env),
-		cmocka_unit_test(test_unknown_name_lists_installed),
-		cmocka_unit_test(test_refuses_path_names),
-		cmocka_unit_test(test_refuses_abi_mismatch),
-		cmocka_unit_test(test_refuses_missing_symbol),
-		cmocka_unit_test(test_refuses_missing_hook),
-		cmocka_unit_test(test_check_catches_build_signature),
-		cmocka_unit_test(test_lists_installed),
+	    cmocka_unit_test(test_loads_epoll),
+	    cmocka_unit_test(test_default_dir_from_env),
+	    cmocka_unit_test(test_unknown_name_lists_installed),
+	    cmocka_unit_test(test_refuses_path_names),
+	    cmocka_unit_test(test_refuses_abi_mismatch),
+	    cmocka_unit_test(test_refuses_missing_symbol),
+	    cmocka_unit_test(test_refuses_missing_hook),
+	    cmocka_unit_test(test_check_catches_build_signature),
+	    cmocka_unit_test(test_lists_installed),
 	};
 	return cmocka_run_group_tests_name("loader", tests, NULL, NULL);
 }

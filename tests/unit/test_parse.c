@@ -30,12 +30,11 @@ static void test_counts(void **state)
 	assert_int_equal(mcs_parse_count("1kk", 0, UINT64_MAX, &v), -EINVAL);
 	assert_int_equal(mcs_parse_count("1.5M", 0, UINT64_MAX, &v), -EINVAL);
 	assert_int_equal(mcs_parse_count("0x10", 0, UINT64_MAX, &v), -EINVAL);
-	assert_int_equal(mcs_parse_count("99999999999999999999", 0,
-					 UINT64_MAX, &v),
-			 -ERANGE);
-	assert_int_equal(mcs_parse_count("18446744073709551M", 0, UINT64_MAX,
-					 &v),
-			 -ERANGE);
+	assert_int_equal(
+	    mcs_parse_count("99999999999999999999", 0, UINT64_MAX, &v),
+	    -ERANGE);
+	assert_int_equal(
+	    mcs_parse_count("18446744073709551M", 0, UINT64_MAX, &v), -ERANGE);
 	assert_int_equal(mcs_parse_count(NULL, 0, 1, &v), -EINVAL);
 }
 
@@ -77,23 +76,20 @@ static void test_ipv4_ranges(void **state)
 	(void)state;
 	struct in_addr first;
 	uint32_t count;
-	assert_int_equal(mcs_parse_ipv4_range("127.0.0.2-127.0.0.50", &first,
-					      &count),
-			 0);
+	assert_int_equal(
+	    mcs_parse_ipv4_range("127.0.0.2-127.0.0.50", &first, &count), 0);
 	assert_int_equal(first.s_addr, htonl(0x7f000002));
 	assert_int_equal(count, 49);
-	assert_int_equal(mcs_parse_ipv4_range("127.0.0.255-127.0.1.1", &first,
-					      &count),
-			 0);
+	assert_int_equal(
+	    mcs_parse_ipv4_range("127.0.0.255-127.0.1.1", &first, &count), 0);
 	assert_int_equal(count, 3);
 	assert_int_equal(mcs_parse_ipv4_range("10.0.0.1", &first, &count), 0);
 	assert_int_equal(count, 1);
-	assert_int_equal(mcs_parse_ipv4_range("127.0.0.9-127.0.0.2", &first,
-					      &count),
-			 -ERANGE);
-	assert_int_equal(mcs_parse_ipv4_range("10.0.0.0-10.1.0.0", &first,
-					      &count),
-			 -ERANGE);
+	assert_int_equal(
+	    mcs_parse_ipv4_range("127.0.0.9-127.0.0.2", &first, &count),
+	    -ERANGE);
+	assert_int_equal(
+	    mcs_parse_ipv4_range("10.0.0.0-10.1.0.0", &first, &count), -ERANGE);
 	assert_int_equal(mcs_parse_ipv4_range("127.0.0.2-", &first, &count),
 			 -EINVAL);
 	assert_int_equal(mcs_parse_ipv4_range("-127.0.0.2", &first, &count),
@@ -175,9 +171,9 @@ static void test_option_error_is_one_line(void **state)
 {
 	(void)state;
 	char why[128];
-	assert_int_equal(mcs_option_error(why, sizeof(why), "--target",
-					  "1\n2", "a count"),
-			 -EINVAL);
+	assert_int_equal(
+	    mcs_option_error(why, sizeof(why), "--target", "1\n2", "a count"),
+	    -EINVAL);
 	assert_string_equal(why, "bad --target '1?2': expected a count");
 	char long_value[200];
 	memset(long_value, 'x', sizeof(long_value) - 1);
@@ -190,14 +186,14 @@ static void test_option_error_is_one_line(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_counts),
-		cmocka_unit_test(test_port_ranges),
-		cmocka_unit_test(test_ipv4),
-		cmocka_unit_test(test_ipv4_ranges),
-		cmocka_unit_test(test_count_lists),
-		cmocka_unit_test(test_seconds),
-		cmocka_unit_test(test_sizes),
-		cmocka_unit_test(test_option_error_is_one_line),
+	    cmocka_unit_test(test_counts),
+	    cmocka_unit_test(test_port_ranges),
+	    cmocka_unit_test(test_ipv4),
+	    cmocka_unit_test(test_ipv4_ranges),
+	    cmocka_unit_test(test_count_lists),
+	    cmocka_unit_test(test_seconds),
+	    cmocka_unit_test(test_sizes),
+	    cmocka_unit_test(test_option_error_is_one_line),
 	};
 	return cmocka_run_group_tests_name("parse", tests, NULL, NULL);
 }

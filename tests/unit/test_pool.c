@@ -119,12 +119,12 @@ static void test_large_capacity_is_lazy(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rejects_bad_sizes),
-		cmocka_unit_test(test_alloc_until_exhausted),
-		cmocka_unit_test(test_free_is_reused_lifo),
-		cmocka_unit_test(test_index_round_trip),
-		cmocka_unit_test(test_stats_track_live_and_peak),
-		cmocka_unit_test(test_large_capacity_is_lazy),
+	    cmocka_unit_test(test_rejects_bad_sizes),
+	    cmocka_unit_test(test_alloc_until_exhausted),
+	    cmocka_unit_test(test_free_is_reused_lifo),
+	    cmocka_unit_test(test_index_round_trip),
+	    cmocka_unit_test(test_stats_track_live_and_peak),
+	    cmocka_unit_test(test_large_capacity_is_lazy),
 	};
 	return cmocka_run_group_tests_name("pool", tests, NULL, NULL);
 }

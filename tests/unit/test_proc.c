@@ -39,9 +39,9 @@ static void test_sockstat_sample(void **state)
 {
 	(void)state;
 	const char *text =
-		"sockets: used 2000123\n"
-		"TCP: inuse 2000010 orphan 3 tw 17 alloc 2000020 mem 4096\n"
-		"UDP: inuse 1 mem 0\n";
+	    "sockets: used 2000123\n"
+	    "TCP: inuse 2000010 orphan 3 tw 17 alloc 2000020 mem 4096\n"
+	    "UDP: inuse 1 mem 0\n";
 	struct mcs_sockstat s;
 	assert_int_equal(mcs_parse_sockstat(text, 4096, &s), 0);
 	assert_int_equal(s.sockets_used, 2000123);
@@ -58,10 +58,10 @@ static void test_netstat_sample(void **state)
 {
 	(void)state;
 	const char *text =
-		"TcpExt: SyncookiesSent SyncookiesRecv ListenOverflows "
-		"ListenDrops TCPBacklogDrop\n"
-		"TcpExt: 1 2 345 678 9\n"
-		"IpExt: InNoRoutes\nIpExt: 0\n";
+	    "TcpExt: SyncookiesSent SyncookiesRecv ListenOverflows "
+	    "ListenDrops TCPBacklogDrop\n"
+	    "TcpExt: 1 2 345 678 9\n"
+	    "IpExt: InNoRoutes\nIpExt: 0\n";
 	struct mcs_netstat n;
 	assert_int_equal(mcs_parse_netstat(text, &n), 0);
 	assert_int_equal(n.listen_overflows, 345);
@@ -74,10 +74,10 @@ static void test_smaps_rollup_sample(void **state)
 {
 	(void)state;
 	const char *text =
-		"55d0c0000000-7ffd00000000 ---p 00000000 00:00 0 [rollup]\n"
-		"Rss:                2048 kB\n"
-		"Pss:                1536 kB\n"
-		"Pss_Anon:            512 kB\n";
+	    "55d0c0000000-7ffd00000000 ---p 00000000 00:00 0 [rollup]\n"
+	    "Rss:                2048 kB\n"
+	    "Pss:                1536 kB\n"
+	    "Pss_Anon:            512 kB\n";
 	struct mcs_process_memory m;
 	assert_int_equal(mcs_parse_smaps_rollup(text, &m), 0);
 	assert_int_equal(m.rss, 2048ull * 1024);
@@ -151,9 +151,9 @@ static void test_sysctl(void **state)
 	assert_int_equal(mcs_sysctl_read_u64("fs.nr_open", &v), 0);
 	assert_true(v >= 1024);
 	char text[64];
-	assert_int_equal(mcs_sysctl_read("net.ipv4.ip_local_port_range", text,
-					 sizeof(text)),
-			 0);
+	assert_int_equal(
+	    mcs_sysctl_read("net.ipv4.ip_local_port_range", text, sizeof(text)),
+	    0);
 	assert_non_null(strchr(text, '\t'));
 	assert_int_equal(mcs_sysctl_read_u64("fs/../../etc/passwd", &v),
 			 -EINVAL);
@@ -180,16 +180,16 @@ static void test_children(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_meminfo_sample),
-		cmocka_unit_test(test_sockstat_sample),
-		cmocka_unit_test(test_netstat_sample),
-		cmocka_unit_test(test_smaps_rollup_sample),
-		cmocka_unit_test(test_proc_stat_sample),
-		cmocka_unit_test(test_fd_limit_matches_getrlimit),
-		cmocka_unit_test(test_live_readers),
-		cmocka_unit_test(test_fd_count_follows_open_files),
-		cmocka_unit_test(test_sysctl),
-		cmocka_unit_test(test_children),
+	    cmocka_unit_test(test_meminfo_sample),
+	    cmocka_unit_test(test_sockstat_sample),
+	    cmocka_unit_test(test_netstat_sample),
+	    cmocka_unit_test(test_smaps_rollup_sample),
+	    cmocka_unit_test(test_proc_stat_sample),
+	    cmocka_unit_test(test_fd_limit_matches_getrlimit),
+	    cmocka_unit_test(test_live_readers),
+	    cmocka_unit_test(test_fd_count_follows_open_files),
+	    cmocka_unit_test(test_sysctl),
+	    cmocka_unit_test(test_children),
 	};
 	return cmocka_run_group_tests_name("proc", tests, NULL, NULL);
 }

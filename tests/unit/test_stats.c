@@ -95,9 +95,9 @@ static void test_workers_are_cache_line_aligned(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_create_open_sum),
-		cmocka_unit_test(test_rejects_foreign_objects),
-		cmocka_unit_test(test_workers_are_cache_line_aligned),
+	    cmocka_unit_test(test_create_open_sum),
+	    cmocka_unit_test(test_rejects_foreign_objects),
+	    cmocka_unit_test(test_workers_are_cache_line_aligned),
 	};
 	return cmocka_run_group_tests_name("stats", tests, NULL, NULL);
 }

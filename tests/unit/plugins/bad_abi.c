@@ -8,8 +8,8 @@ static unsigned bad_capacity(unsigned fd_limit)
 }
 
 MCS_BACKEND_EXPORT const struct mcs_backend_ops mcs_backend = {
-	.abi_version = MCS_BACKEND_ABI_VERSION + 1,
-	.stats_size = sizeof(struct mcs_worker_stats),
-	.name = "bad_abi",
-	.capacity = bad_capacity,
+    .abi_version = MCS_BACKEND_ABI_VERSION + 1,
+    .stats_size = sizeof(struct mcs_worker_stats),
+    .name = "bad_abi",
+    .capacity = bad_capacity,
 };

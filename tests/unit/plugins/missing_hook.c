@@ -24,10 +24,6 @@ static void missing_stop(void *state)
 }
 
 MCS_BACKEND_EXPORT const struct mcs_backend_ops mcs_backend = {
-	MCS_BACKEND_HEADER,
-	.name = "missing_hook",
-	.capacity = missing_capacity,
-	.init = missing_init,
-	.stop = missing_stop,
-	.destroy = missing_stop,
+    MCS_BACKEND_HEADER,	  .name = "missing_hook", .capacity = missing_capacity,
+    .init = missing_init, .stop = missing_stop,	  .destroy = missing_stop,
 };
