@@ -81,8 +81,9 @@ void harness_client_describe_exit(struct harness_client *client, char *why,
 		harness_describe_status(client->child.status, status,
 					sizeof(status));
 	const char *reason = message[0] ? message : last;
-	snprintf(why, why_size, "client %s%s%s (log: %s)", status,
-		 reason[0] ? ": " : "", reason, client->child.log_path);
+	snprintf(why, why_size, "client (pid %d) %s%s%s (log: %s)",
+		 (int)client->child.group, status, reason[0] ? ": " : "",
+		 reason, client->child.log_path);
 }
 
 int harness_client_request(struct harness_client *client, const char *command,

@@ -129,6 +129,7 @@ int harness_child_start(struct harness_child *child, const char *name,
 	}
 	/* Also from this side, so a kill right after fork reaches it. */
 	setpgid(pid, pid);
+	child->group = pid;
 	close(in[0]);
 	close(out[1]);
 	close(log_fd);
@@ -244,7 +245,9 @@ static int group_alive(pid_t group)
 void harness_child_stop(struct harness_child *child, double eof_grace,
 			double term_grace)
 {
-	pid_t group = child->pid > 0 ? child->pid : 0;
+	/* Even once the child itself is reaped (it died and the sweep saw
+	 * it), its workers may still be in its group. */
+	pid_t group = child->group;
 	if (child->stdin_fd >= 0) {
 		close(child->stdin_fd);
 		child->stdin_fd = -1;
@@ -274,6 +277,7 @@ void harness_child_stop(struct harness_child *child, double eof_grace,
 				;
 		}
 	}
+	child->group = 0; /* gone: its id may be reused */
 	if (child->stdout_fd >= 0) {
 		close(child->stdout_fd);
 		child->stdout_fd = -1;

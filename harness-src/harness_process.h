@@ -15,6 +15,7 @@
 struct harness_child {
 	const char *name;    /* "server", "client": for messages */
 	pid_t pid;	     /* 0 when not running (reaped) */
+	pid_t group;	     /* its pid and process group, kept once reaped */
 	int stdin_fd;	     /* write end of its stdin, -1 when closed */
 	int stdout_fd;	     /* read end of its stdout, -1 when closed */
 	int status;	     /* wait status once reaped */

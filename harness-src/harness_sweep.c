@@ -147,8 +147,9 @@ int harness_sweep_check(void *context, char *why, size_t why_size)
 		harness_describe_status(s->server.status, status,
 					sizeof(status));
 		harness_child_last_log_line(&s->server, last, sizeof(last));
-		snprintf(why, why_size, "server %s%s%s", status,
-			 last[0] ? ": " : "", last);
+		snprintf(why, why_size, "server (pid %d) %s%s%s",
+			 (int)s->server.group, status, last[0] ? ": " : "",
+			 last);
 		return -ECHILD;
 	}
 	if (s->client.child.pid > 0 && harness_child_exited(&s->client.child)) {
