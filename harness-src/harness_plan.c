@@ -297,6 +297,58 @@ static int check_ports(const struct harness_plan *plan, char *why,
 	return 0;
 }
 
+/* Memory: what the run needs against what it may take. -ENOMEM with the
+ * figures and what to do when it does not fit. */
+static int check_memory(const struct harness_options *o,
+			struct harness_plan *plan, char *why, size_t why_size)
+{
+	int err;
+	/* What the run may take: MemAvailable, or less under a memory
+	 * cgroup limit; less the floor the memory guard keeps. */
+	struct harness_memory memory;
+	struct harness_memory_now now;
+	err = harness_memory_start(&memory);
+	if (!err)
+		err = harness_memory_read(&memory, &now);
+	if (err) {
+		snprintf(why, why_size, "cannot read /proc/meminfo: %s",
+			 strerror(-err));
+		return err;
+	}
+	plan->memory_available = now.headroom;
+	plan->memory_total = memory.memory_total;
+	uint64_t floor = o->min_free_given
+			     ? o->min_free
+			     : harness_memory_default_floor(&memory);
+	uint64_t usable = now.headroom > floor ? now.headroom - floor : 0;
+	if (plan->memory_needed + plan->memory_needed / 10 > usable) {
+		char where[400] = "";
+		if (now.cgroup_bound)
+			snprintf(where, sizeof(where),
+				 " under the limit of memory cgroup %.200s",
+				 memory.cgroup_name);
+		uint64_t fits =
+		    (uint64_t)(usable * 0.85 /
+			       (HARNESS_KERNEL_BYTES_PER_CONNECTION + 1024));
+		char lower[64] = "";
+		if (fits)
+			snprintf(lower, sizeof(lower),
+				 "lower --target to about %" PRIu64 ", ", fits);
+		snprintf(why, why_size,
+			 "%" PRIu64 " connections need about %.2f GiB (%.1f KB "
+			 "of kernel memory per loopback connection) but only "
+			 "%.2f GiB is available%s, %.2f GiB of it above the "
+			 "--min-free floor of %.2f GiB: %sfree memory or "
+			 "lower --min-free",
+			 plan->target, plan->memory_needed / 1073741824.0,
+			 HARNESS_KERNEL_BYTES_PER_CONNECTION / 1000.0,
+			 now.headroom / 1073741824.0, where,
+			 usable / 1073741824.0, floor / 1073741824.0, lower);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 int harness_preflight(const struct harness_options *o,
 		      struct harness_plan *plan, FILE *log, char *why,
 		      size_t why_size)
@@ -309,7 +361,11 @@ int harness_preflight(const struct harness_options *o,
 		return -EPERM;
 	}
 	int allowed = root && !o->no_tune;
+	/* What can refuse the run comes first: nothing is tuned for a run
+	 * that will not start. */
 	int err = check_ports(plan, why, why_size);
+	if (!err)
+		err = check_memory(o, plan, why, why_size);
 	if (err)
 		return err;
 	char reason[96];
@@ -363,48 +419,5 @@ int harness_preflight(const struct harness_options *o,
 		}
 	}
 
-	/* What the run may take: MemAvailable, or less under a memory
-	 * cgroup limit; less the floor the memory guard keeps. */
-	struct harness_memory memory;
-	struct harness_memory_now now;
-	err = harness_memory_start(&memory);
-	if (!err)
-		err = harness_memory_read(&memory, &now);
-	if (err) {
-		snprintf(why, why_size, "cannot read /proc/meminfo: %s",
-			 strerror(-err));
-		return err;
-	}
-	plan->memory_available = now.headroom;
-	plan->memory_total = memory.memory_total;
-	uint64_t floor = o->min_free_given
-			     ? o->min_free
-			     : harness_memory_default_floor(&memory);
-	uint64_t usable = now.headroom > floor ? now.headroom - floor : 0;
-	if (plan->memory_needed + plan->memory_needed / 10 > usable) {
-		char where[400] = "";
-		if (now.cgroup_bound)
-			snprintf(where, sizeof(where),
-				 " under the limit of memory cgroup %.200s",
-				 memory.cgroup_name);
-		uint64_t fits =
-		    (uint64_t)(usable * 0.85 /
-			       (HARNESS_KERNEL_BYTES_PER_CONNECTION + 1024));
-		char lower[64] = "";
-		if (fits)
-			snprintf(lower, sizeof(lower),
-				 "lower --target to about %" PRIu64 ", ", fits);
-		snprintf(why, why_size,
-			 "%" PRIu64 " connections need about %.2f GiB (%.1f KB "
-			 "of kernel memory per loopback connection) but only "
-			 "%.2f GiB is available%s, %.2f GiB of it above the "
-			 "--min-free floor of %.2f GiB: %sfree memory or "
-			 "lower --min-free",
-			 plan->target, plan->memory_needed / 1073741824.0,
-			 HARNESS_KERNEL_BYTES_PER_CONNECTION / 1000.0,
-			 now.headroom / 1073741824.0, where,
-			 usable / 1073741824.0, floor / 1073741824.0, lower);
-		return -ENOMEM;
-	}
 	return 0;
 }
