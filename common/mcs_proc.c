@@ -270,6 +270,16 @@ int mcs_read_process_cpu(pid_t pid, double *user_seconds,
 				       system_seconds);
 }
 
+int mcs_process_fd_limit(pid_t pid, uint64_t *soft, uint64_t *hard)
+{
+	struct rlimit rl;
+	if (prlimit(pid, RLIMIT_NOFILE, NULL, &rl) != 0)
+		return -errno;
+	*soft = rl.rlim_cur;
+	*hard = rl.rlim_max;
+	return 0;
+}
+
 int mcs_count_process_fds(pid_t pid, unsigned *count)
 {
 	char path[64];

@@ -52,6 +52,9 @@ int mcs_parse_proc_stat_cpu(const char *text, long ticks_per_second,
 int mcs_read_process_cpu(pid_t pid, double *user_seconds,
 			 double *system_seconds);
 
+/* RLIMIT_NOFILE of another process (prlimit: same user, or root). */
+int mcs_process_fd_limit(pid_t pid, uint64_t *soft, uint64_t *hard);
+
 /* Open descriptors of a process: entries in /proc/PID/fd. */
 int mcs_count_process_fds(pid_t pid, unsigned *count);
 

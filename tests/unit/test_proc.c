@@ -110,6 +110,31 @@ static void test_fd_limit_matches_getrlimit(void **state)
 	assert_int_equal(hard, rl.rlim_max);
 	assert_int_equal(mcs_fd_limit_raise(&soft), 0);
 	assert_int_equal(soft, rl.rlim_max);
+	/* Another process's: a child that lowered its own. */
+	int ready[2];
+	assert_int_equal(pipe(ready), 0);
+	pid_t child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		struct rlimit low = {.rlim_cur = 100, .rlim_max = 200};
+		char c = setrlimit(RLIMIT_NOFILE, &low) == 0 ? 'y' : 'n';
+		if (write(ready[1], &c, 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	char c = 0;
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	assert_int_equal(c, 'y');
+	uint64_t child_soft = 0, child_hard = 0;
+	int err = mcs_process_fd_limit(child, &child_soft, &child_hard);
+	kill(child, SIGKILL);
+	waitpid(child, NULL, 0);
+	close(ready[0]);
+	close(ready[1]);
+	assert_int_equal(err, 0);
+	assert_int_equal(child_soft, 100);
+	assert_int_equal(child_hard, 200);
 }
 
 static void test_live_readers(void **state)
