@@ -130,8 +130,73 @@ static int check_memory(struct sweep *s, char *why, size_t why_size)
 	return -ENOMEM;
 }
 
+/* A server worker out of file descriptors (EMFILE/ENFILE on accept). The
+ * plan keeps each worker at 90% of what its RLIMIT_NOFILE allows, so this
+ * means its limit was lowered or something holds descriptors; the worker
+ * keeps serving what it holds, but the step cannot complete: stop now
+ * rather than at the step timeout, naming it. -EMFILE with why. */
+static int check_fd_limit(struct sweep *s, char *why, size_t why_size)
+{
+	for (uint32_t i = 0; i < s->stats.header->worker_count; i++) {
+		struct mcs_worker_stats *w = &s->stats.workers[i];
+		uint64_t hits = mcs_stat_get(&w->accept_fd_limit);
+		if (!hits)
+			continue;
+		pid_t pid = (pid_t)w->pid;
+		uint64_t soft = 0, hard = 0;
+		char limit[48] = "unknown";
+		if (mcs_process_fd_limit(pid, &soft, &hard) == 0)
+			snprintf(limit, sizeof(limit), "%" PRIu64, soft);
+		snprintf(why, why_size,
+			 "server worker %u (pid %d) ran out of file "
+			 "descriptors: accept failed with EMFILE/ENFILE "
+			 "%" PRIu64 " time%s while it held %" PRIu64
+			 " connections (its RLIMIT_NOFILE is now %s; the plan "
+			 "gave it up to %u); it keeps serving those. Check "
+			 "what lowered its limit (prlimit --pid %d) or holds "
+			 "descriptors (ls /proc/%d/fd)",
+			 i, (int)pid, hits, hits == 1 ? "" : "s",
+			 mcs_stat_get(&w->live), limit,
+			 s->run->plan.capacity_per_worker, (int)pid,
+			 (int)pid);
+		return -EMFILE;
+	}
+	return 0;
+}
+
+/* A worker whose descriptors are all open takes no more connections even
+ * if it never saw EMFILE: libuv accepts and closes them itself when accept
+ * fails so (its "EMFILE trick") and tells nobody. Reading /proc/PID/fd of
+ * every worker is slow at 1M, so only settle() asks, once the server's
+ * count has stopped short. -EMFILE with why for the first such worker. */
+static int check_fds_full(struct sweep *s, char *why, size_t why_size)
+{
+	for (uint32_t i = 0; i < s->stats.header->worker_count; i++) {
+		struct mcs_worker_stats *w = &s->stats.workers[i];
+		pid_t pid = (pid_t)w->pid;
+		unsigned open_fds;
+		uint64_t soft, hard;
+		if (mcs_count_process_fds(pid, &open_fds) ||
+		    mcs_process_fd_limit(pid, &soft, &hard) ||
+		    open_fds + 2 < soft)
+			continue;
+		snprintf(why, why_size,
+			 "server worker %u (pid %d) ran out of file "
+			 "descriptors: %u open of its RLIMIT_NOFILE of "
+			 "%" PRIu64 " while it held %" PRIu64 " connections "
+			 "(the plan gave it up to %u), so it takes no more. "
+			 "Check what lowered its limit (prlimit --pid %d) or "
+			 "holds descriptors (ls /proc/%d/fd)",
+			 i, (int)pid, open_fds, soft, mcs_stat_get(&w->live),
+			 s->run->plan.capacity_per_worker, (int)pid, (int)pid);
+		return -EMFILE;
+	}
+	return 0;
+}
+
 /* Everything the sweep checks while it waits: signals, a dead server or
- * client, a failed worker, memory running out. Also draws the live
+ * client, a failed worker, a worker out of descriptors, memory running
+ * out. Also draws the live
  * progress line on a terminal. */
 int harness_sweep_check(void *context, char *why, size_t why_size)
 {
@@ -180,6 +245,11 @@ int harness_sweep_check(void *context, char *why, size_t why_size)
 					return -ECHILD;
 				}
 			}
+		}
+		if (t.accept_fd_limit) {
+			int err = check_fd_limit(s, why, why_size);
+			if (err)
+				return err;
 		}
 		double now = harness_now_seconds();
 		if (s->tty && s->step_target && now - s->last_progress > 0.25) {
@@ -243,7 +313,7 @@ static int settle(struct sweep *s, uint64_t established, char *why,
 {
 	double deadline = harness_now_seconds() + SETTLE_TIMEOUT_S;
 	uint64_t last_accepts = UINT64_MAX;
-	int quiet = 0;
+	int quiet = 0, fds_checked = 0;
 	struct mcs_stats_total t;
 	for (;;) {
 		int err = harness_sweep_check(s, why, why_size);
@@ -254,6 +324,14 @@ static int settle(struct sweep *s, uint64_t established, char *why,
 		last_accepts = t.accepts;
 		if (t.live == established && quiet >= 2)
 			return 0;
+		/* Short, and no accept for 2 s: a worker out of
+		 * descriptors? */
+		if (t.live < established && quiet >= 40 && !fds_checked) {
+			fds_checked = 1;
+			err = check_fds_full(s, why, why_size);
+			if (err)
+				return err;
+		}
 		if (harness_now_seconds() > deadline)
 			break;
 		usleep(50000);
