@@ -8,6 +8,8 @@
  * - A client worker SIGKILLed mid-ramp: the second step (to 30,000) runs
  *   at --rate 2500 and the worker dies once the client holds 2,500 of its
  *   25,000 new connections (counted in /proc/PID/fd).
+ * - A server worker out of file descriptors: its RLIMIT_NOFILE lowered at
+ *   the pause (prlimit) to what it has open plus 100.
  * - Memory pressure: the run lives in a memory cgroup made for it, whose
  *   limit is set at the pause to what it uses plus a little. With
  *   --min-free 24M and a capped rate the memory guard stops the sweep and
@@ -26,7 +28,7 @@
  * SIGINT while paused is already covered by
  * tests/harness/test_harness_sweep.c (test_interrupt_keeps_results).
  *
- * Twelve ports from FIRST_PORT, in 3000-3099 (see CMakeLists.txt). At
+ * Fourteen ports from FIRST_PORT, in 3000-3099 (see CMakeLists.txt). At
  * most 30,000 connections; in practice about 13,000. The memory cases skip
  * without a memory cgroup we may create; the whole test skips (77) while
  * mcs-harness or client is not built, or the backend cannot run here.
@@ -47,6 +49,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -78,7 +81,7 @@ static const struct sweep_config configs[] = {
     {NULL, 5000, 30000, 2500, 64, 24, 32},
 };
 static struct sweep_config cfg;
-static uint16_t base_port; /* this backend's 12 ports start here */
+static uint16_t base_port; /* this backend's 14 ports start here */
 
 static char bin_dir[PATH_MAX];
 static char top_dir[PATH_MAX];
@@ -735,6 +738,68 @@ static void test_client_worker_killed_mid_ramp(void **state)
 			 (int)victim, reason);
 }
 
+/* A server worker runs out of file descriptors mid-sweep: at the pause its
+ * RLIMIT_NOFILE is lowered (prlimit) to what it has open plus 100, and
+ * step 2 asks it for far more. The harness must stop at step 2 within
+ * seconds, naming the worker, not wait for the step timeout. io_uring is
+ * the exception: its connections are direct descriptors in a table
+ * registered at start, which a later RLIMIT_NOFILE does not touch, so its
+ * sweep must simply complete. */
+static void test_server_worker_out_of_fds(void **state)
+{
+	(void)state;
+	struct case_ports ports = ports_at(12);
+	assert_int_equal(ports_busy(ports.first, ports.last, 0), 0);
+	struct paused_sweep p;
+	start_paused(&p, "out-of-fds", ports.text, NULL);
+	pid_t victim = p.server_workers[1];
+	int open_fds = rel_fd_count(victim);
+	assert_true(open_fds > 0);
+	struct rlimit low = {.rlim_cur = (rlim_t)open_fds + 100,
+			     .rlim_max = (rlim_t)open_fds + 100};
+	assert_int_equal(prlimit(victim, RLIMIT_NOFILE, &low, NULL), 0);
+	fprintf(stderr,
+		"server worker %d: %d descriptors open, RLIMIT_NOFILE "
+		"lowered to %d\n",
+		(int)victim, open_fds, open_fds + 100);
+	resume(p.h);
+	int64_t resumed = rel_now_ms();
+	if (strcmp(cfg.backend, "io_uring") == 0) {
+		int code = wait_exit(p.h, EXIT_TIMEOUT_MS);
+		fprintf(stderr, "harness exited %d; it printed:\n%s\n", code,
+			p.h->out);
+		assert_int_equal(code, 0);
+		char path[PATH_MAX + 64];
+		snprintf(path, sizeof(path), "%s/%s/latest/sweep.json",
+			 p.out_dir, cfg.backend);
+		json_error_t error;
+		json_t *root = json_load_file(path, 0, &error);
+		if (!root)
+			fail_msg("%s: %s", path, error.text);
+		assert_string_equal(string_field(root, "status"), "complete");
+		json_t *verify = json_object_get(root, "verify");
+		assert_non_null(verify);
+		assert_int_equal((int)number_field(verify, "alive"),
+				 (int)cfg.target);
+		json_decref(root);
+		expect_nothing_left(ports.first, ports.last);
+		return;
+	}
+	double took = expect_exit_1(p.h, resumed);
+	fprintf(stderr, "stopped %.2f s after the resume\n", took);
+	char reason[640];
+	json_decref(failed_sweep(p.out_dir, 0, reason, sizeof(reason)));
+	assert_non_null(strstr(reason, "ran out of file descriptors"));
+	char victim_text[32];
+	snprintf(victim_text, sizeof(victim_text), "(pid %d)", (int)victim);
+	int names_victim = strstr(reason, victim_text) != NULL;
+	expect_nothing_left(ports.first, ports.last);
+	if (!names_victim)
+		fail_msg("failure reason does not name the worker out of "
+			 "descriptors (pid %d): %s",
+			 (int)victim, reason);
+}
+
 /* Memory pressure: the run lives in a memory cgroup of its own, and at
  * the pause its limit is set to what it uses plus headroom MiB, far less
  * than step 2's new loopback connections need (about 5 KB each charged:
@@ -942,7 +1007,7 @@ static int resolve(const char *name, char *real)
 int main(int argc, char **argv)
 {
 	if (argc != 3) {
-		fprintf(stderr, "usage: %s BACKEND FIRST_PORT (12 ports)\n",
+		fprintf(stderr, "usage: %s BACKEND FIRST_PORT (14 ports)\n",
 			argv[0]);
 		return 2;
 	}
@@ -981,6 +1046,8 @@ int main(int argc, char **argv)
 	    cmocka_unit_test_setup_teardown(test_control_client_worker_killed,
 					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_client_worker_killed_mid_ramp,
+					    setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_server_worker_out_of_fds,
 					    setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_memory_guard_stops_the_sweep,
 					    setup, teardown),
