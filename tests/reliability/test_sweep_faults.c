@@ -56,6 +56,7 @@
 #include <unistd.h>
 
 #include "rel_memcg.h"
+#include "rel_tree.h"
 #include "rel_util.h"
 
 /* Generous deadlines: a slow machine (or ASan) must not fail a case. */
@@ -88,341 +89,23 @@ static char top_dir[PATH_MAX];
 static char real_server[PATH_MAX];
 static char real_client[PATH_MAX];
 
-/* A child of this test with its stdin and stdout on pipes. */
-struct child {
-	pid_t pid; /* 0 once reaped */
-	int in_fd;
-	int out_fd;
-	char out[65536];
-	size_t len;
-};
-
-/* Everything started for the current case, for the teardown to kill on
- * any path: our direct children and every pid of their trees we saw. */
-static struct child *children[4];
-static size_t child_count;
-static pid_t tracked[MAX_TRACKED];
-static size_t tracked_count;
-static const char *tracked_ports; /* the --ports argument of the case */
-static struct rel_memcg memcg;	  /* the memory-pressure cases' cgroup */
-
-/* Whether pid is still running one of our processes: its command line
- * holds the case's port range (guards against a recycled pid). */
-static int is_ours(pid_t pid)
-{
-	char path[64], args[4096];
-	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return 0;
-	size_t n = fread(args, 1, sizeof(args) - 1, f);
-	fclose(f);
-	args[n] = '\0';
-	for (size_t i = 0; i < n; i += strlen(args + i) + 1)
-		if (tracked_ports && strcmp(args + i, tracked_ports) == 0)
-			return 1;
-	return 0;
-}
-
-/* 1 while pid exists and is not a zombie. */
-static int is_running(pid_t pid)
-{
-	if (kill(pid, 0) == -1 && errno == ESRCH)
-		return 0;
-	char path[64], stat[512];
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return 0;
-	size_t n = fread(stat, 1, sizeof(stat) - 1, f);
-	fclose(f);
-	stat[n] = '\0';
-	const char *paren = strrchr(stat, ')');
-	return !(paren && paren[1] == ' ' && paren[2] == 'Z');
-}
-
-static void track(pid_t pid)
-{
-	for (size_t i = 0; i < tracked_count; i++)
-		if (tracked[i] == pid)
-			return;
-	if (tracked_count < MAX_TRACKED)
-		tracked[tracked_count++] = pid;
-}
-
-/* Children of pid (every thread's list), appended to out. */
-static size_t children_of(pid_t pid, pid_t *out, size_t max)
-{
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-	DIR *d = opendir(path);
-	if (!d)
-		return 0;
-	size_t n = 0;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		if (e->d_name[0] < '1' || e->d_name[0] > '9')
-			continue;
-		char list[300];
-		snprintf(list, sizeof(list), "/proc/%d/task/%s/children",
-			 (int)pid, e->d_name);
-		FILE *f = fopen(list, "r");
-		if (!f)
-			continue;
-		int child;
-		while (n < max && fscanf(f, "%d", &child) == 1)
-			out[n++] = child;
-		fclose(f);
-	}
-	closedir(d);
-	return n;
-}
-
-/* Record pid and its whole tree. */
-static void track_tree(pid_t pid)
-{
-	track(pid);
-	pid_t kids[MAX_TRACKED];
-	size_t n = children_of(pid, kids, MAX_TRACKED);
-	for (size_t i = 0; i < n; i++)
-		track_tree(kids[i]);
-}
-
-static int exe_is(pid_t pid, const char *real)
-{
-	char link[64], exe[PATH_MAX];
-	snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
-	ssize_t n = readlink(link, exe, sizeof(exe) - 1);
-	if (n <= 0)
-		return 0;
-	exe[n] = '\0';
-	return strcmp(exe, real) == 0;
-}
-
-/* The child of parent running binary real, or -1. */
-static pid_t child_running(pid_t parent, const char *real)
-{
-	pid_t kids[MAX_TRACKED];
-	size_t n = children_of(parent, kids, MAX_TRACKED);
-	for (size_t i = 0; i < n; i++)
-		if (exe_is(kids[i], real))
-			return kids[i];
-	return -1;
-}
-
-/* When set, the cgroup.procs file the next spawned child moves itself
- * into before exec (so all it starts is charged there too). */
-static const char *spawn_procs;
-
-static struct child *spawn(const char *name, char *const argv[])
-{
-	struct child *c = calloc(1, sizeof(*c));
-	assert_non_null(c);
-	int in[2], out[2];
-	assert_int_equal(pipe2(in, O_CLOEXEC), 0);
-	assert_int_equal(pipe2(out, O_CLOEXEC), 0);
-	char path[PATH_MAX + 32];
-	snprintf(path, sizeof(path), "%s/%s", bin_dir, name);
-	pid_t pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		setpgid(0, 0);
-		if (spawn_procs) {
-			int fd = open(spawn_procs, O_WRONLY | O_CLOEXEC);
-			if (fd < 0 || write(fd, "0", 1) != 1)
-				_exit(126);
-			close(fd);
-		}
-		dup2(in[0], STDIN_FILENO);
-		dup2(out[1], STDOUT_FILENO);
-		execv(path, argv);
-		_exit(127);
-	}
-	setpgid(pid, pid);
-	close(in[0]);
-	close(out[1]);
-	c->pid = pid;
-	c->in_fd = in[1];
-	c->out_fd = out[0];
-	fcntl(c->out_fd, F_SETFL, O_NONBLOCK);
-	children[child_count++] = c;
-	track(pid);
-	return c;
-}
-
-/* Read what c printed, waiting up to wait_ms for something. 0 on EOF. */
-static int drain(struct child *c, int wait_ms)
-{
-	if (c->out_fd < 0)
-		return 0;
-	struct pollfd p = {.fd = c->out_fd, .events = POLLIN};
-	if (poll(&p, 1, wait_ms) <= 0)
-		return 1;
-	for (;;) {
-		if (c->len + 1 >= sizeof(c->out))
-			c->len = 0; /* keep reading; the tail matters */
-		ssize_t r = read(c->out_fd, c->out + c->len,
-				 sizeof(c->out) - 1 - c->len);
-		if (r > 0) {
-			c->len += (size_t)r;
-			c->out[c->len] = '\0';
-			continue;
-		}
-		if (r == 0) {
-			close(c->out_fd);
-			c->out_fd = -1;
-			return 0;
-		}
-		return 1;
-	}
-}
-
-/* The first line of c's output containing needle, waiting up to
- * timeout_ms; NULL if it did not come (or c closed its stdout). */
-static const char *wait_for(struct child *c, const char *needle, int timeout_ms)
-{
-	int64_t deadline = rel_now_ms() + timeout_ms;
-	for (;;) {
-		const char *hit = strstr(c->out, needle);
-		if (hit && strchr(hit, '\n'))
-			return hit;
-		if (rel_now_ms() >= deadline)
-			return NULL;
-		if (!drain(c, 100) && !strstr(c->out, needle))
-			return NULL;
-	}
-}
-
-/* Exit status of c (128+signal if killed), draining its output; -1 if it
- * is still running after timeout_ms. */
-static int wait_exit(struct child *c, int timeout_ms)
-{
-	int64_t deadline = rel_now_ms() + timeout_ms;
-	for (;;) {
-		int status;
-		pid_t r = waitpid(c->pid, &status, WNOHANG);
-		if (r == c->pid) {
-			c->pid = 0;
-			drain(c, 0);
-			return WIFEXITED(status) ? WEXITSTATUS(status)
-						 : 128 + WTERMSIG(status);
-		}
-		if (rel_now_ms() >= deadline)
-			return -1;
-		if (!drain(c, 100))
-			usleep(100000);
-	}
-}
-
-static void send_line(struct child *c, const char *line)
-{
-	if (c->in_fd >= 0 && write(c->in_fd, line, strlen(line)) < 0)
-		fprintf(stderr, "write to pid %d: %s\n", (int)c->pid,
-			strerror(errno));
-}
-
-/* Wait until every tracked pid is gone; the count still running. */
-static int still_running(int timeout_ms)
-{
-	int64_t deadline = rel_now_ms() + timeout_ms;
-	for (;;) {
-		int running = 0;
-		for (size_t i = 0; i < tracked_count; i++)
-			if (is_running(tracked[i]) && is_ours(tracked[i]))
-				running++;
-		if (!running || rel_now_ms() >= deadline) {
-			for (size_t i = 0; running && i < tracked_count; i++)
-				if (is_running(tracked[i]) &&
-				    is_ours(tracked[i]))
-					fprintf(stderr,
-						"left running: pid %d\n",
-						(int)tracked[i]);
-			return running;
-		}
-		usleep(100000);
-	}
-}
-
-/* Ports first..last bindable again (waiting up to timeout_ms): 0 if so. */
-static int ports_busy(uint16_t first, uint16_t last, int timeout_ms)
-{
-	int64_t deadline = rel_now_ms() + timeout_ms;
-	for (;;) {
-		int busy = 0;
-		for (unsigned p = first; p <= last; p++)
-			if (!rel_port_free((uint16_t)p))
-				busy = (int)p;
-		if (!busy || rel_now_ms() >= deadline)
-			return busy;
-		usleep(100000);
-	}
-}
+static struct rel_memcg memcg; /* the memory-pressure cases' cgroup */
 
 static int setup(void **state)
 {
 	(void)state;
-	child_count = 0;
-	tracked_count = 0;
-	tracked_ports = NULL;
 	return 0;
 }
 
-/* Any path, failed or not: kill what is left of the case and reap our
- * children. Processes of other tests are never touched (is_ours). */
+/* Any path, failed or not: kill what is left of the case and reap it,
+ * then remove its memory cgroup (it empties once all is reaped). */
 static int teardown(void **state)
 {
 	(void)state;
-	for (size_t i = 0; i < child_count; i++)
-		if (children[i]->pid > 0)
-			kill(-children[i]->pid, SIGKILL);
-	for (size_t i = 0; i < tracked_count; i++)
-		if (is_running(tracked[i]) && is_ours(tracked[i])) {
-			kill(tracked[i], SIGKILL);
-			pid_t group = getpgid(tracked[i]);
-			if (group > 1 && group != getpgrp())
-				kill(-group, SIGKILL);
-		}
-	for (size_t i = 0; i < child_count; i++) {
-		struct child *c = children[i];
-		if (c->pid > 0)
-			waitpid(c->pid, NULL, 0);
-		if (c->in_fd >= 0)
-			close(c->in_fd);
-		if (c->out_fd >= 0)
-			close(c->out_fd);
-		free(c);
-	}
-	child_count = 0;
-	/* Reaped first: then the memory cgroup can empty and go. */
+	rel_tree_teardown();
 	if (rel_memcg_destroy(&memcg))
 		fprintf(stderr, "teardown: memory cgroup left behind\n");
-	spawn_procs = NULL;
 	return 0;
-}
-
-/* On a hang: state, wait channel and command of every tracked pid. */
-static void dump_tracked(void)
-{
-	for (size_t i = 0; i < tracked_count; i++) {
-		char path[64], text[512] = "", wchan[128] = "";
-		snprintf(path, sizeof(path), "/proc/%d/stat", (int)tracked[i]);
-		FILE *f = fopen(path, "r");
-		if (f) {
-			size_t n = fread(text, 1, sizeof(text) - 1, f);
-			text[n] = '\0';
-			fclose(f);
-		}
-		snprintf(path, sizeof(path), "/proc/%d/wchan", (int)tracked[i]);
-		f = fopen(path, "r");
-		if (f) {
-			size_t n = fread(wchan, 1, sizeof(wchan) - 1, f);
-			wchan[n] = '\0';
-			fclose(f);
-		}
-		fprintf(stderr, "pid %d: wchan %s; stat %.120s\n",
-			(int)tracked[i], wchan[0] ? wchan : "-",
-			text[0] ? text : "(gone)");
-	}
 }
 
 static const char *string_field(const json_t *object, const char *key)
@@ -463,7 +146,7 @@ static size_t pause_pids(const char *out, const char *label, pid_t *pids,
 
 /* A sweep paused at its first step, and every process of it. */
 struct paused_sweep {
-	struct child *h;
+	struct rel_child *h;
 	char out_dir[PATH_MAX + 32];
 	pid_t server, client;
 	pid_t server_workers[64], client_workers[64];
@@ -494,7 +177,7 @@ static void start_paused(struct paused_sweep *p, const char *name,
 	memset(p, 0, sizeof(*p));
 	snprintf(p->out_dir, sizeof(p->out_dir), "%s/%s", top_dir, name);
 	assert_int_equal(mkdir(p->out_dir, 0700), 0);
-	tracked_ports = ports;
+	rel_tree_mark(ports);
 	static char target[16], first[16];
 	snprintf(target, sizeof(target), "%u", cfg.target);
 	snprintf(first, sizeof(first), "%u", cfg.first);
@@ -520,20 +203,20 @@ static void start_paused(struct paused_sweep *p, const char *name,
 	for (size_t i = 0; extra && extra[i] && n + 1 < 40; i++)
 		argv[n++] = (char *)extra[i];
 	argv[n] = NULL;
-	struct child *h = p->h = spawn("mcs-harness", argv);
-	const char *paused = wait_for(h, "to continue", PAUSE_TIMEOUT_MS);
+	struct rel_child *h = p->h = rel_spawn("mcs-harness", argv);
+	const char *paused = rel_wait_for(h, "to continue", PAUSE_TIMEOUT_MS);
 	if (!paused)
 		fail_msg("harness did not pause at %u; it printed:\n%s",
 			 cfg.first, h->out);
 
 	/* Every process of the run, before anything happens to it. */
-	track_tree(h->pid);
-	p->server = child_running(h->pid, real_server);
-	p->client = child_running(h->pid, real_client);
+	rel_track_tree(h->pid);
+	p->server = rel_child_running(h->pid, real_server);
+	p->client = rel_child_running(h->pid, real_client);
 	assert_true(p->server > 0);
 	assert_true(p->client > 0);
-	p->nserver = children_of(p->server, p->server_workers, 64);
-	p->nclient = children_of(p->client, p->client_workers, 64);
+	p->nserver = rel_children_of(p->server, p->server_workers, 64);
+	p->nclient = rel_children_of(p->client, p->client_workers, 64);
 	assert_int_equal(p->nserver, 2);
 	assert_true(p->nclient >= 1);
 	/* The pause names them too. */
@@ -542,19 +225,19 @@ static void start_paused(struct paused_sweep *p, const char *name,
 	    pause_pids(h->out, "server pids:", listed, MAX_TRACKED);
 	assert_true(nlisted >= p->nserver);
 	for (size_t i = 0; i < nlisted; i++)
-		track(listed[i]);
+		rel_track(listed[i]);
 	nlisted = pause_pids(h->out, "client pids:", listed, MAX_TRACKED);
 	assert_true(nlisted >= p->nclient);
 	for (size_t i = 0; i < nlisted; i++)
-		track(listed[i]);
+		rel_track(listed[i]);
 }
 
 /* Resume a paused harness: Enter, and SIGUSR1 unless it has exited
  * already (WNOWAIT: not reaped, so its pid cannot have been recycled and
- * its status is left for wait_exit). */
-static void resume(struct child *h)
+ * its status is left for rel_wait_exit). */
+static void resume(struct rel_child *h)
 {
-	send_line(h, "\n");
+	rel_send_line(h, "\n");
 	siginfo_t info = {0};
 	if (waitid(P_PID, (id_t)h->pid, &info, WEXITED | WNOHANG | WNOWAIT) ==
 		0 &&
@@ -564,14 +247,14 @@ static void resume(struct child *h)
 
 /* Wait for the harness to end after something went wrong: it must exit 1
  * within EXIT_TIMEOUT_MS. Returns the seconds it took from since_ms. */
-static double expect_exit_1(struct child *h, int64_t since_ms)
+static double expect_exit_1(struct rel_child *h, int64_t since_ms)
 {
-	int code = wait_exit(h, EXIT_TIMEOUT_MS);
+	int code = rel_wait_exit(h, EXIT_TIMEOUT_MS);
 	double took = (double)(rel_now_ms() - since_ms) / 1000.0;
 	fprintf(stderr, "harness exited %d after %.2f s; it printed:\n%s\n",
 		code, took, h->out);
 	if (code == -1) {
-		dump_tracked();
+		rel_dump_tracked();
 		fail_msg("harness still running %d s later",
 			 EXIT_TIMEOUT_MS / 1000);
 	}
@@ -616,8 +299,9 @@ static json_t *failed_sweep(const char *out_dir, int allow_first, char *reason,
 /* Nothing of the run is left, and its ports are free. */
 static void expect_nothing_left(uint16_t first_port, uint16_t last_port)
 {
-	assert_int_equal(still_running(GONE_TIMEOUT_MS), 0);
-	assert_int_equal(ports_busy(first_port, last_port, GONE_TIMEOUT_MS), 0);
+	assert_int_equal(rel_still_running(GONE_TIMEOUT_MS), 0);
+	assert_int_equal(rel_ports_busy(first_port, last_port, GONE_TIMEOUT_MS),
+			 0);
 }
 
 /* Sockets the client workers hold now (open descriptors, less a few). */
@@ -643,7 +327,7 @@ struct sweep_case {
 static void run_sweep_fault(const struct sweep_case *k)
 {
 	struct case_ports ports = ports_at(k->port_offset);
-	assert_int_equal(ports_busy(ports.first, ports.last, 0), 0);
+	assert_int_equal(rel_ports_busy(ports.first, ports.last, 0), 0);
 	struct paused_sweep p;
 	start_paused(&p, k->name, ports.text, NULL);
 	pid_t victim = k->kill_client ? p.client_workers[p.nclient - 1]
@@ -652,7 +336,8 @@ static void run_sweep_fault(const struct sweep_case *k)
 		"killing %s worker %d (harness %d, server %d, "
 		"client %d, %zu pids tracked)\n",
 		k->kill_client ? "client" : "server", (int)victim,
-		(int)p.h->pid, (int)p.server, (int)p.client, tracked_count);
+		(int)p.h->pid, (int)p.server, (int)p.client,
+		rel_tracked_count());
 	assert_int_equal(kill(victim, SIGKILL), 0);
 	usleep(300000);
 	resume(p.h);
@@ -696,7 +381,7 @@ static void test_client_worker_killed_mid_ramp(void **state)
 {
 	(void)state;
 	struct case_ports ports = ports_at(6);
-	assert_int_equal(ports_busy(ports.first, ports.last, 0), 0);
+	assert_int_equal(rel_ports_busy(ports.first, ports.last, 0), 0);
 	struct paused_sweep p;
 	char rate[16];
 	snprintf(rate, sizeof(rate), "%u", cfg.rate);
@@ -749,7 +434,7 @@ static void test_server_worker_out_of_fds(void **state)
 {
 	(void)state;
 	struct case_ports ports = ports_at(12);
-	assert_int_equal(ports_busy(ports.first, ports.last, 0), 0);
+	assert_int_equal(rel_ports_busy(ports.first, ports.last, 0), 0);
 	struct paused_sweep p;
 	start_paused(&p, "out-of-fds", ports.text, NULL);
 	pid_t victim = p.server_workers[1];
@@ -765,7 +450,7 @@ static void test_server_worker_out_of_fds(void **state)
 	resume(p.h);
 	int64_t resumed = rel_now_ms();
 	if (strcmp(cfg.backend, "io_uring") == 0) {
-		int code = wait_exit(p.h, EXIT_TIMEOUT_MS);
+		int code = rel_wait_exit(p.h, EXIT_TIMEOUT_MS);
 		fprintf(stderr, "harness exited %d; it printed:\n%s\n", code,
 			p.h->out);
 		assert_int_equal(code, 0);
@@ -813,11 +498,11 @@ static int start_in_memcg(struct paused_sweep *p, const char *name,
 	int skip = rel_memcg_create(&memcg, "mcs-memory-pressure");
 	if (skip)
 		return skip;
-	/* The next spawn moves its child in before exec. */
+	/* The next rel_spawn moves its child in before exec. */
 	rel_memcg_procs(&memcg, memcg_procs, sizeof(memcg_procs));
-	spawn_procs = memcg_procs;
+	rel_tree_cgroup(memcg_procs);
 	start_paused(p, name, ports, extra);
-	spawn_procs = NULL;
+	rel_tree_cgroup(NULL);
 	uint64_t usage = rel_memcg_usage(&memcg);
 	assert_true(usage > 0);
 	*limit = usage + (headroom_mib << 20);
@@ -842,7 +527,7 @@ static void test_memory_guard_stops_the_sweep(void **state)
 {
 	(void)state;
 	struct case_ports ports = ports_at(8);
-	assert_int_equal(ports_busy(ports.first, ports.last, 0), 0);
+	assert_int_equal(rel_ports_busy(ports.first, ports.last, 0), 0);
 	struct paused_sweep p;
 	char rate[16], floor[16], floor_text[64];
 	snprintf(rate, sizeof(rate), "%u", cfg.rate);
@@ -884,7 +569,7 @@ static void test_oom_kill_is_named(void **state)
 {
 	(void)state;
 	struct case_ports ports = ports_at(10);
-	assert_int_equal(ports_busy(ports.first, ports.last, 0), 0);
+	assert_int_equal(rel_ports_busy(ports.first, ports.last, 0), 0);
 	struct paused_sweep p;
 	const char *const extra[] = {"--min-free", "0", NULL};
 	uint64_t limit;
@@ -927,41 +612,41 @@ static void test_control_client_worker_killed(void **state)
 {
 	(void)state;
 	struct case_ports ports = ports_at(4);
-	tracked_ports = ports.text;
-	assert_int_equal(ports_busy(ports.first, ports.last, 0), 0);
+	rel_tree_mark(ports.text);
+	assert_int_equal(rel_ports_busy(ports.first, ports.last, 0), 0);
 	char *server_argv[] = {"server",  "--backend",	(char *)cfg.backend,
 			       "--ports", ports.text,	"--workers",
 			       "2",	  "--interval", "0",
 			       NULL};
-	struct child *server = spawn("server", server_argv);
-	if (!wait_for(server, "listening on", REL_TIMEOUT_MS))
+	struct rel_child *server = rel_spawn("server", server_argv);
+	if (!rel_wait_for(server, "listening on", REL_TIMEOUT_MS))
 		fail_msg("server did not listen; it printed:\n%s", server->out);
-	track_tree(server->pid);
+	rel_track_tree(server->pid);
 
 	char *client_argv[] = {
 	    "client",	 "--control", "--json",	  "--host",
 	    "127.0.0.1", "--ports",   ports.text, "--connections",
 	    "1000",	 "--procs",   "2",	  NULL};
-	struct child *client = spawn("client", client_argv);
-	if (!wait_for(client, "\"ready\"", REL_TIMEOUT_MS))
+	struct rel_child *client = rel_spawn("client", client_argv);
+	if (!rel_wait_for(client, "\"ready\"", REL_TIMEOUT_MS))
 		fail_msg("client not ready; it printed:\n%s", client->out);
-	send_line(client, "grow 1000\n");
-	const char *step = wait_for(client, "\"step\"", 120000);
+	rel_send_line(client, "grow 1000\n");
+	const char *step = rel_wait_for(client, "\"step\"", 120000);
 	if (!step)
 		fail_msg("no step reply; the client printed:\n%s", client->out);
 	assert_non_null(strstr(step, "\"established\":1000"));
 
-	track_tree(client->pid);
+	rel_track_tree(client->pid);
 	pid_t workers[64];
-	size_t n = children_of(client->pid, workers, 64);
+	size_t n = rel_children_of(client->pid, workers, 64);
 	assert_int_equal(n, 2);
-	track_tree(server->pid);
+	rel_track_tree(server->pid);
 	fprintf(stderr, "killing client worker %d of client %d\n",
 		(int)workers[0], (int)client->pid);
 	assert_int_equal(kill(workers[0], SIGKILL), 0);
-	send_line(client, "verify\n");
+	rel_send_line(client, "verify\n");
 
-	int code = wait_exit(client, EXIT_TIMEOUT_MS);
+	int code = rel_wait_exit(client, EXIT_TIMEOUT_MS);
 	fprintf(stderr, "client exited %d; it printed:\n%s\n", code,
 		client->out);
 	assert_int_equal(code, 1);
@@ -977,20 +662,19 @@ static void test_control_client_worker_killed(void **state)
 	/* No client worker is left. */
 	for (size_t i = 0; i < n; i++) {
 		int64_t deadline = rel_now_ms() + GONE_TIMEOUT_MS;
-		while (is_running(workers[i]) && is_ours(workers[i]) &&
-		       rel_now_ms() < deadline)
+		while (rel_case_running(workers[i]) && rel_now_ms() < deadline)
 			usleep(100000);
-		if (is_running(workers[i]) && is_ours(workers[i]))
+		if (rel_case_running(workers[i]))
 			fail_msg("client worker %d left running",
 				 (int)workers[i]);
 	}
 
 	/* The server, which lost nothing of its own, stops cleanly. */
 	kill(server->pid, SIGTERM);
-	assert_int_equal(wait_exit(server, EXIT_TIMEOUT_MS), 128 + SIGTERM);
-	assert_int_equal(still_running(GONE_TIMEOUT_MS), 0);
-	assert_int_equal(ports_busy(ports.first, ports.last, GONE_TIMEOUT_MS),
-			 0);
+	assert_int_equal(rel_wait_exit(server, EXIT_TIMEOUT_MS), 128 + SIGTERM);
+	assert_int_equal(rel_still_running(GONE_TIMEOUT_MS), 0);
+	assert_int_equal(
+	    rel_ports_busy(ports.first, ports.last, GONE_TIMEOUT_MS), 0);
 }
 
 static int resolve(const char *name, char *real)
@@ -1028,6 +712,7 @@ int main(int argc, char **argv)
 	if (available)
 		return available;
 	snprintf(bin_dir, sizeof(bin_dir), "%s", dir);
+	rel_tree_init(bin_dir);
 	char real_harness[PATH_MAX];
 	if (resolve("server", real_server) || resolve("client", real_client) ||
 	    resolve("mcs-harness", real_harness))
