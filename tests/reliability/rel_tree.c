@@ -148,9 +148,35 @@ static const char *cgroup_procs;
 
 static char bin_dir[PATH_MAX];
 
-void rel_tree_init(const char *dir)
+int rel_tree_init(void)
 {
+	const char *dir = getenv("MCS_BIN_DIR");
+	if (!dir) {
+		fprintf(stderr, "MCS_BIN_DIR is not set: run through ctest\n");
+		return 1;
+	}
 	snprintf(bin_dir, sizeof(bin_dir), "%s", dir);
+	return 0;
+}
+
+int rel_tree_binary(const char *name, char *real)
+{
+	char path[PATH_MAX + 32];
+	snprintf(path, sizeof(path), "%s/%s", bin_dir, name);
+	if (access(path, X_OK) != 0 || !realpath(path, real)) {
+		fprintf(stderr, "skip: no %s binary at %s yet\n", name, path);
+		return 77;
+	}
+	return 0;
+}
+
+struct rel_ports rel_ports_at(uint16_t base, unsigned offset)
+{
+	struct rel_ports c;
+	c.first = (uint16_t)(base + offset);
+	c.last = (uint16_t)(c.first + 1);
+	snprintf(c.text, sizeof(c.text), "%u-%u", c.first, c.last);
+	return c;
 }
 
 void rel_tree_mark(const char *marker)

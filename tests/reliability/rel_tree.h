@@ -22,8 +22,19 @@ struct rel_child {
 	size_t len;
 };
 
-/* Where the binaries are (MCS_BIN_DIR). */
-void rel_tree_init(const char *bin_dir);
+/* Where the binaries are: MCS_BIN_DIR, set by ctest. 0, or 1 (said on
+ * stderr) when it is not set. */
+int rel_tree_init(void);
+/* The real path of binary name there into real (PATH_MAX bytes): 0, or 77
+ * (skip, said on stderr) while it is not built. */
+int rel_tree_binary(const char *name, char *real);
+
+/* Two ports of a case, offset from a test's first port: "A-B", A, B. */
+struct rel_ports {
+	char text[16];
+	uint16_t first, last;
+};
+struct rel_ports rel_ports_at(uint16_t base, unsigned offset);
 /* The argument every process of the current case has on its command line
  * (its --ports value): only such processes are ever killed. */
 void rel_tree_mark(const char *marker);

@@ -84,7 +84,6 @@ static const struct sweep_config configs[] = {
 static struct sweep_config cfg;
 static uint16_t base_port; /* this backend's 14 ports start here */
 
-static char bin_dir[PATH_MAX];
 static char top_dir[PATH_MAX];
 static char real_server[PATH_MAX];
 static char real_client[PATH_MAX];
@@ -152,21 +151,6 @@ struct paused_sweep {
 	pid_t server_workers[64], client_workers[64];
 	size_t nserver, nclient;
 };
-
-/* The two ports of a case at offset from base_port: "A-B", and both. */
-struct case_ports {
-	char text[16];
-	uint16_t first, last;
-};
-
-static struct case_ports ports_at(unsigned offset)
-{
-	struct case_ports c;
-	c.first = (uint16_t)(base_port + offset);
-	c.last = (uint16_t)(c.first + 1);
-	snprintf(c.text, sizeof(c.text), "%u-%u", c.first, c.last);
-	return c;
-}
 
 /* Start mcs-harness on ports (2 workers of the backend, steps cfg.first
  * and cfg.target, paused after the first) with extra arguments; wait for
@@ -326,7 +310,7 @@ struct sweep_case {
 /* A worker SIGKILLed while the sweep is paused after its first step. */
 static void run_sweep_fault(const struct sweep_case *k)
 {
-	struct case_ports ports = ports_at(k->port_offset);
+	struct rel_ports ports = rel_ports_at(base_port, k->port_offset);
 	assert_int_equal(rel_ports_busy(ports.first, ports.last, 0), 0);
 	struct paused_sweep p;
 	start_paused(&p, k->name, ports.text, NULL);
@@ -380,7 +364,7 @@ static void test_client_worker_killed(void **state)
 static void test_client_worker_killed_mid_ramp(void **state)
 {
 	(void)state;
-	struct case_ports ports = ports_at(6);
+	struct rel_ports ports = rel_ports_at(base_port, 6);
 	assert_int_equal(rel_ports_busy(ports.first, ports.last, 0), 0);
 	struct paused_sweep p;
 	char rate[16];
@@ -433,7 +417,7 @@ static void test_client_worker_killed_mid_ramp(void **state)
 static void test_server_worker_out_of_fds(void **state)
 {
 	(void)state;
-	struct case_ports ports = ports_at(12);
+	struct rel_ports ports = rel_ports_at(base_port, 12);
 	assert_int_equal(rel_ports_busy(ports.first, ports.last, 0), 0);
 	struct paused_sweep p;
 	start_paused(&p, "out-of-fds", ports.text, NULL);
@@ -526,7 +510,7 @@ static json_t *memory_object(json_t *root)
 static void test_memory_guard_stops_the_sweep(void **state)
 {
 	(void)state;
-	struct case_ports ports = ports_at(8);
+	struct rel_ports ports = rel_ports_at(base_port, 8);
 	assert_int_equal(rel_ports_busy(ports.first, ports.last, 0), 0);
 	struct paused_sweep p;
 	char rate[16], floor[16], floor_text[64];
@@ -568,7 +552,7 @@ static void test_memory_guard_stops_the_sweep(void **state)
 static void test_oom_kill_is_named(void **state)
 {
 	(void)state;
-	struct case_ports ports = ports_at(10);
+	struct rel_ports ports = rel_ports_at(base_port, 10);
 	assert_int_equal(rel_ports_busy(ports.first, ports.last, 0), 0);
 	struct paused_sweep p;
 	const char *const extra[] = {"--min-free", "0", NULL};
@@ -611,7 +595,7 @@ static void test_oom_kill_is_named(void **state)
 static void test_control_client_worker_killed(void **state)
 {
 	(void)state;
-	struct case_ports ports = ports_at(4);
+	struct rel_ports ports = rel_ports_at(base_port, 4);
 	rel_tree_mark(ports.text);
 	assert_int_equal(rel_ports_busy(ports.first, ports.last, 0), 0);
 	char *server_argv[] = {"server",  "--backend",	(char *)cfg.backend,
@@ -677,17 +661,6 @@ static void test_control_client_worker_killed(void **state)
 	    rel_ports_busy(ports.first, ports.last, GONE_TIMEOUT_MS), 0);
 }
 
-static int resolve(const char *name, char *real)
-{
-	char path[PATH_MAX + 32];
-	snprintf(path, sizeof(path), "%s/%s", bin_dir, name);
-	if (access(path, X_OK) != 0 || !realpath(path, real)) {
-		fprintf(stderr, "skip: no %s binary at %s yet\n", name, path);
-		return 77;
-	}
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	if (argc != 3) {
@@ -695,11 +668,8 @@ int main(int argc, char **argv)
 			argv[0]);
 		return 2;
 	}
-	const char *dir = getenv("MCS_BIN_DIR");
-	if (!dir) {
-		fprintf(stderr, "MCS_BIN_DIR is not set: run through ctest\n");
+	if (rel_tree_init())
 		return 1;
-	}
 	for (size_t i = 0; i < sizeof(configs) / sizeof(configs[0]); i++)
 		if (!configs[i].backend ||
 		    strcmp(configs[i].backend, argv[1]) == 0) {
@@ -711,11 +681,10 @@ int main(int argc, char **argv)
 	int available = rel_backend_available(cfg.backend);
 	if (available)
 		return available;
-	snprintf(bin_dir, sizeof(bin_dir), "%s", dir);
-	rel_tree_init(bin_dir);
 	char real_harness[PATH_MAX];
-	if (resolve("server", real_server) || resolve("client", real_client) ||
-	    resolve("mcs-harness", real_harness))
+	if (rel_tree_binary("server", real_server) ||
+	    rel_tree_binary("client", real_client) ||
+	    rel_tree_binary("mcs-harness", real_harness))
 		return 77;
 	signal(SIGPIPE, SIG_IGN);
 	snprintf(top_dir, sizeof(top_dir), "/tmp/mcs-sweep-faults-XXXXXX");

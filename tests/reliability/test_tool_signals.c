@@ -41,25 +41,10 @@
 #define EXIT_TIMEOUT_MS	 60000	/* from the signal to the exit */
 #define GONE_TIMEOUT_MS	 20000	/* orphans reaped, ports free again */
 
-static char bin_dir[PATH_MAX];
 static char top_dir[PATH_MAX];
 static char real_server[PATH_MAX];
 static char real_client[PATH_MAX];
 static uint16_t base_port;
-
-struct case_ports {
-	char text[16];
-	uint16_t first, last;
-};
-
-static struct case_ports ports_at(unsigned offset)
-{
-	struct case_ports c;
-	c.first = (uint16_t)(base_port + offset);
-	c.last = (uint16_t)(c.first + 1);
-	snprintf(c.text, sizeof(c.text), "%u-%u", c.first, c.last);
-	return c;
-}
 
 static int setup(void **state)
 {
@@ -92,7 +77,7 @@ static void expect_interrupted(struct rel_child *c, const char *what, int sig)
 		    what, code, sig, 128 + sig, c->out);
 }
 
-static void expect_nothing_left(const struct case_ports *ports)
+static void expect_nothing_left(const struct rel_ports *ports)
 {
 	assert_int_equal(rel_still_running(GONE_TIMEOUT_MS), 0);
 	/* Also what started after we looked: anything with its ports. */
@@ -146,7 +131,7 @@ static void run_dir(const char *out_dir, char *dir, size_t size)
 static void harness_case(enum harness_moment moment, int sig,
 			 unsigned port_offset)
 {
-	struct case_ports ports = ports_at(port_offset);
+	struct rel_ports ports = rel_ports_at(base_port, port_offset);
 	assert_int_equal(rel_ports_busy(ports.first, ports.last, 0), 0);
 	rel_tree_mark(ports.text);
 	char out_dir[PATH_MAX + 64];
@@ -276,7 +261,7 @@ enum client_moment { CLIENT_STARTING, CLIENT_RAMPING, CLIENT_HOLDING };
 static void client_case(enum client_moment moment, int sig,
 			unsigned port_offset)
 {
-	struct case_ports ports = ports_at(port_offset);
+	struct rel_ports ports = rel_ports_at(base_port, port_offset);
 	assert_int_equal(rel_ports_busy(ports.first, ports.last, 0), 0);
 	rel_tree_mark(ports.text);
 	char *server_argv[] = {"server",   "--backend", "epoll", "--ports",
@@ -366,34 +351,19 @@ static void test_client_sigint_holding(void **state)
 	client_case(CLIENT_HOLDING, SIGINT, 18);
 }
 
-static int resolve(const char *name, char *real)
-{
-	char path[PATH_MAX + 32];
-	snprintf(path, sizeof(path), "%s/%s", bin_dir, name);
-	if (access(path, X_OK) != 0 || !realpath(path, real)) {
-		fprintf(stderr, "skip: no %s binary at %s yet\n", name, path);
-		return 77;
-	}
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
 		fprintf(stderr, "usage: %s FIRST_PORT (20 ports)\n", argv[0]);
 		return 2;
 	}
-	const char *dir = getenv("MCS_BIN_DIR");
-	if (!dir) {
-		fprintf(stderr, "MCS_BIN_DIR is not set: run through ctest\n");
+	if (rel_tree_init())
 		return 1;
-	}
-	snprintf(bin_dir, sizeof(bin_dir), "%s", dir);
-	rel_tree_init(bin_dir);
 	base_port = rel_port_arg(argv[1]);
 	char real_harness[PATH_MAX];
-	if (resolve("server", real_server) || resolve("client", real_client) ||
-	    resolve("mcs-harness", real_harness))
+	if (rel_tree_binary("server", real_server) ||
+	    rel_tree_binary("client", real_client) ||
+	    rel_tree_binary("mcs-harness", real_harness))
 		return 77;
 	signal(SIGPIPE, SIG_IGN);
 	snprintf(top_dir, sizeof(top_dir), "/tmp/mcs-tool-signals-XXXXXX");
