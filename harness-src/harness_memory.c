@@ -247,9 +247,8 @@ int harness_memory_read(struct harness_memory *m,
 	 * reclaim frees while their socket is open (SReclaimable was 3.9 GB
 	 * at 1M connections here). Not counted here. */
 	uint64_t unfreeable = info.slab_reclaimable / 2;
-	now->available = info.available > unfreeable
-			     ? info.available - unfreeable
-			     : 0;
+	now->available =
+	    info.available > unfreeable ? info.available - unfreeable : 0;
 	now->headroom = now->available;
 	find_limit(m);
 	if (m->cgroup_dir[0]) {
@@ -286,15 +285,21 @@ uint64_t harness_memory_default_floor(const struct harness_memory *m)
 	return floor < (4u << 20) ? (4u << 20) : floor;
 }
 
-int harness_memory_explain(struct harness_memory *m, char *why, size_t why_size)
+uint64_t harness_memory_floor(const struct harness_memory *m,
+			      const struct harness_options *o)
 {
-	struct harness_memory_now now;
-	if (harness_memory_read(m, &now))
-		return 0;
-	if (!now.machine_ooms && !now.cgroup_ooms && !now.cgroup_hits)
+	return o->min_free_given ? o->min_free
+				 : harness_memory_default_floor(m);
+}
+
+int harness_memory_explain(const struct harness_memory *m,
+			   const struct harness_memory_now *now, char *why,
+			   size_t why_size)
+{
+	if (!now->machine_ooms && !now->cgroup_ooms && !now->cgroup_hits)
 		return 0;
 	char limit[32], note[512];
-	if (now.cgroup_ooms || now.cgroup_hits) {
+	if (now->cgroup_ooms || now->cgroup_hits) {
 		if (m->cgroup_limit)
 			mcs_format_bytes(m->cgroup_limit, limit, sizeof(limit));
 		else
@@ -304,15 +309,16 @@ int harness_memory_explain(struct harness_memory *m, char *why, size_t why_size)
 			 "(limit %s) reached its limit %" PRIu64
 			 " times and the kernel's OOM killer ran %" PRIu64
 			 " times in it",
-			 m->own_name, limit, now.cgroup_hits, now.cgroup_ooms);
+			 m->own_name, limit, now->cgroup_hits,
+			 now->cgroup_ooms);
 	} else {
 		char available[32];
-		mcs_format_bytes(now.available, available, sizeof(available));
+		mcs_format_bytes(now->available, available, sizeof(available));
 		snprintf(note, sizeof(note),
 			 "; out of memory: the kernel's OOM killer ran %" PRIu64
 			 " times on this machine during the run (MemAvailable "
 			 "now %s)",
-			 now.machine_ooms, available);
+			 now->machine_ooms, available);
 	}
 	size_t used = strlen(why);
 	if (used + 1 >= why_size)

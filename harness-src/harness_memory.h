@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "harness_options.h"
+
 struct harness_memory {
 	/* The memory cgroup the harness runs in ("" if none is mounted):
 	 * its directory, its path inside the hierarchy, its mount root. */
@@ -58,11 +60,15 @@ int harness_memory_read(struct harness_memory *m,
 /* The floor the sweep keeps by default: 5% of what bounds it (the cgroup
  * limit as last read, or MemTotal), at least 4 MiB. */
 uint64_t harness_memory_default_floor(const struct harness_memory *m);
+/* The floor a run keeps: --min-free if given, else the default. */
+uint64_t harness_memory_floor(const struct harness_memory *m,
+			      const struct harness_options *o);
 
-/* When the OOM killer ran or the cgroup hit its limit since the start,
- * append "; out of memory: ..." saying so to why (one line). Returns 1 if
- * it appended. */
-int harness_memory_explain(struct harness_memory *m, char *why,
+/* When, as of the read now, the OOM killer ran or the cgroup hit its
+ * limit since the start, append "; out of memory: ..." saying so to why
+ * (one line). Returns 1 if it appended. */
+int harness_memory_explain(const struct harness_memory *m,
+			   const struct harness_memory_now *now, char *why,
 			   size_t why_size);
 
 /* Pure parsers, for the tests. */

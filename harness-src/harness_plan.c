@@ -317,9 +317,7 @@ static int check_memory(const struct harness_options *o,
 	}
 	plan->memory_available = now.headroom;
 	plan->memory_total = memory.memory_total;
-	uint64_t floor = o->min_free_given
-			     ? o->min_free
-			     : harness_memory_default_floor(&memory);
+	uint64_t floor = harness_memory_floor(&memory, o);
 	uint64_t usable = now.headroom > floor ? now.headroom - floor : 0;
 	if (plan->memory_needed + plan->memory_needed / 10 > usable) {
 		char where[400] = "";

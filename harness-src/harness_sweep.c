@@ -81,6 +81,24 @@ static int make_run_dir(struct harness_run *run, const char *out)
 	return -EEXIST;
 }
 
+/* What the run keeps of a memory read: the least headroom, the floor
+ * (the default follows a limit changed during the run), the cgroup limit
+ * as last seen and the OOM kills so far. */
+static void note_memory(struct sweep *s, const struct harness_memory_now *m)
+{
+	struct harness_run *run = s->run;
+	if (m->headroom < run->memory_headroom_min)
+		run->memory_headroom_min = m->headroom;
+	run->memory_floor = harness_memory_floor(&s->memory, s->o);
+	if (s->memory.cgroup_limit) {
+		run->memory_cgroup_limit = s->memory.cgroup_limit;
+		snprintf(run->memory_cgroup, sizeof(run->memory_cgroup), "%s",
+			 s->memory.cgroup_name);
+	}
+	run->oom_kills_machine = m->machine_ooms;
+	run->oom_kills_cgroup = m->cgroup_ooms;
+}
+
 /* The memory guard, four times a second: stop while the machine (or the
  * run's memory cgroup) still has the floor left, before the OOM killer
  * picks a process. -ENOMEM with why when below it. */
@@ -93,18 +111,8 @@ static int check_memory(struct sweep *s, char *why, size_t why_size)
 	struct harness_memory_now m;
 	if (harness_memory_read(&s->memory, &m))
 		return 0;
+	note_memory(s, &m);
 	struct harness_run *run = s->run;
-	if (m.headroom < run->memory_headroom_min)
-		run->memory_headroom_min = m.headroom;
-	/* The default floor follows a limit changed during the run. */
-	if (!s->o->min_free_given)
-		run->memory_floor = harness_memory_default_floor(&s->memory);
-	if (s->memory.cgroup_limit &&
-	    s->memory.cgroup_limit != run->memory_cgroup_limit) {
-		run->memory_cgroup_limit = s->memory.cgroup_limit;
-		snprintf(run->memory_cgroup, sizeof(run->memory_cgroup), "%s",
-			 s->memory.cgroup_name);
-	}
 	if (!run->memory_floor || m.headroom >= run->memory_floor)
 		return 0;
 	struct mcs_stats_total t = {0};
@@ -130,6 +138,17 @@ static int check_memory(struct sweep *s, char *why, size_t why_size)
 	return -ENOMEM;
 }
 
+/* why for server worker i (pid) out of descriptors, detail saying how. */
+static void fd_exhaustion_why(char *why, size_t why_size, uint32_t i, pid_t pid,
+			      const char *detail)
+{
+	snprintf(why, why_size,
+		 "server worker %u (pid %d) ran out of file descriptors: %s. "
+		 "Check what lowered its limit (prlimit --pid %d) or holds "
+		 "descriptors (ls /proc/%d/fd)",
+		 i, (int)pid, detail, (int)pid, (int)pid);
+}
+
 /* A server worker out of file descriptors (EMFILE/ENFILE on accept). The
  * plan keeps each worker at 90% of what its RLIMIT_NOFILE allows, so this
  * means its limit was lowered or something holds descriptors; the worker
@@ -147,18 +166,15 @@ static int check_fd_limit(struct sweep *s, char *why, size_t why_size)
 		char limit[48] = "unknown";
 		if (mcs_process_fd_limit(pid, &soft, &hard) == 0)
 			snprintf(limit, sizeof(limit), "%" PRIu64, soft);
-		snprintf(why, why_size,
-			 "server worker %u (pid %d) ran out of file "
-			 "descriptors: accept failed with EMFILE/ENFILE "
-			 "%" PRIu64 " time%s while it held %" PRIu64
+		char detail[256];
+		snprintf(detail, sizeof(detail),
+			 "accept failed with EMFILE/ENFILE %" PRIu64
+			 " time%s while it held %" PRIu64
 			 " connections (its RLIMIT_NOFILE is now %s; the plan "
-			 "gave it up to %u); it keeps serving those. Check "
-			 "what lowered its limit (prlimit --pid %d) or holds "
-			 "descriptors (ls /proc/%d/fd)",
-			 i, (int)pid, hits, hits == 1 ? "" : "s",
-			 mcs_stat_get(&w->live), limit,
-			 s->run->plan.capacity_per_worker, (int)pid,
-			 (int)pid);
+			 "gave it up to %u); it keeps serving those",
+			 hits, hits == 1 ? "" : "s", mcs_stat_get(&w->live),
+			 limit, s->run->plan.capacity_per_worker);
+		fd_exhaustion_why(why, why_size, i, pid, detail);
 		return -EMFILE;
 	}
 	return 0;
@@ -180,15 +196,14 @@ static int check_fds_full(struct sweep *s, char *why, size_t why_size)
 		    mcs_process_fd_limit(pid, &soft, &hard) ||
 		    open_fds + 2 < soft)
 			continue;
-		snprintf(why, why_size,
-			 "server worker %u (pid %d) ran out of file "
-			 "descriptors: %u open of its RLIMIT_NOFILE of "
-			 "%" PRIu64 " while it held %" PRIu64 " connections "
-			 "(the plan gave it up to %u), so it takes no more. "
-			 "Check what lowered its limit (prlimit --pid %d) or "
-			 "holds descriptors (ls /proc/%d/fd)",
-			 i, (int)pid, open_fds, soft, mcs_stat_get(&w->live),
-			 s->run->plan.capacity_per_worker, (int)pid, (int)pid);
+		char detail[256];
+		snprintf(detail, sizeof(detail),
+			 "%u open of its RLIMIT_NOFILE of %" PRIu64
+			 " while it held %" PRIu64 " connections (the plan "
+			 "gave it up to %u), so it takes no more",
+			 open_fds, soft, mcs_stat_get(&w->live),
+			 s->run->plan.capacity_per_worker);
+		fd_exhaustion_why(why, why_size, i, pid, detail);
 		return -EMFILE;
 	}
 	return 0;
@@ -196,8 +211,7 @@ static int check_fds_full(struct sweep *s, char *why, size_t why_size)
 
 /* Everything the sweep checks while it waits: signals, a dead server or
  * client, a failed worker, a worker out of descriptors, memory running
- * out. Also draws the live
- * progress line on a terminal. */
+ * out. Also draws the live progress line on a terminal. */
 int harness_sweep_check(void *context, char *why, size_t why_size)
 {
 	struct sweep *s = context;
@@ -654,13 +668,11 @@ int harness_sweep(const struct harness_options *o, const char *backend,
 	harness_remove_stale_stats();
 	wait_for_quiet_slab();
 	harness_memory_start(&s.memory);
-	run->memory_floor = o->min_free_given
-				? o->min_free
-				: harness_memory_default_floor(&s.memory);
 	run->memory_headroom_min = UINT64_MAX;
-	run->memory_cgroup_limit = s.memory.cgroup_limit;
-	snprintf(run->memory_cgroup, sizeof(run->memory_cgroup), "%s",
-		 s.memory.cgroup_name);
+	run->memory_floor = harness_memory_floor(&s.memory, o);
+	struct harness_memory_now memory_now;
+	if (harness_memory_read(&s.memory, &memory_now) == 0)
+		note_memory(&s, &memory_now);
 	s.started = harness_now_seconds();
 	harness_sample_system(&run->before);
 	if (run->before.tcp_inuse > 10000) {
@@ -685,23 +697,18 @@ int harness_sweep(const struct harness_options *o, const char *backend,
 	run->teardown_s = harness_now_seconds() - teardown_started;
 	run->duration_s = harness_now_seconds() - s.started;
 
-	struct harness_memory_now memory_now;
-	if (harness_memory_read(&s.memory, &memory_now) == 0) {
-		run->oom_kills_machine = memory_now.machine_ooms;
-		run->oom_kills_cgroup = memory_now.cgroup_ooms;
-		if (s.memory.cgroup_limit) { /* the limit as it is now */
-			run->memory_cgroup_limit = s.memory.cgroup_limit;
-			snprintf(run->memory_cgroup, sizeof(run->memory_cgroup),
-				 "%s", s.memory.cgroup_name);
-		}
-	}
+	/* The OOM kills and the limit as they are now, once all is down. */
+	int memory_read = harness_memory_read(&s.memory, &memory_now) == 0;
+	if (memory_read)
+		note_memory(&s, &memory_now);
 	int status = 0;
 	if (err) {
 		int sig = harness_stop_signal();
 		/* A process gone, a step short, a timeout: say when memory
 		 * ran out meanwhile (the guard's own stop says so already). */
-		if (!sig && err != -ENOMEM)
-			harness_memory_explain(&s.memory, why, sizeof(why));
+		if (!sig && err != -ENOMEM && memory_read)
+			harness_memory_explain(&s.memory, &memory_now, why,
+					       sizeof(why));
 		run->status =
 		    sig ? HARNESS_RUN_INTERRUPTED : HARNESS_RUN_FAILED;
 		run->signal = sig;

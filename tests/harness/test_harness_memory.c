@@ -111,8 +111,8 @@ static void test_live_read(void **state)
 	/* Nothing ran out between the two reads: nothing to explain. */
 	char why[256] = "step failed";
 	if (!now.machine_ooms && !now.cgroup_ooms && !now.cgroup_hits) {
-		assert_int_equal(harness_memory_explain(&m, why, sizeof(why)),
-				 0);
+		assert_int_equal(
+		    harness_memory_explain(&m, &now, why, sizeof(why)), 0);
 		assert_string_equal(why, "step failed");
 	}
 }
