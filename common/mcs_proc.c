@@ -84,6 +84,36 @@ static int find_kb(const char *text, const char *key, uint64_t *bytes)
 	return 0;
 }
 
+int mcs_parse_keyed(const char *text, const char *key, uint64_t *value)
+{
+	size_t klen = strlen(key);
+	for (const char *line = text; line && *line;) {
+		if (strncmp(line, key, klen) == 0 && line[klen] == ' ') {
+			char *end;
+			errno = 0;
+			unsigned long long v =
+			    strtoull(line + klen + 1, &end, 10);
+			if (end == line + klen + 1 || errno)
+				return -EINVAL;
+			*value = v;
+			return 0;
+		}
+		line = strchr(line, '\n');
+		if (line)
+			line++;
+	}
+	return -ENOENT;
+}
+
+int mcs_read_keyed(const char *path, const char *key, uint64_t *value)
+{
+	static char text[16384];
+	ssize_t n = mcs_read_small_file(path, text, sizeof(text));
+	if (n < 0)
+		return (int)n;
+	return mcs_parse_keyed(text, key, value);
+}
+
 int mcs_parse_meminfo(const char *text, struct mcs_meminfo *info)
 {
 	memset(info, 0, sizeof(*info));

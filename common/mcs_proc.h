@@ -23,6 +23,13 @@ struct mcs_meminfo {
 int mcs_parse_meminfo(const char *text, struct mcs_meminfo *info);
 int mcs_read_meminfo(struct mcs_meminfo *info);
 
+/* The value of "key N" in a file of such lines (/proc/vmstat, a memory
+ * cgroup's memory.stat, memory.events, memory.oom_control): 0, -ENOENT if
+ * key is absent, -EINVAL if its value is not a number. Keys are whole
+ * words ("oom" is not "oom_kill"). */
+int mcs_parse_keyed(const char *text, const char *key, uint64_t *value);
+int mcs_read_keyed(const char *path, const char *key, uint64_t *value);
+
 /* /proc/net/sockstat: TCP line. mem is in pages in the file; here bytes. */
 struct mcs_sockstat {
 	uint64_t sockets_used;

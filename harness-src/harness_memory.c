@@ -63,27 +63,6 @@ int harness_parse_memory_cgroup(const char *text, char *path, size_t path_size,
 	return 0;
 }
 
-int harness_parse_keyed(const char *text, const char *key, uint64_t *value)
-{
-	size_t klen = strlen(key);
-	for (const char *line = text; line && *line;) {
-		if (strncmp(line, key, klen) == 0 && line[klen] == ' ') {
-			char *end;
-			errno = 0;
-			unsigned long long v =
-			    strtoull(line + klen + 1, &end, 10);
-			if (end == line + klen + 1 || errno)
-				return -EINVAL;
-			*value = v;
-			return 0;
-		}
-		line = strchr(line, '\n');
-		if (line)
-			line++;
-	}
-	return -ENOENT;
-}
-
 /* A cgroup file holding one number ("max" reads as UINT64_MAX). */
 static int read_number(const char *dir, const char *file, uint64_t *value)
 {
@@ -108,13 +87,9 @@ static int read_number(const char *dir, const char *file, uint64_t *value)
 static int read_keyed(const char *dir, const char *file, const char *key,
 		      uint64_t *value)
 {
-	static char text[16384];
 	char path[PATH_MAX + 64];
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	ssize_t n = mcs_read_small_file(path, text, sizeof(text));
-	if (n < 0)
-		return (int)n;
-	return harness_parse_keyed(text, key, value);
+	return mcs_read_keyed(path, key, value);
 }
 
 static void read_counters(const struct harness_memory *m, uint64_t *machine,

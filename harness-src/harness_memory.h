@@ -76,8 +76,5 @@ int harness_memory_explain(const struct harness_memory *m,
  * "N:memory:/path", else the v2 "0::/path"), and whether it is v2. */
 int harness_parse_memory_cgroup(const char *text, char *path, size_t path_size,
 				int *v2);
-/* The value of "key N" in a file of such lines (vmstat, memory.stat,
- * memory.events, memory.oom_control); -ENOENT if absent. */
-int harness_parse_keyed(const char *text, const char *key, uint64_t *value);
 
 #endif /* HARNESS_MEMORY_H */

@@ -1,6 +1,6 @@
 /* test_harness_memory.c - reading the memory guard's inputs: which memory
- * cgroup /proc/self/cgroup names (v1, v2, hybrid), "key value" files, and
- * a live read on this machine (MemAvailable bounds the headroom). */
+ * cgroup /proc/self/cgroup names (v1, v2, hybrid), and a live read on this
+ * machine (MemAvailable bounds the headroom). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -71,26 +71,6 @@ static void test_cgroup_v2_only(void **state)
 			 -ENAMETOOLONG);
 }
 
-static void test_keyed(void **state)
-{
-	(void)state;
-	uint64_t v = 7;
-	const char *events = "low 0\nhigh 0\nmax 593\noom 2\noom_kill 2\n"
-			     "oom_group_kill 0\n";
-	assert_int_equal(harness_parse_keyed(events, "max", &v), 0);
-	assert_int_equal(v, 593);
-	assert_int_equal(harness_parse_keyed(events, "oom_kill", &v), 0);
-	assert_int_equal(v, 2);
-	/* A key is a whole word: "oom" is not "oom_kill". */
-	assert_int_equal(harness_parse_keyed(events, "oom", &v), 0);
-	assert_int_equal(v, 2);
-	assert_int_equal(harness_parse_keyed(events, "oom_k", &v), -ENOENT);
-	assert_int_equal(harness_parse_keyed(events, "none", &v), -ENOENT);
-	assert_int_equal(harness_parse_keyed("oom_kill x\n", "oom_kill", &v),
-			 -EINVAL);
-	assert_int_equal(harness_parse_keyed("", "oom_kill", &v), -ENOENT);
-}
-
 static void test_live_read(void **state)
 {
 	(void)state;
@@ -122,7 +102,6 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_cgroup_v1_memory_line_wins),
 	    cmocka_unit_test(test_cgroup_v2_only),
-	    cmocka_unit_test(test_keyed),
 	    cmocka_unit_test(test_live_read),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "mcs_proc.h"
 #include "rel_util.h"
 
 static int read_text(const char *dir, const char *file, char *buf, size_t size)
@@ -42,18 +43,11 @@ static int write_text(const char *dir, const char *file, const char *text)
 /* "key N" from a file of such lines; 0 if absent. */
 static uint64_t keyed(const char *dir, const char *file, const char *key)
 {
-	char text[8192];
-	if (read_text(dir, file, text, sizeof(text)))
-		return 0;
-	size_t klen = strlen(key);
-	for (char *line = text; line && *line;) {
-		if (strncmp(line, key, klen) == 0 && line[klen] == ' ')
-			return strtoull(line + klen + 1, NULL, 10);
-		line = strchr(line, '\n');
-		if (line)
-			line++;
-	}
-	return 0;
+	char path[PATH_MAX + 64];
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	uint64_t value = 0;
+	mcs_read_keyed(path, key, &value);
+	return value;
 }
 
 static uint64_t number(const char *dir, const char *file)

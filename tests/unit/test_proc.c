@@ -137,6 +137,26 @@ static void test_fd_limit_matches_getrlimit(void **state)
 	assert_int_equal(child_hard, 200);
 }
 
+static void test_keyed(void **state)
+{
+	(void)state;
+	uint64_t v = 7;
+	const char *events = "low 0\nhigh 0\nmax 593\noom 2\noom_kill 2\n"
+			     "oom_group_kill 0\n";
+	assert_int_equal(mcs_parse_keyed(events, "max", &v), 0);
+	assert_int_equal(v, 593);
+	assert_int_equal(mcs_parse_keyed(events, "oom_kill", &v), 0);
+	assert_int_equal(v, 2);
+	/* A key is a whole word: "oom" is not "oom_kill". */
+	assert_int_equal(mcs_parse_keyed(events, "oom", &v), 0);
+	assert_int_equal(v, 2);
+	assert_int_equal(mcs_parse_keyed(events, "oom_k", &v), -ENOENT);
+	assert_int_equal(mcs_parse_keyed(events, "none", &v), -ENOENT);
+	assert_int_equal(mcs_parse_keyed("oom_kill x\n", "oom_kill", &v),
+			 -EINVAL);
+	assert_int_equal(mcs_parse_keyed("", "oom_kill", &v), -ENOENT);
+}
+
 static void test_live_readers(void **state)
 {
 	(void)state;
@@ -211,6 +231,7 @@ int main(void)
 	    cmocka_unit_test(test_smaps_rollup_sample),
 	    cmocka_unit_test(test_proc_stat_sample),
 	    cmocka_unit_test(test_fd_limit_matches_getrlimit),
+	    cmocka_unit_test(test_keyed),
 	    cmocka_unit_test(test_live_readers),
 	    cmocka_unit_test(test_fd_count_follows_open_files),
 	    cmocka_unit_test(test_sysctl),
