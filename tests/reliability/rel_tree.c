@@ -73,6 +73,18 @@ int rel_case_running(pid_t pid)
 	return rel_is_running(pid) && is_ours(pid);
 }
 
+pid_t rel_wait_gone(const pid_t *pids, size_t count, int timeout_ms)
+{
+	int64_t deadline = rel_now_ms() + timeout_ms;
+	for (size_t i = 0; i < count; i++) {
+		while (rel_case_running(pids[i]) && rel_now_ms() < deadline)
+			usleep(50000);
+		if (rel_case_running(pids[i]))
+			return pids[i];
+	}
+	return 0;
+}
+
 void rel_track(pid_t pid)
 {
 	for (size_t i = 0; i < tracked_count; i++)

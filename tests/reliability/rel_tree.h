@@ -67,6 +67,9 @@ pid_t rel_child_running(pid_t parent, const char *real);
 int rel_is_running(pid_t pid);
 /* 1 while pid runs and is a process of the case (its marker). */
 int rel_case_running(pid_t pid);
+/* Wait up to timeout_ms for each of pids to be gone (or no longer a
+ * process of the case): 0, or the first one still running. */
+pid_t rel_wait_gone(const pid_t *pids, size_t count, int timeout_ms);
 /* Wait until every tracked pid of ours is gone; how many still run. */
 int rel_still_running(int timeout_ms);
 /* Ports first..last bindable again (waiting up to timeout_ms): 0 if so,

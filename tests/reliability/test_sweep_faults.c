@@ -644,14 +644,9 @@ static void test_control_client_worker_killed(void **state)
 	/* No verify result was claimed for a client that lost a worker. */
 	assert_null(strstr(client->out, "\"event\":\"verify\""));
 	/* No client worker is left. */
-	for (size_t i = 0; i < n; i++) {
-		int64_t deadline = rel_now_ms() + GONE_TIMEOUT_MS;
-		while (rel_case_running(workers[i]) && rel_now_ms() < deadline)
-			usleep(100000);
-		if (rel_case_running(workers[i]))
-			fail_msg("client worker %d left running",
-				 (int)workers[i]);
-	}
+	pid_t left = rel_wait_gone(workers, n, GONE_TIMEOUT_MS);
+	if (left)
+		fail_msg("client worker %d left running", (int)left);
 
 	/* The server, which lost nothing of its own, stops cleanly. */
 	kill(server->pid, SIGTERM);

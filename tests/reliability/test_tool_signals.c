@@ -307,14 +307,9 @@ static void client_case(enum client_moment moment, int sig,
 	/* Stopped mid-ramp or later: it reported what it had done. */
 	if (moment != CLIENT_STARTING)
 		assert_non_null(strstr(client->out, "\"established\":"));
-	for (size_t i = 0; i < nworkers; i++) {
-		int64_t deadline = rel_now_ms() + GONE_TIMEOUT_MS;
-		while (rel_case_running(workers[i]) && rel_now_ms() < deadline)
-			usleep(50000);
-		if (rel_case_running(workers[i]))
-			fail_msg("client worker %d left running",
-				 (int)workers[i]);
-	}
+	pid_t left = rel_wait_gone(workers, nworkers, GONE_TIMEOUT_MS);
+	if (left)
+		fail_msg("client worker %d left running", (int)left);
 	/* The server lost its peers, nothing of its own: it stops cleanly. */
 	kill(server->pid, SIGTERM);
 	assert_int_equal(rel_wait_exit(server, EXIT_TIMEOUT_MS), 128 + SIGTERM);
