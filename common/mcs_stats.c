@@ -27,6 +27,22 @@ void mcs_stats_connection_closed(struct mcs_worker_stats *stats)
 	mcs_stat_add(&stats->closes, 1);
 }
 
+int mcs_stats_accept_failed(struct mcs_worker_stats *stats, int err)
+{
+	switch (err) {
+	case EAGAIN:
+	case EINTR:
+	case ECONNABORTED:
+	case EPROTO:
+	case ECANCELED: return 0;
+	case EMFILE:
+	case ENFILE:
+	case ENOBUFS:
+	case ENOMEM: mcs_stat_add(&stats->accept_fd_limit, 1); return 1;
+	default: mcs_stat_add(&stats->accept_errors, 1); return 1;
+	}
+}
+
 static size_t stats_map_size(unsigned worker_count)
 {
 	size_t header = (sizeof(struct mcs_stats_header) + 63u) & ~(size_t)63u;

@@ -110,6 +110,13 @@ void mcs_stats_connection_opened(struct mcs_worker_stats *stats);
 /* One connection less: drops live, bumps closes. */
 void mcs_stats_connection_closed(struct mcs_worker_stats *stats);
 
+/* An accept that failed with errno err, by one policy for every backend:
+ * 0 when it is no failure (a signal, a peer gone before it was taken,
+ * EAGAIN, a cancelled request: accept again); else 1, counted in
+ * accept_fd_limit when descriptors or memory ran out (EMFILE, ENFILE,
+ * ENOBUFS, ENOMEM) or in accept_errors, and the backend pauses accepting. */
+int mcs_stats_accept_failed(struct mcs_worker_stats *stats, int err);
+
 /* Create the block under name (e.g. "/mcs-server-1234") for worker_count
  * workers, zeroed. Returns 0 or -errno. An existing object of that name is
  * replaced. */

@@ -213,21 +213,11 @@ static int drain_listener(struct epoll_loop *l, int listener)
 		int fd =
 		    accept4(listener, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
-			switch (errno) {
-			case EAGAIN: return 0;
-			case EINTR:
-			case ECONNABORTED:
-			case EPROTO: continue;
-			case EMFILE:
-			case ENFILE:
-			case ENOBUFS:
-			case ENOMEM:
-				mcs_stat_add(&l->stats->accept_fd_limit, 1);
-				return -1;
-			default:
-				mcs_stat_add(&l->stats->accept_errors, 1);
-				return -1;
-			}
+			if (errno == EAGAIN)
+				return 0;
+			if (!mcs_stats_accept_failed(l->stats, errno))
+				continue;
+			return -1;
 		}
 		struct mcs_conn *conn = NULL;
 		if (l->params.admit) {

@@ -730,28 +730,10 @@ static void on_accept(struct uring_backend *b, unsigned i, int res,
 		return;
 	if (!(flags & IORING_CQE_F_MORE))
 		b->listener_armed[i] = 0;
-	if (res >= 0) {
+	if (res >= 0)
 		conn_open(b, res);
-	} else {
-		switch (-res) {
-		case ECANCELED:
-		case ECONNABORTED:
-		case EINTR:
-		case EPROTO:
-		case EAGAIN: break;
-		case EMFILE:
-		case ENFILE:
-		case ENOBUFS:
-		case ENOMEM:
-			mcs_stat_add(&b->stats->accept_fd_limit, 1);
-			accept_pause(b);
-			break;
-		default:
-			mcs_stat_add(&b->stats->accept_errors, 1);
-			accept_pause(b);
-			break;
-		}
-	}
+	else if (mcs_stats_accept_failed(b->stats, -res))
+		accept_pause(b);
 	if (!b->listener_armed[i] && !b->accept_paused)
 		listener_arm(b, i);
 }

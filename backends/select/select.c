@@ -205,21 +205,11 @@ static int drain_listener(struct select_backend *b, int listener)
 		int fd =
 		    accept4(listener, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
-			switch (errno) {
-			case EAGAIN: return 0;
-			case EINTR:
-			case ECONNABORTED:
-			case EPROTO: continue;
-			case EMFILE:
-			case ENFILE:
-			case ENOBUFS:
-			case ENOMEM:
-				mcs_stat_add(&b->stats->accept_fd_limit, 1);
-				return -1;
-			default:
-				mcs_stat_add(&b->stats->accept_errors, 1);
-				return -1;
-			}
+			if (errno == EAGAIN)
+				return 0;
+			if (!mcs_stats_accept_failed(b->stats, errno))
+				continue;
+			return -1;
 		}
 		/* The one check that keeps FD_SET() inside the set. */
 		if (fd >= FD_SETSIZE || b->live >= b->config.max_connections) {

@@ -79,6 +79,31 @@ static void test_rejects_foreign_objects(void **state)
 	mcs_stats_close(&b);
 }
 
+static void test_accept_failure_policy(void **state)
+{
+	(void)state;
+	struct mcs_worker_stats w;
+	memset(&w, 0, sizeof(w));
+	/* Not failures: accept again, count nothing. */
+	const int transient[] = {EAGAIN, EINTR, ECONNABORTED, EPROTO,
+				 ECANCELED};
+	for (size_t i = 0; i < sizeof(transient) / sizeof(transient[0]); i++)
+		assert_int_equal(mcs_stats_accept_failed(&w, transient[i]), 0);
+	assert_int_equal(mcs_stat_get(&w.accept_fd_limit), 0);
+	assert_int_equal(mcs_stat_get(&w.accept_errors), 0);
+	/* Out of descriptors or memory. */
+	const int exhausted[] = {EMFILE, ENFILE, ENOBUFS, ENOMEM};
+	for (size_t i = 0; i < sizeof(exhausted) / sizeof(exhausted[0]); i++)
+		assert_int_equal(mcs_stats_accept_failed(&w, exhausted[i]), 1);
+	assert_int_equal(mcs_stat_get(&w.accept_fd_limit), 4);
+	assert_int_equal(mcs_stat_get(&w.accept_errors), 0);
+	/* Anything else. */
+	assert_int_equal(mcs_stats_accept_failed(&w, EBADF), 1);
+	assert_int_equal(mcs_stats_accept_failed(&w, EINVAL), 1);
+	assert_int_equal(mcs_stat_get(&w.accept_errors), 2);
+	assert_int_equal(mcs_stat_get(&w.accept_fd_limit), 4);
+}
+
 static void test_workers_are_cache_line_aligned(void **state)
 {
 	(void)state;
@@ -98,6 +123,7 @@ int main(void)
 	    cmocka_unit_test(test_create_open_sum),
 	    cmocka_unit_test(test_rejects_foreign_objects),
 	    cmocka_unit_test(test_workers_are_cache_line_aligned),
+	    cmocka_unit_test(test_accept_failure_policy),
 	};
 	return cmocka_run_group_tests_name("stats", tests, NULL, NULL);
 }
