@@ -1,6 +1,7 @@
-/* test_client_parse.c - what the client accepts on its command line: the
- * shared parsers it relies on (mcs_parse_*), its options (every bad input
- * refused with the option named), the capacity check, and control lines. */
+/* test_client_parse.c - what the client accepts on its command line: its
+ * options (every bad input refused with the option named), the capacity
+ * check, and control lines. The shared parsers (mcs_parse_*) it relies on
+ * are tested in tests/unit/test_parse.c. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,71 +15,6 @@
 #include "client_control.h"
 #include "client_options.h"
 #include "mcs_parse.h"
-
-static void test_port_ranges(void **state)
-{
-	(void)state;
-	uint16_t a, b;
-	assert_int_equal(mcs_parse_port_range("2048-2067", &a, &b), 0);
-	assert_int_equal(a, 2048);
-	assert_int_equal(b, 2067);
-	assert_int_equal(mcs_parse_port_range("2300", &a, &b), 0);
-	assert_int_equal(a, 2300);
-	assert_int_equal(b, 2300);
-	assert_int_equal(mcs_parse_port_range("1-65535", &a, &b), 0);
-	assert_int_not_equal(mcs_parse_port_range("0-10", &a, &b), 0);
-	assert_int_not_equal(mcs_parse_port_range("10-5", &a, &b), 0);
-	assert_int_not_equal(mcs_parse_port_range("1-65536", &a, &b), 0);
-	assert_int_not_equal(mcs_parse_port_range("2048-", &a, &b), 0);
-	assert_int_not_equal(mcs_parse_port_range("-2048", &a, &b), 0);
-	assert_int_not_equal(mcs_parse_port_range("2048-2067x", &a, &b), 0);
-	assert_int_not_equal(mcs_parse_port_range("", &a, &b), 0);
-	assert_int_not_equal(mcs_parse_port_range(" 2048", &a, &b), 0);
-}
-
-static void test_addresses(void **state)
-{
-	(void)state;
-	struct in_addr addr;
-	uint32_t count;
-	assert_int_equal(mcs_parse_ipv4("127.0.0.1", &addr), 0);
-	assert_int_equal(ntohl(addr.s_addr), 0x7f000001);
-	assert_int_not_equal(mcs_parse_ipv4("127.0.0", &addr), 0);
-	assert_int_not_equal(mcs_parse_ipv4("127.0.0.256", &addr), 0);
-	assert_int_not_equal(mcs_parse_ipv4("localhost", &addr), 0);
-	assert_int_not_equal(mcs_parse_ipv4("127.0.0.1 ", &addr), 0);
-
-	assert_int_equal(
-	    mcs_parse_ipv4_range("127.0.0.2-127.0.0.50", &addr, &count), 0);
-	assert_int_equal(ntohl(addr.s_addr), 0x7f000002);
-	assert_int_equal(count, 49);
-	assert_int_equal(mcs_parse_ipv4_range("127.0.0.9", &addr, &count), 0);
-	assert_int_equal(count, 1);
-	/* Across an octet boundary. */
-	assert_int_equal(
-	    mcs_parse_ipv4_range("127.0.0.250-127.0.1.5", &addr, &count), 0);
-	assert_int_equal(count, 12);
-	assert_int_not_equal(
-	    mcs_parse_ipv4_range("127.0.0.5-127.0.0.4", &addr, &count), 0);
-	assert_int_not_equal(mcs_parse_ipv4_range("127.0.0.1-", &addr, &count),
-			     0);
-	assert_int_not_equal(
-	    mcs_parse_ipv4_range("127.0.0.0-127.1.0.0", &addr, &count),
-	    0); /* more than 65,536 */
-}
-
-static void test_counts(void **state)
-{
-	(void)state;
-	uint64_t v;
-	assert_int_equal(mcs_parse_count("200k", 1, UINT64_MAX, &v), 0);
-	assert_int_equal(v, 200000);
-	assert_int_equal(mcs_parse_count("1M", 1, UINT64_MAX, &v), 0);
-	assert_int_equal(v, 1000000);
-	assert_int_equal(mcs_parse_count("0", 1, 10, &v), -ERANGE);
-	assert_int_equal(mcs_parse_count("1e6", 1, UINT64_MAX, &v), -EINVAL);
-	assert_int_equal(mcs_parse_count("-5", 0, 10, &v), -EINVAL);
-}
 
 /* Run client_parse_options on a NULL-terminated list of words. */
 static int parse(struct client_options *o, char *why, const char *first, ...)
@@ -301,9 +237,6 @@ static void test_control_lines(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_port_ranges),
-	    cmocka_unit_test(test_addresses),
-	    cmocka_unit_test(test_counts),
 	    cmocka_unit_test(test_options_good),
 	    cmocka_unit_test(test_options_bad),
 	    cmocka_unit_test(test_options_bad_positional),

@@ -36,6 +36,9 @@ static void test_counts(void **state)
 	assert_int_equal(
 	    mcs_parse_count("18446744073709551M", 0, UINT64_MAX, &v), -ERANGE);
 	assert_int_equal(mcs_parse_count(NULL, 0, 1, &v), -EINVAL);
+	assert_int_equal(mcs_parse_count("200k", 1, UINT64_MAX, &v), 0);
+	assert_int_equal(v, 200000);
+	assert_int_equal(mcs_parse_count("1e6", 1, UINT64_MAX, &v), -EINVAL);
 }
 
 static void test_port_ranges(void **state)
@@ -55,6 +58,12 @@ static void test_port_ranges(void **state)
 	assert_int_equal(mcs_parse_port_range("-5", &a, &b), -EINVAL);
 	assert_int_equal(mcs_parse_port_range("1-2-3", &a, &b), -EINVAL);
 	assert_int_equal(mcs_parse_port_range("http", &a, &b), -EINVAL);
+	assert_int_equal(mcs_parse_port_range("1-65535", &a, &b), 0);
+	assert_int_equal(a, 1);
+	assert_int_equal(b, 65535);
+	assert_int_not_equal(mcs_parse_port_range("2048-2067x", &a, &b), 0);
+	assert_int_not_equal(mcs_parse_port_range("", &a, &b), 0);
+	assert_int_not_equal(mcs_parse_port_range(" 2048", &a, &b), 0);
 }
 
 static void test_ipv4(void **state)
@@ -69,6 +78,9 @@ static void test_ipv4(void **state)
 	assert_int_equal(mcs_parse_ipv4("localhost", &addr), -EINVAL);
 	assert_int_equal(mcs_parse_ipv4("1.2.3.0004", &addr), -EINVAL);
 	assert_int_equal(mcs_parse_ipv4("", &addr), -EINVAL);
+	assert_int_not_equal(mcs_parse_ipv4("127.0.0", &addr), 0);
+	assert_int_not_equal(mcs_parse_ipv4("127.0.0.256", &addr), 0);
+	assert_int_not_equal(mcs_parse_ipv4("127.0.0.1 ", &addr), 0);
 }
 
 static void test_ipv4_ranges(void **state)
@@ -94,6 +106,13 @@ static void test_ipv4_ranges(void **state)
 			 -EINVAL);
 	assert_int_equal(mcs_parse_ipv4_range("-127.0.0.2", &first, &count),
 			 -EINVAL);
+	/* Across an octet boundary. */
+	assert_int_equal(
+	    mcs_parse_ipv4_range("127.0.0.250-127.0.1.5", &first, &count), 0);
+	assert_int_equal(count, 12);
+	assert_int_not_equal(
+	    mcs_parse_ipv4_range("127.0.0.0-127.1.0.0", &first, &count),
+	    0); /* more than 65,536 */
 }
 
 static void test_count_lists(void **state)
