@@ -18,6 +18,7 @@
 #include "mcs_parse.h"
 #include "mcs_proc.h"
 #include "mcs_stats.h"
+#include "peer.h"
 #include "run_binary.h"
 
 int64_t rel_now_ms(void)
@@ -87,17 +88,9 @@ double rel_cpu_seconds(pid_t pid)
 
 int rel_connect_nonblocking(uint16_t port)
 {
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	struct sockaddr_in sin = {.sin_family = AF_INET,
-				  .sin_port = htons(port)};
-	inet_pton(AF_INET, "127.0.0.1", &sin.sin_addr);
-	if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
-		close(fd);
-		return -1;
-	}
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	int fd = peer_connect(port);
+	if (fd >= 0)
+		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	return fd;
 }
 
