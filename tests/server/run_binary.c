@@ -132,6 +132,22 @@ pid_t start_binary(const char *name, char *const argv[])
 	return pid;
 }
 
+int wait_binary(pid_t pid, int timeout_ms, int *status)
+{
+	*status = 0;
+	pid_t r = 0;
+	for (long long end = now_ms() + timeout_ms; r == 0 && now_ms() < end;) {
+		r = waitpid(pid, status, WNOHANG);
+		if (r == 0)
+			usleep(5000);
+	}
+	if (r == pid)
+		return 0;
+	kill(-pid, SIGKILL);
+	waitpid(pid, status, 0);
+	return -1;
+}
+
 int count_children(pid_t pid)
 {
 	pid_t kids[256];

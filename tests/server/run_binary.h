@@ -22,6 +22,11 @@ int run_binary(const char *name, char *const argv[], int timeout_ms,
  * files under /tmp. Returns the pid or -1. */
 pid_t start_binary(const char *name, char *const argv[]);
 
+/* Wait up to timeout_ms for a start_binary() pid to exit; if it has not,
+ * SIGKILL its process group and reap it. Its wait status goes to status.
+ * Returns 0 if it exited in time, -1 if it had to be killed. */
+int wait_binary(pid_t pid, int timeout_ms, int *status);
+
 /* Count processes whose parent is pid (0 if none or gone). */
 int count_children(pid_t pid);
 
