@@ -333,23 +333,32 @@ int mcs_count_process_fds(pid_t pid, unsigned *count)
 int mcs_list_children(pid_t pid, pid_t *children, int max)
 {
 	char path[96], buf[16384];
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", (int)pid,
-		 (int)pid);
-	ssize_t n = mcs_read_small_file(path, buf, sizeof(buf));
-	if (n < 0)
-		return (int)n;
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	DIR *tasks = opendir(path);
+	if (!tasks)
+		return -errno;
 	int count = 0;
-	char *p = buf;
-	while (*p && count < max) {
-		char *end;
-		long v = strtol(p, &end, 10);
-		if (end == p)
-			break;
-		children[count++] = (pid_t)v;
-		p = end;
-		while (*p == ' ' || *p == '\n')
-			p++;
+	struct dirent *e;
+	while (count < max && (e = readdir(tasks))) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%.16s/children",
+			 (int)pid, e->d_name);
+		if (mcs_read_small_file(path, buf, sizeof(buf)) < 0)
+			continue; /* the thread ended meanwhile */
+		char *p = buf;
+		while (*p && count < max) {
+			char *end;
+			long v = strtol(p, &end, 10);
+			if (end == p)
+				break;
+			children[count++] = (pid_t)v;
+			p = end;
+			while (*p == ' ' || *p == '\n')
+				p++;
+		}
 	}
+	closedir(tasks);
 	return count;
 }
 

@@ -65,8 +65,9 @@ int mcs_process_fd_limit(pid_t pid, uint64_t *soft, uint64_t *hard);
 /* Open descriptors of a process: entries in /proc/PID/fd. */
 int mcs_count_process_fds(pid_t pid, unsigned *count);
 
-/* Direct children of a process (from /proc/PID/task/PID/children). Returns
- * how many were found, up to max, or -errno. */
+/* Direct children of a process, forked by any of its threads (from
+ * /proc/PID/task/TID/children of every thread). Returns how many were
+ * found, up to max, or -errno if the process is gone. */
 int mcs_list_children(pid_t pid, pid_t *children, int max);
 
 /* sysctl by dotted name ("net.core.somaxconn"): read as text (trailing

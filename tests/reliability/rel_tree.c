@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "mcs_proc.h"
 #include "rel_util.h"
 
 #define MAX_TRACKED 512
@@ -97,29 +98,8 @@ void rel_track(pid_t pid)
 /* Children of pid (every thread's list), appended to out. */
 size_t rel_children_of(pid_t pid, pid_t *out, size_t max)
 {
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-	DIR *d = opendir(path);
-	if (!d)
-		return 0;
-	size_t n = 0;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		if (e->d_name[0] < '1' || e->d_name[0] > '9')
-			continue;
-		char list[300];
-		snprintf(list, sizeof(list), "/proc/%d/task/%s/children",
-			 (int)pid, e->d_name);
-		FILE *f = fopen(list, "r");
-		if (!f)
-			continue;
-		int child;
-		while (n < max && fscanf(f, "%d", &child) == 1)
-			out[n++] = child;
-		fclose(f);
-	}
-	closedir(d);
-	return n;
+	int n = mcs_list_children(pid, out, max > INT_MAX ? INT_MAX : (int)max);
+	return n < 0 ? 0 : (size_t)n;
 }
 
 /* Record pid and its whole tree. */
