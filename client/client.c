@@ -420,6 +420,17 @@ static void emit_error(const char *message)
 				      message));
 }
 
+/* A worker died (c->error says which and how): say so on stderr, and as
+ * an error event with --json. The exit status, 1. */
+static int report_worker_death(const struct client *c,
+			       const struct client_options *o)
+{
+	fprintf(stderr, "client: %s\n", c->error);
+	if (o->json)
+		emit_error(c->error);
+	return 1;
+}
+
 static void emit_ready(struct client *c)
 {
 	client_emit(stdout,
@@ -597,12 +608,8 @@ static int run_plain(struct client *c)
 	double elapsed;
 	int status = 0;
 	enum wait_result r = grow(c, o->connections, &elapsed);
-	if (r == WAIT_DIED) {
-		fprintf(stderr, "client: %s\n", c->error);
-		if (o->json)
-			emit_error(c->error);
-		return 1;
-	}
+	if (r == WAIT_DIED)
+		return report_worker_death(c, o);
 	if (r == WAIT_SIGNAL)
 		fprintf(stderr,
 			"client: stopped by signal %d during the "
@@ -655,12 +662,8 @@ static int run_plain(struct client *c)
 			stop_signal = sig;
 		}
 		elapsed = monotonic_seconds() - started;
-		if (r == WAIT_DIED) {
-			fprintf(stderr, "client: %s\n", c->error);
-			if (o->json)
-				emit_error(c->error);
-			return 1;
-		}
+		if (r == WAIT_DIED)
+			return report_worker_death(c, o);
 		client_totals_sum(c->shared, c->procs, &c->totals);
 		if (o->json)
 			client_emit(out, client_echo_json(&c->totals, elapsed));
@@ -672,12 +675,8 @@ static int run_plain(struct client *c)
 			return 128 + stop_signal;
 	} else {
 		r = hold(c, o->hold_seconds);
-		if (r == WAIT_DIED) {
-			fprintf(stderr, "client: %s\n", c->error);
-			if (o->json)
-				emit_error(c->error);
-			return 1;
-		}
+		if (r == WAIT_DIED)
+			return report_worker_death(c, o);
 		if (r == WAIT_SIGNAL)
 			return 128 + stop_signal;
 	}
