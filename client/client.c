@@ -145,6 +145,8 @@ static void worker_died(struct client *c, unsigned k)
 		 c->shared[k].error);
 }
 
+/* Fork the workers and wait until each says it is up. 0; -EINTR when a
+ * stop signal came first; -1 with c->error when one could not start. */
 static int start_workers(struct client *c)
 {
 	unsigned procs = c->plan.procs;
@@ -206,13 +208,21 @@ static int start_workers(struct client *c)
 		c->pids[k] = pid;
 		c->procs = k + 1;
 	}
-	/* Each worker says it is up (or why not). */
+	/* Each worker says it is up (or why not). A stop signal meanwhile
+	 * interrupts the wait: that is no worker's death. */
 	double deadline = monotonic_seconds() + STARTUP_SECONDS;
 	for (unsigned k = 0; k < procs; k++) {
 		struct pollfd p = {.fd = c->fds[k], .events = POLLIN};
 		struct client_reply r;
-		int left = (int)((deadline - monotonic_seconds()) * 1000);
-		if (poll(&p, 1, left > 0 ? left : 0) != 1 ||
+		int ready;
+		do {
+			if (stop_signal)
+				return -EINTR;
+			int left =
+			    (int)((deadline - monotonic_seconds()) * 1000);
+			ready = poll(&p, 1, left > 0 ? left : 0);
+		} while (ready < 0 && errno == EINTR);
+		if (ready != 1 ||
 		    recv(c->fds[k], &r, sizeof(r), 0) != sizeof(r) ||
 		    r.status != 0) {
 			worker_died(c, k);
@@ -725,7 +735,10 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	int status;
-	if (start_workers(&c) < 0) {
+	int started = start_workers(&c);
+	if (started == -EINTR) {
+		status = 128 + stop_signal; /* stopped while starting */
+	} else if (started < 0) {
 		fprintf(stderr, "client: %s\n", c.error);
 		if (c.options.control || c.options.json)
 			emit_error(c.error);
