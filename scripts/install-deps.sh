@@ -1,20 +1,44 @@
 #!/usr/bin/env bash
 # install-deps.sh - install the Debian 12 packages MillionConcurrentServer
-# builds, tests and plots with, if any are missing. Used by .ci/run, ./test
-# and ./harness. As root it installs them (apt-get update first); otherwise
-# it prints the exact command to run and fails.
+# needs, if any are missing, and only those the job needs:
+#   scripts/install-deps.sh           what ./harness builds, runs and plots
+#                                      with (compiler, cmake, liburing, libuv,
+#                                      jansson, gnuplot)
+#   scripts/install-deps.sh --tests   the same plus what ./test and .ci/run
+#                                      need (cmocka, valgrind, procps,
+#                                      iproute2, clang for libFuzzer,
+#                                      matplotlib for scripts/report.py)
+# Idempotent and silent when everything is there. As root it installs what
+# is missing (apt-get update first, only then); otherwise it prints the
+# exact command to run and fails.
 set -euo pipefail
 
-packages=(
+main_packages=(
 	gcc make cmake pkg-config        # build
 	liburing-dev libuv1-dev          # io_uring and libuv backends
 	libjansson-dev                   # JSON in server, client, harness
-	libcmocka-dev                    # tests
 	gnuplot-nox                      # harness plots
-	python3-matplotlib               # scripts/report.py (reporting only)
+)
+test_packages=(
+	libcmocka-dev                    # the test suites
 	valgrind procps iproute2         # reliability suite: memcheck, pgrep, ss
 	clang libclang-rt-14-dev         # libFuzzer targets (tests/fuzz/run-fuzz.sh)
+	python3-matplotlib               # scripts/report.py (reporting only)
 )
+
+packages=("${main_packages[@]}")
+case "${1:-}" in
+"") ;;
+--tests) packages+=("${test_packages[@]}") ;;
+--help | -h)
+	sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+	exit 0
+	;;
+*)
+	echo "install-deps.sh: unknown argument '$1': use --tests or nothing" >&2
+	exit 2
+	;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do
@@ -30,5 +54,10 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "installing Debian packages: ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq >&2
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+if ! { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
+	tail -n 20 "$log" >&2
+	echo "install-deps.sh: apt-get install ${missing[*]} failed (output above)" >&2
+	exit 1
+fi
