@@ -27,6 +27,7 @@
 #include "client_control.h"
 #include "client_options.h"
 #include "client_report.h"
+#include "client_schedule.h"
 #include "client_shard.h"
 #include "client_shared.h"
 #include "client_worker.h"
@@ -248,6 +249,16 @@ static void print_progress(struct client *c, const char *what, double started,
 			now - started, t->live, t->established, t->failed,
 			t->in_flight, rate);
 		*last_count = t->established;
+	} else if (strcmp(what, "load") == 0) {
+		double rate =
+		    (double)(t->messages - *last_count) / (now - *last_time);
+		fprintf(stderr,
+			"client: load %.1fs: %" PRIu64 " due, %" PRIu64
+			" sent, %.0f msg/s verified, %" PRIu64 " late, %" PRIu64
+			" errors, %" PRIu64 " mismatches\n",
+			now - started, t->due, t->sent, rate, t->late,
+			t->errors, t->mismatches);
+		*last_count = t->messages;
 	} else {
 		double rate =
 		    (double)(t->messages - *last_count) / (now - *last_time);
@@ -262,11 +273,20 @@ static void print_progress(struct client *c, const char *what, double started,
 	*last_time = now;
 }
 
-enum wait_result { WAIT_DONE = 0, WAIT_SIGNAL = -1, WAIT_DIED = -2 };
+/* DONE; SIGNAL: stop now; DIED: a worker died or hung (c->error);
+ * REFUSED: the command could not be carried out, the client carries on
+ * (c->error says why). */
+enum wait_result {
+	WAIT_DONE = 0,
+	WAIT_SIGNAL = -1,
+	WAIT_DIED = -2,
+	WAIT_REFUSED = -3
+};
 
 /* Wait until every worker has replied to `type`, printing progress (what
- * = "ramp" or "echo", or NULL) every second on stderr. end_after > 0:
- * send END to all after that many seconds (PERIODIC). */
+ * = "ramp", "echo" or "load", or NULL) every second on stderr. end_after
+ * > 0: send END to all after that many seconds (PERIODIC). A worker that
+ * replies with a failed status makes it REFUSED once all have replied. */
 static enum wait_result wait_replies(struct client *c, uint32_t type,
 				     const char *what, double bound_seconds,
 				     double end_after)
@@ -285,7 +305,7 @@ static enum wait_result wait_replies(struct client *c, uint32_t type,
 	double deadline = started + bound_seconds;
 	double last_time = started, next_progress = started + 1.0;
 	uint64_t last_count = 0;
-	int ended = 0;
+	int ended = 0, refused = 0;
 	unsigned waiting = procs;
 	while (waiting) {
 		if (stop_signal) {
@@ -354,11 +374,17 @@ static enum wait_result wait_replies(struct client *c, uint32_t type,
 				done[k] = 1;
 				waiting--;
 			}
+			if (r.status < 0 && !refused) {
+				refused = 1;
+				snprintf(c->error, sizeof(c->error),
+					 "client worker %u could not do it: %s",
+					 k, c->shared[k].error);
+			}
 		}
 	}
 	free(polls);
 	free(done);
-	return result;
+	return result == WAIT_DONE && refused ? WAIT_REFUSED : result;
 }
 
 /* Send one command to every worker; make_command fills worker k's. */
@@ -422,6 +448,55 @@ static enum wait_result echo_round(struct client *c, uint32_t type,
 	*elapsed = monotonic_seconds() - started;
 	client_totals_sum(c->shared, c->procs, &c->totals);
 	return r;
+}
+
+/* load RATE SIZE DURATION_S: every held connection gets the same period,
+ * held / RATE seconds, so each worker's share of RATE is in proportion to
+ * the connections it holds. REFUSED when none is held. */
+static enum wait_result load(struct client *c, const struct client_control *l,
+			     double *elapsed)
+{
+	uint64_t held = 0;
+	for (unsigned k = 0; k < c->procs; k++)
+		held += atomic_load(&c->shared[k].live);
+	if (held == 0) {
+		snprintf(c->error, sizeof(c->error),
+			 "load: no connection is established: grow first");
+		return WAIT_REFUSED;
+	}
+	struct client_command command = {
+	    .type = CLIENT_COMMAND_LOAD,
+	    .message_size = l->size,
+	    .timeout_seconds = l->seconds,
+	    .period_ns = client_schedule_period_ns(held, (double)l->count),
+	};
+	double started = monotonic_seconds();
+	if (send_all(c, &command, 0, 0) < 0)
+		return WAIT_DIED;
+	enum wait_result r = wait_replies(
+	    c, command.type, "load",
+	    l->seconds + CLIENT_DRAIN_SECONDS + REPLY_GRACE_SECONDS, 0);
+	*elapsed = monotonic_seconds() - started;
+	client_totals_sum(c->shared, c->procs, &c->totals);
+	return r;
+}
+
+/* The load event, and a line for people when the client itself could not
+ * offer the rate. */
+static void emit_load(const struct client *c, const struct client_control *l,
+		      double elapsed)
+{
+	const struct client_totals *t = &c->totals;
+	if (client_load_not_offered(t))
+		fprintf(stderr,
+			"client: load %" PRIu64 "/s: only %" PRIu64
+			" of %" PRIu64 " due messages went out within the "
+			"%.1f s window: the client could not offer this rate "
+			"(%" PRIu64 " were late, waiting for their "
+			"connection's previous echo; the rest it was too slow "
+			"to send)\n",
+			l->count, t->sent, t->due, l->seconds, t->late);
+	client_emit(stdout, client_load_json(t, l->count, l->seconds, elapsed));
 }
 
 static void emit_error(const char *message)
@@ -568,6 +643,15 @@ static int run_control(struct client *c)
 				client_emit(stdout, client_verify_json(
 							&c->totals, elapsed));
 			break;
+		case CLIENT_CONTROL_LOAD:
+			r = load(c, &command, &elapsed);
+			if (r == WAIT_DONE)
+				emit_load(c, &command, elapsed);
+			break;
+		}
+		if (r == WAIT_REFUSED) {
+			emit_error(c->error);
+			continue;
 		}
 		if (r == WAIT_SIGNAL)
 			return 128 + stop_signal;

@@ -1,5 +1,5 @@
 /* client_control.c - parse control-protocol lines ("grow 10000",
- * "echo 1000 64", "verify", "quit"). */
+ * "echo 1000 64", "load 20000 64 5", "verify", "quit"). */
 #include "client_control.h"
 
 #include <errno.h>
@@ -11,6 +11,44 @@
 #include "mcs_parse.h"
 
 #define MAX_WORDS 4
+
+/* load RATE SIZE DURATION_S */
+static int parse_load(char *const *words, int n, struct client_control *command,
+		      char *why, size_t why_size)
+{
+	uint64_t rate, size;
+	double seconds;
+	if (n != 4) {
+		snprintf(why, why_size, "usage: load RATE SIZE DURATION_S");
+		return -EINVAL;
+	}
+	if (mcs_parse_count(words[1], 1, CLIENT_LOAD_MAX_RATE, &rate)) {
+		snprintf(why, why_size,
+			 "load: RATE '%s' is not a count of messages per "
+			 "second from 1 to %u",
+			 words[1], CLIENT_LOAD_MAX_RATE);
+		return -EINVAL;
+	}
+	if (mcs_parse_count(words[2], 1, CLIENT_MAX_PAYLOAD, &size)) {
+		snprintf(why, why_size,
+			 "load: SIZE '%s' is not a size from 1 to %u bytes",
+			 words[2], CLIENT_MAX_PAYLOAD);
+		return -EINVAL;
+	}
+	if (mcs_parse_seconds(words[3], CLIENT_LOAD_MAX_SECONDS, &seconds) ||
+	    !(seconds > 0)) {
+		snprintf(why, why_size,
+			 "load: DURATION_S '%s' is not a number of seconds "
+			 "above 0 and at most %.0f",
+			 words[3], CLIENT_LOAD_MAX_SECONDS);
+		return -EINVAL;
+	}
+	command->type = CLIENT_CONTROL_LOAD;
+	command->count = rate;
+	command->size = (uint32_t)size;
+	command->seconds = seconds;
+	return 0;
+}
 
 int client_control_parse(const char *line, uint64_t max_connections,
 			 struct client_control *command, char *why,
@@ -80,6 +118,8 @@ int client_control_parse(const char *line, uint64_t max_connections,
 		command->size = (uint32_t)v;
 		return 0;
 	}
+	if (strcmp(words[0], "load") == 0)
+		return parse_load(words, n, command, why, why_size);
 	if (strcmp(words[0], "verify") == 0 || strcmp(words[0], "quit") == 0) {
 		if (n != 1) {
 			snprintf(why, why_size, "usage: %s (no arguments)",
@@ -91,7 +131,8 @@ int client_control_parse(const char *line, uint64_t max_connections,
 		return 0;
 	}
 	snprintf(why, why_size,
-		 "unknown command '%s' (grow N, echo M SIZE, verify, quit)",
+		 "unknown command '%s' (grow N, echo M SIZE, "
+		 "load RATE SIZE DURATION_S, verify, quit)",
 		 words[0]);
 	return -EINVAL;
 }

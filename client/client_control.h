@@ -12,12 +12,19 @@ enum client_control_type {
 	CLIENT_CONTROL_ECHO,	 /* echo M SIZE */
 	CLIENT_CONTROL_VERIFY,	 /* verify */
 	CLIENT_CONTROL_QUIT,	 /* quit */
+	CLIENT_CONTROL_LOAD,	 /* load RATE SIZE DURATION_S */
 };
+
+/* load: the highest RATE (messages/s over the whole client) and the
+ * longest DURATION_S accepted. */
+#define CLIENT_LOAD_MAX_RATE	10000000u
+#define CLIENT_LOAD_MAX_SECONDS 3600.0
 
 struct client_control {
 	enum client_control_type type;
-	uint64_t count; /* grow: N; echo: M */
-	uint32_t size;	/* echo: SIZE */
+	uint64_t count; /* grow: N; echo: M; load: RATE */
+	uint32_t size;	/* echo, load: SIZE */
+	double seconds; /* load: DURATION_S */
 };
 
 /* Parse line (no newline; a trailing '\r' is tolerated). max_connections

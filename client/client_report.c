@@ -35,6 +35,8 @@ void client_totals_sum(const struct client_worker_shared *workers,
 		t->errors += get(&w->errors);
 		t->mismatches += get(&w->mismatches);
 		t->late += get(&w->late);
+		t->due += get(&w->due);
+		t->sent += get(&w->sent);
 		for (unsigned e = 0; e < CLIENT_ERRNO_SLOTS; e++)
 			t->failures[e] += w->failures[e];
 		mcs_histogram_merge(&t->connect_us, &w->connect_us);
@@ -129,6 +131,29 @@ json_t *client_verify_json(const struct client_totals *t, double elapsed)
 	    (json_int_t)checked, "alive", (json_int_t)alive, "dead",
 	    (json_int_t)(checked > alive ? checked - alive : 0), "mismatches",
 	    (json_int_t)t->mismatches, "elapsed_s", elapsed);
+}
+
+int client_load_not_offered(const struct client_totals *t)
+{
+	return (double)t->sent < 0.98 * (double)t->due;
+}
+
+json_t *client_load_json(const struct client_totals *t, uint64_t rate,
+			 double duration, double elapsed)
+{
+	json_t *o = json_pack(
+	    "{s:s,s:I,s:f,s:f,s:I,s:I,s:I,s:I,s:I,s:f,s:f,s:I,s:o}", "event",
+	    "load", "offered_per_s", (json_int_t)rate, "sent_per_s",
+	    per_second(t->sent, duration), "achieved_per_s",
+	    per_second(t->messages, duration), "connections",
+	    (json_int_t)t->connections, "messages", (json_int_t)t->messages,
+	    "late", (json_int_t)t->late, "errors", (json_int_t)t->errors,
+	    "mismatches", (json_int_t)t->mismatches, "duration_s", duration,
+	    "elapsed_s", elapsed, "due", (json_int_t)t->due, "rtt_us",
+	    client_percentiles_json(&t->rtt_us));
+	if (o && client_load_not_offered(t))
+		json_object_set_new(o, "client_could_not_offer", json_true());
+	return o;
 }
 
 int client_emit(FILE *out, json_t *object)

@@ -14,7 +14,7 @@
 struct client_totals {
 	uint64_t live, in_flight, dropped, slots_used;
 	uint64_t attempts, established, failed, abandoned, connections;
-	uint64_t messages, bytes, errors, mismatches, late;
+	uint64_t messages, bytes, errors, mismatches, late, due, sent;
 	uint64_t failures[CLIENT_ERRNO_SLOTS];
 	struct mcs_histogram connect_us, rtt_us;
 };
@@ -46,6 +46,18 @@ json_t *client_step_json(uint64_t target, const struct client_totals *t,
 			 double elapsed, const pid_t *pids, unsigned procs);
 json_t *client_echo_json(const struct client_totals *t, double elapsed);
 json_t *client_verify_json(const struct client_totals *t, double elapsed);
+
+/* Did the client fail to offer a load? Yes when fewer than 98% of the due
+ * messages (those intended in the window: what was offered, which random
+ * phases make differ a little from RATE x D) went out within it. Late
+ * messages wait for their connection's previous echo, so a server slower
+ * than one period per round trip lowers this too: `late` tells which. */
+int client_load_not_offered(const struct client_totals *t);
+
+/* The "load" event of `load RATE SIZE DURATION` (docs/CONTROL.md), with
+ * "client_could_not_offer":true when client_load_not_offered(). */
+json_t *client_load_json(const struct client_totals *t, uint64_t rate,
+			 double duration, double elapsed);
 
 /* Print one object as one line and flush. Returns 0 or -EIO. */
 int client_emit(FILE *out, json_t *object);

@@ -141,7 +141,8 @@ enum client_schedule_action client_schedule_take(struct client_schedule *s,
 }
 
 uint64_t client_schedule_complete(struct client_schedule *s, uint32_t index,
-				  uint64_t now_ns, int *send_next)
+				  uint64_t sent_ns, uint64_t now_ns,
+				  int *send_next)
 {
 	*send_next = 0;
 	if (index >= s->capacity)
@@ -157,7 +158,8 @@ uint64_t client_schedule_complete(struct client_schedule *s, uint32_t index,
 	} else {
 		s->intended_ns[index] = CLIENT_SCHEDULE_NOTHING_IN_FLIGHT;
 	}
-	return now_ns > intended ? now_ns - intended : 0;
+	uint64_t origin = sent_ns < intended ? sent_ns : intended;
+	return now_ns > origin ? now_ns - origin : 0;
 }
 
 uint32_t client_schedule_fail(struct client_schedule *s, uint32_t index)

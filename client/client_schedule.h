@@ -15,9 +15,12 @@
  * flight is late: it is counted and queued, and goes out when that echo
  * completes. Only a count is queued: the queued messages are the ones
  * right after the message in flight, so the oldest was intended one period
- * after it, the next one period later, and so on. Latency always runs from
- * a message's intended time, never from when it actually went out (wrk2's
- * rule against coordinated omission).
+ * after it, the next one period later, and so on. Latency runs from a
+ * message's intended time, never from a later moment it actually went out
+ * (wrk2's rule against coordinated omission). A caller may take messages a
+ * little before they are due (to beat its own wake-up lateness); one that
+ * went out before its intended time is timed from when it went out, so no
+ * latency is ever shorter than the real round trip.
  *
  * Memory: 16 bytes per connection index, allocated once per schedule
  * (client_schedule_init) and freed by client_schedule_free; nothing per
@@ -95,7 +98,8 @@ static inline uint64_t client_schedule_next_ns(const struct client_schedule *s)
 	return s->next_ns;
 }
 
-/* Take the next message due at or before now_ns, if any, setting *index:
+/* Take the next message due at or before now_ns (the caller may pass a
+ * time a little ahead of its clock to send early), if any, setting *index:
  * SEND (nothing was in flight on it; the message is now in flight with its
  * intended time), LATE (queued behind the one in flight), LOST (its
  * connection failed), or NOTHING (nothing more is due by now, or the
@@ -104,12 +108,14 @@ enum client_schedule_action client_schedule_take(struct client_schedule *s,
 						 uint64_t now_ns,
 						 uint32_t *index);
 
-/* The echo of the message in flight on index completed at now_ns. Returns
- * its latency from its intended time (0 if nothing was in flight). If one
+/* The echo of the message in flight on index, which went out at sent_ns,
+ * completed at now_ns. Returns its latency: from its intended time, or from
+ * sent_ns if it went out before that (0 if nothing was in flight). If one
  * was queued, it is now in flight, intended one period after the one that
  * completed, and *send_next is set to 1: send it now; else 0. */
 uint64_t client_schedule_complete(struct client_schedule *s, uint32_t index,
-				  uint64_t now_ns, int *send_next);
+				  uint64_t sent_ns, uint64_t now_ns,
+				  int *send_next);
 
 /* Index's connection failed: what was in flight is the caller's to count;
  * the queued messages are lost (returned, and added to lost), and so are

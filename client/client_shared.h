@@ -17,6 +17,9 @@
 
 /* errno values counted by name; larger ones land in slot 0. */
 #define CLIENT_ERRNO_SLOTS 160u
+/* After a PERIODIC or LOAD run ends, how long messages still in flight (or
+ * queued behind them) may take before their connections are closed. */
+#define CLIENT_DRAIN_SECONDS 10.0
 
 enum client_command_type {
 	CLIENT_COMMAND_GROW = 1, /* open slots up to `target` */
@@ -25,17 +28,21 @@ enum client_command_type {
 	CLIENT_COMMAND_PERIODIC, /* a message every interval_ms on each */
 	CLIENT_COMMAND_STOP,	 /* close everything and exit */
 	CLIENT_COMMAND_END,	 /* end the running command (PERIODIC) now */
+	CLIENT_COMMAND_LOAD,	 /* open-loop messages, period_ns on each */
 };
 
 struct client_command {
 	uint32_t type;		/* enum client_command_type */
-	uint32_t message_size;	/* ECHO, VERIFY, PERIODIC */
+	uint32_t message_size;	/* ECHO, VERIFY, PERIODIC, LOAD */
 	uint64_t target;	/* GROW: slots; ECHO: connections to use */
 	uint32_t window;	/* GROW: connects in flight */
 	uint32_t interval_ms;	/* PERIODIC */
 	double rate;		/* GROW: connects/s for this worker, 0 = any */
 	double timeout_seconds; /* GROW/ECHO/VERIFY bound; PERIODIC: length,
-				   0 = until the next command */
+				   0 = until the next command; LOAD: the
+				   window's length */
+	uint64_t period_ns;	/* LOAD: every connection's period, the same
+				   in every worker (client_schedule.h) */
 };
 
 struct client_reply {
@@ -63,8 +70,12 @@ struct client_worker_shared {
 					 connection */
 	_Atomic uint64_t mismatches;  /* echoes with a wrong byte */
 	_Atomic uint64_t late;	      /* PERIODIC: sends skipped, the previous
-					 message still in flight */
-	double elapsed_seconds;	      /* the activity's own time */
+					 message still in flight; LOAD: messages
+					 queued behind one in flight */
+	_Atomic uint64_t due;	/* LOAD: messages intended in the window */
+	_Atomic uint64_t sent;	/* LOAD: messages put on the wire in the
+				   window */
+	double elapsed_seconds; /* the activity's own time */
 	int64_t pid;
 	uint64_t failures[CLIENT_ERRNO_SLOTS]; /* failed connects by errno */
 	struct mcs_histogram connect_us;       /* connect latency */

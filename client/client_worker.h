@@ -5,7 +5,8 @@
  *
  * Memory: one 16-byte struct per slot in an mmap'd array, one shared read
  * buffer and one send buffer per process; nothing allocated per
- * connection or per message.
+ * connection or per message. A `load` command adds its schedule, 16 bytes
+ * per slot, allocated when it starts and freed when it ends.
  */
 #ifndef CLIENT_WORKER_H
 #define CLIENT_WORKER_H

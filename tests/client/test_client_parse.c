@@ -215,11 +215,47 @@ static void test_control_lines(void **state)
 	assert_int_equal(c.type, CLIENT_CONTROL_QUIT);
 	assert_int_equal(client_control_parse("", 1, &c, why, sizeof(why)), 0);
 	assert_int_equal(c.type, CLIENT_CONTROL_NONE);
+	assert_int_equal(
+	    client_control_parse("load 20000 64 5", 1, &c, why, sizeof(why)),
+	    0);
+	assert_int_equal(c.type, CLIENT_CONTROL_LOAD);
+	assert_int_equal(c.count, 20000);
+	assert_int_equal(c.size, 64);
+	assert_true(c.seconds == 5.0);
+	assert_int_equal(
+	    client_control_parse("load 20k 65535 0.5", 1, &c, why, sizeof(why)),
+	    0);
+	assert_int_equal(c.count, 20000);
+	assert_int_equal(c.size, 65535);
+	assert_true(c.seconds == 0.5);
 
-	const char *bad[] = {
-	    "grow",    "grow 0",    "grow 20001",    "grow x",	 "grow 1 2",
-	    "echo 10", "echo 10 0", "echo 10 70000", "echo 0 8", "verify now",
-	    "quit 1",  "shrink 5",  "GROW 10"};
+	const char *bad[] = {"grow",
+			     "grow 0",
+			     "grow 20001",
+			     "grow x",
+			     "grow 1 2",
+			     "echo 10",
+			     "echo 10 0",
+			     "echo 10 70000",
+			     "echo 0 8",
+			     "verify now",
+			     "quit 1",
+			     "shrink 5",
+			     "GROW 10",
+			     "load",
+			     "load 100 64",
+			     "load 0 64 5",
+			     "load -5 64 5",
+			     "load x 64 5",
+			     "load 11M 64 5",
+			     "load 100 0 5",
+			     "load 100 65536 5",
+			     "load 100 64 0",
+			     "load 100 64 3601",
+			     "load 100 64 -1",
+			     "load 100 64 x",
+			     "load 100 64 5s",
+			     "load 1.5 64 5"};
 	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		why[0] = '\0';
 		if (client_control_parse(bad[i], 20000, &c, why, sizeof(why)) !=

@@ -94,7 +94,7 @@ static void test_each_due_once_per_period(void **state)
 			last = intended;
 			int again;
 			uint64_t latency =
-			    client_schedule_complete(&s, i, now, &again);
+			    client_schedule_complete(&s, i, now, now, &again);
 			assert_int_equal(latency, now - intended);
 			assert_true(latency < 10 * US);
 			assert_int_equal(again, 0);
@@ -146,23 +146,57 @@ static void test_late_queued_latency(void **state)
 			 CLIENT_SCHEDULE_NOTHING);
 
 	int again;
-	assert_int_equal(client_schedule_complete(&s, 0, 900 * US, &again),
-			 840 * US);
+	assert_int_equal(
+	    client_schedule_complete(&s, 0, 60 * US, 900 * US, &again),
+	    840 * US);
 	assert_int_equal(again, 1);
 	assert_int_equal(s.intended_ns[0], 100 * US);
-	assert_int_equal(client_schedule_complete(&s, 0, 950 * US, &again),
-			 850 * US);
+	assert_int_equal(
+	    client_schedule_complete(&s, 0, 900 * US, 950 * US, &again),
+	    850 * US);
 	assert_int_equal(again, 1);
-	assert_int_equal(client_schedule_complete(&s, 0, 1000 * US, &again),
-			 860 * US);
+	assert_int_equal(
+	    client_schedule_complete(&s, 0, 950 * US, 1000 * US, &again),
+	    860 * US);
 	assert_int_equal(again, 1);
-	assert_int_equal(client_schedule_complete(&s, 0, 1010 * US, &again),
-			 830 * US);
+	assert_int_equal(
+	    client_schedule_complete(&s, 0, 1000 * US, 1010 * US, &again),
+	    830 * US);
 	assert_int_equal(again, 0);
 	assert_int_equal(s.queued[0], 0);
 	assert_int_equal(s.intended_ns[0], CLIENT_SCHEDULE_NOTHING_IN_FLIGHT);
 	/* Nothing in flight: a stray completion measures nothing. */
-	assert_int_equal(client_schedule_complete(&s, 0, 2000 * US, &again), 0);
+	assert_int_equal(
+	    client_schedule_complete(&s, 0, 2000 * US, 2000 * US, &again), 0);
+	assert_int_equal(again, 0);
+	client_schedule_free(&s);
+}
+
+/* Taken early (the caller's clock plus a lead, to beat its wake-up
+ * lateness), a message that goes out before its intended time T is timed
+ * from when it went out: sent at T - 40 us and echoed at T + 50 us is
+ * 90 us, never the 50 us from its intended time. */
+static void test_early_send_timed_from_send(void **state)
+{
+	(void)state;
+	struct client_schedule s;
+	assert_int_equal(client_schedule_init(&s, 1, 7, 1), 0);
+	client_schedule_add(&s, 0);
+	const uint64_t period = 1 * MS, lead = 100 * US;
+	client_schedule_start(&s, 1 * S, period, 10 * MS);
+	const uint64_t t = 1 * S + client_schedule_phase_ns(7, period);
+	assert_int_equal(client_schedule_next_ns(&s), t);
+	uint32_t i;
+	assert_int_equal(client_schedule_take(&s, t - lead - 1 + lead / 2, &i),
+			 CLIENT_SCHEDULE_NOTHING);
+	uint64_t sent = t - 40 * US; /* the clock then; it takes until +lead */
+	assert_int_equal(client_schedule_take(&s, sent + lead, &i),
+			 CLIENT_SCHEDULE_SEND);
+	assert_int_equal(s.intended_ns[0], t);
+	int again;
+	assert_int_equal(
+	    client_schedule_complete(&s, 0, sent, t + 50 * US, &again),
+	    90 * US);
 	assert_int_equal(again, 0);
 	client_schedule_free(&s);
 }
@@ -192,9 +226,9 @@ static void test_failed_connection(void **state)
 	assert_int_equal(late[0] + late[1], 2);
 	assert_int_equal(client_schedule_fail(&s, 0), 1);
 	int again;
-	assert_int_equal(client_schedule_complete(&s, 0, 2 * MS, &again), 0);
+	assert_int_equal(client_schedule_complete(&s, 0, 0, 2 * MS, &again), 0);
 	assert_int_equal(again, 0);
-	assert_true(client_schedule_complete(&s, 1, 2 * MS, &again) > 0);
+	assert_true(client_schedule_complete(&s, 1, 0, 2 * MS, &again) > 0);
 	assert_int_equal(again, 1); /* its queued one goes out */
 	while (1) {
 		enum client_schedule_action a =
@@ -231,7 +265,7 @@ static uint64_t due_over_workers(uint64_t n, unsigned procs, double rate,
 		       CLIENT_SCHEDULE_NOTHING) {
 			if (a == CLIENT_SCHEDULE_SEND) {
 				int again;
-				client_schedule_complete(&s, i, 0, &again);
+				client_schedule_complete(&s, i, 0, 0, &again);
 			}
 		}
 		due += s.due;
@@ -291,6 +325,7 @@ int main(void)
 	    cmocka_unit_test(test_phases),
 	    cmocka_unit_test(test_each_due_once_per_period),
 	    cmocka_unit_test(test_late_queued_latency),
+	    cmocka_unit_test(test_early_send_timed_from_send),
 	    cmocka_unit_test(test_failed_connection),
 	    cmocka_unit_test(test_due_matches_rate),
 	    cmocka_unit_test(test_stop_and_empty),
