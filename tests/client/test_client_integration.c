@@ -1,10 +1,10 @@
 /* test_client_integration.c - the client for real: start `server` on ports
  * 2300-2303 (or the next free block: 4 workers), have the client open 30,000
  * connections (more than one process must hold them), check from its --json
- * output that all came up, drive the control protocol (grow, echo, verify,
- * quit), check a run with no server ends quickly with ECONNREFUSED counted, and
- * after each run that no client or server process is left. Asserts correctness,
- * not speed: every wait is generous. Ports 2300-2399 only. */
+ * output that all came up, drive the control protocol (grow, echo, load,
+ * verify, quit), check a run with no server ends quickly with ECONNREFUSED
+ * counted, and after each run that no client or server process is left. Asserts
+ * correctness, not speed: every wait is generous. Ports 2300-2399 only. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -159,6 +159,14 @@ static json_int_t get_int(json_t *o, const char *key)
 	if (!json_is_integer(v))
 		fail_msg("no integer \"%s\" in the report", key);
 	return json_integer_value(v);
+}
+
+static double get_real(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+	if (!json_is_real(v))
+		fail_msg("no real number \"%s\" in the report", key);
+	return json_real_value(v);
 }
 
 static int process_exists(pid_t pid)
@@ -402,6 +410,82 @@ static void test_control(void **state)
 	json_decref(ready);
 }
 
+/* `load RATE SIZE DURATION_S` (docs/CONTROL.md): refused before any
+ * connection is held and for bad arguments (the client carries on); at
+ * 2,000 connections and 2,000/s for 2 s every connection is due twice, the
+ * reply has every key, every due message is accounted for (verified,
+ * error or mismatch) and all are verified, and all connections are still
+ * alive after. Asserts no timing: the machine is shared. */
+static void test_control_load(void **state)
+{
+	(void)state;
+	int in[2], out[2];
+	assert_int_equal(pipe2(in, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(out, O_CLOEXEC), 0);
+	char *argv[] = {
+	    "client", "--control", "--ports", server_ports, "--connections",
+	    "2000",   "--procs",   "2",	      NULL};
+	pid_t pid = spawn("client", argv, in[0], out[1]);
+	close(in[0]);
+	close(out[1]);
+	char line[65536];
+	assert_int_equal(read_line(out[0], line, sizeof(line), 60.0), 0);
+	json_t *ready = json_loads(line, 0, NULL);
+	assert_non_null(ready);
+	json_t *o = command(in[1], out[0], "load 2000 64 2\n", "error");
+	json_decref(o); /* nothing held yet */
+	o = command(in[1], out[0], "grow 2000\n", "step");
+	assert_int_equal(get_int(o, "established"), 2000);
+	json_decref(o);
+	const char *bad[] = {"load 0 64 2\n",	    "load -5 64 2\n",
+			     "load x 64 2\n",	    "load 2000 0 2\n",
+			     "load 2000 70000 2\n", "load 2000 64 0\n",
+			     "load 2000 64 4000\n", "load 2000 64\n"};
+	for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		o = command(in[1], out[0], bad[i], "error");
+		json_decref(o);
+	}
+
+	o = command(in[1], out[0], "load 2000 64 2\n", "load");
+	assert_int_equal(get_int(o, "offered_per_s"), 2000);
+	assert_int_equal(get_int(o, "connections"), 2000);
+	json_int_t due = get_int(o, "due");
+	json_int_t messages = get_int(o, "messages");
+	assert_true(due >= 3600 && due <= 4400); /* 4,000 by the schedule */
+	assert_true(messages > 0);
+	assert_int_equal(get_int(o, "errors"), 0);
+	assert_int_equal(get_int(o, "mismatches"), 0);
+	assert_int_equal(
+	    messages + get_int(o, "errors") + get_int(o, "mismatches"), due);
+	assert_true(get_int(o, "late") >= 0);
+	assert_true(get_real(o, "duration_s") == 2.0);
+	assert_true(get_real(o, "elapsed_s") >= 2.0); /* window, then drain */
+	assert_true(get_real(o, "sent_per_s") > 0);
+	assert_true(get_real(o, "sent_per_s") <= (double)due / 2.0);
+	assert_true(get_real(o, "achieved_per_s") == (double)messages / 2.0);
+	json_t *rtt = json_object_get(o, "rtt_us");
+	assert_true(json_is_object(rtt));
+	assert_true(get_int(rtt, "p50") <= get_int(rtt, "p90"));
+	assert_true(get_int(rtt, "p90") <= get_int(rtt, "p99"));
+	assert_true(get_int(rtt, "p99") <= get_int(rtt, "p999"));
+	assert_true(get_int(rtt, "p999") <= get_int(rtt, "max"));
+	json_t *flag = json_object_get(o, "client_could_not_offer");
+	assert_true(flag == NULL || json_is_true(flag));
+	json_decref(o);
+
+	o = command(in[1], out[0], "verify\n", "verify");
+	assert_int_equal(get_int(o, "checked"), 2000);
+	assert_int_equal(get_int(o, "alive"), 2000);
+	json_decref(o);
+	o = command(in[1], out[0], "quit\n", "bye");
+	json_decref(o);
+	close(in[1]);
+	close(out[0]);
+	assert_int_equal(wait_for(pid, 60.0), 0);
+	assert_pids_gone(ready);
+	json_decref(ready);
+}
+
 /* EOF on stdin is quit; SIGTERM is 128+15; both leave nothing behind. */
 static void test_control_eof_and_signal(void **state)
 {
@@ -587,6 +671,7 @@ int main(void)
 	    cmocka_unit_test(test_mismatch_detected),
 	    cmocka_unit_test(test_ramp_30000),
 	    cmocka_unit_test(test_control),
+	    cmocka_unit_test(test_control_load),
 	    cmocka_unit_test(test_control_eof_and_signal),
 	};
 	return cmocka_run_group_tests(tests, start_server, stop_server);
