@@ -233,8 +233,10 @@ static double read_time_to_target(const json_t *sweep)
 	double sum = 0;
 	size_t i;
 	const json_t *step;
-	json_array_foreach(steps, i, step) sum +=
-	    harness_json_number(step, "elapsed_s");
+	json_array_foreach(steps, i, step)
+	{
+		sum += harness_json_number(step, "elapsed_s");
+	}
 	return sum;
 }
 
@@ -502,7 +504,8 @@ static json_t *summary_json(const struct harness_compare_set *set)
 	return json_pack(
 	    "{s:s, s:o, s:o, s:o, s:o}", "note",
 	    "Each figure per backend: median, min, max over that backend's "
-	    "usable runs (status complete or limited), n of them. "
+	    "usable runs (sweep.json read, status neither failed nor "
+	    "interrupted), n of them; values lists them. "
 	    "within_spread_of_epoll / beyond_spread compare the min-max "
 	    "ranges; null when either side has fewer than 2 runs.",
 	    "runs", runs_json(set), "figures", list, "pairs", pairs, "order",
@@ -542,6 +545,10 @@ static void md_versus(FILE *f, const struct figure_table *t, size_t b)
 	int overlap =
 	    harness_spread_overlap(&t->spread[b], &t->spread[t->epoll]);
 	char text[48];
+	if (isnan(ratio)) {
+		fprintf(f, " - (epoll's median is 0) |");
+		return;
+	}
 	harness_summary_format(ratio, text, sizeof(text));
 	fprintf(f, " ×%s%s |", text,
 		overlap < 0   ? " (n<2)"

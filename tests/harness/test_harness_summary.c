@@ -12,7 +12,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#define _XOPEN_SOURCE 700
 #include <errno.h>
 #include <ftw.h>
 #include <math.h>
