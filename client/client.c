@@ -49,7 +49,7 @@ struct client {
 	pid_t *pids; /* 0 once reaped */
 	unsigned procs;
 	struct client_totals totals;
-	char error[256]; /* why a worker failed, for the report */
+	char error[320]; /* why a worker failed, for the report */
 };
 
 static volatile sig_atomic_t stop_signal;
