@@ -8,6 +8,7 @@
  * so that error bars at the same step do not hide each other; the .dat
  * files hold the unshifted numbers. */
 #include "harness_compare.h"
+#include "harness_slab.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -466,11 +467,9 @@ static int plot_steps(const char *dir, const struct harness_compare_set *set,
 
 /* ---- Kernel memory by slab cache: stacked bars. ---- */
 
-static const char *const categories[] = {
-    "TCP",	     "sock_inode_cache", "dentry",    "filp",
-    "eventpoll_epi", "io_kiocb",	 "kmalloc-*", "other"};
-#define CATEGORY_COUNT (sizeof(categories) / sizeof(categories[0]))
-#define CATEGORY_OTHER (CATEGORY_COUNT - 1)
+/* The bars and their order are harness_slab's, so the plot and the fit
+ * cannot disagree on which cache is which. */
+#define CATEGORY_COUNT HARNESS_SLAB_CATEGORIES
 
 static const char *const category_colors[CATEGORY_COUNT] = {
     "#4c72b0", "#55a868", "#c44e52", "#8172b2",
@@ -482,19 +481,12 @@ static size_t category_of(const json_t *entry)
 	const char *given =
 	    json_string_value(json_object_get(entry, "category"));
 	const char *cache = json_string_value(json_object_get(entry, "cache"));
-	for (size_t c = 0; given && c < CATEGORY_COUNT; c++)
-		if (strcmp(given, categories[c]) == 0)
+	if (!given)
+		given = harness_slab_category(cache ? cache : "");
+	for (size_t c = 0; c < CATEGORY_COUNT; c++)
+		if (strcmp(given, harness_slab_category_names[c]) == 0)
 			return c;
-	if (!cache)
-		return CATEGORY_OTHER;
-	if (strcmp(cache, "TCP") == 0 || strcmp(cache, "TCPv6") == 0)
-		return 0;
-	if (strncmp(cache, "kmalloc-", 8) == 0)
-		return 6;
-	for (size_t c = 1; c < 6; c++)
-		if (strcmp(cache, categories[c]) == 0)
-			return c;
-	return CATEGORY_OTHER;
+	return CATEGORY_COUNT - 1; /* "other" */
 }
 
 struct cache_bars {
@@ -549,6 +541,15 @@ static int run_categories(struct cache_bars *bars, const char *backend,
 			continue;
 		row[c] += slope;
 		note_ends(bars, c, entry);
+	}
+	/* by_category sums every cache, also those below the listing's
+	 * threshold: where it is there, it is the better bar. */
+	const json_t *by = json_object_get(
+	    json_object_get(fit, "kernel_by_cache"), "by_category");
+	for (size_t c = 0; json_is_object(by) && c < CATEGORY_COUNT; c++) {
+		double slope =
+		    harness_json_number(by, harness_slab_category_names[c]);
+		row[c] = isnan(slope) ? 0 : slope;
 	}
 	return 1;
 }
@@ -630,7 +631,7 @@ static void write_bars_data(FILE *dat, const struct harness_compare_set *set,
 {
 	fprintf(dat, "# backend");
 	for (size_t c = 0; c < CATEGORY_COUNT; c++)
-		fprintf(dat, "\t%s", categories[c]);
+		fprintf(dat, "\t%s", harness_slab_category_names[c]);
 	fprintf(dat, "\tslab_median\tslab_min\tslab_max\tlabel_y\tslab_text"
 		     "\tcaches_text\truns_text\n");
 	for (size_t b = 0; b < set->backend_count; b++)
@@ -714,7 +715,8 @@ static void write_bars_script(FILE *gp, const struct harness_compare_set *set,
 		ends_text(bars->ends[c], ends, sizeof(ends));
 		fprintf(gp,
 			"'%s.dat' using %zu title '%s%s' lc rgb '%s', \\\n  ",
-			f, c + 2, categories[c], ends, category_colors[c]);
+			f, c + 2, harness_slab_category_names[c], ends,
+			category_colors[c]);
 	}
 	fprintf(gp,
 		"'%s.dat' using ($0-0.34):10:(0.68):(0) with vectors nohead "
