@@ -11,6 +11,7 @@
 #   configuring and removes after a configure that succeeded. Says why in
 #   one line (prefixed WHO:), except when ALWAYS is 1 and nothing was wrong.
 #   Output goes to LOG; on failure its tail is printed. Returns 0 or 1.
+# shellcheck shell=bash
 
 # Why BUILD must be configured before it can be built, or nothing.
 mcs_configure_reason() {
