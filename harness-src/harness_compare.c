@@ -357,31 +357,28 @@ static double tick_value(long i, int decades)
 	return pow(10, (double)decade) * mantissa[i - 3 * decade];
 }
 
-/* A log y axis from the tick at or below the data to the one at or above
- * it, every tick labelled (1-2-5, or decades when the data spans more than
- * 3), so a value can be read off without counting grid lines. */
+/* A log y axis a little wider than the data (no point on the frame),
+ * every 1-2-5 tick inside it labelled (only the decades when the data
+ * spans more than 3), so a value can be read off without counting grid
+ * lines. The caller draws log y only over a decade or more, so there are
+ * always at least three ticks. */
 static void write_log_y(FILE *gp, double lo, double hi)
 {
 	int decades = log10(hi / lo) > 3;
-	long first = (long)floor(log10(lo)) * (decades ? 1 : 3);
-	while (tick_value(first + 1, decades) <= lo)
-		first++;
-	while (tick_value(first, decades) > lo)
-		first--;
-	long last = first + 1;
-	while (tick_value(last, decades) < hi)
-		last++;
+	lo /= 1.25;
+	hi *= 1.25;
+	long i = (long)floor(log10(lo)) * (decades ? 1 : 3) - 1;
+	while (tick_value(i, decades) < lo)
+		i++;
 	fprintf(gp, "set ytics (");
-	for (long i = first; i <= last; i++) {
+	for (const char *sep = ""; tick_value(i, decades) <= hi; i++) {
 		char label[32];
 		double v = tick_value(i, decades);
 		tick_label(v, label, sizeof(label));
-		fprintf(gp, "%s\"%s\" %.6g", i > first ? ", " : "", label, v);
+		fprintf(gp, "%s\"%s\" %.6g", sep, label, v);
+		sep = ", ";
 	}
-	fprintf(gp, ")\nset yrange [%.6g:%.6g]\nset logscale y\n",
-		/* a hair wider: gnuplot drops a tick exactly at the edge */
-		tick_value(first, decades) / 1.001,
-		tick_value(last, decades) * 1.001);
+	fprintf(gp, ")\nset yrange [%.6g:%.6g]\nset logscale y\n", lo, hi);
 }
 
 /* Log y when the data spans a decade or more (select against epoll, bytes
@@ -607,8 +604,10 @@ static void write_bars_row(FILE *dat, const struct harness_compare_set *set,
 	harness_summary_format(s->median, slab, sizeof(slab));
 	harness_summary_format(bars->sum[b], sum, sizeof(sum));
 	fprintf(dat, "%s", set->backends[b]);
+	/* A category shrinking by a few bytes is noise: no bar below 0. */
 	for (size_t c = 0; c < CATEGORY_COUNT; c++)
-		fprintf(dat, "\t%.6g", bars->median[b][c]);
+		fprintf(dat, "\t%.6g",
+			bars->median[b][c] > 0 ? bars->median[b][c] : 0);
 	if (s->n)
 		fprintf(dat, "\t%.6g\t%.6g\t%.6g", s->median, s->min, s->max);
 	else
