@@ -300,6 +300,52 @@ int mcs_read_process_cpu(pid_t pid, double *user_seconds,
 				       system_seconds);
 }
 
+int mcs_parse_schedstat_runtime(const char *text, double *seconds)
+{
+	char *end;
+	errno = 0;
+	unsigned long long ns = strtoull(text, &end, 10);
+	if (end == text || errno || (*end != ' ' && *end != '\n'))
+		return -EPROTO;
+	*seconds = (double)ns / 1e9;
+	return 0;
+}
+
+int mcs_read_process_runtime(pid_t pid, double *seconds)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	DIR *tasks = opendir(path);
+	if (!tasks)
+		return -errno;
+	double total = 0;
+	int found = 0;
+	struct dirent *e;
+	while ((e = readdir(tasks))) {
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		char file[320], buf[128];
+		double one;
+		snprintf(file, sizeof(file), "/proc/%d/task/%s/schedstat",
+			 (int)pid, e->d_name);
+		if (mcs_read_small_file(file, buf, sizeof(buf)) > 0 &&
+		    mcs_parse_schedstat_runtime(buf, &one) == 0) {
+			total += one;
+			found++;
+		}
+	}
+	closedir(tasks);
+	if (!found) {
+		double user, system;
+		int err = mcs_read_process_cpu(pid, &user, &system);
+		if (err)
+			return err;
+		total = user + system;
+	}
+	*seconds = total;
+	return 0;
+}
+
 int mcs_process_fd_limit(pid_t pid, uint64_t *soft, uint64_t *hard)
 {
 	struct rlimit rl;

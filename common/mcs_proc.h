@@ -59,6 +59,14 @@ int mcs_parse_proc_stat_cpu(const char *text, long ticks_per_second,
 int mcs_read_process_cpu(pid_t pid, double *user_seconds,
 			 double *system_seconds);
 
+/* CPU time a process has run, in seconds, summed over its threads, from
+ * the nanosecond counter in /proc/PID/task/TID/schedstat (the ticks of
+ * /proc/PID/stat are 10 ms: too coarse for microseconds per accept over
+ * many workers). Falls back to /proc/PID/stat utime + stime where
+ * schedstat is missing. Returns 0 or -errno (the process is gone). */
+int mcs_parse_schedstat_runtime(const char *text, double *seconds);
+int mcs_read_process_runtime(pid_t pid, double *seconds);
+
 /* RLIMIT_NOFILE of another process (prlimit: same user, or root). */
 int mcs_process_fd_limit(pid_t pid, uint64_t *soft, uint64_t *hard);
 

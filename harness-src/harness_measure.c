@@ -30,14 +30,33 @@ static void add_processes(const pid_t *pids, size_t count, uint64_t *pss,
 {
 	for (size_t i = 0; i < count; i++) {
 		struct mcs_process_memory mem;
-		double user, system;
 		if (mcs_read_process_memory(pids[i], &mem) != 0)
 			continue;
 		*pss += mem.pss;
 		(*read)++;
-		if (mcs_read_process_cpu(pids[i], &user, &system) == 0)
-			*cpu += user + system;
+		double seconds;
+		if (mcs_read_process_runtime(pids[i], &seconds) == 0)
+			*cpu += seconds;
 	}
+}
+
+static double cpu_of(const pid_t *pids, size_t count)
+{
+	double total = 0;
+	for (size_t i = 0; i < count; i++) {
+		double seconds;
+		if (mcs_read_process_runtime(pids[i], &seconds) == 0)
+			total += seconds;
+	}
+	return total;
+}
+
+void harness_sample_cpu(const pid_t *server_pids, size_t server_count,
+			const pid_t *client_pids, size_t client_count,
+			double *server_cpu, double *client_cpu)
+{
+	*server_cpu = cpu_of(server_pids, server_count);
+	*client_cpu = cpu_of(client_pids, client_count);
 }
 
 int harness_parse_slabinfo(const char *text, uint64_t *bytes)

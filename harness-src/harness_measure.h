@@ -17,7 +17,7 @@
 struct harness_sample {
 	uint64_t server_pss, client_pss; /* bytes, summed over processes */
 	unsigned server_processes, client_processes; /* how many were read */
-	double server_cpu, client_cpu; /* user + system seconds, summed */
+	double server_cpu, client_cpu; /* CPU seconds run, summed */
 	uint64_t slab;		       /* /proc/meminfo Slab, bytes */
 	/* Bytes of slab objects in use (/proc/slabinfo active_objs x
 	 * objsize over every cache; root only, else 0). Slab counts whole
@@ -40,6 +40,12 @@ size_t harness_server_pids(pid_t server, const struct mcs_stats_block *stats,
 int harness_sample_take(const pid_t *server_pids, size_t server_count,
 			const pid_t *client_pids, size_t client_count,
 			struct harness_sample *sample);
+
+/* CPU seconds only (no PSS walk, no system files): for the windows of a
+ * ramp or a load, where only the CPU spent inside them counts. */
+void harness_sample_cpu(const pid_t *server_pids, size_t server_count,
+			const pid_t *client_pids, size_t client_count,
+			double *server_cpu, double *client_cpu);
 
 /* Sum of active_objs x objsize in /proc/slabinfo text. Returns 0 or
  * -EPROTO if the text is not slabinfo 2.x. */
