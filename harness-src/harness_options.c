@@ -11,13 +11,75 @@
 #include "mcs_parse.h"
 
 #define TARGET_MAX 10000000ull
+#define LOAD_MAX   10000000ull
+#define LOAD_SIZE_MAX                                                          \
+	65535ull /* the client counts a message's bytes in 16 bits */
+
+/* --backend NAME, a,b,c or all into o. Returns 0, or -EINVAL for an empty
+ * name, a name with '/', a repeated name, too many or too long names. */
+static int parse_backends(const char *arg, struct harness_options *o)
+{
+	o->backend_count = 0;
+	o->all_backends = strcmp(arg, "all") == 0;
+	const char *p = arg;
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		size_t len = comma ? (size_t)(comma - p) : strlen(p);
+		if (!len || len >= sizeof(o->backends[0]) ||
+		    memchr(p, '/', len) ||
+		    o->backend_count == HARNESS_MAX_BACKENDS)
+			return -EINVAL;
+		char *name = o->backends[o->backend_count];
+		memcpy(name, p, len);
+		name[len] = '\0';
+		for (size_t i = 0; i < o->backend_count; i++)
+			if (strcmp(o->backends[i], name) == 0)
+				return -EINVAL;
+		if (strcmp(name, "all") == 0 && (o->backend_count || comma))
+			return -EINVAL; /* all stands alone */
+		o->backend_count++;
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	snprintf(o->backend, sizeof(o->backend), "%s", o->backends[0]);
+	return 0;
+}
+
+double harness_load_ceiling(uint64_t first_step)
+{
+	return (double)first_step * 1000.0;
+}
+
+/* A load the plan cannot offer: at the first step every connection would
+ * have to send more than once a millisecond. */
+static int check_load(const struct harness_options *o, char *why,
+		      size_t why_size)
+{
+	if (o->load_rate <= 0)
+		return 0;
+	uint64_t steps[HARNESS_MAX_STEPS];
+	harness_step_list(o, o->target, steps, HARNESS_MAX_STEPS);
+	double ceiling = harness_load_ceiling(steps[0]);
+	if (o->load_rate <= ceiling)
+		return 0;
+	snprintf(why, why_size,
+		 "option --load: %.0f messages/s is more than this plan can "
+		 "offer: its first step holds %llu connections, and each may "
+		 "send at most once a millisecond (%.0f/s in all); lower "
+		 "--load or start the steps higher (--steps)",
+		 o->load_rate, (unsigned long long)steps[0], ceiling);
+	return -EINVAL;
+}
 
 void harness_print_usage(FILE *out)
 {
 	fprintf(
 	    out,
-	    "usage: harness --backend NAME|all --target N [--steps LIST | "
-	    "--points K]\n"
+	    "usage: harness --backend NAME[,NAME...]|all --target N [--steps "
+	    "LIST | --points K]\n"
+	    "               [--load RATE [--load-size B] [--load-duration S]] "
+	    "[--repeat N]\n"
 	    "               [--workers N|auto] [--ports A-B] [--echo] [--out "
 	    "DIR]\n"
 	    "               [--tune | --no-tune] [--no-plot] [--pause-at N]\n"
@@ -34,8 +96,28 @@ void harness_print_usage(FILE *out)
 	    "base +\n"
 	    "slope x connections, and write CSV, JSON and PNG plots.\n"
 	    "\n"
-	    "  --backend NAME|all  backend to measure, or every installed one "
-	    "in turn\n"
+	    "  --backend NAME|all  backend to measure; a comma list "
+	    "(epoll,io_uring), or\n"
+	    "                      all for every installed one\n"
+	    "  --repeat N          run each backend N times, interleaved: "
+	    "round "
+	    "r runs\n"
+	    "                      every backend, in an order rotated each "
+	    "round; with\n"
+	    "                      more than one run, DIR/compare/<run-id>/ "
+	    "gets\n"
+	    "                      summary.json, summary.md and plots of "
+	    "medians with\n"
+	    "                      min-max bars (default 1)\n"
+	    "  --load RATE         at every step, after the idle measurement, "
+	    "offer RATE\n"
+	    "                      messages/s in all (20k forms accepted), "
+	    "open loop,\n"
+	    "                      spread evenly over every held connection; "
+	    "latency\n"
+	    "                      from each message's intended send time\n"
+	    "  --load-size B       bytes per load message (default 64)\n"
+	    "  --load-duration S   seconds of load per step (default 5)\n"
 	    "  --target N          connections at the last step (1k, 250k, 1M "
 	    "forms)\n"
 	    "  --steps LIST        counts to stop at on the way, increasing\n"
@@ -88,6 +170,8 @@ void harness_print_usage(FILE *out)
 	    "no guard)\n"
 	    "  --list-backends     list installed backends and whether they "
 	    "work here\n"
+	    "  --list-fields       list every per-step figure: JSON key, CSV "
+	    "column, unit\n"
 	    "\n"
 	    "Results go to DIR/<backend>/<run-id>/ (sweep.csv, sweep.json, "
 	    "*.png), and\n"
@@ -118,6 +202,11 @@ int harness_parse_options(int argc, char **argv, struct harness_options *o,
 	    {"step-timeout", required_argument, NULL, 'S'},
 	    {"rate", required_argument, NULL, 'r'},
 	    {"min-free", required_argument, NULL, 'm'},
+	    {"load", required_argument, NULL, 'L'},
+	    {"load-size", required_argument, NULL, 'Z'},
+	    {"load-duration", required_argument, NULL, 'D'},
+	    {"repeat", required_argument, NULL, 'R'},
+	    {"list-fields", no_argument, NULL, 'F'},
 	    {"list-backends", no_argument, NULL, 'l'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -128,6 +217,9 @@ int harness_parse_options(int argc, char **argv, struct harness_options *o,
 	o->echo_sample = 10000;
 	o->echo_size = 64;
 	o->step_timeout = 300;
+	o->repeat = 1;
+	o->load_size = 64;
+	o->load_duration = 5;
 	snprintf(o->out, sizeof(o->out), "results");
 	why[0] = '\0';
 
@@ -139,14 +231,11 @@ int harness_parse_options(int argc, char **argv, struct harness_options *o,
 		const char *arg = optarg;
 		switch (c) {
 		case 'b':
-			if (!arg[0] || strlen(arg) >= sizeof(o->backend) ||
-			    strchr(arg, '/'))
+			if (parse_backends(arg, o))
 				return mcs_option_error(
 				    why, why_size, "--backend", arg,
-				    "a backend name (see --list-backends) "
-				    "or all");
-			snprintf(o->backend, sizeof(o->backend), "%s", arg);
-			o->all_backends = strcmp(arg, "all") == 0;
+				    "a backend name (see --list-backends), a "
+				    "comma list of names, or all");
 			break;
 		case 'n':
 			if (mcs_parse_count(arg, 1, TARGET_MAX, &o->target))
@@ -241,6 +330,39 @@ int harness_parse_options(int argc, char **argv, struct harness_options *o,
 				    "or auto");
 			o->min_free_given = 1;
 			break;
+		case 'L':
+			if (mcs_parse_count(arg, 1, LOAD_MAX, &v))
+				return mcs_option_error(
+				    why, why_size, "--load", arg,
+				    "messages per second from 1 to 10M (20k "
+				    "forms accepted)");
+			o->load_rate = (double)v;
+			break;
+		case 'Z':
+			if (mcs_parse_count(arg, 1, LOAD_SIZE_MAX, &v))
+				return mcs_option_error(
+				    why, why_size, "--load-size", arg,
+				    "bytes per message from 1 to 65535");
+			o->load_size = (unsigned)v;
+			break;
+		case 'D':
+			errno = 0;
+			o->load_duration = strtod(arg, &end);
+			if (end == arg || *end || errno ||
+			    !(o->load_duration >= 0.1) ||
+			    o->load_duration > 3600)
+				return mcs_option_error(
+				    why, why_size, "--load-duration", arg,
+				    "seconds from 0.1 to 3600");
+			break;
+		case 'R':
+			if (mcs_parse_count(arg, 1, HARNESS_MAX_REPEAT, &v))
+				return mcs_option_error(
+				    why, why_size, "--repeat", arg,
+				    "a number of runs from 1 to 50");
+			o->repeat = (unsigned)v;
+			break;
+		case 'F': o->list_fields = 1; break;
 		case 'l': o->list_backends = 1; break;
 		case 'h': o->help = 1; break;
 		default: return mcs_getopt_error(c, argv, why, why_size);
@@ -248,7 +370,7 @@ int harness_parse_options(int argc, char **argv, struct harness_options *o,
 	}
 	if (optind < argc)
 		return mcs_unexpected_argument(argv[optind], why, why_size);
-	if (o->help || o->list_backends)
+	if (o->help || o->list_backends || o->list_fields)
 		return 0;
 	if (!o->backend[0]) {
 		snprintf(why, why_size,
@@ -273,7 +395,7 @@ int harness_parse_options(int argc, char **argv, struct harness_options *o,
 			 "options --tune and --no-tune exclude each other");
 		return -EINVAL;
 	}
-	return 0;
+	return check_load(o, why, why_size);
 }
 
 size_t harness_step_list(const struct harness_options *o, uint64_t target,

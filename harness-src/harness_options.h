@@ -12,12 +12,19 @@
 #include <stdio.h>
 
 #define HARNESS_MAX_STEPS     64
+#define HARNESS_MAX_BACKENDS  16
+#define HARNESS_MAX_REPEAT    50
 #define HARNESS_DEFAULT_STEPS "1k,10k,100k,250k,500k,1M"
 
 struct harness_options {
-	char backend[32]; /* a backend name, or "all" */
+	char backend[32]; /* the backend being swept (the first of a list) */
 	int all_backends; /* --backend all */
-	uint64_t target;  /* --target: connections at the last step */
+	/* --backend a,b,c: the names as given, in order (1 for one name) */
+	char backends[HARNESS_MAX_BACKENDS][32];
+	size_t backend_count;
+	unsigned repeat; /* --repeat N: runs of each backend (default 1) */
+	int echo_last;	 /* a closed-loop echo round at the last step */
+	uint64_t target; /* --target: connections at the last step */
 	uint64_t steps[HARNESS_MAX_STEPS]; /* --steps as given, increasing */
 	size_t step_count;		   /* 0: default steps */
 	unsigned points;  /* --points K: K log-spaced steps (0: not given) */
@@ -34,9 +41,13 @@ struct harness_options {
 	uint64_t pause_at;    /* --pause-at N: stop at that step for checks */
 	double step_timeout;  /* --step-timeout seconds per grow */
 	uint64_t rate;	      /* --rate: client connects/s in all (0: no cap) */
+	double load_rate;     /* --load: messages/s in all (0: no load) */
+	unsigned load_size;   /* --load-size bytes (default 64) */
+	double load_duration; /* --load-duration seconds (default 5) */
 	uint64_t min_free;    /* --min-free bytes (valid if min_free_given) */
 	int min_free_given;   /* else the default floor (harness_memory.h) */
 	int list_backends;
+	int list_fields; /* --list-fields: the per-step measurements */
 	int help;
 };
 
@@ -45,6 +56,11 @@ void harness_print_usage(FILE *out);
 /* Parse argv into o. Returns 0, or -EINVAL with one line in why. */
 int harness_parse_options(int argc, char **argv, struct harness_options *o,
 			  char *why, size_t why_size);
+
+/* The most messages per second --load may offer at a first step of
+ * first_step connections: one message per connection per millisecond,
+ * below which an open-loop schedule on loopback means nothing. */
+double harness_load_ceiling(uint64_t first_step);
 
 /* The connection counts to step through for a run to target: the --steps
  * (or default) values below target, then target itself; or with --points,

@@ -117,12 +117,94 @@ static void test_format(void **state)
 	assert_string_equal(text, "100 B");
 }
 
+static void test_load_and_repeat(void **state)
+{
+	(void)state;
+	struct harness_options o;
+	char why[512];
+	char *plain[] = {"harness", "--backend", "epoll", "--target", "1M"};
+	assert_int_equal(parse(&o, why, sizeof(why), 5, plain), 0);
+	assert_true(o.load_rate == 0);
+	assert_int_equal(o.load_size, 64);
+	assert_true(o.load_duration == 5);
+	assert_int_equal(o.repeat, 1);
+	char *argv[] = {"harness", "--backend", "epoll", "--target",
+			"1M",	   "--load",	"20k",	 "--load-size",
+			"128",	   "--repeat",	"3",	 "--load-duration",
+			"2.5"};
+	assert_int_equal(parse(&o, why, sizeof(why), 13, argv), 0);
+	assert_true(o.load_rate == 20000);
+	assert_int_equal(o.load_size, 128);
+	assert_true(o.load_duration == 2.5);
+	assert_int_equal(o.repeat, 3);
+	/* The ceiling: at the first step (1,000 connections) each may send
+	 * once a millisecond, 1M/s in all. */
+	assert_true(harness_load_ceiling(1000) == 1e6);
+	char *top[] = {"harness", "--backend", "epoll", "--target",
+		       "1M",	  "--load",    "1M"};
+	assert_int_equal(parse(&o, why, sizeof(why), 7, top), 0);
+	char *over[] = {"harness", "--backend", "epoll",  "--target",
+			"1M",	   "--load",	"1000001"};
+	assert_int_equal(parse(&o, why, sizeof(why), 7, over), -EINVAL);
+	assert_non_null(strstr(why, "--load"));
+	assert_non_null(strstr(why, "1000 connections"));
+}
+
+static void test_backend_list(void **state)
+{
+	(void)state;
+	struct harness_options o;
+	char why[256];
+	char *argv[] = {"harness", "--backend", "epoll,io_uring,select",
+			"--target", "1k"};
+	assert_int_equal(parse(&o, why, sizeof(why), 5, argv), 0);
+	assert_int_equal(o.backend_count, 3);
+	assert_string_equal(o.backends[0], "epoll");
+	assert_string_equal(o.backends[1], "io_uring");
+	assert_string_equal(o.backends[2], "select");
+	assert_string_equal(o.backend, "epoll");
+	assert_false(o.all_backends);
+	char *all[] = {"harness", "--backend", "all", "--target", "1k"};
+	assert_int_equal(parse(&o, why, sizeof(why), 5, all), 0);
+	assert_true(o.all_backends);
+}
+
+static void test_bad_comparison_usage(void **state)
+{
+	(void)state;
+	const char *cases[][2] = {
+	    {"--load", "0"},	      {"--load", "-1"},
+	    {"--load", "lots"},	      {"--load", "2M"},
+	    {"--load-size", "0"},     {"--load-size", "70000"},
+	    {"--load-duration", "0"}, {"--load-duration", "x"},
+	    {"--repeat", "0"},	      {"--repeat", "51"},
+	    {"--backend", "epoll,"},  {"--backend", ",epoll"},
+	    {"--backend", "a,b,a"},   {"--backend", "all,epoll"},
+	    {"--backend", "epoll/x"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct harness_options o;
+		char why[512] = "";
+		char *argv[] = {
+		    "harness",		"--backend", "epoll",
+		    "--target",		"1M",	     (char *)cases[i][0],
+		    (char *)cases[i][1]};
+		int err = parse(&o, why, sizeof(why), 7, argv);
+		if (err != -EINVAL || !strstr(why, cases[i][0]))
+			fail_msg("%s %s: %d, %s", cases[i][0], cases[i][1], err,
+				 why);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_default_steps),
 	    cmocka_unit_test(test_points),
 	    cmocka_unit_test(test_rate),
+	    cmocka_unit_test(test_load_and_repeat),
+	    cmocka_unit_test(test_backend_list),
+	    cmocka_unit_test(test_bad_comparison_usage),
 	    cmocka_unit_test(test_bad_usage_names_the_option),
 	    cmocka_unit_test(test_format),
 	};
