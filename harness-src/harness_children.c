@@ -162,7 +162,7 @@ int harness_start_client(struct sweep *s, char *why, size_t why_size)
 				     &ready, why, why_size);
 	if (err)
 		return err;
-	s->client.procs = (unsigned)harness_json_number(ready, "procs");
+	s->client.procs = (unsigned)harness_reply_number(ready, "procs");
 	harness_client_take_pids(&s->client, ready);
 	json_decref(ready);
 	return 0;

@@ -17,7 +17,7 @@ static double now_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-double harness_json_number(const json_t *object, const char *key)
+double harness_reply_number(const json_t *object, const char *key)
 {
 	json_t *v = json_object_get(object, key);
 	return json_is_number(v) ? json_number_value(v) : 0.0;
@@ -28,11 +28,11 @@ void harness_json_latency(const json_t *object, struct harness_latency *l)
 	memset(l, 0, sizeof(*l));
 	if (!json_is_object(object))
 		return;
-	l->p50 = harness_json_number(object, "p50");
-	l->p90 = harness_json_number(object, "p90");
-	l->p99 = harness_json_number(object, "p99");
-	l->p999 = harness_json_number(object, "p999");
-	l->max = harness_json_number(object, "max");
+	l->p50 = harness_reply_number(object, "p50");
+	l->p90 = harness_reply_number(object, "p90");
+	l->p99 = harness_reply_number(object, "p99");
+	l->p999 = harness_reply_number(object, "p999");
+	l->max = harness_reply_number(object, "max");
 }
 
 void harness_client_take_pids(struct harness_client *client,

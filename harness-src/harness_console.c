@@ -23,11 +23,13 @@ void harness_print_step(struct sweep *s, const struct harness_step *step)
 		printf("\r\033[K");
 	printf("%s step %zu/%zu: %s/%s established, %s conn/s, p99 %.0f us; "
 	       "server %s (%.0f B/conn), client %s, kernel %s (%.0f "
-	       "B/conn); %.1f s\n",
+	       "B/conn); CPU %.1f us/accept (server), %.1f us/connect "
+	       "(client); %.1f s\n",
 	       s->run->backend, s->step_index + 1, s->run->planned_step_count,
 	       conns, target, rate, step->connect_latency.p99, user,
 	       step->user_bytes_per_conn, client, kernel,
-	       step->kernel_bytes_per_conn, step->wall_s);
+	       step->kernel_bytes_per_conn, step->server_cpu_us_per_accept,
+	       step->client_cpu_us_per_connect, step->wall_s);
 	if (step->echoed)
 		printf("%s   echo: %" PRIu64 " messages, %.0f msg/s, rtt p50 "
 		       "%.0f us p99 %.0f us; after it: server %.0f B/conn, "
@@ -39,6 +41,20 @@ void harness_print_step(struct sweep *s, const struct harness_step *step)
 			   (double)step->connections,
 		       (double)step->kernel_bytes_after_echo /
 			   (double)step->connections);
+	if (step->loaded) {
+		const struct harness_load *l = &step->load;
+		printf("%s   load: %.0f msg/s offered, %.0f sent, %.0f "
+		       "achieved; %" PRIu64 " late, %" PRIu64 " errors; rtt "
+		       "p50 %.0f us p99 %.0f us p99.9 %.0f us; server %.1f "
+		       "us/msg, client %.1f us/msg%s\n",
+		       s->run->backend, l->offered_per_s, l->sent_per_s,
+		       l->achieved_per_s, l->late, l->errors, l->rtt.p50,
+		       l->rtt.p99, l->rtt.p999, l->server_cpu_us_per_msg,
+		       l->client_cpu_us_per_msg,
+		       l->client_could_not_offer
+			   ? " (the client could not offer the rate)"
+			   : "");
+	}
 	fflush(stdout);
 }
 

@@ -67,5 +67,30 @@ void harness_print_summary(const struct harness_run *run, FILE *out)
 		    /* A slope within half a byte of 0 prints as 0, not -0. */
 		    fabs(run->user_fit.slope) < 0.5 ? 0.0 : run->user_fit.slope,
 		    base, run->client_fit.slope, run->kernel_fit.slope, kbase);
+	fprintf(out,
+		"%s: CPU per operation at the last step: server %.1f us per "
+		"accept, client %.1f us per connect\n",
+		run->backend, last->server_cpu_us_per_accept,
+		last->client_cpu_us_per_connect);
+	if (last->loaded)
+		fprintf(out,
+			"%s: load at the last step: %.0f msg/s offered, %.0f "
+			"achieved, %" PRIu64 " late, rtt p50 %.0f us p99 %.0f "
+			"us (from intended send times), server %.1f us per "
+			"message\n",
+			run->backend, last->load.offered_per_s,
+			last->load.achieved_per_s, last->load.late,
+			last->load.rtt.p50, last->load.rtt.p99,
+			last->load.server_cpu_us_per_msg);
+	if (run->have_kernel_cache_fit) {
+		const struct harness_slab_fit *k = &run->kernel_cache_fit;
+		fprintf(out, "%s: kernel bytes per connection by slab cache:",
+			run->backend);
+		for (size_t i = 0; i < k->count && i < 8; i++)
+			fprintf(out, "%s %s %.0f", i ? "," : "",
+				k->caches[i].name, k->caches[i].slope_bytes);
+		fprintf(out, "; sum %.0f of the whole-Slab %.0f\n",
+			k->sum_slope_bytes, run->kernel_fit.slope);
+	}
 	fprintf(out, "%s: results in %s\n", run->backend, run->dir);
 }

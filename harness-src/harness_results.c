@@ -1,10 +1,12 @@
 /* harness_results.c - the run record as sweep.csv (one row per step, the
- * baseline first as step 0) and sweep.json (jansson), plus the fit. */
+ * baseline first as step 0) and sweep.json (jansson), plus the fit. The
+ * per-step figures come from the table in harness_fields.c. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "harness_fields.h"
 #include "harness_machine.h"
 #include "harness_run.h"
 
@@ -52,80 +54,6 @@ void harness_run_fit(struct harness_run *run)
 	harness_fit_linear(x, objects, n, &run->kernel_object_fit);
 }
 
-static json_t *latency_json(const struct harness_latency *l)
-{
-	return json_pack("{s:f,s:f,s:f,s:f,s:f}", "p50", l->p50, "p90", l->p90,
-			 "p99", l->p99, "p999", l->p999, "max", l->max);
-}
-
-static json_t *step_json(const struct harness_step *s)
-{
-	json_t *j = json_object();
-	json_object_set_new(j, "connections",
-			    json_integer((json_int_t)s->connections));
-	json_object_set_new(j, "established",
-			    json_integer((json_int_t)s->established));
-	json_object_set_new(j, "server_live",
-			    json_integer((json_int_t)s->server_live));
-	json_object_set_new(j, "failed", json_integer((json_int_t)s->failed));
-	json_object_set_new(j, "failures",
-			    s->failures ? json_incref(s->failures)
-					: json_object());
-	json_object_set_new(j, "elapsed_s", json_real(s->elapsed_s));
-	json_object_set_new(j, "connect_rate", json_real(s->connect_rate));
-	json_object_set_new(j, "connect_latency_us",
-			    latency_json(&s->connect_latency));
-	json_object_set_new(j, "server_user_bytes",
-			    json_integer((json_int_t)s->server_user_bytes));
-	json_object_set_new(j, "client_user_bytes",
-			    json_integer((json_int_t)s->client_user_bytes));
-	json_object_set_new(j, "kernel_bytes",
-			    json_integer((json_int_t)s->kernel_bytes));
-	json_object_set_new(j, "tcp_mem_bytes",
-			    json_integer((json_int_t)s->tcp_mem_bytes));
-	json_object_set_new(j, "kernel_object_bytes",
-			    json_integer((json_int_t)s->kernel_object_bytes));
-	json_object_set_new(j, "user_bytes_per_conn",
-			    json_real(s->user_bytes_per_conn));
-	json_object_set_new(j, "client_user_bytes_per_conn",
-			    json_real(s->client_user_bytes_per_conn));
-	json_object_set_new(j, "kernel_bytes_per_conn",
-			    json_real(s->kernel_bytes_per_conn));
-	json_object_set_new(j, "listen_overflows",
-			    json_integer((json_int_t)s->listen_overflows));
-	json_object_set_new(j, "listen_drops",
-			    json_integer((json_int_t)s->listen_drops));
-	json_object_set_new(j, "server_cpu_s", json_real(s->server_cpu_s));
-	json_object_set_new(j, "client_cpu_s", json_real(s->client_cpu_s));
-	json_object_set_new(j, "client_bound", json_boolean(s->client_bound));
-	json_object_set_new(j, "server_processes",
-			    json_integer(s->server_processes));
-	json_object_set_new(j, "client_processes",
-			    json_integer(s->client_processes));
-	json_object_set_new(j, "wall_s", json_real(s->wall_s));
-	if (s->echoed) {
-		json_t *e = json_object();
-		json_object_set_new(e, "messages",
-				    json_integer((json_int_t)s->echo_messages));
-		json_object_set_new(e, "errors",
-				    json_integer((json_int_t)s->echo_errors));
-		json_object_set_new(e, "msgs_per_s",
-				    json_real(s->echo_msgs_per_s));
-		json_object_set_new(e, "rtt_us", latency_json(&s->echo_rtt));
-		json_object_set_new(
-		    e, "server_user_bytes_after",
-		    json_integer((json_int_t)s->server_user_bytes_after_echo));
-		json_object_set_new(
-		    e, "client_user_bytes_after",
-		    json_integer((json_int_t)s->client_user_bytes_after_echo));
-		json_object_set_new(
-		    e, "kernel_bytes_after",
-		    json_integer((json_int_t)s->kernel_bytes_after_echo));
-		json_object_set_new(j, "echo", e);
-	}
-	return j;
-}
-
 static json_t *fit_json(const struct harness_run *run)
 {
 	json_t *fit = json_object();
@@ -148,6 +76,25 @@ static json_t *fit_json(const struct harness_run *run)
 			    json_real(run->kernel_object_fit.base));
 	json_object_set_new(fit, "kernel_objects_slope_bytes",
 			    json_real(run->kernel_object_fit.slope));
+	if (run->have_kernel_cache_fit) {
+		json_t *caches = harness_slab_fit_json(&run->kernel_cache_fit);
+		if (caches) {
+			double whole = run->kernel_fit.slope;
+			json_object_set_new(caches, "whole_slab_slope_bytes",
+					    json_real(whole));
+			json_object_set_new(
+			    caches, "listed_share_of_whole_slab",
+			    whole > 0
+				? json_real(
+				      run->kernel_cache_fit.sum_slope_bytes /
+				      whole)
+				: json_null());
+			json_object_set_new(fit, "kernel_by_cache", caches);
+		}
+	} else {
+		json_object_set_new(fit, "kernel_by_cache_unavailable",
+				    json_string(run->kernel_cache_unavailable));
+	}
 	json_object_set_new(fit, "points",
 			    json_integer((json_int_t)run->user_fit.points));
 	json_object_set_new(fit, "x", json_string("server_live"));
@@ -233,6 +180,7 @@ static int write_json(const struct harness_run *run, const char *path)
 	json_object_set_new(root, "duration_s", json_real(run->duration_s));
 	json_object_set_new(root, "sweep_s", json_real(run->sweep_s));
 	json_object_set_new(root, "teardown_s", json_real(run->teardown_s));
+	json_object_set_new(root, "ramp_s", json_real(run->ramp_s));
 	/* 0: the client connected as fast as it could. */
 	json_object_set_new(root, "rate_cap",
 			    json_integer((json_int_t)run->options->rate));
@@ -260,10 +208,10 @@ static int write_json(const struct harness_run *run, const char *path)
 	json_object_set_new(root, "planned_steps", planned);
 	if (run->have_baseline)
 		json_object_set_new(root, "baseline",
-				    step_json(&run->baseline));
+				    harness_step_json(&run->baseline));
 	json_t *steps = json_array();
 	for (size_t i = 0; i < run->step_count; i++)
-		json_array_append_new(steps, step_json(&run->steps[i]));
+		json_array_append_new(steps, harness_step_json(&run->steps[i]));
 	json_object_set_new(root, "steps", steps);
 	if (run->verified)
 		json_object_set_new(
@@ -310,66 +258,16 @@ static int write_json(const struct harness_run *run, const char *path)
 	return err ? -EIO : 0;
 }
 
-static void csv_row(FILE *f, size_t index, const struct harness_step *s)
-{
-	const struct harness_latency *l = &s->connect_latency;
-	fprintf(f,
-		"%zu,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
-		",%.1f,%.3f,%.1f,%.1f,%.1f,%.1f,%.1f,%" PRIu64 ",%" PRIu64
-		",%" PRIu64 ",%" PRIu64 ",",
-		index, s->connections, s->established, s->server_live,
-		s->failed, s->connect_rate, s->elapsed_s, l->p50, l->p90,
-		l->p99, l->p999, l->max, s->server_user_bytes,
-		s->client_user_bytes, s->kernel_bytes, s->tcp_mem_bytes);
-	if (s->connections)
-		fprintf(f, "%.1f,%.1f,%.1f,", s->user_bytes_per_conn,
-			s->client_user_bytes_per_conn,
-			s->kernel_bytes_per_conn);
-	else
-		fprintf(f, ",,,");
-	fprintf(f, "%" PRIu64 ",%" PRIu64 ",%.2f,%.2f,%d,%u,%u,",
-		s->listen_overflows, s->listen_drops, s->server_cpu_s,
-		s->client_cpu_s, s->client_bound, s->server_processes,
-		s->client_processes);
-	if (s->echoed)
-		fprintf(f,
-			"%.1f,%.1f,%.1f,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",",
-			s->echo_msgs_per_s, s->echo_rtt.p50, s->echo_rtt.p99,
-			s->server_user_bytes_after_echo,
-			s->client_user_bytes_after_echo,
-			s->kernel_bytes_after_echo);
-	else
-		fprintf(f, ",,,,,,");
-	fprintf(f, "%.3f,%" PRIu64 ",", s->wall_s, s->kernel_object_bytes);
-	if (s->connections)
-		fprintf(f, "%.1f\n",
-			(double)s->kernel_object_bytes /
-			    (double)s->connections);
-	else
-		fprintf(f, "\n");
-}
-
 static int write_csv(const struct harness_run *run, const char *path)
 {
 	FILE *f = fopen(path, "w");
 	if (!f)
 		return -errno;
-	fprintf(f, "step,connections,established,server_live,failed,"
-		   "connect_rate,elapsed_s,latency_p50_us,latency_p90_us,"
-		   "latency_p99_us,latency_p999_us,latency_max_us,"
-		   "server_user_bytes,client_user_bytes,kernel_bytes,"
-		   "tcp_mem_bytes,user_bytes_per_conn,"
-		   "client_user_bytes_per_conn,kernel_bytes_per_conn,"
-		   "listen_overflows,listen_drops,server_cpu_s,client_cpu_s,"
-		   "client_bound,server_processes,client_processes,"
-		   "echo_msgs_per_s,echo_rtt_p50_us,echo_rtt_p99_us,"
-		   "server_user_bytes_after_echo,client_user_bytes_after_echo,"
-		   "kernel_bytes_after_echo,wall_s,kernel_object_bytes,"
-		   "kernel_object_bytes_per_conn\n");
+	harness_step_csv_header(f);
 	if (run->have_baseline)
-		csv_row(f, 0, &run->baseline);
+		harness_step_csv_row(f, 0, &run->baseline);
 	for (size_t i = 0; i < run->step_count; i++)
-		csv_row(f, i + 1, &run->steps[i]);
+		harness_step_csv_row(f, i + 1, &run->steps[i]);
 	int err = ferror(f) ? -EIO : 0;
 	if (fclose(f) != 0 && !err)
 		err = -errno;

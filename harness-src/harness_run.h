@@ -11,9 +11,26 @@
 #include "harness_measure.h"
 #include "harness_options.h"
 #include "harness_plan.h"
+#include "harness_slab.h"
 
 struct harness_latency {
 	double p50, p90, p99, p999, max; /* microseconds */
+};
+
+/* The fixed-rate load at one step (--load): what the client offered and
+ * got back, and what it cost the server per message. */
+struct harness_load {
+	double offered_per_s;  /* the schedule's rate */
+	double sent_per_s;     /* what the client put on the wire */
+	double achieved_per_s; /* echoes verified per second */
+	double duration_s;     /* the load window */
+	uint64_t due, messages, late, errors, mismatches, connections;
+	int client_could_not_offer; /* sent below 98% of offered */
+	struct harness_latency rtt; /* from each message's intended send time */
+	double server_cpu_s, client_cpu_s;
+	double server_cpu_us_per_msg, client_cpu_us_per_msg;
+	uint64_t server_user_bytes_after, client_user_bytes_after;
+	uint64_t kernel_bytes_after;
 };
 
 /* One step of the sweep (or the baseline: connections 0, both processes
@@ -35,11 +52,17 @@ struct harness_step {
 	double user_bytes_per_conn;   /* server_user_bytes / connections */
 	double client_user_bytes_per_conn; /* client_user_bytes / connections */
 	double kernel_bytes_per_conn;	   /* kernel_bytes / connections */
+	double kernel_object_bytes_per_conn; /* kernel_object_bytes / conns */
 	uint64_t listen_overflows, listen_drops; /* growth since the start */
 	double server_cpu_s, client_cpu_s; /* CPU seconds during this step */
 	unsigned server_processes, client_processes;
 	int client_bound; /* the client used more CPU than the server */
 	double wall_s;	  /* seconds since the sweep started */
+	/* The ramp alone: from just before `grow` to the server settled. */
+	uint64_t accepted; /* server accepts during the ramp */
+	double server_ramp_cpu_s, client_ramp_cpu_s;
+	double server_cpu_us_per_accept;  /* server_ramp_cpu_s / accepted */
+	double client_cpu_us_per_connect; /* client_ramp_cpu_s / established */
 
 	int echoed; /* --echo: a round of echo traffic was measured */
 	uint64_t echo_messages, echo_errors;
@@ -47,6 +70,10 @@ struct harness_step {
 	struct harness_latency echo_rtt;
 	uint64_t server_user_bytes_after_echo, client_user_bytes_after_echo;
 	uint64_t kernel_bytes_after_echo;
+	double echo_server_cpu_us_per_msg, echo_client_cpu_us_per_msg;
+
+	int loaded; /* --load: the fixed-rate load ran at this step */
+	struct harness_load load;
 };
 
 enum harness_run_status {
@@ -83,6 +110,11 @@ struct harness_run {
 
 	struct harness_fit user_fit, client_fit, kernel_fit, kernel_object_fit;
 	int have_fit;
+	/* Kernel memory by slab cache (root), or why it is missing. */
+	struct harness_slab_fit kernel_cache_fit;
+	int have_kernel_cache_fit;
+	char kernel_cache_unavailable[200];
+	double ramp_s; /* time to reach the target: the steps' ramps added */
 	double duration_s; /* start to finish, teardown included */
 	double teardown_s; /* stopping and reaping server and client */
 	double sweep_s;	   /* server start to the liveness check passing */

@@ -10,6 +10,7 @@
 #include "harness_memory.h"
 #include "harness_process.h"
 #include "harness_run.h"
+#include "harness_slab.h"
 #include "mcs_stats.h"
 
 struct sweep {
@@ -26,16 +27,47 @@ struct sweep {
 	double step_started;
 	double last_progress;
 	struct harness_sample previous; /* for per-step CPU */
-	struct harness_memory memory;	/* the memory guard */
+	uint64_t previous_established;	/* for CPU per connect */
+	/* /proc/slabinfo at the baseline [0] and after each step [i]. */
+	struct harness_slab_snapshot *slab_points;
+	size_t slab_point_count;
+	int slab_error;		      /* -errno: a snapshot could not be read */
+	struct harness_memory memory; /* the memory guard */
 	double last_memory_check;
 };
 
 double harness_now_seconds(void);
 
+/* mkdir -p path. 0 or -errno. */
+int harness_make_dirs(const char *path);
+
 /* Signals, a dead server, a failed worker: 0 to carry on, or -errno with
  * why. Also draws the live progress line on a terminal. Fits
  * harness_waiter. */
 int harness_sweep_check(void *context, char *why, size_t why_size);
+
+/* harness_checks.c: what the run keeps of a memory read (least headroom,
+ * floor, cgroup limit, OOM kills); and, once the server's count has
+ * stopped short, whether a worker has every descriptor open (-EMFILE with
+ * why for the first such worker). */
+void harness_note_memory(struct sweep *s, const struct harness_memory_now *m);
+int harness_check_fds_full(struct sweep *s, char *why, size_t why_size);
+
+/* harness_step.c: measure the baseline (both up, nothing connected); run
+ * one step (ramp, settle, measure, echo, load); the final liveness check.
+ * Each returns 0 or -errno with why. */
+int harness_measure_baseline(struct sweep *s, char *why, size_t why_size);
+int harness_grow_step(struct sweep *s, uint64_t target, int *paused, char *why,
+		      size_t why_size);
+int harness_verify_all(struct sweep *s, char *why, size_t why_size);
+
+/* harness_kernel_caches.c: a slabinfo snapshot at measurement index
+ * (0 the baseline, i step i); after the sweep, the fit per cache into
+ * run->kernel_cache_fit (or the reason it is missing); free the
+ * snapshots. */
+void harness_take_slab_point(struct sweep *s, size_t index);
+void harness_fit_kernel_caches(struct sweep *s);
+void harness_release_kernel_caches(struct sweep *s);
 
 /* harness_children.c: start the server (waits for "listening", maps its
  * stats) and the client (waits for "ready"); stop both, whatever state

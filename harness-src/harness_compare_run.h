@@ -1,0 +1,39 @@
+/* harness_compare_run.h - one comparison invocation (several backends, or
+ * --repeat): its folder <out>/compare/<run-id>/, the runs it made, and at
+ * the end their summary and plots (harness_summary.h, harness_compare.h),
+ * refreshed as <out>/compare-*.png too. */
+#ifndef HARNESS_COMPARE_RUN_H
+#define HARNESS_COMPARE_RUN_H
+
+#include <limits.h>
+#include <stddef.h>
+
+#include "harness_options.h"
+#include "harness_run.h"
+#include "harness_summary.h"
+
+struct harness_comparison {
+	char id[40];
+	char dir[PATH_MAX];
+	struct harness_compare_run
+	    runs[HARNESS_MAX_BACKENDS * HARNESS_MAX_REPEAT];
+	size_t count;
+};
+
+/* Make <out>/compare/<run-id>/ and say what will run. Returns 0, or 1 (the
+ * exit status) with the reason printed. */
+int harness_comparison_start(struct harness_comparison *c, const char *out,
+			     size_t backends, unsigned rounds);
+
+/* Record a finished (or failed) run; one that never made its folder (its
+ * preflight refused) is left out. */
+void harness_comparison_add(struct harness_comparison *c, const char *backend,
+			    unsigned round, const struct harness_run *run);
+
+/* Write summary.json, summary.md and (unless --no-plot) the plots of the
+ * runs recorded, copy the plots to <out>/compare-*.png, and print the
+ * summary. */
+void harness_comparison_finish(struct harness_comparison *c,
+			       const struct harness_options *o);
+
+#endif /* HARNESS_COMPARE_RUN_H */
