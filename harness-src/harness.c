@@ -1,6 +1,13 @@
 /* harness.c - the `mcs-harness` binary behind ./harness: parse the command
- * line, sweep one backend (or every installed one), refresh the comparison
- * plots, and exit with a status that says how it went.
+ * line, sweep one backend, or compare several (a list, or all) over
+ * repeated interleaved rounds, and exit with a status that says how it
+ * went.
+ *
+ * A comparison runs round r = 1..N, each round every backend once, in an
+ * order rotated by one each round, so that a drift of the machine during
+ * the invocation hits every backend alike. It then writes the summary of
+ * exactly those runs (medians, min-max, ratios to epoll) and their plots
+ * into <out>/compare/<run-id>/.
  *
  * The harness is a child subreaper, so server or client workers orphaned
  * by a crash come back to it to be killed and reaped: nothing is left.
@@ -10,14 +17,14 @@
 #include <string.h>
 #include <sys/prctl.h>
 
+#include "harness_compare_run.h"
+#include "harness_fields.h"
 #include "harness_options.h"
 #include "harness_plot.h"
 #include "harness_process.h"
 #include "harness_signal.h"
 #include "harness_sweep.h"
 #include "mcs_loader.h"
-
-#define MAX_BACKENDS 32
 
 static void refresh_compare(const struct harness_options *o)
 {
@@ -31,38 +38,97 @@ static void refresh_compare(const struct harness_options *o)
 		       o->out);
 }
 
-static int run_all(const struct harness_options *o)
+/* Whether backend name loads and works here; why if not. */
+static int usable(const char *name, int *unknown, char *why, size_t why_size)
 {
-	char names[MAX_BACKENDS][MCS_BACKEND_NAME_MAX];
-	int n = mcs_backend_list(NULL, names, MAX_BACKENDS);
-	if (n <= 0) {
-		fprintf(stderr, "harness: no backends installed: build the "
-				"tree (cmake --build build)\n");
-		return 1;
-	}
-	int status = 0;
-	static struct harness_run run;
-	for (int i = 0; i < n; i++) {
-		struct mcs_backend_handle h;
-		char why[256] = "";
-		int usable =
-		    mcs_backend_load(NULL, names[i], &h, why, sizeof(why)) == 0;
-		if (usable) {
-			if (h.ops->probe && h.ops->probe(why, sizeof(why)))
-				usable = 0;
-			mcs_backend_unload(&h);
+	struct mcs_backend_handle h;
+	int err = mcs_backend_load(NULL, name, &h, why, why_size);
+	*unknown = err == -ENOENT || err == -EINVAL;
+	if (err)
+		return 0;
+	int ok = !h.ops->probe || h.ops->probe(why, why_size) == 0;
+	mcs_backend_unload(&h);
+	return ok;
+}
+
+/* The backends to run, in order: every installed one that works here for
+ * all (the others are skipped, saying why), or the list as given, where
+ * any name that is not installed or does not work here stops everything
+ * before it starts. Returns how many, or -(exit status). */
+static int choose_backends(const struct harness_options *o,
+			   char names[][MCS_BACKEND_NAME_MAX])
+{
+	char why[256];
+	int unknown;
+	if (!o->all_backends) {
+		for (size_t i = 0; i < o->backend_count; i++) {
+			if (usable(o->backends[i], &unknown, why,
+				   sizeof(why))) {
+				snprintf(names[i], MCS_BACKEND_NAME_MAX, "%s",
+					 o->backends[i]);
+				continue;
+			}
+			if (unknown)
+				fprintf(stderr,
+					"harness: option --backend: %s (see "
+					"--list-backends)\n",
+					why);
+			else
+				fprintf(stderr,
+					"harness: backend %s is unavailable "
+					"here: %s\n",
+					o->backends[i], why);
+			return unknown ? -2 : -1;
 		}
-		if (!usable) {
-			printf("harness: skipping %s: %s\n", names[i], why);
+		return (int)o->backend_count;
+	}
+	char found[HARNESS_MAX_BACKENDS][MCS_BACKEND_NAME_MAX];
+	int n = mcs_backend_list(NULL, found, HARNESS_MAX_BACKENDS);
+	int kept = 0;
+	for (int i = 0; i < n; i++) {
+		if (!usable(found[i], &unknown, why, sizeof(why))) {
+			printf("harness: skipping %s: %s\n", found[i], why);
 			continue;
 		}
-		int s = harness_sweep(o, names[i], &run);
-		if (s >= 128)
-			return s; /* interrupted: stop here */
-		if (s)
-			status = 1;
-		refresh_compare(o);
+		memcpy(names[kept++], found[i], MCS_BACKEND_NAME_MAX);
 	}
+	if (kept == 0) {
+		fprintf(stderr, "harness: no backend installed works here: "
+				"build the tree (cmake --build build) and see "
+				"--list-backends\n");
+		return -1;
+	}
+	return kept;
+}
+
+/* Rounds of every backend, rotated; then the summary and its plots. */
+static int compare(const struct harness_options *given,
+		   char names[][MCS_BACKEND_NAME_MAX], size_t count)
+{
+	static struct harness_options o;
+	o = *given;
+	o.echo_last = 1; /* the saturation figure, once per run */
+	struct harness_comparison c;
+	int status = harness_comparison_start(&c, o.out, count, o.repeat);
+	if (status)
+		return status;
+	static struct harness_run run;
+	for (unsigned round = 0; round < o.repeat; round++) {
+		for (size_t k = 0; k < count; k++) {
+			const char *name = names[(k + round) % count];
+			printf("harness: round %u/%u, run %zu/%zu: %s\n",
+			       round + 1, o.repeat, k + 1, count, name);
+			int s = harness_sweep(&o, name, &run);
+			harness_comparison_add(&c, name, round, &run);
+			if (s >= 128) {
+				harness_comparison_finish(&c, &o);
+				return s; /* interrupted: stop here */
+			}
+			if (s)
+				status = 1;
+		}
+	}
+	harness_comparison_finish(&c, &o);
 	return status;
 }
 
@@ -81,13 +147,21 @@ int main(int argc, char **argv)
 	}
 	if (options.list_backends)
 		return mcs_backend_print_list("harness", stdout, stderr);
+	if (options.list_fields) {
+		harness_fields_print(stdout);
+		return 0;
+	}
+	char names[HARNESS_MAX_BACKENDS][MCS_BACKEND_NAME_MAX];
+	int count = choose_backends(&options, names);
+	if (count < 0)
+		return -count;
 	harness_signals_install();
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	harness_protect_from_oom(); /* as root; otherwise unprotected */
-	if (options.all_backends)
-		return run_all(&options);
+	if (count > 1 || options.repeat > 1)
+		return compare(&options, names, (size_t)count);
 	static struct harness_run run;
-	int status = harness_sweep(&options, options.backend, &run);
+	int status = harness_sweep(&options, names[0], &run);
 	if (run.step_count)
 		refresh_compare(&options);
 	return status;
