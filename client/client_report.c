@@ -37,6 +37,7 @@ void client_totals_sum(const struct client_worker_shared *workers,
 		t->late += get(&w->late);
 		t->due += get(&w->due);
 		t->sent += get(&w->sent);
+		t->completed += get(&w->completed);
 		for (unsigned e = 0; e < CLIENT_ERRNO_SLOTS; e++)
 			t->failures[e] += w->failures[e];
 		mcs_histogram_merge(&t->connect_us, &w->connect_us);
@@ -145,7 +146,7 @@ json_t *client_load_json(const struct client_totals *t, uint64_t rate,
 	    "{s:s,s:I,s:f,s:f,s:I,s:I,s:I,s:I,s:I,s:f,s:f,s:I,s:o}", "event",
 	    "load", "offered_per_s", (json_int_t)rate, "sent_per_s",
 	    per_second(t->sent, duration), "achieved_per_s",
-	    per_second(t->messages, duration), "connections",
+	    per_second(t->completed, duration), "connections",
 	    (json_int_t)t->connections, "messages", (json_int_t)t->messages,
 	    "late", (json_int_t)t->late, "errors", (json_int_t)t->errors,
 	    "mismatches", (json_int_t)t->mismatches, "duration_s", duration,

@@ -75,6 +75,7 @@ struct client_worker_shared {
 	_Atomic uint64_t due;	/* LOAD: messages intended in the window */
 	_Atomic uint64_t sent;	/* LOAD: messages put on the wire in the
 				   window */
+	_Atomic uint64_t completed; /* LOAD: echoes verified in the window */
 	double elapsed_seconds; /* the activity's own time */
 	int64_t pid;
 	uint64_t failures[CLIENT_ERRNO_SLOTS]; /* failed connects by errno */

@@ -297,6 +297,8 @@ static void message_complete(struct worker *w, struct slot *slot)
 		    &w->schedule, (uint32_t)(slot - w->slots),
 		    now - (uint64_t)age_us * 1000u, now, &send_next);
 		mcs_histogram_record(&w->shared->rtt_us, latency / 1000u);
+		if (now < w->schedule.end_ns)
+			add(&w->shared->completed, 1);
 	} else {
 		mcs_histogram_record(&w->shared->rtt_us,
 				     (uint32_t)(now_us(w) - slot->stamp_us));
@@ -445,6 +447,7 @@ static void reset_activity(struct worker *w)
 	atomic_store(&sh->late, 0);
 	atomic_store(&sh->due, 0);
 	atomic_store(&sh->sent, 0);
+	atomic_store(&sh->completed, 0);
 	memset(sh->failures, 0, sizeof(sh->failures));
 	mcs_histogram_init(&sh->connect_us);
 	mcs_histogram_init(&sh->rtt_us);
