@@ -32,6 +32,32 @@ void harness_take_slab_point(struct sweep *s, size_t index)
 		s->slab_point_count = index + 1;
 }
 
+/* proc_inode_cache growing with the connections: something on the
+ * machine lists /proc/PID/fd of the benchmark's processes (the harness
+ * does not during a sweep), which instantiates an inode and a dentry per
+ * socket fd. That memory is real but it is not the backend's: say so. */
+static void warn_proc_inodes(struct harness_run *run)
+{
+	const struct harness_slab_fit *fit = &run->kernel_cache_fit;
+	for (size_t i = 0; i < fit->count; i++) {
+		const struct harness_slab_slope *c = &fit->caches[i];
+		if (strcmp(c->name, "proc_inode_cache") != 0 ||
+		    c->objects_per_conn < 0.1)
+			continue;
+		char text[384];
+		snprintf(text, sizeof(text),
+			 "proc_inode_cache grew by %.2f objects (%.0f B) per "
+			 "connection: another process on this machine lists "
+			 "/proc/PID/fd of the benchmark's processes, and the "
+			 "inodes and dentries it makes count in the kernel "
+			 "figures; read fit.kernel_by_cache for the sockets' "
+			 "own cost",
+			 c->objects_per_conn, c->slope_bytes);
+		harness_run_warn(run, text);
+		return;
+	}
+}
+
 void harness_fit_kernel_caches(struct sweep *s)
 {
 	struct harness_run *run = s->run;
@@ -68,6 +94,7 @@ void harness_fit_kernel_caches(struct sweep *s)
 	}
 	harness_slab_note_merges(&run->kernel_cache_fit, NULL);
 	run->have_kernel_cache_fit = 1;
+	warn_proc_inodes(run);
 }
 
 void harness_release_kernel_caches(struct sweep *s)
