@@ -41,7 +41,10 @@ void harness_spread_of(const double *values, size_t count,
 double harness_spread_ratio(const struct harness_spread *a,
 			    const struct harness_spread *b)
 {
-	if (!a->n || !b->n || b->median == 0)
+	/* A ratio of costs means something only between two positive
+	 * figures: a slope of -0.003 B (select's user memory, noise around
+	 * 0) gives -2,289x, which says nothing. */
+	if (!a->n || !b->n || !(b->median > 0) || !(a->median > 0))
 		return NAN;
 	return a->median / b->median;
 }
@@ -546,7 +549,12 @@ static void md_versus(FILE *f, const struct figure_table *t, size_t b)
 	    harness_spread_overlap(&t->spread[b], &t->spread[t->epoll]);
 	char text[48];
 	if (isnan(ratio)) {
-		fprintf(f, " - (epoll's median is 0) |");
+		fprintf(f, " - (%s) |",
+			overlap < 0   ? "no ratio"
+			: overlap > 0 ? "no ratio of a figure near 0; within "
+					"spread"
+				      : "no ratio of a figure near 0; "
+					"**beyond spread**");
 		return;
 	}
 	harness_summary_format(ratio, text, sizeof(text));
@@ -633,18 +641,20 @@ static void md_pair(FILE *f, const struct summary_figure *figure,
 		    const struct figure_table *t, const char *a_name,
 		    const char *b_name, size_t a, size_t b)
 {
-	char ma[48], mb[48], ratio[48], la[48], ha[48], lb[48], hb[48];
+	char ma[48], mb[48], ratio[64], la[48], ha[48], lb[48], hb[48];
 	harness_summary_format(t->spread[a].median, ma, sizeof(ma));
 	harness_summary_format(t->spread[b].median, mb, sizeof(mb));
 	harness_summary_format(t->spread[a].min, la, sizeof(la));
 	harness_summary_format(t->spread[a].max, ha, sizeof(ha));
 	harness_summary_format(t->spread[b].min, lb, sizeof(lb));
 	harness_summary_format(t->spread[b].max, hb, sizeof(hb));
-	harness_summary_format(
-	    harness_spread_ratio(&t->spread[a], &t->spread[b]), ratio,
-	    sizeof(ratio));
+	double r = harness_spread_ratio(&t->spread[a], &t->spread[b]);
+	char number[48];
+	harness_summary_format(r, number, sizeof(number));
+	snprintf(ratio, sizeof(ratio), isnan(r) ? "%s" : "×%s; ",
+		 isnan(r) ? "" : number);
 	const char *space = *figure->unit ? " " : "";
-	fprintf(f, "- %s: %s %s%s%s vs %s %s%s%s (×%s; [%s–%s] and [%s–%s])\n",
+	fprintf(f, "- %s: %s %s%s%s vs %s %s%s%s (%s[%s–%s] and [%s–%s])\n",
 		figure->name, a_name, ma, space, figure->unit, b_name, mb,
 		space, figure->unit, ratio, la, ha, lb, hb);
 }

@@ -34,7 +34,8 @@ struct harness_spread {
 void harness_spread_of(const double *values, size_t count,
 		       struct harness_spread *spread);
 
-/* a's median over b's: NaN when either is empty or b's median is 0. */
+/* a's median over b's: NaN when either is empty or either median is not
+ * positive (a ratio of a cost near 0 or below says nothing). */
 double harness_spread_ratio(const struct harness_spread *a,
 			    const struct harness_spread *b);
 

@@ -82,6 +82,11 @@ static void test_ratio_and_overlap(void **state)
 	assert_true(isnan(harness_spread_ratio(&select, &zero)));
 	assert_true(isnan(harness_spread_ratio(&empty, &epoll)));
 	assert_true(isnan(harness_spread_ratio(&epoll, &empty)));
+	/* A slope of noise around 0 (select's user bytes) has no ratio. */
+	struct harness_spread noise = spread(-0.18, -0.003, 0.14, 3);
+	assert_true(isnan(harness_spread_ratio(&noise, &epoll)));
+	assert_true(isnan(harness_spread_ratio(&epoll, &noise)));
+	assert_true(isnan(harness_spread_ratio(&zero, &epoll)));
 
 	assert_int_equal(harness_spread_overlap(&select, &epoll), 0);
 	assert_int_equal(harness_spread_overlap(&epoll, &select), 0);
