@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 
+#include "harness_backend_options.h"
 #include "harness_compare_run.h"
 #include "harness_fields.h"
 #include "harness_options.h"
@@ -151,10 +152,19 @@ int main(int argc, char **argv)
 		harness_fields_print(stdout);
 		return 0;
 	}
+	if (options.summarize[0])
+		return harness_comparison_resummarize(options.summarize,
+						      &options);
 	char names[HARNESS_MAX_BACKENDS][MCS_BACKEND_NAME_MAX];
 	int count = choose_backends(&options, names);
 	if (count < 0)
 		return -count;
+	/* Every --backend-opt against every backend, before anything runs. */
+	if (harness_backend_options_check(&options, names, (size_t)count, why,
+					  sizeof(why))) {
+		fprintf(stderr, "harness: %s\n", why);
+		return 2;
+	}
 	harness_signals_install();
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	harness_protect_from_oom(); /* as root; otherwise unprotected */

@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "harness_compare.h"
 #include "harness_sweep_internal.h"
 
@@ -141,4 +143,46 @@ void harness_comparison_finish(struct harness_comparison *c,
 	       c->count, c->dir,
 	       o->no_plot ? ""
 			  : "; its plots there and in <out>/compare-*.png");
+}
+
+int harness_comparison_resummarize(const char *dir,
+				   const struct harness_options *o)
+{
+	static struct harness_comparison c;
+	memset(&c, 0, sizeof(c));
+	char path[PATH_MAX + 32];
+	snprintf(path, sizeof(path), "%s/summary.json", dir);
+	json_error_t error;
+	json_t *root = json_load_file(path, 0, &error);
+	json_t *runs = json_object_get(root, "runs");
+	if (!json_is_array(runs)) {
+		fprintf(stderr,
+			"harness: --summarize: cannot read the runs of %s: %s "
+			"(give a folder written by a comparison, "
+			"results/compare/<run-id>)\n",
+			path, root ? "no \"runs\" list" : error.text);
+		json_decref(root);
+		return 1;
+	}
+	snprintf(c.dir, sizeof(c.dir), "%s", dir);
+	size_t i;
+	json_t *run;
+	json_array_foreach(runs, i, run)
+	{
+		const char *backend =
+		    json_string_value(json_object_get(run, "backend"));
+		const char *run_dir =
+		    json_string_value(json_object_get(run, "dir"));
+		json_t *round = json_object_get(run, "round");
+		if (!backend || !run_dir || !json_is_integer(round) ||
+		    c.count == sizeof(c.runs) / sizeof(c.runs[0]))
+			continue;
+		struct harness_compare_run *r = &c.runs[c.count++];
+		snprintf(r->backend, sizeof(r->backend), "%s", backend);
+		r->round = (unsigned)json_integer_value(round);
+		snprintf(r->dir, sizeof(r->dir), "%s", run_dir);
+	}
+	json_decref(root);
+	harness_comparison_finish(&c, o);
+	return c.count ? 0 : 1;
 }

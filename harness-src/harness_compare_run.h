@@ -36,4 +36,10 @@ void harness_comparison_add(struct harness_comparison *c, const char *backend,
 void harness_comparison_finish(struct harness_comparison *c,
 			       const struct harness_options *o);
 
+/* --summarize DIR: read the runs DIR/summary.json lists, then write the
+ * summary and plots again (after an upgrade, or a fix of the summary).
+ * Returns the exit status: 0, or 1 with the reason printed. */
+int harness_comparison_resummarize(const char *dir,
+				   const struct harness_options *o);
+
 #endif /* HARNESS_COMPARE_RUN_H */

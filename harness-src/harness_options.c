@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness_backend_options.h"
 #include "mcs_parse.h"
 
 #define TARGET_MAX 10000000ull
@@ -51,6 +52,23 @@ double harness_load_ceiling(uint64_t first_step)
 	return (double)first_step * 1000.0;
 }
 
+/* --backend-opt: kept as typed once its form is right. */
+static int add_backend_setting(const char *arg, struct harness_options *o,
+			       char *why, size_t why_size)
+{
+	int err = harness_backend_setting_check(arg, why, why_size);
+	if (err)
+		return err;
+	if (strlen(arg) >= sizeof(o->backend_settings[0]) ||
+	    o->backend_setting_count == HARNESS_MAX_BACKEND_SETTINGS)
+		return mcs_option_error(why, why_size, "--backend-opt", arg,
+					"at most 32 settings, each under 288 "
+					"characters");
+	snprintf(o->backend_settings[o->backend_setting_count++],
+		 sizeof(o->backend_settings[0]), "%s", arg);
+	return 0;
+}
+
 /* A load the plan cannot offer: at the first step every connection would
  * have to send more than once a millisecond. */
 static int check_load(const struct harness_options *o, char *why,
@@ -78,13 +96,16 @@ void harness_print_usage(FILE *out)
 	    out,
 	    "usage: harness --backend NAME[,NAME...]|all --target N [--steps "
 	    "LIST | --points K]\n"
+	    "               [--backend-opt [BACKEND:]NAME=VALUE]...\n"
 	    "               [--load RATE [--load-size B] [--load-duration S]] "
 	    "[--repeat N]\n"
 	    "               [--workers N|auto] [--ports A-B] [--echo] [--out "
 	    "DIR]\n"
 	    "               [--tune | --no-tune] [--no-plot] [--pause-at N]\n"
 	    "               [--rate R] [--min-free SIZE] [--step-timeout S]\n"
-	    "       harness --list-backends | --help\n"
+	    "       harness --list-backends | --list-fields | --summarize DIR "
+	    "| "
+	    "--help\n"
 	    "\n"
 	    "Measure what it costs to hold N concurrent loopback TCP "
 	    "connections with\n"
@@ -99,6 +120,14 @@ void harness_print_usage(FILE *out)
 	    "  --backend NAME|all  backend to measure; a comma list "
 	    "(epoll,io_uring), or\n"
 	    "                      all for every installed one\n"
+	    "  --backend-opt [BACKEND:]NAME=VALUE\n"
+	    "                      set a backend option on the server "
+	    "(repeatable): for\n"
+	    "                      every backend swept, or with BACKEND: for "
+	    "that one;\n"
+	    "                      --list-backends lists them, sweep.json "
+	    "records every\n"
+	    "                      value in backend_options\n"
 	    "  --repeat N          run each backend N times, interleaved: "
 	    "round "
 	    "r runs\n"
@@ -172,6 +201,11 @@ void harness_print_usage(FILE *out)
 	    "work here\n"
 	    "  --list-fields       list every per-step figure: JSON key, CSV "
 	    "column, unit\n"
+	    "  --summarize DIR     write a comparison's summary and plots "
+	    "again "
+	    "from the\n"
+	    "                      runs its summary.json lists (DIR: "
+	    "results/compare/<id>)\n"
 	    "\n"
 	    "Results go to DIR/<backend>/<run-id>/ (sweep.csv, sweep.json, "
 	    "*.png), and\n"
@@ -187,6 +221,7 @@ int harness_parse_options(int argc, char **argv, struct harness_options *o,
 {
 	static const struct option longs[] = {
 	    {"backend", required_argument, NULL, 'b'},
+	    {"backend-opt", required_argument, NULL, 'O'},
 	    {"target", required_argument, NULL, 'n'},
 	    {"steps", required_argument, NULL, 's'},
 	    {"points", required_argument, NULL, 'k'},
@@ -207,6 +242,7 @@ int harness_parse_options(int argc, char **argv, struct harness_options *o,
 	    {"load-duration", required_argument, NULL, 'D'},
 	    {"repeat", required_argument, NULL, 'R'},
 	    {"list-fields", no_argument, NULL, 'F'},
+	    {"summarize", required_argument, NULL, 'M'},
 	    {"list-backends", no_argument, NULL, 'l'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -236,6 +272,10 @@ int harness_parse_options(int argc, char **argv, struct harness_options *o,
 				    why, why_size, "--backend", arg,
 				    "a backend name (see --list-backends), a "
 				    "comma list of names, or all");
+			break;
+		case 'O':
+			if (add_backend_setting(arg, o, why, why_size))
+				return -EINVAL;
 			break;
 		case 'n':
 			if (mcs_parse_count(arg, 1, TARGET_MAX, &o->target))
@@ -363,6 +403,14 @@ int harness_parse_options(int argc, char **argv, struct harness_options *o,
 			o->repeat = (unsigned)v;
 			break;
 		case 'F': o->list_fields = 1; break;
+		case 'M':
+			if (!arg[0] || strlen(arg) >= sizeof(o->summarize))
+				return mcs_option_error(
+				    why, why_size, "--summarize", arg,
+				    "a comparison folder, e.g. "
+				    "results/compare/<run-id>");
+			snprintf(o->summarize, sizeof(o->summarize), "%s", arg);
+			break;
 		case 'l': o->list_backends = 1; break;
 		case 'h': o->help = 1; break;
 		default: return mcs_getopt_error(c, argv, why, why_size);
@@ -370,7 +418,7 @@ int harness_parse_options(int argc, char **argv, struct harness_options *o,
 	}
 	if (optind < argc)
 		return mcs_unexpected_argument(argv[optind], why, why_size);
-	if (o->help || o->list_backends || o->list_fields)
+	if (o->help || o->list_backends || o->list_fields || o->summarize[0])
 		return 0;
 	if (!o->backend[0]) {
 		snprintf(why, why_size,

@@ -15,6 +15,9 @@
 #define HARNESS_MAX_BACKENDS  16
 #define HARNESS_MAX_REPEAT    50
 #define HARNESS_DEFAULT_STEPS "1k,10k,100k,250k,500k,1M"
+/* --backend-opt: as many as the server takes, each with a BACKEND: */
+#define HARNESS_MAX_BACKEND_SETTINGS 32
+#define HARNESS_BACKEND_SETTING_SIZE (32 + 256)
 
 struct harness_options {
 	char backend[32]; /* the backend being swept (the first of a list) */
@@ -23,6 +26,11 @@ struct harness_options {
 	char backends[HARNESS_MAX_BACKENDS][32];
 	size_t backend_count;
 	unsigned repeat; /* --repeat N: runs of each backend (default 1) */
+	/* --backend-opt [BACKEND:]NAME=VALUE as typed, in order; checked for
+	 * form only (harness_backend_options.h checks the rest) */
+	char backend_settings[HARNESS_MAX_BACKEND_SETTINGS]
+			     [HARNESS_BACKEND_SETTING_SIZE];
+	size_t backend_setting_count;
 	int echo_last;	 /* a closed-loop echo round at the last step */
 	uint64_t target; /* --target: connections at the last step */
 	uint64_t steps[HARNESS_MAX_STEPS]; /* --steps as given, increasing */
@@ -47,7 +55,9 @@ struct harness_options {
 	uint64_t min_free;    /* --min-free bytes (valid if min_free_given) */
 	int min_free_given;   /* else the default floor (harness_memory.h) */
 	int list_backends;
-	int list_fields; /* --list-fields: the per-step measurements */
+	int list_fields;	  /* --list-fields: the per-step measurements */
+	char summarize[PATH_MAX]; /* --summarize DIR: redo a comparison's
+				     summary and plots from its runs */
 	int help;
 };
 
