@@ -12,9 +12,16 @@
  * order) however its I/O model does best. A select() loop, an epoll loop, an
  * io_uring completion loop and libuv all fit behind the same five hooks.
  *
+ * A backend may declare options (struct mcs_backend_option): name, type,
+ * default, one line of help. Users set them with `--backend-opt NAME=VALUE`
+ * (server and harness); the core checks the table when it loads the plugin,
+ * parses and validates every value into a struct the backend declares
+ * (options_size bytes, defaults filled in) before anything starts, and
+ * hands it to init() as config->options. A backend reads no environment.
+ *
  * Lifecycle, in one worker process:
  *   probe()    optional, any time, cheap and side-effect free
- *   capacity() any time, pure arithmetic
+ *   capacity() any time, pure arithmetic on the fd limit (no options)
  *   init()     once; creates the listeners and all state
  *   run()      once; serves until stop() is called, then returns 0
  *   stop()     any time after init(), from a signal handler or another thread
@@ -33,8 +40,9 @@
 
 #include "mcs_stats.h"
 
-/* Bump when struct mcs_backend_ops or struct mcs_worker_config changes. */
-#define MCS_BACKEND_ABI_VERSION 1u
+/* Bump when struct mcs_backend_ops, struct mcs_worker_config or struct
+ * mcs_backend_option changes. 2: declared options. */
+#define MCS_BACKEND_ABI_VERSION 2u
 
 /* The one symbol a backend shared object exports. */
 #define MCS_BACKEND_SYMBOL "mcs_backend"
@@ -54,6 +62,59 @@ enum mcs_backend_flag {
 	/* Capacity bounded by the backend itself (FD_SETSIZE), not
 	   RLIMIT_NOFILE. */
 	MCS_BACKEND_SELF_LIMITED = 1u << 4,
+};
+
+/* How the core parses an option's value, and what it stores at `offset` in
+ * the backend's option struct. */
+enum mcs_backend_option_type {
+	/* int, 0 or 1. Typed as true/false, 1/0, yes/no or on/off. */
+	MCS_OPTION_BOOL = 1,
+	/* uint64_t in [min, max]. Decimal, k = 1,000 and M = 1,000,000. */
+	MCS_OPTION_INTEGER,
+	/* uint64_t bytes in [min, max]. Decimal, K/M/G = KiB/MiB/GiB. */
+	MCS_OPTION_SIZE,
+	/* unsigned: the index of the value in choices ("regular|direct"). */
+	MCS_OPTION_ENUM,
+	/* char[max]: any text shorter than max bytes (max >= 2). */
+	MCS_OPTION_STRING,
+};
+
+/* Option flags (mcs_backend_option.flags). */
+enum mcs_backend_option_flag {
+	/* INTEGER or SIZE: the value must also be a power of two. */
+	MCS_OPTION_POWER_OF_TWO = 1u << 0,
+};
+
+/* One option a backend declares. The loader refuses a table where any of
+ * this does not hold, saying which entry and what it wanted. */
+struct mcs_backend_option {
+	/* What users type before '=': a lower-case letter, then lower-case
+	 * letters, digits or '-'; under 32 characters; unique in the table. */
+	const char *name;
+	uint32_t type;	/* enum mcs_backend_option_type */
+	uint32_t flags; /* enum mcs_backend_option_flag bits */
+	/* offsetof() the field in the option struct; the field lies wholly
+	 * inside options_size, aligned for its type, overlapping no other. */
+	uint32_t offset;
+	/* The default as a user would type it; it must itself be valid. */
+	const char *default_value;
+	/* INTEGER, SIZE: the inclusive range, min <= max. STRING: max is the
+	 * size of the char array. Others: 0. */
+	uint64_t min, max;
+	/* ENUM: the values, '|'-separated, none empty ("a|b"); else NULL. */
+	const char *choices;
+	/* One line for --list-backends: what the option changes. */
+	const char *help;
+};
+
+/* The most options one backend may declare, and the largest option struct:
+ * the core keeps one struct mcs_backend_option_values per loaded backend. */
+#define MCS_BACKEND_OPTIONS_MAX	     32u
+#define MCS_BACKEND_OPTIONS_SIZE_MAX 1024u
+
+/* Room for any backend's parsed options (aligned for every field type). */
+struct mcs_backend_option_values {
+	_Alignas(8) unsigned char bytes[MCS_BACKEND_OPTIONS_SIZE_MAX];
 };
 
 /* What one worker process is asked to serve. Filled by the core; read-only
@@ -79,6 +140,10 @@ struct mcs_worker_config {
 	int listen_backlog; /* backlog passed to listen() */
 	struct mcs_worker_stats
 	    *stats; /* this worker's counters, shared memory */
+	/* The backend's option struct (options_size bytes): every value
+	 * validated, defaults filled in. Never NULL for a backend that
+	 * declares options; NULL for one that declares none. */
+	const void *options;
 };
 
 struct mcs_backend_ops {
@@ -102,7 +167,9 @@ struct mcs_backend_ops {
 
 	/* Required. The most connections one worker process can hold when the
 	 * process may have fd_limit open files (RLIMIT_NOFILE), keeping room
-	 * for its listeners and the descriptors the loop itself needs. */
+	 * for its listeners and the descriptors the loop itself needs. It does
+	 * not see the options: where an option changes what the loop needs,
+	 * return what holds for every value of it. */
 	unsigned (*capacity)(unsigned fd_limit);
 
 	/* Required. Bind and listen on every port in config, build all state.
@@ -125,6 +192,14 @@ struct mcs_backend_ops {
 	/* Required. Close every connection and listener and free everything.
 	 * Called once, after run() returned or if run() was never called. */
 	void (*destroy)(void *state);
+
+	/* Optional. The options users may set (option_count entries), and
+	 * sizeof the struct their values go into (at most
+	 * MCS_BACKEND_OPTIONS_SIZE_MAX); NULL, 0 and 0 for a backend without
+	 * options. Set all three with MCS_BACKEND_OPTIONS(). */
+	const struct mcs_backend_option *options;
+	uint32_t option_count;
+	uint32_t options_size;
 };
 
 /* A backend defines its ops struct with this in front, so the symbol is the
@@ -136,5 +211,12 @@ struct mcs_backend_ops {
 #define MCS_BACKEND_HEADER                                                     \
 	.abi_version = MCS_BACKEND_ABI_VERSION,                                \
 	.stats_size = (uint32_t)sizeof(struct mcs_worker_stats)
+
+/* Convenience for backends with options: a table (an array, not a
+ * pointer) and the type of the struct its values go into. */
+#define MCS_BACKEND_OPTIONS(table, values_type)                                \
+	.options = (table),                                                    \
+	.option_count = (uint32_t)(sizeof(table) / sizeof((table)[0])),        \
+	.options_size = (uint32_t)sizeof(values_type)
 
 #endif /* MCS_BACKEND_H */

@@ -1,6 +1,7 @@
 /* mcs_loader.c - dlopen a backend by name and refuse anything that does not
  * match the ABI this binary was built with. */
 #include "mcs_loader.h"
+#include "mcs_backend_options.h"
 #include "mcs_parse.h"
 
 #include <dirent.h>
@@ -85,7 +86,7 @@ int mcs_backend_check(const struct mcs_backend_ops *ops, const char *name,
 			 name, ops->name);
 		return -EINVAL;
 	}
-	return 0;
+	return mcs_backend_options_check(ops, why, why_size);
 }
 
 static void list_into(const char *dir, char *out, size_t out_size)
@@ -252,6 +253,13 @@ int mcs_backend_print_list(const char *program, FILE *out, FILE *err)
 			status == MCS_BACKEND_AVAILABLE ? "%-16s %-12s %s\n"
 							: "%-16s %-12s (%s)\n",
 			names[i], mcs_backend_status_name(status), text);
+		struct mcs_backend_handle h;
+		if (status != MCS_BACKEND_UNUSABLE &&
+		    mcs_backend_load(NULL, names[i], &h, text, sizeof(text)) ==
+			0) {
+			mcs_backend_options_print(h.ops, out);
+			mcs_backend_unload(&h);
+		}
 	}
 	return 0;
 }

@@ -26,7 +26,8 @@ struct mcs_backend_handle {
 int mcs_backend_dir(char *dir, size_t dir_size);
 
 /* Check an ops struct as the loader would: 0, or -EPROTO (ABI or build
- * mismatch) / -EINVAL (hook missing, bad name) with a reason in why. */
+ * mismatch) / -EINVAL (hook missing, bad name, malformed options table)
+ * with a reason in why. */
 int mcs_backend_check(const struct mcs_backend_ops *ops, const char *name,
 		      char *why, size_t why_size);
 
@@ -59,9 +60,10 @@ enum mcs_backend_status mcs_backend_status(const char *dir, const char *name,
 const char *mcs_backend_status_name(enum mcs_backend_status status);
 
 /* What --list-backends prints, for every binary that has the option: one
- * line per installed backend on out (name, status, description or reason),
- * or one line on err naming `program` when none is installed. Returns the
- * exit status: 0, or 1 when nothing is installed. */
+ * line per installed backend on out (name, status, description or reason)
+ * followed by one indented line per option it declares (name, what it
+ * takes, default, help), or one line on err naming `program` when none is
+ * installed. Returns the exit status: 0, or 1 when nothing is installed. */
 int mcs_backend_print_list(const char *program, FILE *out, FILE *err);
 
 #endif /* MCS_LOADER_H */
