@@ -37,11 +37,11 @@
  * Closing cancels whatever is still in flight on the descriptor
  * (IORING_ASYNC_CANCEL_ALL|FD) and closes it once nothing is.
  *
- * MCS_IO_URING_DIRECT=0 in the environment switches to regular descriptors
- * (multishot accept, close()); MCS_IO_URING_BUFFERS=N (a power of two,
- * default 256) sets the number of shared receive buffers. Both are read in
- * init() and capacity(). MCS_IO_URING_RECV_LIMIT=0 forces the cancel path
- * of kernels before 6.17 (for tests). See docs/IO_URING.md.
+ * Options (--backend-opt, declared in uring_option_table below):
+ * direct=false switches to regular descriptors (multishot accept, close());
+ * buffers=N (a power of two, default 256) sets the number of shared receive
+ * buffers; recv-limit=false forces the cancel path of kernels before 6.17
+ * (for tests). See docs/IO_URING.md.
  *
  * Needs: Linux 6.0+ (multishot recv, fixed-fd cancel; DEFER_TASKRUN from
  * 6.1 is used when present), liburing 2.3 (Debian 12).
@@ -62,12 +62,11 @@
 #include "mcs_pool.h"
 #include "uring_setup.h"
 
-#define URING_SQ_ENTRIES      1024u
-#define URING_CQ_ENTRIES      8192u
-#define URING_BUFFERS_DEFAULT 256u
-#define URING_BUFFER_GROUP    0
-#define URING_CQE_BATCH	      256u
-#define ACCEPT_PAUSE_NS	      (100 * 1000 * 1000)
+#define URING_SQ_ENTRIES   1024u
+#define URING_CQ_ENTRIES   8192u
+#define URING_BUFFER_GROUP 0
+#define URING_CQE_BATCH	   256u
+#define ACCEPT_PAUSE_NS	   (100 * 1000 * 1000)
 /* Regular descriptors: stdio, ring, eventfd and spares, as epoll. */
 #define URING_RESERVED_FDS 16u
 /* Direct descriptors: table slots left free so that connections accepted
@@ -167,32 +166,37 @@ static inline uint64_t user_data(enum uring_op op, uint16_t generation,
 	return (uint64_t)op << 56 | (uint64_t)generation << 32 | index;
 }
 
-/* Environment switches; a bad value is reported by init(). */
-static int env_direct(int *direct)
-{
-	const char *v = getenv("MCS_IO_URING_DIRECT");
-	*direct = 1;
-	if (!v || !*v)
-		return 0;
-	if (strcmp(v, "0") && strcmp(v, "1"))
-		return -EINVAL;
-	*direct = v[0] == '1';
-	return 0;
-}
+/* What --backend-opt may set; the core parses and validates them into
+ * this struct and hands it to init() as config->options. */
+struct uring_options {
+	int direct;	  /* connections are direct descriptors */
+	uint64_t buffers; /* shared receive buffers, a power of two */
+	int recv_limit;	  /* bound multishot recv by bytes where possible */
+};
 
-static int env_buffers(uint32_t *count)
-{
-	const char *v = getenv("MCS_IO_URING_BUFFERS");
-	*count = URING_BUFFERS_DEFAULT;
-	if (!v || !*v)
-		return 0;
-	char *end;
-	unsigned long n = strtoul(v, &end, 10);
-	if (*end || n == 0 || n > 32768 || (n & (n - 1)))
-		return -EINVAL;
-	*count = (uint32_t)n;
-	return 0;
-}
+static const struct mcs_backend_option uring_option_table[] = {
+    {.name = "direct",
+     .type = MCS_OPTION_BOOL,
+     .offset = offsetof(struct uring_options, direct),
+     .default_value = "true",
+     .help = "accept into direct descriptors, outside the process fd table "
+	     "(false: regular fds and close())"},
+    {.name = "buffers",
+     .type = MCS_OPTION_INTEGER,
+     .flags = MCS_OPTION_POWER_OF_TWO,
+     .offset = offsetof(struct uring_options, buffers),
+     .default_value = "256",
+     .min = 1,
+     .max = 32768,
+     .help = "shared receive buffers per worker, each min(--read-buffer, "
+	     "--write-limit) bytes"},
+    {.name = "recv-limit",
+     .type = MCS_OPTION_BOOL,
+     .offset = offsetof(struct uring_options, recv_limit),
+     .default_value = "true",
+     .help = "bound each multishot recv by bytes where the kernel can "
+	     "(6.17+); false forces the cancel path of older kernels"},
+};
 
 static int uring_probe(char *why, size_t why_size)
 {
@@ -219,14 +223,16 @@ static int uring_probe(char *why, size_t why_size)
 	return 0;
 }
 
+/* Direct: one sparse table per ring, at most RLIMIT_NOFILE slots, less
+ * URING_DIRECT_SPARE. Regular descriptors need only URING_RESERVED_FDS, but
+ * capacity() does not see the options, so it keeps the larger reserve for
+ * both (48 connections fewer per worker with direct=false). */
 static unsigned uring_capacity(unsigned fd_limit)
 {
-	int direct;
-	if (env_direct(&direct))
-		direct = 1;
-	/* Direct: one sparse table per ring, at most RLIMIT_NOFILE slots. */
-	unsigned reserve = direct ? URING_DIRECT_SPARE : URING_RESERVED_FDS;
-	return fd_limit > reserve ? fd_limit - reserve : 0;
+	_Static_assert(URING_DIRECT_SPARE >= URING_RESERVED_FDS,
+		       "the direct reserve must cover the regular one");
+	return fd_limit > URING_DIRECT_SPARE ? fd_limit - URING_DIRECT_SPARE
+					     : 0;
 }
 
 static void uring_destroy(void *state)
@@ -278,7 +284,7 @@ static int uring_init(const struct mcs_worker_config *config, void **state,
 		      char *why, size_t why_size)
 {
 	int err;
-	uint32_t buffer_count;
+	const struct uring_options *options = config->options;
 	struct uring_backend *b = calloc(1, sizeof(*b));
 	if (!b) {
 		snprintf(why, why_size,
@@ -290,13 +296,17 @@ static int uring_init(const struct mcs_worker_config *config, void **state,
 	b->wake_fd = -1;
 	b->starved_head = b->starved_tail = MCS_POOL_NONE;
 	b->pause.tv_nsec = ACCEPT_PAUSE_NS;
-	if (env_direct(&b->direct) || env_buffers(&buffer_count)) {
+	if (!options) {
 		err = -EINVAL;
 		snprintf(why, why_size,
-			 "io_uring: MCS_IO_URING_DIRECT must be 0 or 1 and "
-			 "MCS_IO_URING_BUFFERS a power of two <= 32768");
+			 "io_uring: no options in the worker config: parse "
+			 "them with mcs_backend_options_parse()");
 		goto err;
 	}
+	b->direct = options->direct;
+	/* Until a recv says EINVAL, if the option allows it at all. */
+	b->recv_limit = options->recv_limit;
+	uint32_t buffer_count = (uint32_t)options->buffers;
 	uint32_t buffer_size = config->read_buffer_size;
 	if (config->write_backlog_limit < buffer_size)
 		buffer_size = config->write_backlog_limit;
@@ -376,10 +386,6 @@ static int uring_init(const struct mcs_worker_config *config, void **state,
 			 strerror(-err));
 		goto err;
 	}
-	/* Until a recv says EINVAL; MCS_IO_URING_RECV_LIMIT=0 forces the
-	 * cancel path of older kernels, for tests. */
-	const char *limit = getenv("MCS_IO_URING_RECV_LIMIT");
-	b->recv_limit = !(limit && strcmp(limit, "0") == 0);
 	/* Optional: saves an fget per io_uring_enter. */
 	io_uring_register_ring_fd(&b->ring);
 	/* Blocking: io_uring hands -EAGAIN back for O_NONBLOCK files. */
@@ -1036,4 +1042,5 @@ MCS_BACKEND_EXPORT const struct mcs_backend_ops mcs_backend = {
     .run = uring_run,
     .stop = uring_stop,
     .destroy = uring_destroy,
+    MCS_BACKEND_OPTIONS(uring_option_table, struct uring_options),
 };

@@ -1,7 +1,10 @@
 /* conformance.c - the backend conformance suite: the same tests for every
  * backend, registered once per backend as conformance__<name>.
  *
- * usage: test_conformance BACKEND FIRST_PORT   (uses FIRST_PORT..+3)
+ * usage: test_conformance BACKEND FIRST_PORT [NAME=VALUE...]
+ *   (uses FIRST_PORT..+3; NAME=VALUE sets a backend option, as
+ *   `server --backend-opt` does: test_conformance io_uring 3200
+ *   direct=false buffers=2)
  * Exit 77 (skipped) when the backend's probe says it cannot run here.
  *
  * Each test drives a real worker of the backend in a child process over
@@ -34,6 +37,8 @@
 
 static const char *backend_name;
 static uint16_t first_port;
+static const char *const *backend_settings; /* NAME=VALUE, from argv */
+static size_t backend_setting_count;
 static struct test_server server;
 
 static void totals(struct mcs_stats_total *t)
@@ -286,6 +291,9 @@ static void test_over_capacity_is_refused(void **state)
 	(void)state;
 	struct test_server small;
 	assert_int_equal(test_server_load(&small, backend_name), 0);
+	assert_int_equal(test_server_set_options(&small, backend_settings,
+						 backend_setting_count),
+			 0);
 	assert_int_equal(test_server_start(&small, (uint16_t)(first_port + 2),
 					   10, READ_BUFFER, WRITE_LIMIT),
 			 0);
@@ -362,15 +370,22 @@ static int group_teardown(void **state)
 
 int main(int argc, char **argv)
 {
-	if (argc != 3) {
-		fprintf(stderr, "usage: %s BACKEND FIRST_PORT\n", argv[0]);
+	if (argc < 3) {
+		fprintf(stderr,
+			"usage: %s BACKEND FIRST_PORT [NAME=VALUE...]\n",
+			argv[0]);
 		return 2;
 	}
 	backend_name = argv[1];
 	first_port = (uint16_t)atoi(argv[2]);
+	backend_settings = (const char *const *)argv + 3;
+	backend_setting_count = (size_t)argc - 3;
 	int loaded = test_server_load(&server, backend_name);
 	if (loaded)
 		return loaded == 77 ? 77 : 1;
+	if (test_server_set_options(&server, backend_settings,
+				    backend_setting_count))
+		return 2;
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_many_connections),
 	    cmocka_unit_test(test_echo_sizes),

@@ -14,6 +14,7 @@
 
 #include "mcs_exit.h"
 
+#include "mcs_backend_options.h"
 #include "mcs_parse.h"
 #include "mcs_proc.h"
 
@@ -75,6 +76,18 @@ int test_server_load(struct test_server *s, const char *name)
 			name, why);
 		return 77;
 	}
+	return test_server_set_options(s, NULL, 0);
+}
+
+int test_server_set_options(struct test_server *s, const char *const *settings,
+			    size_t count)
+{
+	char why[512];
+	if (mcs_backend_options_parse(s->backend.ops, settings, count,
+				      &s->options, why, sizeof(why))) {
+		fprintf(stderr, "conformance: %s\n", why);
+		return -1;
+	}
 	return 0;
 }
 
@@ -107,6 +120,7 @@ int test_server_start(struct test_server *s, uint16_t first_port,
 	s->config.write_backlog_limit = write_backlog_limit;
 	s->config.listen_backlog = 4096;
 	s->config.stats = &s->stats.workers[0];
+	s->config.options = s->backend.ops->option_count ? &s->options : NULL;
 	fflush(NULL);
 	s->pid = fork();
 	if (s->pid < 0)

@@ -11,15 +11,22 @@
 
 struct test_server {
 	struct mcs_backend_handle backend;
+	struct mcs_backend_option_values options; /* defaults unless set */
 	struct mcs_stats_block stats;
 	struct mcs_worker_config config;
 	uint16_t ports[2];
 	pid_t pid;
 };
 
-/* Load backend `name`; 77 (skip) if its probe says it cannot run here,
- * 0 if loaded, -1 on error (message printed). */
+/* Load backend `name` with its options at their defaults; 77 (skip) if
+ * its probe says it cannot run here, 0 if loaded, -1 on error (message
+ * printed). */
 int test_server_load(struct test_server *s, const char *name);
+
+/* Set the loaded backend's options from NAME=VALUE settings (over the
+ * defaults), as `server --backend-opt` does. 0, or -1 (message printed). */
+int test_server_set_options(struct test_server *s, const char *const *settings,
+			    size_t count);
 
 /* Fork the worker on ports first_port and first_port+1 with a cap of
  * max_connections; waits until it listens. Returns 0 or -1. */

@@ -10,11 +10,13 @@
 # Slab covers both ends of each loopback connection (client and server
 # sockets): compare backends under the same client, not absolute values.
 #
-# usage: measure_idle.sh BUILD_DIR BACKEND CONNECTIONS [WORKERS]
+# usage: measure_idle.sh BUILD_DIR BACKEND CONNECTIONS [WORKERS [NAME=VALUE...]]
 #   PORT_FIRST/PORT_LAST (default 2048/2111) pick the 64 ports
-#   env is passed through (e.g. MCS_IO_URING_DIRECT=0)
+#   NAME=VALUE: backend options, passed as --backend-opt (e.g. direct=false)
 set -eu
 build=$1 backend=$2 n=$3 workers=${4:-4}
+shift $(($# < 4 ? $# : 4))
+settings="$*"
 first=${PORT_FIRST:-2048} last=${PORT_LAST:-2111}
 load=${LOAD:-/tmp/uring_load}
 slab() { awk '/^Slab:/ {print $2}' /proc/meminfo; }
@@ -37,8 +39,11 @@ while [ $((cur - prev)) -gt 2048 ] || [ $((prev - cur)) -gt 2048 ]; do
 	[ $waited -lt 60 ] || break
 	sleep 2; waited=$((waited + 2)); prev=$cur cur=$(slab)
 done
+opts=
+for setting in "$@"; do opts="$opts --backend-opt $setting"; done
+# shellcheck disable=SC2086 # $opts is one word per option on purpose
 $build/bin/server --backend $backend --ports $first-$last --workers $workers \
-	--interval 0 --json >/tmp/measure_idle.$$.json 2>&1 &
+	--interval 0 --json $opts >/tmp/measure_idle.$$.json 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true; kill $client 2>/dev/null || true' EXIT HUP INT TERM PIPE
 client=
@@ -53,7 +58,7 @@ while [ "$(live)" -lt "$n" ]; do sleep 0.2; done
 sleep 2
 slab1=$(slab) pss1=$(pss)
 caches >/tmp/measure_idle.$$.c1
-echo "$backend${MCS_IO_URING_DIRECT:+ (MCS_IO_URING_DIRECT=$MCS_IO_URING_DIRECT)}: $(cat /tmp/measure_idle.$$.client), server holds $(live)"
+echo "$backend${settings:+ ($settings)}: $(cat /tmp/measure_idle.$$.client), server holds $(live)"
 echo "  Slab  $slab0 kB -> $slab1 kB: $(( (slab1 - slab0) * 1024 / n )) B per connection (both ends)"
 echo "  PSS   $pss0 kB -> $pss1 kB: $(( (pss1 - pss0) * 1024 / n )) B per connection (server, user space)"
 echo "  largest slab cache growth, bytes per connection:"
