@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mcs_backend_options.h"
 #include "mcs_loader.h"
 #include "mcs_proc.h"
 #include "mcs_stats.h"
@@ -32,7 +33,10 @@
 struct server {
 	struct server_options options;
 	struct mcs_backend_handle backend;
+	/* The backend's options, parsed from --backend-opt over defaults. */
+	struct mcs_backend_option_values backend_options;
 	struct mcs_stats_block stats;
+	char stats_name[64];
 	struct mcs_worker_config *configs;
 	uint16_t *ports;
 	pid_t *pids;		 /* 0 once reaped */
@@ -219,114 +223,146 @@ static int plan_workers(struct server *s, char *why, size_t why_size)
 		c->read_buffer_size = o->read_buffer_size;
 		c->write_backlog_limit = o->write_backlog_limit;
 		c->listen_backlog = o->listen_backlog;
+		c->options =
+		    s->backend.ops->option_count ? &s->backend_options : NULL;
 	}
 	return 0;
 }
 
 static volatile sig_atomic_t stop_signal;
 
-int main(int argc, char **argv)
-{
-	struct server s;
-	char why[512];
-	memset(&s, 0, sizeof(s));
-	setvbuf(stdout, NULL, _IOLBF, 0);
+/* What main() goes on with after a step that did not end the run. */
+#define CONTINUE (-1)
 
-	if (server_parse_options(argc, argv, &s.options, why, sizeof(why))) {
+/* Parse the command line; answer --help and --list-backends. Returns
+ * CONTINUE, or the exit status. */
+static int read_command_line(struct server *s, int argc, char **argv)
+{
+	char why[512];
+	if (server_parse_options(argc, argv, &s->options, why, sizeof(why))) {
 		fprintf(stderr, "server: %s\n", why);
 		return 2;
 	}
-	if (s.options.help) {
+	if (s->options.help) {
 		server_print_usage(stdout);
 		return 0;
 	}
-	if (s.options.list_backends)
+	if (s->options.list_backends)
 		return mcs_backend_print_list("server", stdout, stderr);
+	return CONTINUE;
+}
 
-	if (mcs_backend_load(NULL, s.options.backend, &s.backend, why,
-			     sizeof(why))) {
+/* Load the backend, parse its options (a bad one is bad usage, whether or
+ * not the backend runs here), probe it. Returns 0 or the exit status. */
+static int load_backend(struct server *s)
+{
+	char why[512];
+	const char *settings[MCS_BACKEND_SETTINGS_MAX];
+	for (size_t i = 0; i < s->options.backend_setting_count; i++)
+		settings[i] = s->options.backend_settings[i];
+	if (mcs_backend_load(NULL, s->options.backend, &s->backend, why,
+			     sizeof(why)) ||
+	    mcs_backend_options_parse(s->backend.ops, settings,
+				      s->options.backend_setting_count,
+				      &s->backend_options, why, sizeof(why))) {
 		fprintf(stderr, "server: %s\n", why);
 		return 2;
 	}
-	if (s.backend.ops->probe &&
-	    s.backend.ops->probe(why, sizeof(why)) != 0) {
+	if (s->backend.ops->probe &&
+	    s->backend.ops->probe(why, sizeof(why)) != 0) {
 		fprintf(stderr, "server: backend %s is unavailable here: %s\n",
-			s.options.backend, why);
+			s->options.backend, why);
 		return 1;
 	}
-	if (plan_workers(&s, why, sizeof(why))) {
-		fprintf(stderr, "server: %s\n", why);
-		return 2;
-	}
-	/* Block the signals we wait for before anything needs cleaning up
-	 * (the stats shm), so a signal can never kill us between the two;
-	 * workers unblock them after fork. A signal now waits for the loop
-	 * below and still shuts down cleanly. */
-	sigset_t wait_set;
-	sigemptyset(&wait_set);
-	sigaddset(&wait_set, SIGINT);
-	sigaddset(&wait_set, SIGTERM);
-	sigaddset(&wait_set, SIGCHLD);
-	sigaddset(&wait_set, SIGHUP);
-	sigprocmask(SIG_BLOCK, &wait_set, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
 
-	char stats_name[64];
-	if (s.options.stats_name[0])
-		snprintf(stats_name, sizeof(stats_name), "%s",
-			 s.options.stats_name);
+/* Block the signals we wait for before anything needs cleaning up (the
+ * stats shm), so a signal can never kill us between the two; workers
+ * unblock them after fork. A signal now waits for the loops below and
+ * still shuts down cleanly. */
+static void block_signals(sigset_t *wait_set)
+{
+	sigemptyset(wait_set);
+	sigaddset(wait_set, SIGINT);
+	sigaddset(wait_set, SIGTERM);
+	sigaddset(wait_set, SIGCHLD);
+	sigaddset(wait_set, SIGHUP);
+	sigprocmask(SIG_BLOCK, wait_set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* The shared stats block, under --stats-shm or /mcs-server-PID. Returns 0
+ * or the exit status. */
+static int create_stats(struct server *s)
+{
+	if (s->options.stats_name[0])
+		snprintf(s->stats_name, sizeof(s->stats_name), "%s",
+			 s->options.stats_name);
 	else
-		snprintf(stats_name, sizeof(stats_name), "/mcs-server-%d",
+		snprintf(s->stats_name, sizeof(s->stats_name), "/mcs-server-%d",
 			 (int)getpid());
-	int err = mcs_stats_create(&s.stats, stats_name, s.workers,
-				   s.options.backend);
+	int err = mcs_stats_create(&s->stats, s->stats_name, s->workers,
+				   s->options.backend);
 	if (err) {
 		fprintf(
 		    stderr,
 		    "server: cannot create shared stats %s: %s (is /dev/shm "
 		    "mounted and writable?)\n",
-		    stats_name, strerror(-err));
+		    s->stats_name, strerror(-err));
 		return 1;
 	}
+	return 0;
+}
 
+/* One process per worker config. Returns 0, or the exit status with the
+ * workers already started stopped again. */
+static int fork_workers(struct server *s)
+{
 	pid_t self = getpid();
-	for (unsigned i = 0; i < s.workers; i++) {
-		s.configs[i].stats = &s.stats.workers[i];
+	for (unsigned i = 0; i < s->workers; i++) {
+		s->configs[i].stats = &s->stats.workers[i];
 		pid_t pid = fork();
 		if (pid < 0) {
 			fprintf(stderr, "server: fork worker %u: %s\n", i,
 				strerror(errno));
-			stop_workers(&s);
-			mcs_stats_close(&s.stats);
+			stop_workers(s);
+			mcs_stats_close(&s->stats);
 			return 1;
 		}
 		if (pid == 0)
-			server_worker_main(s.backend.ops, &s.configs[i], self);
-		s.pids[i] = pid;
-		s.live_workers++;
+			server_worker_main(s->backend.ops, &s->configs[i],
+					   self);
+		s->pids[i] = pid;
+		s->live_workers++;
 	}
+	return 0;
+}
 
-	int exit_code = 0;
-	struct server_monitor monitor;
-	server_monitor_init(&monitor, &s.stats, s.pids, s.workers);
+static int is_stop_signal(int sig)
+{
+	return sig == SIGINT || sig == SIGTERM || sig == SIGHUP;
+}
 
-	/* Startup: every worker listening, or the first failure. */
+/* Startup: every worker listening, or the first failure. Returns 0, or 1
+ * when a worker failed or they did not all listen in time; a signal sets
+ * stop_signal. */
+static int wait_until_listening(struct server *s, const sigset_t *wait_set)
+{
 	double start = monotonic_seconds();
 	for (;;) {
 		struct mcs_stats_total t;
-		mcs_stats_sum(&s.stats, &t);
-		if (reap_workers(&s, 1) || report_failed_workers(&s)) {
-			exit_code = 1;
-			break;
-		}
-		if (t.listening == s.workers)
-			break;
+		mcs_stats_sum(&s->stats, &t);
+		if (reap_workers(s, 1) || report_failed_workers(s))
+			return 1;
+		if (t.listening == s->workers)
+			return 0;
 		struct timespec tick = {0, 5 * 1000 * 1000};
 		siginfo_t info;
-		int sig = sigtimedwait(&wait_set, &info, &tick);
-		if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP) {
+		int sig = sigtimedwait(wait_set, &info, &tick);
+		if (is_stop_signal(sig)) {
 			stop_signal = sig;
-			break;
+			return 0;
 		}
 		if (monotonic_seconds() - start > STARTUP_TIMEOUT_SECONDS) {
 			fprintf(
@@ -334,68 +370,120 @@ int main(int argc, char **argv)
 			    "server: workers did not start listening within "
 			    "%.0f s; stopping\n",
 			    STARTUP_TIMEOUT_SECONDS);
-			exit_code = 1;
-			break;
+			return 1;
 		}
 	}
-	if (exit_code == 0 && !stop_signal) {
-		printf("server: %s listening on %s ports %u-%u with %u workers "
-		       "(up to %" PRIu64 " connections each, %" PRIu64
-		       " in all); stats in %s\n",
-		       s.options.backend, inet_ntoa(s.options.address),
-		       s.options.port_first, s.options.port_last, s.workers,
-		       s.cap_per_worker, s.total_cap, stats_name);
-		double next_line =
-		    monotonic_seconds() + s.options.interval_seconds;
-		double end =
-		    s.options.duration_seconds > 0
-			? monotonic_seconds() + s.options.duration_seconds
-			: INFINITY;
-		for (;;) {
-			double now = monotonic_seconds();
-			if (now >= end)
-				break;
-			double wake = end;
-			if (s.options.interval_seconds > 0 && next_line < wake)
-				wake = next_line;
-			double wait = wake - now;
-			if (wait > 1.0)
-				wait = 1.0;
-			struct timespec ts = {
-			    (time_t)wait, (long)((wait - floor(wait)) * 1e9)};
-			siginfo_t info;
-			int sig = sigtimedwait(&wait_set, &info, &ts);
-			if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP) {
-				stop_signal = sig;
-				break;
-			}
-			if (sig == SIGCHLD && reap_workers(&s, 1)) {
-				exit_code = 1;
-				break;
-			}
-			if (s.live_workers < s.workers) {
-				fprintf(stderr,
-					"server: a worker exited on its "
-					"own; stopping\n");
-				exit_code = 1;
-				break;
-			}
-			if (s.options.interval_seconds > 0 &&
-			    monotonic_seconds() >= next_line) {
-				server_monitor_line(&monitor, stdout);
-				next_line += s.options.interval_seconds;
-			}
+}
+
+static void print_listening(const struct server *s)
+{
+	printf("server: %s listening on %s ports %u-%u with %u workers "
+	       "(up to %" PRIu64 " connections each, %" PRIu64
+	       " in all); stats in %s\n",
+	       s->options.backend, inet_ntoa(s->options.address),
+	       s->options.port_first, s->options.port_last, s->workers,
+	       s->cap_per_worker, s->total_cap, s->stats_name);
+}
+
+/* How long to wait for a signal from now: until the next monitor line or
+ * the end, at most a second. */
+static struct timespec next_wait(const struct server *s, double now, double end,
+				 double next_line)
+{
+	double wake = end;
+	if (s->options.interval_seconds > 0 && next_line < wake)
+		wake = next_line;
+	double wait = wake - now;
+	if (wait > 1.0)
+		wait = 1.0;
+	struct timespec ts = {(time_t)wait, (long)((wait - floor(wait)) * 1e9)};
+	return ts;
+}
+
+/* Serve until --duration is over, a signal (which sets stop_signal) or a
+ * worker's exit, with a monitor line every --interval. Returns 0, or 1
+ * when a worker exited. */
+static int serve(struct server *s, const sigset_t *wait_set,
+		 struct server_monitor *monitor)
+{
+	double next_line = monotonic_seconds() + s->options.interval_seconds;
+	double end = s->options.duration_seconds > 0
+			 ? monotonic_seconds() + s->options.duration_seconds
+			 : INFINITY;
+	for (;;) {
+		double now = monotonic_seconds();
+		if (now >= end)
+			return 0;
+		struct timespec ts = next_wait(s, now, end, next_line);
+		siginfo_t info;
+		int sig = sigtimedwait(wait_set, &info, &ts);
+		if (is_stop_signal(sig)) {
+			stop_signal = sig;
+			return 0;
+		}
+		if (sig == SIGCHLD && reap_workers(s, 1))
+			return 1;
+		if (s->live_workers < s->workers) {
+			fprintf(stderr, "server: a worker exited on its own; "
+					"stopping\n");
+			return 1;
+		}
+		if (s->options.interval_seconds > 0 &&
+		    monotonic_seconds() >= next_line) {
+			server_monitor_line(monitor, stdout);
+			next_line += s->options.interval_seconds;
 		}
 	}
-	stop_workers(&s);
-	server_monitor_final(&monitor, stdout, s.options.json);
-	mcs_stats_close(&s.stats);
-	mcs_backend_unload(&s.backend);
-	free(s.ports);
-	free(s.configs);
-	free(s.pids);
-	free(s.reported);
+}
+
+/* Stop and reap every worker, print the final stats, free everything.
+ * Returns the exit status. */
+static int shut_down(struct server *s, struct server_monitor *monitor,
+		     int exit_code)
+{
+	stop_workers(s);
+	server_monitor_final(monitor, stdout, s->options.json);
+	mcs_stats_close(&s->stats);
+	mcs_backend_unload(&s->backend);
+	free(s->ports);
+	free(s->configs);
+	free(s->pids);
+	free(s->reported);
 	if (stop_signal)
 		return 128 + stop_signal;
 	return exit_code;
+}
+
+int main(int argc, char **argv)
+{
+	static struct server s;
+	char why[512];
+	setvbuf(stdout, NULL, _IOLBF, 0);
+
+	int status = read_command_line(&s, argc, argv);
+	if (status != CONTINUE)
+		return status;
+	status = load_backend(&s);
+	if (status)
+		return status;
+	if (plan_workers(&s, why, sizeof(why))) {
+		fprintf(stderr, "server: %s\n", why);
+		return 2;
+	}
+	sigset_t wait_set;
+	block_signals(&wait_set);
+	status = create_stats(&s);
+	if (!status)
+		status = fork_workers(&s);
+	if (status)
+		return status;
+
+	struct server_monitor monitor;
+	server_monitor_init(&monitor, &s.stats, s.pids, s.workers);
+	int exit_code = wait_until_listening(&s, &wait_set);
+	if (exit_code == 0 && !stop_signal) {
+		print_listening(&s);
+		exit_code = serve(&s, &wait_set, &monitor);
+	}
+	return shut_down(&s, &monitor, exit_code);
 }

@@ -7,13 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mcs_backend_options.h"
 #include "mcs_parse.h"
 
 void server_print_usage(FILE *out)
 {
 	fprintf(
 	    out,
-	    "usage: server [--backend NAME] [--ports A-B] [--workers N|auto]\n"
+	    "usage: server [--backend NAME] [--backend-opt NAME=VALUE]...\n"
+	    "              [--ports A-B] [--workers N|auto]\n"
 	    "              [--address IPV4] [--threads N] [--max-connections "
 	    "N]\n"
 	    "              [--read-buffer BYTES] [--write-limit BYTES] "
@@ -30,6 +32,10 @@ void server_print_usage(FILE *out)
 	    "\n"
 	    "  --backend NAME        I/O backend plugin (default epoll; see "
 	    "--list-backends)\n"
+	    "  --backend-opt NAME=VALUE  set one of the backend's options "
+	    "(repeatable;\n"
+	    "                        --list-backends lists them with their "
+	    "defaults)\n"
 	    "  --ports A-B           listening ports (default 2048-2067), "
 	    "split over workers\n"
 	    "  --workers N|auto      worker processes, at most one per port "
@@ -65,27 +71,28 @@ void server_print_usage(FILE *out)
 	    "a worker fails, 2 on bad usage.\n");
 }
 
-int server_parse_options(int argc, char **argv, struct server_options *o,
-			 char *why, size_t why_size)
+static const struct option long_options[] = {
+    {"backend", required_argument, NULL, 'b'},
+    {"backend-opt", required_argument, NULL, 'O'},
+    {"ports", required_argument, NULL, 'p'},
+    {"workers", required_argument, NULL, 'w'},
+    {"address", required_argument, NULL, 'a'},
+    {"threads", required_argument, NULL, 't'},
+    {"max-connections", required_argument, NULL, 'm'},
+    {"read-buffer", required_argument, NULL, 'r'},
+    {"write-limit", required_argument, NULL, 'W'},
+    {"backlog", required_argument, NULL, 'B'},
+    {"interval", required_argument, NULL, 'i'},
+    {"duration", required_argument, NULL, 'd'},
+    {"stats-shm", required_argument, NULL, 's'},
+    {"json", no_argument, NULL, 'j'},
+    {"list-backends", no_argument, NULL, 'l'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+static void set_defaults(struct server_options *o)
 {
-	static const struct option longs[] = {
-	    {"backend", required_argument, NULL, 'b'},
-	    {"ports", required_argument, NULL, 'p'},
-	    {"workers", required_argument, NULL, 'w'},
-	    {"address", required_argument, NULL, 'a'},
-	    {"threads", required_argument, NULL, 't'},
-	    {"max-connections", required_argument, NULL, 'm'},
-	    {"read-buffer", required_argument, NULL, 'r'},
-	    {"write-limit", required_argument, NULL, 'W'},
-	    {"backlog", required_argument, NULL, 'B'},
-	    {"interval", required_argument, NULL, 'i'},
-	    {"duration", required_argument, NULL, 'd'},
-	    {"stats-shm", required_argument, NULL, 's'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"list-backends", no_argument, NULL, 'l'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
 	memset(o, 0, sizeof(*o));
 	snprintf(o->backend, sizeof(o->backend), "epoll");
 	mcs_parse_ipv4("127.0.0.1", &o->address);
@@ -95,115 +102,165 @@ int server_parse_options(int argc, char **argv, struct server_options *o,
 	o->write_backlog_limit = 16384;
 	o->listen_backlog = 65535;
 	o->interval_seconds = 1.0;
-	why[0] = '\0';
+}
 
-	/* The seed's plain form: `server [PORT]` is not supported; only
-	 * options. getopt_long with a leading ':' reports missing values. */
-	mcs_getopt_reset();
-	int c;
+/* A count option's value in [min, max]; else the one-line error. */
+static int parse_count_option(const char *option, const char *arg, uint64_t min,
+			      uint64_t max, const char *expected,
+			      uint64_t *value, char *why, size_t why_size)
+{
+	if (mcs_parse_count(arg, min, max, value))
+		return mcs_option_error(why, why_size, option, arg, expected);
+	return 0;
+}
+
+static int parse_backend(const char *arg, struct server_options *o, char *why,
+			 size_t why_size)
+{
+	if (strlen(arg) == 0 || strlen(arg) >= sizeof(o->backend))
+		return mcs_option_error(why, why_size, "--backend", arg,
+					"a backend name (see --list-backends)");
+	snprintf(o->backend, sizeof(o->backend), "%s", arg);
+	return 0;
+}
+
+/* NAME=VALUE, kept as typed: whether the backend has that option and the
+ * value fits it is known once the backend is loaded. */
+static int add_backend_setting(const char *arg, struct server_options *o,
+			       char *why, size_t why_size)
+{
+	int err = mcs_backend_setting_check(arg, why, why_size);
+	if (err)
+		return err;
+	if (o->backend_setting_count == MCS_BACKEND_SETTINGS_MAX)
+		return mcs_option_error(why, why_size, "--backend-opt", arg,
+					"at most 32 of them");
+	snprintf(o->backend_settings[o->backend_setting_count++],
+		 sizeof(o->backend_settings[0]), "%s", arg);
+	return 0;
+}
+
+static int parse_workers(const char *arg, struct server_options *o, char *why,
+			 size_t why_size)
+{
 	uint64_t v;
-	while ((c = getopt_long(argc, argv, ":h", longs, NULL)) != -1) {
-		const char *arg = optarg;
-		switch (c) {
-		case 'b':
-			if (strlen(arg) == 0 ||
-			    strlen(arg) >= sizeof(o->backend))
-				return mcs_option_error(
-				    why, why_size, "--backend", arg,
-				    "a backend name (see --list-backends)");
-			snprintf(o->backend, sizeof(o->backend), "%s", arg);
-			break;
-		case 'p':
-			if (mcs_parse_port_range(arg, &o->port_first,
-						 &o->port_last))
-				return mcs_option_error(
-				    why, why_size, "--ports", arg,
-				    "A-B with 1 <= A <= B <= 65535");
-			break;
-		case 'w':
-			if (strcmp(arg, "auto") == 0) {
-				o->workers = 0;
-				break;
-			}
-			if (mcs_parse_count(arg, 1, 4096, &v))
-				return mcs_option_error(
-				    why, why_size, "--workers", arg,
-				    "a number from 1 to 4096, or auto");
-			o->workers = (unsigned)v;
-			break;
-		case 'a':
-			if (mcs_parse_ipv4(arg, &o->address))
-				return mcs_option_error(
-				    why, why_size, "--address", arg,
-				    "an IPv4 address like 127.0.0.1");
-			break;
-		case 't':
-			if (mcs_parse_count(arg, 0, 1024, &v))
-				return mcs_option_error(
-				    why, why_size, "--threads", arg,
-				    "a number from 0 to 1024");
-			o->threads = (unsigned)v;
-			break;
-		case 'm':
-			if (mcs_parse_count(arg, 1, 100000000, &v))
-				return mcs_option_error(
-				    why, why_size, "--max-connections", arg,
-				    "a count from 1 to 100M");
-			o->max_connections = v;
-			break;
-		case 'r':
-			if (mcs_parse_count(arg, 64, 16 * 1024 * 1024, &v))
-				return mcs_option_error(why, why_size,
-							"--read-buffer", arg,
-							"bytes from 64 to 16M");
-			o->read_buffer_size = (unsigned)v;
-			break;
-		case 'W':
-			if (mcs_parse_count(arg, 64, 16 * 1024 * 1024, &v))
-				return mcs_option_error(why, why_size,
-							"--write-limit", arg,
-							"bytes from 64 to 16M");
-			o->write_backlog_limit = (unsigned)v;
-			break;
-		case 'B':
-			if (mcs_parse_count(arg, 1, 1000000, &v))
-				return mcs_option_error(
-				    why, why_size, "--backlog", arg,
-				    "a number from 1 to 1000000");
-			o->listen_backlog = (int)v;
-			break;
-		case 'i':
-			if (mcs_parse_seconds(arg, 3600, &o->interval_seconds))
-				return mcs_option_error(
-				    why, why_size, "--interval", arg,
-				    "seconds from 0 to 3600");
-			break;
-		case 'd':
-			if (mcs_parse_seconds(arg, 7 * 86400,
-					      &o->duration_seconds))
-				return mcs_option_error(
-				    why, why_size, "--duration", arg,
-				    "seconds from 0 to 604800");
-			break;
-		case 's':
-			if (arg[0] != '/' || strlen(arg) < 2 ||
-			    strlen(arg) >= sizeof(o->stats_name) ||
-			    strchr(arg + 1, '/'))
-				return mcs_option_error(
-				    why, why_size, "--stats-shm", arg,
-				    "a name like /mcs-stats (one '/', "
-				    "under 64 characters)");
-			snprintf(o->stats_name, sizeof(o->stats_name), "%s",
-				 arg);
-			break;
-		case 'j': o->json = 1; break;
-		case 'l': o->list_backends = 1; break;
-		case 'h': o->help = 1; break;
-		default: return mcs_getopt_error(c, argv, why, why_size);
-		}
+	if (strcmp(arg, "auto") == 0) {
+		o->workers = 0;
+		return 0;
 	}
-	if (optind < argc)
-		return mcs_unexpected_argument(argv[optind], why, why_size);
+	int err = parse_count_option("--workers", arg, 1, 4096,
+				     "a number from 1 to 4096, or auto", &v,
+				     why, why_size);
+	if (!err)
+		o->workers = (unsigned)v;
+	return err;
+}
+
+static int parse_stats_name(const char *arg, struct server_options *o,
+			    char *why, size_t why_size)
+{
+	if (arg[0] != '/' || strlen(arg) < 2 ||
+	    strlen(arg) >= sizeof(o->stats_name) || strchr(arg + 1, '/'))
+		return mcs_option_error(why, why_size, "--stats-shm", arg,
+					"a name like /mcs-stats (one '/', "
+					"under 64 characters)");
+	snprintf(o->stats_name, sizeof(o->stats_name), "%s", arg);
+	return 0;
+}
+
+/* --threads, --max-connections, --read-buffer, --write-limit, --backlog:
+ * one count each, stored only when it is good. */
+static int parse_count_field(int c, const char *arg, struct server_options *o,
+			     char *why, size_t why_size)
+{
+	uint64_t v;
+	switch (c) {
+	case 't':
+		if (parse_count_option("--threads", arg, 0, 1024,
+				       "a number from 0 to 1024", &v, why,
+				       why_size))
+			return -EINVAL;
+		o->threads = (unsigned)v;
+		return 0;
+	case 'm':
+		if (parse_count_option("--max-connections", arg, 1, 100000000,
+				       "a count from 1 to 100M", &v, why,
+				       why_size))
+			return -EINVAL;
+		o->max_connections = v;
+		return 0;
+	case 'r':
+		if (parse_count_option("--read-buffer", arg, 64,
+				       16 * 1024 * 1024, "bytes from 64 to 16M",
+				       &v, why, why_size))
+			return -EINVAL;
+		o->read_buffer_size = (unsigned)v;
+		return 0;
+	case 'W':
+		if (parse_count_option("--write-limit", arg, 64,
+				       16 * 1024 * 1024, "bytes from 64 to 16M",
+				       &v, why, why_size))
+			return -EINVAL;
+		o->write_backlog_limit = (unsigned)v;
+		return 0;
+	default:
+		if (parse_count_option("--backlog", arg, 1, 1000000,
+				       "a number from 1 to 1000000", &v, why,
+				       why_size))
+			return -EINVAL;
+		o->listen_backlog = (int)v;
+		return 0;
+	}
+}
+
+/* One option getopt_long() returned, with its value. */
+static int parse_option(int c, const char *arg, char *const argv[],
+			struct server_options *o, char *why, size_t why_size)
+{
+	switch (c) {
+	case 'b': return parse_backend(arg, o, why, why_size);
+	case 'O': return add_backend_setting(arg, o, why, why_size);
+	case 'p':
+		if (mcs_parse_port_range(arg, &o->port_first, &o->port_last))
+			return mcs_option_error(
+			    why, why_size, "--ports", arg,
+			    "A-B with 1 <= A <= B <= 65535");
+		return 0;
+	case 'w': return parse_workers(arg, o, why, why_size);
+	case 'a':
+		if (mcs_parse_ipv4(arg, &o->address))
+			return mcs_option_error(
+			    why, why_size, "--address", arg,
+			    "an IPv4 address like 127.0.0.1");
+		return 0;
+	case 't':
+	case 'm':
+	case 'r':
+	case 'W':
+	case 'B': return parse_count_field(c, arg, o, why, why_size);
+	case 'i':
+		if (mcs_parse_seconds(arg, 3600, &o->interval_seconds))
+			return mcs_option_error(why, why_size, "--interval",
+						arg, "seconds from 0 to 3600");
+		return 0;
+	case 'd':
+		if (mcs_parse_seconds(arg, 7 * 86400, &o->duration_seconds))
+			return mcs_option_error(why, why_size, "--duration",
+						arg,
+						"seconds from 0 to 604800");
+		return 0;
+	case 's': return parse_stats_name(arg, o, why, why_size);
+	case 'j': o->json = 1; return 0;
+	case 'l': o->list_backends = 1; return 0;
+	case 'h': o->help = 1; return 0;
+	default: return mcs_getopt_error(c, argv, why, why_size);
+	}
+}
+
+/* What no single option can say wrong: workers against ports and cap. */
+static int check_workers(const struct server_options *o, char *why,
+			 size_t why_size)
+{
 	unsigned ports = (unsigned)o->port_last - o->port_first + 1;
 	unsigned workers = o->workers ? o->workers : ports;
 	if (o->max_connections && o->max_connections < workers) {
@@ -223,4 +280,23 @@ int server_parse_options(int argc, char **argv, struct server_options *o,
 		return -EINVAL;
 	}
 	return 0;
+}
+
+int server_parse_options(int argc, char **argv, struct server_options *o,
+			 char *why, size_t why_size)
+{
+	set_defaults(o);
+	why[0] = '\0';
+	/* The seed's plain form: `server [PORT]` is not supported; only
+	 * options. getopt_long with a leading ':' reports missing values. */
+	mcs_getopt_reset();
+	int c;
+	while ((c = getopt_long(argc, argv, ":h", long_options, NULL)) != -1) {
+		int err = parse_option(c, optarg, argv, o, why, why_size);
+		if (err)
+			return err;
+	}
+	if (optind < argc)
+		return mcs_unexpected_argument(argv[optind], why, why_size);
+	return check_workers(o, why, why_size);
 }

@@ -8,8 +8,15 @@
 #include <stdio.h>
 #include <stdint.h>
 
+#include "mcs_backend_options.h"
+
 struct server_options {
 	char backend[32];
+	/* --backend-opt NAME=VALUE as typed, in order; checked for form
+	 * only: the backend's table decides the rest once it is loaded. */
+	char backend_settings[MCS_BACKEND_SETTINGS_MAX]
+			     [MCS_BACKEND_SETTING_MAX_LEN + 1];
+	size_t backend_setting_count;
 	struct in_addr address;
 	uint16_t port_first, port_last;
 	unsigned workers; /* 0 = auto: one per port */

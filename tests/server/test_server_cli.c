@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "mcs_loader.h"
 #include "mcs_net.h"
 #include "mcs_parse.h"
 #include "mcs_proc.h"
@@ -99,6 +100,79 @@ static void test_busy_port(void **state)
 	close(again);
 }
 
+/* --backend-opt: malformed, unknown or out of range is bad usage (exit 2,
+ * one line naming the setting), found before any worker starts. */
+static void test_bad_backend_options(void **state)
+{
+	(void)state;
+	char *a[] = {"server", "--backend-opt", "direct", NULL};
+	expect_usage_error(a,
+			   "bad --backend-opt 'direct': expected NAME=VALUE");
+	char *b[] = {"server", "--backend-opt", "=1", NULL};
+	expect_usage_error(b, "NAME=VALUE");
+	char *c[] = {"server", "--backend-opt", "direct=0", NULL};
+	expect_usage_error(c, "backend epoll takes no options");
+	char *d[] = {"server", "--backend-opt", NULL};
+	expect_usage_error(d, "needs a value");
+	struct mcs_backend_handle h;
+	char why[256];
+	if (mcs_backend_load(NULL, "io_uring", &h, why, sizeof(why))) {
+		print_message("io_uring not built, its rows skipped: %s\n",
+			      why);
+		return;
+	}
+	mcs_backend_unload(&h);
+	char *e[] = {"server",	      "--backend", "io_uring",
+		     "--backend-opt", "nope=1",	   NULL};
+	expect_usage_error(e, "an option of io_uring: direct, buffers or "
+			      "recv-limit");
+	char *f[] = {"server",	      "--backend", "io_uring",
+		     "--backend-opt", "buffers=3", NULL};
+	expect_usage_error(f, "buffers of io_uring to be an integer from 1 to "
+			      "32768, a power of two");
+	char *g[] = {"server",	      "--backend",    "io_uring",
+		     "--backend-opt", "direct=maybe", NULL};
+	expect_usage_error(g, "true or false");
+}
+
+/* Good options reach the backend: io_uring runs with regular descriptors
+ * and two buffers, and --list-backends shows what it declares. */
+static void test_backend_options_reach_the_backend(void **state)
+{
+	(void)state;
+	struct run_result r;
+	char *list[] = {"server", "--list-backends", NULL};
+	assert_int_equal(run_binary("server", list, 10000, &r), 0);
+	if (!strstr(r.out, "io_uring         available")) {
+		print_message("io_uring not available here: skipped\n");
+		return;
+	}
+	assert_non_null(strstr(r.out, "  --backend-opt buffers (an integer "
+				      "from 1 to 32768, a power of two; "
+				      "default 256): "));
+	assert_non_null(strstr(r.out, "  --backend-opt direct (true or false; "
+				      "default true): "));
+	char *a[] = {"server",
+		     "--backend",
+		     "io_uring",
+		     "--ports",
+		     "2250-2251",
+		     "--duration",
+		     "0.3",
+		     "--interval",
+		     "0",
+		     "--backend-opt",
+		     "direct=false",
+		     "--backend-opt",
+		     "buffers=2",
+		     NULL};
+	assert_int_equal(run_binary("server", a, 20000, &r), 0);
+	print_message("io_uring direct=false buffers=2 -> %d: %s%s",
+		      r.exit_code, r.out, r.err);
+	assert_int_equal(r.exit_code, 0);
+	assert_non_null(strstr(r.out, "io_uring listening"));
+}
+
 static void test_runs_and_stops_on_sigterm(void **state)
 {
 	(void)state;
@@ -157,6 +231,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_bad_usage),
+	    cmocka_unit_test(test_bad_backend_options),
+	    cmocka_unit_test(test_backend_options_reach_the_backend),
 	    cmocka_unit_test(test_help_and_list),
 	    cmocka_unit_test(test_busy_port),
 	    cmocka_unit_test(test_runs_and_stops_on_sigterm),
