@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "harness_fields.h"
+#include "harness_format.h"
 #include "harness_machine.h"
 #include "harness_run.h"
 
@@ -97,6 +98,11 @@ static json_t *fit_json(const struct harness_run *run)
 	}
 	json_object_set_new(fit, "points",
 			    json_integer((json_int_t)run->user_fit.points));
+	char why[320];
+	int meaningful = harness_run_fit_meaningful(run, why, sizeof(why));
+	json_object_set_new(fit, "meaningful", json_boolean(meaningful));
+	if (!meaningful)
+		json_object_set_new(fit, "not_meaningful", json_string(why));
 	json_object_set_new(fit, "x", json_string("server_live"));
 	json_object_set_new(
 	    fit, "note",
@@ -168,6 +174,11 @@ static int write_json(const struct harness_run *run, const char *path)
 {
 	json_t *root = json_object();
 	json_object_set_new(root, "backend", json_string(run->backend));
+	/* Every option's value as the server ran, defaults included. */
+	json_object_set_new(root, "backend_options",
+			    run->backend_options
+				? json_incref(run->backend_options)
+				: json_object());
 	json_object_set_new(root, "run_id", json_string(run->run_id));
 	json_object_set_new(root, "started_at", json_string(run->started_at));
 	json_object_set_new(root, "target",
@@ -181,6 +192,8 @@ static int write_json(const struct harness_run *run, const char *path)
 	json_object_set_new(root, "sweep_s", json_real(run->sweep_s));
 	json_object_set_new(root, "teardown_s", json_real(run->teardown_s));
 	json_object_set_new(root, "ramp_s", json_real(run->ramp_s));
+	json_object_set_new(root, "ramp_cpu_bound_s",
+			    json_real(run->ramp_cpu_bound_s));
 	/* 0: the client connected as fast as it could. */
 	json_object_set_new(root, "rate_cap",
 			    json_integer((json_int_t)run->options->rate));

@@ -89,6 +89,9 @@ struct harness_run {
 	char dir[PATH_MAX];
 	char started_at[32]; /* UTC, ISO 8601 */
 	const struct harness_options *options;
+	/* The backend's options as the server ran with them, defaults
+	 * included ({NAME: value}); owned, NULL before the preflight. */
+	json_t *backend_options;
 	struct harness_plan plan;
 	enum harness_run_status status;
 	int signal;	   /* the signal, when interrupted */
@@ -115,6 +118,10 @@ struct harness_run {
 	int have_kernel_cache_fit;
 	char kernel_cache_unavailable[200];
 	double ramp_s; /* time to reach the target: the steps' ramps added */
+	/* The server's and the client's CPU seconds during the ramps over
+	 * the cores: the least time the ramp could have taken. ramp_s near
+	 * it means the ramp was CPU-bound. */
+	double ramp_cpu_bound_s;
 	double duration_s; /* start to finish, teardown included */
 	double teardown_s; /* stopping and reaping server and client */
 	double sweep_s;	   /* server start to the liveness check passing */

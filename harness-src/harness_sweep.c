@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "harness_backend_options.h"
 #include "harness_format.h"
 #include "harness_plot.h"
 #include "harness_signal.h"
@@ -160,6 +161,12 @@ static int preflight(const struct harness_options *o, const char *backend,
 		fprintf(stderr, "harness: %s\n", why);
 		return err == -ENOENT || err == -EINVAL ? 2 : 1;
 	}
+	if (harness_backend_options_json(o, handle.ops, &run->backend_options,
+					 why, sizeof(why))) {
+		fprintf(stderr, "harness: %s\n", why);
+		mcs_backend_unload(&handle);
+		return 2;
+	}
 	if (handle.ops->probe && handle.ops->probe(why, sizeof(why)) != 0) {
 		fprintf(stderr, "harness: backend %s is unavailable here: %s\n",
 			backend, why);
@@ -254,8 +261,14 @@ static int teardown(struct sweep *s, int err, char *why, size_t why_size)
 	harness_stop_children(s);
 	run->teardown_s = harness_now_seconds() - teardown_started;
 	run->duration_s = harness_now_seconds() - s->started;
-	for (size_t i = 0; i < run->step_count; i++)
+	double ramp_cpu = 0;
+	for (size_t i = 0; i < run->step_count; i++) {
 		run->ramp_s += run->steps[i].elapsed_s;
+		ramp_cpu += run->steps[i].server_ramp_cpu_s +
+			    run->steps[i].client_ramp_cpu_s;
+	}
+	if (run->plan.cores)
+		run->ramp_cpu_bound_s = ramp_cpu / run->plan.cores;
 
 	/* The OOM kills and the limit as they are now, once all is down. */
 	struct harness_memory_now memory_now;
@@ -333,8 +346,11 @@ int harness_sweep(const struct harness_options *o, const char *backend,
 	run->options = o;
 	snprintf(run->backend, sizeof(run->backend), "%s", backend);
 	int status = preflight(o, backend, run);
-	if (status)
+	if (status) {
+		json_decref(run->backend_options);
+		run->backend_options = NULL;
 		return status;
+	}
 	print_plan(run);
 
 	static struct sweep s;
@@ -354,5 +370,7 @@ int harness_sweep(const struct harness_options *o, const char *backend,
 	for (size_t i = 0; i < run->step_count; i++)
 		json_decref(run->steps[i].failures);
 	json_decref(run->baseline.failures);
+	json_decref(run->backend_options);
+	run->backend_options = NULL;
 	return status;
 }

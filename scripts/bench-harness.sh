@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# bench-harness.sh - how long a whole 1M run takes, and where the time
+# goes: runs `./harness --backend B --target N` R times (default epoll, 1M,
+# 3) into a scratch folder and prints, per run and as the median, the ramp
+# (ramp_s), the ramp over its CPU bound (ramp_cpu_bound_s: server + client
+# CPU seconds of the ramps over the cores; 1.0 means CPU-bound), the
+# client's µs per connect at 100k and at the last step, the liveness check
+# (verify), the teardown and the total.
+#   scripts/bench-harness.sh [--backend B] [--target N] [--runs R] [--out DIR]
+# A benchmark, not a test: it asserts nothing. Needs root for the sysctls
+# the target needs (as ./harness does) and python3 to read the JSON.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+backend=epoll target=1000000 runs=3 out=""
+usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; }
+while [ $# -gt 0 ]; do
+	case $1 in
+	--backend) backend=${2:?--backend needs a name}; shift 2 ;;
+	--target) target=${2:?--target needs a count}; shift 2 ;;
+	--runs) runs=${2:?--runs needs a number}; shift 2 ;;
+	--out) out=${2:?--out needs a folder}; shift 2 ;;
+	--help) usage; exit 0 ;;
+	*) echo "bench-harness.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+	esac
+done
+case $runs in '' | *[!0-9]* | 0) echo "bench-harness.sh: --runs takes a number from 1" >&2; exit 2 ;; esac
+[ -n "$out" ] || out=$(mktemp -d /tmp/mcs-bench-XXXXXX)
+for i in $(seq 1 "$runs"); do
+	echo "bench-harness.sh: run $i/$runs: ./harness --backend $backend --target $target --out $out" >&2
+	"$root/harness" --backend "$backend" --target "$target" --out "$out" --no-plot >"$out/run-$i.log" 2>&1 || {
+		echo "bench-harness.sh: run $i failed: see $out/run-$i.log" >&2
+		exit 1
+	}
+done
+python3 - "$out/$backend" <<'EOF'
+import json, os, statistics, sys
+folder = sys.argv[1]
+runs = sorted(d for d in os.listdir(folder) if d != "latest")
+rows = []
+def step_at(steps, count):
+    for s in steps:
+        if s["connections"] == count:
+            return s
+    return None
+for r in runs:
+    d = json.load(open(os.path.join(folder, r, "sweep.json")))
+    steps = d["steps"]
+    at_100k = step_at(steps, 100000)
+    bound = d.get("ramp_cpu_bound_s") or float("nan")
+    rows.append({
+        "run": r,
+        "ramp_s": d["ramp_s"],
+        "ramp / cpu bound": d["ramp_s"] / bound,
+        "client us/connect 100k": at_100k["client_cpu_us_per_connect"] if at_100k else float("nan"),
+        "client us/connect last": steps[-1]["client_cpu_us_per_connect"],
+        "verify_s": d.get("verify", {}).get("elapsed_s", float("nan")),
+        "teardown_s": d["teardown_s"],
+        "total_s": d["duration_s"],
+    })
+keys = [k for k in rows[0] if k != "run"]
+print("| run | " + " | ".join(keys) + " |")
+print("|---" * (len(keys) + 1) + "|")
+for row in rows:
+    print("| %s | %s |" % (row["run"], " | ".join("%.2f" % row[k] for k in keys)))
+print("| **median of %d** | %s |" % (len(rows), " | ".join(
+    "%.2f" % statistics.median(row[k] for row in rows) for k in keys)))
+EOF
