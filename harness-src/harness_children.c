@@ -12,8 +12,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "harness_backend_options.h"
 #include "harness_signal.h"
 #include "harness_sweep_internal.h"
+#include "mcs_backend_options.h"
 
 #define STARTUP_TIMEOUT_S 30.0
 #define QUIT_TIMEOUT_S	  30.0
@@ -71,6 +73,23 @@ static int find_binary(const char *name, char *path, size_t path_size,
 	return 0;
 }
 
+/* Append --backend-opt NAME=VALUE for each setting that applies to
+ * backend to argv, NULL-terminated, which has room for them all. */
+static void add_backend_settings(const struct harness_options *o,
+				 const char *backend, char **argv)
+{
+	const char *settings[MCS_BACKEND_SETTINGS_MAX];
+	size_t n = harness_backend_settings(o, backend, settings);
+	size_t end = 0;
+	while (argv[end])
+		end++;
+	for (size_t i = 0; i < n; i++) {
+		argv[end++] = "--backend-opt";
+		argv[end++] = (char *)settings[i];
+	}
+	argv[end] = NULL;
+}
+
 int harness_start_server(struct sweep *s, char *why, size_t why_size)
 {
 	struct harness_run *run = s->run;
@@ -84,9 +103,11 @@ int harness_start_server(struct sweep *s, char *why, size_t why_size)
 	snprintf(s->stats_name, sizeof(s->stats_name), "/mcs-harness-%d",
 		 (int)getpid());
 	snprintf(log, sizeof(log), "%s/server.log", run->dir);
-	char *argv[] = {path,  "--backend",   run->backend,  "--ports",
-			ports, "--workers",   workers,	     "--interval",
-			"0",   "--stats-shm", s->stats_name, NULL};
+	char *argv[12 + 2 * MCS_BACKEND_SETTINGS_MAX] = {
+	    path,  "--backend",	  run->backend,	 "--ports",
+	    ports, "--workers",	  workers,	 "--interval",
+	    "0",   "--stats-shm", s->stats_name, NULL};
+	add_backend_settings(s->o, run->backend, argv);
 	err =
 	    harness_child_start(&s->server, "server", argv, log, why, why_size);
 	if (err)

@@ -1,5 +1,6 @@
 /* test_harness_options.c - the harness command line: step lists, defaults
- * and bad usage (each naming the option). */
+ * and bad usage (each naming the option); --backend-opt settings routed
+ * to their backends and checked against what a backend declares. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,8 +8,10 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "harness_backend_options.h"
 #include "harness_format.h"
 #include "harness_options.h"
 
@@ -196,6 +199,116 @@ static void test_bad_comparison_usage(void **state)
 	}
 }
 
+/* A pretend backend with two options, for the settings' routing and the
+ * effective values sweep.json records. */
+struct pretend_options {
+	int direct;
+	uint64_t buffers;
+};
+
+static const struct mcs_backend_option pretend_table[] = {
+    {.name = "direct",
+     .type = MCS_OPTION_BOOL,
+     .offset = offsetof(struct pretend_options, direct),
+     .default_value = "true",
+     .help = "direct descriptors"},
+    {.name = "buffers",
+     .type = MCS_OPTION_INTEGER,
+     .flags = MCS_OPTION_POWER_OF_TWO,
+     .offset = offsetof(struct pretend_options, buffers),
+     .default_value = "256",
+     .min = 1,
+     .max = 32768,
+     .help = "buffers"},
+};
+
+static const struct mcs_backend_ops pretend = {
+    MCS_BACKEND_HEADER,
+    .name = "io_uring",
+    MCS_BACKEND_OPTIONS(pretend_table, struct pretend_options),
+};
+
+static void test_backend_settings(void **state)
+{
+	(void)state;
+	struct harness_options o;
+	char why[512];
+	char *argv[] = {"harness",
+			"--backend",
+			"epoll,io_uring",
+			"--target",
+			"1k",
+			"--backend-opt",
+			"buffers=2",
+			"--backend-opt",
+			"io_uring:direct=false",
+			"--backend-opt",
+			"epoll:x=a:b=c"};
+	assert_int_equal(parse(&o, why, sizeof(why), 11, argv), 0);
+	assert_int_equal(o.backend_setting_count, 3);
+	const char *settings[MCS_BACKEND_SETTINGS_MAX];
+	assert_int_equal(harness_backend_settings(&o, "io_uring", settings), 2);
+	assert_string_equal(settings[0], "buffers=2");
+	assert_string_equal(settings[1], "direct=false");
+	assert_int_equal(harness_backend_settings(&o, "epoll", settings), 2);
+	assert_string_equal(settings[1], "x=a:b=c");
+	assert_int_equal(harness_backend_settings(&o, "select", settings), 1);
+
+	/* What sweep.json records: every option, defaults included. */
+	json_t *values = NULL;
+	assert_int_equal(harness_backend_options_json(&o, &pretend, &values,
+						      why, sizeof(why)),
+			 0);
+	char *text = json_dumps(values, JSON_SORT_KEYS | JSON_COMPACT);
+	assert_string_equal(text, "{\"buffers\":2,\"direct\":false}");
+	free(text);
+	json_decref(values);
+
+	/* A prefix must name a backend being swept. */
+	char names[1][MCS_BACKEND_NAME_MAX] = {"select"};
+	assert_int_equal(
+	    harness_backend_options_check(&o, names, 1, why, sizeof(why)),
+	    -EINVAL);
+	assert_non_null(
+	    strstr(why, "bad --backend-opt 'io_uring:direct=false'"));
+	assert_non_null(
+	    strstr(why, "a backend being swept before ':' (select)"));
+}
+
+static void test_bad_backend_settings(void **state)
+{
+	(void)state;
+	const char *bad[] = {"direct",	    "=1",	 ":direct=1",
+			     "IO:direct=1", "io_uring:", "io_uring:=1",
+			     "a/b:x=1",	    ""};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct harness_options o;
+		char why[512] = "";
+		char *argv[] = {"harness",     "--backend", "epoll",
+				"--target",    "1k",	    "--backend-opt",
+				(char *)bad[i]};
+		int err = parse(&o, why, sizeof(why), 7, argv);
+		if (err != -EINVAL || !strstr(why, "bad --backend-opt") ||
+		    !strstr(why, "[BACKEND:]NAME=VALUE"))
+			fail_msg("--backend-opt '%s': %d, %s", bad[i], err,
+				 why);
+	}
+	/* Out of range, against what the backend declares. */
+	struct harness_options o;
+	char why[512];
+	char *argv[] = {"harness", "--backend",	    "io_uring", "--target",
+			"1k",	   "--backend-opt", "buffers=3"};
+	assert_int_equal(parse(&o, why, sizeof(why), 7, argv), 0);
+	json_t *values = NULL;
+	assert_int_equal(harness_backend_options_json(&o, &pretend, &values,
+						      why, sizeof(why)),
+			 -EINVAL);
+	assert_null(values);
+	assert_non_null(strstr(why, "bad --backend-opt 'buffers=3': expected "
+				    "buffers of io_uring to be an integer "
+				    "from 1 to 32768, a power of two"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -207,6 +320,8 @@ int main(void)
 	    cmocka_unit_test(test_bad_comparison_usage),
 	    cmocka_unit_test(test_bad_usage_names_the_option),
 	    cmocka_unit_test(test_format),
+	    cmocka_unit_test(test_backend_settings),
+	    cmocka_unit_test(test_bad_backend_settings),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
