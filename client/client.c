@@ -275,13 +275,135 @@ static void print_progress(struct client *c, const char *what, double started,
 
 /* DONE; SIGNAL: stop now; DIED: a worker died or hung (c->error);
  * REFUSED: the command could not be carried out, the client carries on
- * (c->error says why). */
+ * (c->error says why). PENDING only inside wait_replies(): not yet. */
 enum wait_result {
 	WAIT_DONE = 0,
 	WAIT_SIGNAL = -1,
 	WAIT_DIED = -2,
-	WAIT_REFUSED = -3
+	WAIT_REFUSED = -3,
+	WAIT_PENDING = 1
 };
+
+/* One wait_replies() call: what it waits for and how far it got. */
+struct reply_wait {
+	uint32_t type;	      /* the reply that counts */
+	const char *what;     /* progress label, or NULL for none */
+	double bound_seconds; /* give up after this long, 0 = never */
+	double end_after;     /* send END after this long, 0 = never */
+	double started, next_progress, last_time;
+	uint64_t last_count;
+	struct pollfd *polls;
+	unsigned char *done; /* per worker: it replied */
+	unsigned waiting;    /* workers yet to reply */
+	int ended;	     /* END was sent */
+	int refused;	     /* a worker replied with a failed status */
+};
+
+static enum wait_result reply_wait_start(struct client *c, struct reply_wait *w)
+{
+	w->polls = calloc(c->procs, sizeof(*w->polls));
+	w->done = calloc(c->procs, 1);
+	if (!w->polls || !w->done) {
+		snprintf(c->error, sizeof(c->error), "out of memory");
+		return WAIT_DIED;
+	}
+	w->started = w->last_time = monotonic_seconds();
+	w->next_progress = w->started + 1.0;
+	w->waiting = c->procs;
+	return w->waiting ? WAIT_PENDING : WAIT_DONE;
+}
+
+/* The clock's part of one pass: a signal, the bound, END once it is due, a
+ * progress line every second. WAIT_PENDING to go on. */
+static enum wait_result wait_on_clock(struct client *c, struct reply_wait *w,
+				      double now)
+{
+	if (stop_signal)
+		return WAIT_SIGNAL;
+	if (w->bound_seconds > 0 && now >= w->started + w->bound_seconds) {
+		snprintf(c->error, sizeof(c->error),
+			 "workers did not answer within %.0f s: stopping them",
+			 w->bound_seconds);
+		return WAIT_DIED;
+	}
+	if (w->end_after > 0 && !w->ended && now - w->started >= w->end_after) {
+		struct client_command end = {.type = CLIENT_COMMAND_END};
+		for (unsigned k = 0; k < c->procs; k++)
+			(void)send(c->fds[k], &end, sizeof(end), MSG_NOSIGNAL);
+		w->ended = 1;
+	}
+	if (w->what && now >= w->next_progress) {
+		print_progress(c, w->what, w->started, &w->last_count,
+			       &w->last_time);
+		w->next_progress += 1.0;
+		if (w->next_progress < now)
+			w->next_progress = now + 1.0;
+	}
+	return WAIT_PENDING;
+}
+
+/* Milliseconds poll() may sleep: to the next progress line (or a second),
+ * or to END if that is due first. */
+static int poll_timeout(const struct reply_wait *w, double now)
+{
+	double wake = w->what ? w->next_progress : now + 1.0;
+	if (w->end_after > 0 && !w->ended && w->started + w->end_after < wake)
+		wake = w->started + w->end_after;
+	return (int)((wake - now) * 1000) + 1;
+}
+
+/* Read worker k's reply and count it if it is the one awaited (or END).
+ * WAIT_PENDING, or SIGNAL/DIED when its socket failed. */
+static enum wait_result read_reply(struct client *c, struct reply_wait *w,
+				   unsigned k)
+{
+	struct client_reply r;
+	ssize_t got = recv(c->fds[k], &r, sizeof(r), MSG_DONTWAIT);
+	if (got < 0 && (errno == EAGAIN || errno == EINTR))
+		return WAIT_PENDING;
+	if (got != (ssize_t)sizeof(r)) {
+		if (stop_signal)
+			return WAIT_SIGNAL;
+		worker_died(c, k);
+		return WAIT_DIED;
+	}
+	if (r.type == w->type || r.type == CLIENT_COMMAND_END) {
+		w->done[k] = 1;
+		w->waiting--;
+	}
+	if (r.status < 0 && !w->refused) {
+		w->refused = 1;
+		snprintf(c->error, sizeof(c->error),
+			 "client worker %u could not do it: %s", k,
+			 c->shared[k].error);
+	}
+	return WAIT_PENDING;
+}
+
+/* Poll every worker that still owes a reply; read what came. */
+static enum wait_result poll_replies(struct client *c, struct reply_wait *w,
+				     int timeout)
+{
+	for (unsigned k = 0; k < c->procs; k++) {
+		w->polls[k].fd = w->done[k] ? -1 : c->fds[k];
+		w->polls[k].events = POLLIN;
+		w->polls[k].revents = 0;
+	}
+	int n = poll(w->polls, c->procs, timeout);
+	if (n < 0 && errno != EINTR) {
+		snprintf(c->error, sizeof(c->error), "poll: %s",
+			 strerror(errno));
+		return WAIT_DIED;
+	}
+	for (unsigned k = 0; k < c->procs && n > 0; k++) {
+		if (!w->polls[k].revents)
+			continue;
+		enum wait_result result = read_reply(c, w, k);
+		if (result != WAIT_PENDING)
+			return result;
+	}
+	return w->waiting ? WAIT_PENDING : WAIT_DONE;
+}
 
 /* Wait until every worker has replied to `type`, printing progress (what
  * = "ramp", "echo" or "load", or NULL) every second on stderr. end_after
@@ -291,100 +413,20 @@ static enum wait_result wait_replies(struct client *c, uint32_t type,
 				     const char *what, double bound_seconds,
 				     double end_after)
 {
-	unsigned procs = c->procs;
-	struct pollfd *polls = calloc(procs, sizeof(*polls));
-	unsigned char *done = calloc(procs, 1);
-	enum wait_result result = WAIT_DONE;
-	if (!polls || !done) {
-		free(polls);
-		free(done);
-		snprintf(c->error, sizeof(c->error), "out of memory");
-		return WAIT_DIED;
-	}
-	double started = monotonic_seconds();
-	double deadline = started + bound_seconds;
-	double last_time = started, next_progress = started + 1.0;
-	uint64_t last_count = 0;
-	int ended = 0, refused = 0;
-	unsigned waiting = procs;
-	while (waiting) {
-		if (stop_signal) {
-			result = WAIT_SIGNAL;
-			break;
-		}
+	struct reply_wait w = {.type = type,
+			       .what = what,
+			       .bound_seconds = bound_seconds,
+			       .end_after = end_after};
+	enum wait_result result = reply_wait_start(c, &w);
+	while (result == WAIT_PENDING) {
 		double now = monotonic_seconds();
-		if (bound_seconds > 0 && now >= deadline) {
-			snprintf(c->error, sizeof(c->error),
-				 "workers did not answer within %.0f s: "
-				 "stopping them",
-				 bound_seconds);
-			result = WAIT_DIED;
-			break;
-		}
-		if (end_after > 0 && !ended && now - started >= end_after) {
-			struct client_command end = {.type =
-							 CLIENT_COMMAND_END};
-			for (unsigned k = 0; k < procs; k++)
-				(void)send(c->fds[k], &end, sizeof(end),
-					   MSG_NOSIGNAL);
-			ended = 1;
-		}
-		if (what && now >= next_progress) {
-			print_progress(c, what, started, &last_count,
-				       &last_time);
-			next_progress += 1.0;
-			if (next_progress < now)
-				next_progress = now + 1.0;
-		}
-		double wake = what ? next_progress : now + 1.0;
-		if (end_after > 0 && !ended && started + end_after < wake)
-			wake = started + end_after;
-		int timeout = (int)((wake - now) * 1000) + 1;
-		for (unsigned k = 0; k < procs; k++) {
-			polls[k].fd = done[k] ? -1 : c->fds[k];
-			polls[k].events = POLLIN;
-			polls[k].revents = 0;
-		}
-		int n = poll(polls, procs, timeout);
-		if (n < 0 && errno != EINTR) {
-			snprintf(c->error, sizeof(c->error), "poll: %s",
-				 strerror(errno));
-			result = WAIT_DIED;
-			break;
-		}
-		for (unsigned k = 0; k < procs && n > 0; k++) {
-			if (!polls[k].revents)
-				continue;
-			struct client_reply r;
-			ssize_t got =
-			    recv(c->fds[k], &r, sizeof(r), MSG_DONTWAIT);
-			if (got < 0 && (errno == EAGAIN || errno == EINTR))
-				continue;
-			if (got != (ssize_t)sizeof(r)) {
-				if (stop_signal) {
-					result = WAIT_SIGNAL;
-					break;
-				}
-				worker_died(c, k);
-				result = WAIT_DIED;
-				waiting = 0;
-				break;
-			}
-			if (r.type == type || r.type == CLIENT_COMMAND_END) {
-				done[k] = 1;
-				waiting--;
-			}
-			if (r.status < 0 && !refused) {
-				refused = 1;
-				snprintf(c->error, sizeof(c->error),
-					 "client worker %u could not do it: %s",
-					 k, c->shared[k].error);
-			}
-		}
+		result = wait_on_clock(c, &w, now);
+		if (result == WAIT_PENDING)
+			result = poll_replies(c, &w, poll_timeout(&w, now));
 	}
-	free(polls);
-	free(done);
-	return result == WAIT_DONE && refused ? WAIT_REFUSED : result;
+	free(w.polls);
+	free(w.done);
+	return result == WAIT_DONE && w.refused ? WAIT_REFUSED : result;
 }
 
 /* Send one command to every worker; make_command fills worker k's. */

@@ -169,133 +169,174 @@ static void set_defaults(struct client_options *options)
 	options->timeout_seconds = CLIENT_DEFAULT_TIMEOUT_SECONDS;
 }
 
-int client_parse_options(int argc, char **argv, struct client_options *options,
+/* A count in [min, max] for option; else the one-line error. */
+static int parse_count_value(const char *option, const char *text, uint64_t min,
+			     uint64_t max, const char *expected,
+			     uint64_t *value, char *why, size_t why_size)
+{
+	if (mcs_parse_count(text, min, max, value))
+		return fail(why, why_size, option, text, expected);
+	return 0;
+}
+
+static int parse_procs(const char *text, struct client_options *options,
+		       char *why, size_t why_size)
+{
+	uint64_t v;
+	if (strcmp(text, "auto") == 0) {
+		options->procs = 0;
+		return 0;
+	}
+	if (parse_count_value("--procs", text, 1, 1024,
+			      "'auto' or a count from 1 to 1024", &v, why,
+			      why_size))
+		return -EINVAL;
+	options->procs = (unsigned)v;
+	return 0;
+}
+
+static int parse_sources(const char *text, struct client_options *options,
 			 char *why, size_t why_size)
 {
-	set_defaults(options);
-	int have_interval = 0;
-	char shown[64];
-	uint64_t v;
+	if (mcs_parse_ipv4_range(text, &options->source_first,
+				 &options->source_count))
+		return fail(why, why_size, "--sources", text,
+			    "an address range A.B.C.D-E.F.G.H "
+			    "(at most 65,536)");
+	struct in_addr last = {htonl(ntohl(options->source_first.s_addr) +
+				     options->source_count - 1)};
+	if (!is_loopback(options->source_first) || !is_loopback(last))
+		return fail(why, why_size, "--sources", text,
+			    "within 127.0.0.0/8: the client only loads "
+			    "loopback");
+	return 0;
+}
+
+/* --hold and --timeout: a positive number of seconds up to max. */
+static int parse_positive_seconds(const char *option, const char *text,
+				  double max, double *seconds, char *why,
+				  size_t why_size)
+{
 	double d;
-	mcs_getopt_reset();
-	for (;;) {
-		int index = 0;
-		int c = getopt_long(argc, argv, "+:", long_options, &index);
-		if (c == -1)
-			break;
-		const char *arg = optarg;
-		int err = 0;
-		switch (c) {
-		case OPT_HOST:
-			err = parse_host(arg, options, why, why_size);
-			break;
-		case OPT_PORTS:
-			err = parse_ports(arg, options, why, why_size);
-			break;
-		case OPT_CONNECTIONS:
-			err = parse_connections(arg, options, why, why_size);
-			break;
-		case OPT_RATE:
-			if (mcs_parse_count(arg, 1, 100000000, &v))
-				return fail(why, why_size, "--rate", arg,
-					    "a rate from 1 to 100M connects/s");
-			options->rate = (double)v;
-			break;
-		case OPT_PROCS:
-			if (strcmp(arg, "auto") == 0) {
-				options->procs = 0;
-				break;
-			}
-			if (mcs_parse_count(arg, 1, 1024, &v))
-				return fail(why, why_size, "--procs", arg,
-					    "'auto' or a count from 1 to 1024");
-			options->procs = (unsigned)v;
-			break;
-		case OPT_SOURCES:
-			if (mcs_parse_ipv4_range(arg, &options->source_first,
-						 &options->source_count))
-				return fail(why, why_size, "--sources", arg,
-					    "an address range A.B.C.D-E.F.G.H "
-					    "(at most 65,536)");
-			{
-				struct in_addr last = {
-				    htonl(ntohl(options->source_first.s_addr) +
-					  options->source_count - 1)};
-				if (!is_loopback(options->source_first) ||
-				    !is_loopback(last))
-					return fail(why, why_size, "--sources",
-						    arg,
-						    "within 127.0.0.0/8: the "
-						    "client only loads "
-						    "loopback");
-			}
-			break;
-		case OPT_PAYLOAD:
-			if (mcs_parse_count(arg, 1, CLIENT_MAX_PAYLOAD, &v))
-				return fail(why, why_size, "--payload", arg,
-					    "a size from 1 to 65535 bytes");
-			options->payload = (uint32_t)v;
-			break;
-		case OPT_INTERVAL:
-			if (mcs_parse_count(arg, 1, 3600000, &v))
-				return fail(why, why_size, "--interval", arg,
-					    "a period from 1 to 3600000 ms");
-			options->interval_ms = (uint32_t)v;
-			have_interval = 1;
-			break;
-		case OPT_HOLD:
-			if (mcs_parse_seconds(arg, 1e7, &d) || d <= 0)
-				return fail(why, why_size, "--hold", arg,
-					    "a positive number of seconds");
-			options->hold_seconds = d;
-			break;
-		case OPT_WINDOW:
-			if (mcs_parse_count(arg, 1, 1000000, &v))
-				return fail(why, why_size, "--window", arg,
-					    "a count from 1 to 1M");
-			options->window = (unsigned)v;
-			break;
-		case OPT_TIMEOUT:
-			if (mcs_parse_seconds(arg, 1e6, &d) || d <= 0)
-				return fail(why, why_size, "--timeout", arg,
-					    "a positive number of seconds");
-			options->timeout_seconds = d;
-			break;
-		case OPT_JSON: options->json = 1; break;
-		case OPT_CONTROL: options->control = 1; break;
-		case OPT_HELP: options->help = 1; return 0;
-		case ':':
-			snprintf(why, why_size, "%s: needs a value",
-				 mcs_printable(argv[optind - 1], shown,
-					       sizeof(shown)));
+	if (mcs_parse_seconds(text, max, &d) || d <= 0)
+		return fail(why, why_size, option, text,
+			    "a positive number of seconds");
+	*seconds = d;
+	return 0;
+}
+
+/* --rate, --payload, --interval, --window: one count each, stored only
+ * when it is good. */
+static int parse_count_option(int c, const char *text,
+			      struct client_options *options, char *why,
+			      size_t why_size)
+{
+	uint64_t v;
+	switch (c) {
+	case OPT_RATE:
+		if (parse_count_value("--rate", text, 1, 100000000,
+				      "a rate from 1 to 100M connects/s", &v,
+				      why, why_size))
 			return -EINVAL;
-		default:
-			snprintf(why, why_size,
-				 "%s: unknown option (see --help)",
-				 mcs_printable(argv[optind - 1], shown,
-					       sizeof(shown)));
+		options->rate = (double)v;
+		return 0;
+	case OPT_PAYLOAD:
+		if (parse_count_value("--payload", text, 1, CLIENT_MAX_PAYLOAD,
+				      "a size from 1 to 65535 bytes", &v, why,
+				      why_size))
 			return -EINVAL;
-		}
-		if (err)
-			return err;
+		options->payload = (uint32_t)v;
+		return 0;
+	case OPT_INTERVAL:
+		if (parse_count_value("--interval", text, 1, 3600000,
+				      "a period from 1 to 3600000 ms", &v, why,
+				      why_size))
+			return -EINVAL;
+		options->interval_ms = (uint32_t)v;
+		return 0;
+	default:
+		if (parse_count_value("--window", text, 1, 1000000,
+				      "a count from 1 to 1M", &v, why,
+				      why_size))
+			return -EINVAL;
+		options->window = (unsigned)v;
+		return 0;
 	}
-	/* The seed's plain form: client HOST PORTS [CONNECTIONS]. */
-	int positional = argc - optind;
-	if (positional > 3) {
+}
+
+/* What getopt_long() could not match: a missing value or an unknown
+ * option, named as typed. */
+static int getopt_failure(int c, char **argv, char *why, size_t why_size)
+{
+	char shown[64];
+	const char *typed =
+	    mcs_printable(argv[optind - 1], shown, sizeof(shown));
+	if (c == ':')
+		snprintf(why, why_size, "%s: needs a value", typed);
+	else
+		snprintf(why, why_size, "%s: unknown option (see --help)",
+			 typed);
+	return -EINVAL;
+}
+
+/* One option getopt_long() returned, with its value. */
+static int parse_option(int c, const char *arg, char **argv,
+			struct client_options *options, int *have_interval,
+			char *why, size_t why_size)
+{
+	switch (c) {
+	case OPT_HOST: return parse_host(arg, options, why, why_size);
+	case OPT_PORTS: return parse_ports(arg, options, why, why_size);
+	case OPT_CONNECTIONS:
+		return parse_connections(arg, options, why, why_size);
+	case OPT_PROCS: return parse_procs(arg, options, why, why_size);
+	case OPT_SOURCES: return parse_sources(arg, options, why, why_size);
+	case OPT_INTERVAL:
+		*have_interval = 1;
+		/* fall through */
+	case OPT_RATE:
+	case OPT_PAYLOAD:
+	case OPT_WINDOW:
+		return parse_count_option(c, arg, options, why, why_size);
+	case OPT_HOLD:
+		return parse_positive_seconds(
+		    "--hold", arg, 1e7, &options->hold_seconds, why, why_size);
+	case OPT_TIMEOUT:
+		return parse_positive_seconds("--timeout", arg, 1e6,
+					      &options->timeout_seconds, why,
+					      why_size);
+	case OPT_JSON: options->json = 1; return 0;
+	case OPT_CONTROL: options->control = 1; return 0;
+	default: return getopt_failure(c, argv, why, why_size);
+	}
+}
+
+/* The seed's plain form: client HOST PORTS [CONNECTIONS]. */
+static int parse_positional(int count, char **args,
+			    struct client_options *options, char *why,
+			    size_t why_size)
+{
+	char shown[64];
+	if (count > 3) {
 		snprintf(why, why_size,
 			 "%s: unexpected argument (usage: client HOST PORTS "
 			 "[CONNECTIONS])",
-			 mcs_printable(argv[optind + 3], shown, sizeof(shown)));
+			 mcs_printable(args[3], shown, sizeof(shown)));
 		return -EINVAL;
 	}
-	if (positional >= 1 && parse_host(argv[optind], options, why, why_size))
+	if (count >= 1 && parse_host(args[0], options, why, why_size))
 		return -EINVAL;
-	if (positional >= 2 &&
-	    parse_ports(argv[optind + 1], options, why, why_size))
+	if (count >= 2 && parse_ports(args[1], options, why, why_size))
 		return -EINVAL;
-	if (positional >= 3 &&
-	    parse_connections(argv[optind + 2], options, why, why_size))
+	if (count >= 3 && parse_connections(args[2], options, why, why_size))
 		return -EINVAL;
+	return 0;
+}
+
+/* Echo mode needs both --payload and --interval, and not --control. */
+static int check_echo_options(const struct client_options *options,
+			      int have_interval, char *why, size_t why_size)
+{
 	if (options->payload && !have_interval) {
 		snprintf(why, why_size,
 			 "--payload: needs --interval MS (how often each "
@@ -315,6 +356,30 @@ int client_parse_options(int argc, char **argv, struct client_options *options,
 		return -EINVAL;
 	}
 	return 0;
+}
+
+int client_parse_options(int argc, char **argv, struct client_options *options,
+			 char *why, size_t why_size)
+{
+	set_defaults(options);
+	int have_interval = 0;
+	mcs_getopt_reset();
+	int c;
+	while ((c = getopt_long(argc, argv, "+:", long_options, NULL)) != -1) {
+		if (c == OPT_HELP) {
+			options->help = 1;
+			return 0;
+		}
+		int err = parse_option(c, optarg, argv, options, &have_interval,
+				       why, why_size);
+		if (err)
+			return err;
+	}
+	int err = parse_positional(argc - optind, argv + optind, options, why,
+				   why_size);
+	if (err)
+		return err;
+	return check_echo_options(options, have_interval, why, why_size);
 }
 
 int client_read_limits(struct client_limits *limits, char *why, size_t why_size)
