@@ -1,5 +1,6 @@
 /* epoll.c - the epoll backend: one edge-triggered epoll loop per worker
- * process (the loop itself is epoll_loop.c, shared with thread-per-core).
+ * process (the loop itself is backends/lib/epoll_loop.c, shared with
+ * thread-per-core).
  *
  * Technique: readiness, edge-triggered, accept4 until EAGAIN, batched
  * epoll_wait, 8-byte connections, shared read buffer, bounded pending

@@ -1,6 +1,6 @@
 /* thread_per_core.c - the thread-per-core backend: one pinned thread per
  * core inside each worker process, each running its own edge-triggered
- * epoll loop (backends/epoll/epoll_loop.c) over its own SO_REUSEPORT
+ * epoll loop (backends/lib/epoll_loop.c) over its own SO_REUSEPORT
  * listener on every port of the worker. The kernel spreads incoming
  * connections over the threads' listeners; after that a connection belongs
  * to one thread for life.

@@ -3,7 +3,8 @@
  * process; `thread-per-core` runs one per pinned thread, each with its own
  * SO_REUSEPORT listeners, sharing nothing on the hot path.
  *
- * Internal to the backends (compiled into each plugin), not part of the ABI.
+ * Internal to the backends (backends/lib, the static library mcs_epoll_loop
+ * linked into each plugin that runs it), not part of the ABI.
  */
 #ifndef EPOLL_LOOP_H
 #define EPOLL_LOOP_H
