@@ -7,6 +7,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "mcs_peer.h"
+
 /* A pending-write chunk: what one send() left over. */
 struct echo_chunk {
 	uint32_t offset; /* first unsent byte */
@@ -58,11 +60,6 @@ void mcs_echo_open(struct mcs_echo *echo, struct mcs_conn *conn, int fd)
 	mcs_stats_connection_opened(echo->stats);
 }
 
-static int is_peer_failure(int error)
-{
-	return error == ECONNRESET || error == EPIPE || error == ETIMEDOUT;
-}
-
 /* Send len bytes; returns bytes sent (maybe short), or -1 on a fatal
  * error (already counted). */
 static ssize_t echo_send(struct mcs_echo *echo, int fd,
@@ -81,7 +78,7 @@ static ssize_t echo_send(struct mcs_echo *echo, int fd,
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			break;
-		if (n < 0 && is_peer_failure(errno))
+		if (n < 0 && mcs_is_peer_failure(errno))
 			mcs_stat_add(&echo->stats->resets, 1);
 		else
 			mcs_stat_add(&echo->stats->write_errors, 1);
@@ -130,7 +127,7 @@ enum mcs_echo_result mcs_echo_on_readable(struct mcs_echo *echo,
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return MCS_ECHO_IDLE;
-			if (is_peer_failure(errno))
+			if (mcs_is_peer_failure(errno))
 				mcs_stat_add(&echo->stats->resets, 1);
 			else
 				mcs_stat_add(&echo->stats->read_errors, 1);

@@ -59,6 +59,7 @@
 
 #include "mcs_backend.h"
 #include "mcs_net.h"
+#include "mcs_peer.h"
 #include "mcs_pool.h"
 #include "uring_setup.h"
 
@@ -724,11 +725,6 @@ static void conn_open(struct uring_backend *b, int fd)
 	conn_arm_recv(b, c);
 }
 
-static int is_peer_failure(int error)
-{
-	return error == ECONNRESET || error == EPIPE || error == ETIMEDOUT;
-}
-
 static void on_accept(struct uring_backend *b, unsigned i, int res,
 		      unsigned flags)
 {
@@ -799,7 +795,7 @@ static void on_recv(struct uring_backend *b, struct uring_conn *c, int res,
 				  CONN_BACKPRESSURE | CONN_STARVED)))
 			starve(b, c);
 	} else if (res != -ECANCELED && !(c->flags & CONN_CLOSING)) {
-		if (is_peer_failure(-res))
+		if (mcs_is_peer_failure(-res))
 			b->counts.resets++;
 		else
 			b->counts.read_errors++;
@@ -848,7 +844,7 @@ static void on_send(struct uring_backend *b, struct uring_conn *c, int res)
 		   !(c->flags & CONN_CLOSING)) {
 		conn_spill(b, c);
 	} else if (res != -ECANCELED && !(c->flags & CONN_CLOSING)) {
-		if (res < 0 && is_peer_failure(-res))
+		if (res < 0 && mcs_is_peer_failure(-res))
 			b->counts.resets++;
 		else
 			b->counts.write_errors++;

@@ -46,6 +46,7 @@
 
 #include "mcs_backend.h"
 #include "mcs_net.h"
+#include "mcs_peer.h"
 #include "mcs_pool.h"
 
 /* Descriptors kept free beside connections. Counted in a worker (libuv
@@ -136,12 +137,6 @@ static struct uv_backend *backend_of(const uv_handle_t *handle)
 	return handle->loop->data;
 }
 
-static int is_peer_failure(int error)
-{
-	return error == UV_ECONNRESET || error == UV_EPIPE ||
-	       error == UV_ETIMEDOUT;
-}
-
 static void accept_parked(struct uv_backend *b);
 static void on_retry(uv_timer_t *retry);
 
@@ -177,7 +172,8 @@ static void conn_close(struct uv_conn *conn)
 static void count_error(struct uv_backend *b, int error,
 			_Atomic uint64_t *otherwise)
 {
-	if (is_peer_failure(error))
+	/* libuv's UV_E* are negated errnos on Unix. */
+	if (mcs_is_peer_failure(-error))
 		mcs_stat_add(&b->stats->resets, 1);
 	else
 		mcs_stat_add(otherwise, 1);
