@@ -7,8 +7,9 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "mcs_clock.h"
 
 void mcs_stats_connection_opened(struct mcs_worker_stats *stats)
 {
@@ -86,15 +87,12 @@ int mcs_stats_create(struct mcs_stats_block *block, const char *name,
 	block->owner = 1;
 	snprintf(block->name, sizeof(block->name), "%s", name);
 
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
 	struct mcs_stats_header *h = block->header;
 	h->version = MCS_STATS_VERSION;
 	h->stats_size = (uint32_t)sizeof(struct mcs_worker_stats);
 	h->worker_count = worker_count;
 	h->server_pid = getpid();
-	h->started_ns =
-	    (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
+	h->started_ns = mcs_now_ns();
 	snprintf(h->backend, sizeof(h->backend), "%s", backend ? backend : "");
 	/* Magic last: a reader that sees it sees a complete header. */
 	atomic_thread_fence(memory_order_release);

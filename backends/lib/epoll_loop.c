@@ -21,9 +21,9 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "mcs_clock.h"
 #include "mcs_echo.h"
 #include "mcs_net.h"
 #include "mcs_pool.h"
@@ -53,13 +53,6 @@ struct epoll_loop {
 	int64_t accept_resume_ms; /* accepting paused until then, 0 if not */
 	struct epoll_event events[EPOLL_BATCH];
 };
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Close a connection and give back its slot. */
 static void loop_close(struct epoll_loop *l, struct mcs_conn *conn)
@@ -252,7 +245,7 @@ static void drain_all_listeners(struct epoll_loop *l)
 {
 	for (unsigned i = 0; i < l->listener_count; i++) {
 		if (drain_listener(l, l->listeners[i]) < 0) {
-			l->accept_resume_ms = now_ms() + ACCEPT_PAUSE_MS;
+			l->accept_resume_ms = mcs_now_ms() + ACCEPT_PAUSE_MS;
 			return;
 		}
 	}
@@ -266,7 +259,7 @@ int epoll_loop_run(struct epoll_loop *l, char *why, size_t why_size)
 		if (l->ready_count)
 			timeout = 0;
 		else if (l->accept_resume_ms) {
-			int64_t left = l->accept_resume_ms - now_ms();
+			int64_t left = l->accept_resume_ms - mcs_now_ms();
 			timeout = left > 0 ? (int)left : 0;
 		}
 		int n =
@@ -278,7 +271,7 @@ int epoll_loop_run(struct epoll_loop *l, char *why, size_t why_size)
 				 strerror(errno));
 			return -errno;
 		}
-		if (l->accept_resume_ms && now_ms() >= l->accept_resume_ms)
+		if (l->accept_resume_ms && mcs_now_ms() >= l->accept_resume_ms)
 			drain_all_listeners(l);
 
 		/* Swap the ready list out before serving, so that what
@@ -302,7 +295,7 @@ int epoll_loop_run(struct epoll_loop *l, char *why, size_t why_size)
 				    drain_listener(
 					l, l->listeners[data & 0xffff]) < 0)
 					l->accept_resume_ms =
-					    now_ms() + ACCEPT_PAUSE_MS;
+					    mcs_now_ms() + ACCEPT_PAUSE_MS;
 				continue;
 			}
 			serve(l, (uint32_t)data,

@@ -30,10 +30,10 @@
 #include <sys/eventfd.h>
 #include <sys/select.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "mcs_backend.h"
+#include "mcs_clock.h"
 #include "mcs_echo.h"
 #include "mcs_net.h"
 
@@ -62,13 +62,6 @@ struct select_backend {
 	struct mcs_echo echo;
 	struct mcs_conn conns[FD_SETSIZE]; /* indexed by fd; fd < 0 if free */
 };
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static unsigned select_capacity(unsigned fd_limit)
 {
@@ -229,7 +222,7 @@ static void drain_all_listeners(struct select_backend *b)
 {
 	for (unsigned i = 0; i < b->listener_count; i++) {
 		if (drain_listener(b, b->listeners[i]) < 0) {
-			b->accept_resume_ms = now_ms() + ACCEPT_PAUSE_MS;
+			b->accept_resume_ms = mcs_now_ms() + ACCEPT_PAUSE_MS;
 			set_listeners_watched(b, 0);
 			return;
 		}
@@ -299,7 +292,7 @@ static int select_run(void *state, char *why, size_t why_size)
 		if (b->yielded_count) {
 			timeout = &zero;
 		} else if (b->accept_resume_ms) {
-			int64_t left = b->accept_resume_ms - now_ms();
+			int64_t left = b->accept_resume_ms - mcs_now_ms();
 			if (left < 0)
 				left = 0;
 			pause.tv_sec = left / 1000;
@@ -318,7 +311,7 @@ static int select_run(void *state, char *why, size_t why_size)
 		}
 		if (b->stopping)
 			break;
-		if (b->accept_resume_ms && now_ms() >= b->accept_resume_ms)
+		if (b->accept_resume_ms && mcs_now_ms() >= b->accept_resume_ms)
 			drain_all_listeners(b);
 
 		/* What yields again now is served after the next select. */
@@ -341,7 +334,7 @@ static int select_run(void *state, char *why, size_t why_size)
 				if (r && !b->accept_resume_ms &&
 				    drain_listener(b, fd) < 0) {
 					b->accept_resume_ms =
-					    now_ms() + ACCEPT_PAUSE_MS;
+					    mcs_now_ms() + ACCEPT_PAUSE_MS;
 					set_listeners_watched(b, 0);
 				}
 				continue;
