@@ -5,6 +5,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -29,7 +31,8 @@ static uint64_t divide_up(uint64_t a, uint64_t b)
 
 static void warn(struct harness_plan *plan, const char *text)
 {
-	if (plan->warning_count < 4)
+	if (plan->warning_count <
+	    sizeof(plan->warnings) / sizeof(plan->warnings[0]))
 		snprintf(plan->warnings[plan->warning_count++],
 			 sizeof(plan->warnings[0]), "%s", text);
 }
@@ -143,13 +146,70 @@ static int plan_workers(const struct harness_options *o,
 	return 0;
 }
 
+/* Is port in the ip_local_reserved_ports list ("60000-60010,61000")? */
+static int port_reserved(const char *reserved, unsigned port)
+{
+	for (const char *p = reserved; p && *p;) {
+		char *end;
+		unsigned long first = strtoul(p, &end, 10), last = first;
+		if (end == p)
+			return 0;
+		if (*end == '-')
+			last = strtoul(end + 1, &end, 10);
+		if (port >= first && port <= last)
+			return 1;
+		p = *end == ',' ? end + 1 : NULL;
+	}
+	return 0;
+}
+
+enum harness_port_risk harness_port_risk(const struct harness_port_check *c,
+					 char *why, size_t why_size)
+{
+	unsigned inside = 0;
+	for (unsigned port = c->first; port <= c->last; port++)
+		inside += port >= c->low && port <= c->high &&
+			  !port_reserved(c->reserved, port);
+	if (!inside || c->high < c->low)
+		return HARNESS_PORTS_CLEAR;
+	/* The share of each source address's ephemeral ports the run's
+	 * client sockets take; each listening port inside the range is held
+	 * by one of them (or by its TIME_WAIT for 60 s after) with about that
+	 * chance per source, when a later server binds. */
+	unsigned sources = c->sources ? c->sources : 1;
+	double range = (double)c->high - c->low + 1;
+	double share = (double)((c->target + sources - 1) / sources) / range;
+	double clear =
+	    pow(1 - (share < 1 ? share : 1), (double)sources * inside);
+	int likely = 1 - clear >= 0.5;
+	snprintf(why, why_size,
+		 "listening ports %u-%u lie inside the ephemeral range %u-%u "
+		 "(net.ipv4.ip_local_port_range), where client sockets take "
+		 "their ports (and keep them in TIME_WAIT for 60 s after): %s; "
+		 "use --ports below %u, or reserve them first: sysctl -w "
+		 "net.ipv4.ip_local_reserved_ports=%u-%u",
+		 c->first, c->last, c->low, c->high,
+		 likely ? "with this many connections a later run, or the next "
+			  "round, would likely find one taken"
+			: "a socket may take one before the server binds it",
+		 c->low, c->first, c->last);
+	return likely ? HARNESS_PORTS_REFUSE : HARNESS_PORTS_WARN;
+}
+
 static int plan_sources(struct harness_plan *plan, char *why, size_t why_size)
 {
-	char range[64];
-	unsigned low = 32768, high = 60999;
-	if (mcs_sysctl_read("net.ipv4.ip_local_port_range", range,
-			    sizeof(range)) == 0)
-		sscanf(range, "%u %u", &low, &high);
+	char range[64], reserved[512] = "";
+	unsigned low = 0, high = 0;
+	int err = mcs_sysctl_read("net.ipv4.ip_local_port_range", range,
+				  sizeof(range));
+	if (err || sscanf(range, "%u %u", &low, &high) != 2 || high < low) {
+		snprintf(
+		    why, why_size,
+		    "cannot read net.ipv4.ip_local_port_range (%s): the "
+		    "plan needs the ephemeral port range; is /proc mounted?",
+		    err ? strerror(-err) : "not two port numbers");
+		return err ? err : -EPROTO;
+	}
 	uint64_t per_source = (uint64_t)((high - low + 1) * SOURCE_PORT_FILL);
 	if (per_source == 0)
 		per_source = 1;
@@ -164,19 +224,33 @@ static int plan_sources(struct harness_plan *plan, char *why, size_t why_size)
 		return -ERANGE;
 	}
 	plan->source_count = (unsigned)count;
+	plan->ephemeral_low = low;
+	plan->ephemeral_high = high;
 	struct in_addr first = {htonl(0x7f000002u)};
 	struct in_addr last = {htonl(0x7f000002u + (uint32_t)count - 1)};
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
 	inet_ntop(AF_INET, &first, a, sizeof(a));
 	inet_ntop(AF_INET, &last, b, sizeof(b));
 	snprintf(plan->sources, sizeof(plan->sources), "%s-%s", a, b);
-	if (plan->port_last >= low && plan->port_first <= high) {
-		char text[256];
-		snprintf(text, sizeof(text),
-			 "listening ports %u-%u lie inside the ephemeral range "
-			 "%u-%u: a client socket may take one first",
-			 plan->port_first, plan->port_last, low, high);
-		warn(plan, text);
+	/* Missing (an old kernel) or empty: nothing is reserved. */
+	mcs_sysctl_read("net.ipv4.ip_local_reserved_ports", reserved,
+			sizeof(reserved));
+	struct harness_port_check check = {
+	    .first = plan->port_first,
+	    .last = plan->port_last,
+	    .low = low,
+	    .high = high,
+	    .reserved = reserved,
+	    .target = plan->target,
+	    .sources = plan->source_count,
+	};
+	char text[400];
+	switch (harness_port_risk(&check, text, sizeof(text))) {
+	case HARNESS_PORTS_REFUSE:
+		snprintf(why, why_size, "%s", text);
+		return -EADDRINUSE;
+	case HARNESS_PORTS_WARN: warn(plan, text); break;
+	case HARNESS_PORTS_CLEAR: break;
 	}
 	return 0;
 }
@@ -217,14 +291,49 @@ int harness_plan_make(const struct harness_options *o,
 	return 0;
 }
 
+void harness_sysctl_short_text(const char *name, uint64_t have, uint64_t want,
+			       const char *reason, int root, int no_tune,
+			       char *text, size_t text_size)
+{
+	if (root && no_tune)
+		snprintf(text, text_size,
+			 "%s is %" PRIu64 ", %s needs %" PRIu64
+			 ": --no-tune keeps the harness from raising it: "
+			 "sysctl -w %s=%" PRIu64 ", or run without --no-tune",
+			 name, have, reason, want, name, want);
+	else
+		snprintf(text, text_size,
+			 "%s is %" PRIu64 ", %s needs %" PRIu64
+			 ": run as root: sysctl -w %s=%" PRIu64
+			 " (or ./harness as root, which raises it)",
+			 name, have, reason, want, name, want);
+}
+
+/* Who may change sysctls: root, unless --no-tune. */
+struct tune_rights {
+	int root, no_tune;
+};
+
 /* Raise one sysctl to at least want. Returns 0 if it already is or was
- * raised, -EPERM if not allowed (why says how), -errno on write failure. */
+ * raised, or if this network namespace has no such sysctl (then a warning
+ * says so: it can be neither read nor raised here); -EPERM if not allowed
+ * (why says how), -errno on a failure to read or write it. */
 static int raise_sysctl(struct harness_plan *plan, const char *name,
-			uint64_t want, int allowed, FILE *log,
+			uint64_t want, struct tune_rights rights, FILE *log,
 			const char *reason, char *why, size_t why_size)
 {
 	uint64_t have;
 	int err = mcs_sysctl_read_u64(name, &have);
+	if (err == -ENOENT) {
+		char text[320];
+		snprintf(text, sizeof(text),
+			 "sysctl %s does not exist here (a network namespace "
+			 "of its own, as in most containers, has none): not "
+			 "checked; %s would want it at %" PRIu64,
+			 name, reason, want);
+		warn(plan, text);
+		return 0;
+	}
 	if (err) {
 		snprintf(why, why_size, "cannot read sysctl %s: %s", name,
 			 strerror(-err));
@@ -232,12 +341,9 @@ static int raise_sysctl(struct harness_plan *plan, const char *name,
 	}
 	if (have >= want)
 		return 0;
-	if (!allowed) {
-		snprintf(why, why_size,
-			 "%s is %" PRIu64 ", %s needs %" PRIu64
-			 ": run as root: sysctl -w %s=%" PRIu64
-			 " (or ./harness as root, which raises it)",
-			 name, have, reason, want, name, want);
+	if (!rights.root || rights.no_tune) {
+		harness_sysctl_short_text(name, have, want, reason, rights.root,
+					  rights.no_tune, why, why_size);
 		return -EPERM;
 	}
 	char value[32];
@@ -284,6 +390,20 @@ static int check_ports(const struct harness_plan *plan, char *why,
 			? -errno
 			: 0;
 		close(fd);
+		if (err && port >= plan->ephemeral_low &&
+		    port <= plan->ephemeral_high) {
+			snprintf(
+			    why, why_size,
+			    "port %u (of %u-%u) is taken: %s; it lies "
+			    "inside the ephemeral range %u-%u, where any "
+			    "socket that connects out (or its TIME_WAIT, "
+			    "for 60 s) may hold it: see who does (ss -tanp "
+			    "'sport = :%u') and use --ports below %u",
+			    port, plan->port_first, plan->port_last,
+			    strerror(-err), plan->ephemeral_low,
+			    plan->ephemeral_high, port, plan->ephemeral_low);
+			return err;
+		}
 		if (err) {
 			snprintf(why, why_size,
 				 "port %u (of %u-%u) is taken: %s; see who "
@@ -358,7 +478,7 @@ int harness_preflight(const struct harness_options *o,
 			 "sudo, or drop --tune");
 		return -EPERM;
 	}
-	int allowed = root && !o->no_tune;
+	struct tune_rights allowed = {.root = root, .no_tune = o->no_tune};
 	/* What can refuse the run comes first: nothing is tuned for a run
 	 * that will not start. */
 	int err = check_ports(plan, why, why_size);

@@ -44,15 +44,46 @@ struct harness_plan {
 	uint16_t port_first, port_last;
 	unsigned client_procs; /* estimate: the client decides */
 	char sources[48];      /* "127.0.0.2-127.0.0.46" */
+	unsigned ephemeral_low, ephemeral_high; /* ip_local_port_range */
 	unsigned source_count;
 	uint64_t files_needed;
 	uint64_t memory_needed, memory_available, memory_total;
 	unsigned cores;
 	struct harness_sysctl_change changes[HARNESS_MAX_CHANGES];
 	size_t change_count;
-	char warnings[4][400];
+	char warnings[8][512];
 	size_t warning_count;
 };
+
+/* Listening ports against the ephemeral port range the client's sockets
+ * take their ports from (net.ipv4.ip_local_port_range, low-high, less
+ * net.ipv4.ip_local_reserved_ports). */
+struct harness_port_check {
+	unsigned first, last; /* the planned listening ports */
+	unsigned low, high;   /* ip_local_port_range */
+	const char *reserved; /* ip_local_reserved_ports ("" or NULL: none) */
+	uint64_t target;      /* client connections */
+	unsigned sources;     /* source addresses they spread over */
+};
+
+enum harness_port_risk {
+	HARNESS_PORTS_CLEAR,  /* no listening port inside the range */
+	HARNESS_PORTS_WARN,   /* inside, a collision possible */
+	HARNESS_PORTS_REFUSE, /* inside, and a collision more likely than not */
+};
+
+/* How likely a client socket (or its TIME_WAIT) holds a listening port
+ * when a server binds it: for WARN and REFUSE, why says so and how to
+ * avoid it. Pure: the caller reads the sysctls. */
+enum harness_port_risk harness_port_risk(const struct harness_port_check *c,
+					 char *why, size_t why_size);
+
+/* The line for a sysctl below what the run needs (have < want) that the
+ * harness may not raise: not root ("run as root: sysctl -w ..."), or root
+ * with --no-tune ("--no-tune left it: ..."). Pure. */
+void harness_sysctl_short_text(const char *name, uint64_t have, uint64_t want,
+			       const char *reason, int root, int no_tune,
+			       char *text, size_t text_size);
 
 /* Work out the plan for one backend. Returns 0, or -EINVAL/-ERANGE with a
  * one-line reason (naming the fix) in why. */

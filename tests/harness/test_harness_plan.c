@@ -1,0 +1,144 @@
+/* test_harness_plan.c - the preflight's pure judgements: listening ports
+ * inside the ephemeral range (warn or refuse, reserved ports excluded),
+ * the line for a sysctl the harness may not raise, and when a memory fit
+ * means nothing. No sysctl is read or written here. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "harness_format.h"
+#include "harness_plan.h"
+
+static enum harness_port_risk risk(unsigned first, unsigned last,
+				   const char *reserved, uint64_t target,
+				   unsigned sources, char *why, size_t size)
+{
+	struct harness_port_check c = {
+	    .first = first,
+	    .last = last,
+	    .low = 32768,
+	    .high = 60999,
+	    .reserved = reserved,
+	    .target = target,
+	    .sources = sources,
+	};
+	why[0] = '\0';
+	return harness_port_risk(&c, why, size);
+}
+
+static void test_ports_below_the_range_are_clear(void **state)
+{
+	(void)state;
+	char why[512];
+	assert_int_equal(risk(2048, 2103, "", 1000000, 45, why, sizeof(why)),
+			 HARNESS_PORTS_CLEAR);
+	assert_int_equal(risk(61000, 61010, "", 1000000, 45, why, sizeof(why)),
+			 HARNESS_PORTS_CLEAR);
+	assert_string_equal(why, "");
+}
+
+static void test_inside_with_few_connections_warns(void **state)
+{
+	(void)state;
+	char why[512];
+	/* ./harness --target 1 --ports 60000-60010: one port, one socket. */
+	assert_int_equal(risk(60000, 60000, NULL, 1, 1, why, sizeof(why)),
+			 HARNESS_PORTS_WARN);
+	assert_non_null(strstr(why, "listening ports 60000-60000 lie inside "
+				    "the ephemeral range 32768-60999"));
+	assert_non_null(strstr(why, "use --ports below 32768"));
+	assert_non_null(
+	    strstr(why, "net.ipv4.ip_local_reserved_ports=60000-60000"));
+}
+
+static void test_inside_with_many_connections_refuses(void **state)
+{
+	(void)state;
+	char why[512];
+	/* 100,000 connections over 5 sources take 71% of each source's
+	 * ports: one of 6 listening ports is all but sure to be taken. */
+	assert_int_equal(risk(60000, 60005, "", 100000, 5, why, sizeof(why)),
+			 HARNESS_PORTS_REFUSE);
+	assert_non_null(strstr(why, "would likely find one taken"));
+	/* 10,000 on one source: 35% of its ports, one listening port. */
+	assert_int_equal(risk(60000, 60000, "", 10000, 1, why, sizeof(why)),
+			 HARNESS_PORTS_WARN);
+	/* 20,000: 71%, and two ports. */
+	assert_int_equal(risk(60000, 60001, "", 20000, 1, why, sizeof(why)),
+			 HARNESS_PORTS_REFUSE);
+}
+
+static void test_reserved_ports_are_clear(void **state)
+{
+	(void)state;
+	char why[512];
+	assert_int_equal(
+	    risk(60000, 60010, "60000-60010", 100000, 5, why, sizeof(why)),
+	    HARNESS_PORTS_CLEAR);
+	assert_int_equal(risk(60000, 60010, "1000,60000-60009,60010", 100000, 5,
+			      why, sizeof(why)),
+			 HARNESS_PORTS_CLEAR);
+	/* One port left unreserved is still inside. */
+	assert_int_equal(
+	    risk(60000, 60010, "60000-60009", 1, 1, why, sizeof(why)),
+	    HARNESS_PORTS_WARN);
+}
+
+static void test_short_sysctl_text(void **state)
+{
+	(void)state;
+	char text[400];
+	harness_sysctl_short_text("net.core.somaxconn", 4096, 65535,
+				  "fast connect bursts", 0, 0, text,
+				  sizeof(text));
+	assert_string_equal(text,
+			    "net.core.somaxconn is 4096, fast connect bursts "
+			    "needs 65535: run as root: sysctl -w "
+			    "net.core.somaxconn=65535 (or ./harness as root, "
+			    "which raises it)");
+	/* Root, but --no-tune: "run as root" would be wrong. */
+	harness_sysctl_short_text("fs.file-max", 100, 200, "50 connections", 1,
+				  1, text, sizeof(text));
+	assert_null(strstr(text, "run as root"));
+	assert_string_equal(text,
+			    "fs.file-max is 100, 50 connections needs 200: "
+			    "--no-tune keeps the harness from raising it: "
+			    "sysctl -w fs.file-max=200, or run without "
+			    "--no-tune");
+}
+
+static void test_fit_meaningful(void **state)
+{
+	(void)state;
+	char why[400];
+	/* ./harness --target 1: the baseline and one step of 1. */
+	assert_int_equal(harness_fit_meaningful(2, 1, why, sizeof(why)), 0);
+	assert_non_null(strstr(why, "a fit over 2 points, with 1 held at the "
+				    "last step, means nothing"));
+	assert_int_equal(harness_fit_meaningful(4, 3000, why, sizeof(why)), 0);
+	assert_non_null(strstr(why, "a fit with 3,000 held at the last step "
+				    "means nothing: a slope needs 5,000"));
+	assert_int_equal(harness_fit_meaningful(2, 1000000, why, sizeof(why)),
+			 0);
+	assert_non_null(strstr(why, "a fit over 2 points means nothing"));
+	assert_int_equal(harness_fit_meaningful(3, 5000, why, sizeof(why)), 1);
+	assert_int_equal(harness_fit_meaningful(7, 1000000, NULL, 0), 1);
+	assert_int_equal(harness_fit_meaningful(1, 0, NULL, 0), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_ports_below_the_range_are_clear),
+	    cmocka_unit_test(test_inside_with_few_connections_warns),
+	    cmocka_unit_test(test_inside_with_many_connections_refuses),
+	    cmocka_unit_test(test_reserved_ports_are_clear),
+	    cmocka_unit_test(test_short_sysctl_text),
+	    cmocka_unit_test(test_fit_meaningful),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
