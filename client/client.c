@@ -756,6 +756,9 @@ static int run_plain(struct client *c)
 						  elapsed, c->pids, c->procs));
 	else
 		client_print_step(out, o->connections, &c->totals, elapsed);
+	if (c->totals.failures[EADDRNOTAVAIL])
+		client_report_addrnotavail(stderr, o, &c->limits,
+					   c->totals.failures[EADDRNOTAVAIL]);
 	if (r == WAIT_SIGNAL)
 		return 128 + stop_signal;
 	if (c->totals.failed || c->totals.abandoned)

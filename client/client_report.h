@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "client_options.h"
 #include "client_shared.h"
 
 struct client_totals {
@@ -68,5 +69,52 @@ void client_print_step(FILE *out, uint64_t target,
 		       const struct client_totals *t, double elapsed);
 void client_print_echo(FILE *out, const struct client_totals *t,
 		       double elapsed);
+
+/* Sockets in TIME_WAIT to one server (host, ports first-last): each holds
+ * its local port for a new connection to that server, for 60 s or until
+ * net.ipv4.tcp_tw_reuse lets it go. */
+#define CLIENT_TIME_WAIT_SOURCES 64
+struct client_time_wait {
+	uint64_t to_server;	    /* all of them */
+	struct in_addr top_source;  /* the source address holding most */
+	uint64_t top_count;	    /* how many it holds */
+	struct in_addr last_source; /* the highest source address among them */
+	/* per source address, while there are few (scratch) */
+	struct in_addr sources[CLIENT_TIME_WAIT_SOURCES];
+	uint64_t counts[CLIENT_TIME_WAIT_SOURCES];
+	unsigned source_count;
+};
+
+/* Count them in /proc/net/tcp text read from tcp (state 06, remote
+ * address host, remote port in first-last). Returns 0, or -EPROTO when
+ * the text is not /proc/net/tcp. */
+int client_time_wait_scan(FILE *tcp, struct in_addr host, uint16_t first,
+			  uint16_t last, struct client_time_wait *tw);
+
+/* Why connects failed with EADDRNOTAVAIL and what avoids it. */
+struct client_port_trouble {
+	uint64_t failed;      /* connects that failed with it */
+	uint64_t connections; /* asked for */
+	struct in_addr host;  /* the server */
+	uint16_t port_first, port_last;
+	uint32_t ephemeral_first, ephemeral_last; /* ip_local_port_range */
+	struct in_addr source_first; /* --sources, or the kernel's choice */
+	uint32_t source_count;	     /* 0: no --sources */
+	int tw_reuse;		     /* net.ipv4.tcp_tw_reuse, -1 unknown */
+	int64_t tw_machine;	     /* TIME_WAIT sockets (sockstat), -1 */
+	int tw_known;		     /* tw below was read */
+	struct client_time_wait tw;
+};
+
+/* The report's lines (no trailing newline). Pure. */
+void client_addrnotavail_text(const struct client_port_trouble *t, char *text,
+			      size_t text_size);
+
+/* Read what the text needs (/proc/net/tcp, /proc/net/sockstat, the
+ * sysctls) and print it to out, when some connects failed with
+ * EADDRNOTAVAIL. */
+void client_report_addrnotavail(FILE *out, const struct client_options *o,
+				const struct client_limits *limits,
+				uint64_t failed);
 
 #endif /* CLIENT_REPORT_H */
