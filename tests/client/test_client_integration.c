@@ -462,7 +462,10 @@ static void test_control_load(void **state)
 	assert_true(get_real(o, "elapsed_s") >= 2.0); /* window, then drain */
 	assert_true(get_real(o, "sent_per_s") > 0);
 	assert_true(get_real(o, "sent_per_s") <= (double)due / 2.0);
-	assert_true(get_real(o, "achieved_per_s") == (double)messages / 2.0);
+	/* Achieved counts the echoes verified inside the window: at most all
+	 * of them (those of the drain come after it). */
+	assert_true(get_real(o, "achieved_per_s") > 0);
+	assert_true(get_real(o, "achieved_per_s") <= (double)messages / 2.0);
 	json_t *rtt = json_object_get(o, "rtt_us");
 	assert_true(json_is_object(rtt));
 	assert_true(get_int(rtt, "p50") <= get_int(rtt, "p90"));
