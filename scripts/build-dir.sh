@@ -5,23 +5,34 @@
 #
 # mcs_configure WHO ROOT BUILD LOG ALWAYS [cmake arguments...]
 #   Configures BUILD from ROOT (with the cmake arguments) when ALWAYS is 1,
-#   when it was never configured, or when an earlier
+#   when it was never configured, when an earlier
 #   configure did not finish: CMakeCache.txt without a generator's output
 #   (Makefile or build.ninja), or the marker this function writes before
-#   configuring and removes after a configure that succeeded. Says why in
+#   configuring and removes after a configure that succeeded; or when a
+#   backend folder (backends/<name>/CMakeLists.txt) is new to BUILD, whose
+#   build files then have no target for it. Says why in
 #   one line (prefixed WHO:), except when ALWAYS is 1 and nothing was wrong.
 #   Output goes to LOG; on failure its tail is printed. Returns 0 or 1.
 # shellcheck shell=bash
 
-# Why BUILD must be configured before it can be built, or nothing.
+# Why BUILD (configured from ROOT) must be configured before it can be
+# built, or nothing.
 mcs_configure_reason() {
-	local build=$1
+	local build=$1 root=$2 dir
 	if [ ! -f "$build/CMakeCache.txt" ]; then
 		echo "first use"
 	elif [ -e "$build/.mcs-configure-running" ]; then
 		echo "an earlier configure was interrupted or failed"
 	elif [ ! -f "$build/Makefile" ] && [ ! -f "$build/build.ninja" ]; then
 		echo "an earlier configure did not finish (CMakeCache.txt but no Makefile or build.ninja)"
+	else
+		for dir in "$root"/backends/*/; do
+			[ -f "$dir/CMakeLists.txt" ] || continue
+			if [ ! -d "$build/backends/$(basename "$dir")" ]; then
+				echo "backends/$(basename "$dir") is a backend it does not know yet"
+				return
+			fi
+		done
 	fi
 }
 
@@ -29,7 +40,7 @@ mcs_configure() {
 	local who=$1 root=$2 build=$3 log=$4 always=$5
 	shift 5
 	local reason
-	reason=$(mcs_configure_reason "$build")
+	reason=$(mcs_configure_reason "$build" "$root")
 	[ -z "$reason" ] && [ "$always" != 1 ] && return 0
 
 	local home=""
