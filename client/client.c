@@ -31,6 +31,7 @@
 #include "client_shard.h"
 #include "client_shared.h"
 #include "client_worker.h"
+#include "mcs_clock.h"
 
 #define STARTUP_SECONDS	 15.0
 #define SHUTDOWN_SECONDS 30.0
@@ -59,13 +60,6 @@ static void on_signal(int sig)
 	stop_signal = sig;
 }
 
-static double monotonic_seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void describe_status(int status, char *text, size_t size)
 {
 	if (WIFEXITED(status))
@@ -91,11 +85,11 @@ static void stop_workers(struct client *c)
 			c->fds[k] = -1;
 		}
 	}
-	double deadline = monotonic_seconds() + SHUTDOWN_SECONDS;
+	double deadline = mcs_now_seconds() + SHUTDOWN_SECONDS;
 	unsigned left = 0;
 	for (unsigned k = 0; k < c->procs; k++)
 		left += c->pids[k] > 0;
-	while (left && monotonic_seconds() < deadline) {
+	while (left && mcs_now_seconds() < deadline) {
 		int status;
 		pid_t pid = waitpid(-1, &status, WNOHANG);
 		if (pid > 0) {
@@ -211,7 +205,7 @@ static int start_workers(struct client *c)
 	}
 	/* Each worker says it is up (or why not). A stop signal meanwhile
 	 * interrupts the wait: that is no worker's death. */
-	double deadline = monotonic_seconds() + STARTUP_SECONDS;
+	double deadline = mcs_now_seconds() + STARTUP_SECONDS;
 	for (unsigned k = 0; k < procs; k++) {
 		struct pollfd p = {.fd = c->fds[k], .events = POLLIN};
 		struct client_reply r;
@@ -219,8 +213,7 @@ static int start_workers(struct client *c)
 		do {
 			if (stop_signal)
 				return -EINTR;
-			int left =
-			    (int)((deadline - monotonic_seconds()) * 1000);
+			int left = (int)((deadline - mcs_now_seconds()) * 1000);
 			ready = poll(&p, 1, left > 0 ? left : 0);
 		} while (ready < 0 && errno == EINTR);
 		if (ready != 1 ||
@@ -238,7 +231,7 @@ static void print_progress(struct client *c, const char *what, double started,
 {
 	struct client_totals *t = &c->totals;
 	client_totals_sum(c->shared, c->procs, t);
-	double now = monotonic_seconds();
+	double now = mcs_now_seconds();
 	if (strcmp(what, "ramp") == 0) {
 		double rate =
 		    (double)(t->established - *last_count) / (now - *last_time);
@@ -307,7 +300,7 @@ static enum wait_result reply_wait_start(struct client *c, struct reply_wait *w)
 		snprintf(c->error, sizeof(c->error), "out of memory");
 		return WAIT_DIED;
 	}
-	w->started = w->last_time = monotonic_seconds();
+	w->started = w->last_time = mcs_now_seconds();
 	w->next_progress = w->started + 1.0;
 	w->waiting = c->procs;
 	return w->waiting ? WAIT_PENDING : WAIT_DONE;
@@ -419,7 +412,7 @@ static enum wait_result wait_replies(struct client *c, uint32_t type,
 			       .end_after = end_after};
 	enum wait_result result = reply_wait_start(c, &w);
 	while (result == WAIT_PENDING) {
-		double now = monotonic_seconds();
+		double now = mcs_now_seconds();
 		result = wait_on_clock(c, &w, now);
 		if (result == WAIT_PENDING)
 			result = poll_replies(c, &w, poll_timeout(&w, now));
@@ -464,12 +457,12 @@ static enum wait_result grow(struct client *c, uint64_t target, double *elapsed)
 	    .rate = c->options.rate,
 	    .timeout_seconds = c->options.timeout_seconds,
 	};
-	double started = monotonic_seconds();
+	double started = mcs_now_seconds();
 	if (send_all(c, &command, target, 1) < 0)
 		return WAIT_DIED;
 	enum wait_result r =
 	    wait_replies(c, command.type, "ramp", reply_bound(c), 0);
-	*elapsed = monotonic_seconds() - started;
+	*elapsed = mcs_now_seconds() - started;
 	client_totals_sum(c->shared, c->procs, &c->totals);
 	return r;
 }
@@ -483,11 +476,11 @@ static enum wait_result echo_round(struct client *c, uint32_t type,
 	    .message_size = size,
 	    .timeout_seconds = c->options.timeout_seconds,
 	};
-	double started = monotonic_seconds();
+	double started = mcs_now_seconds();
 	if (send_all(c, &command, connections, 2) < 0)
 		return WAIT_DIED;
 	enum wait_result r = wait_replies(c, type, NULL, reply_bound(c), 0);
-	*elapsed = monotonic_seconds() - started;
+	*elapsed = mcs_now_seconds() - started;
 	client_totals_sum(c->shared, c->procs, &c->totals);
 	return r;
 }
@@ -512,13 +505,13 @@ static enum wait_result load(struct client *c, const struct client_control *l,
 	    .timeout_seconds = l->seconds,
 	    .period_ns = client_schedule_period_ns(held, (double)l->count),
 	};
-	double started = monotonic_seconds();
+	double started = mcs_now_seconds();
 	if (send_all(c, &command, 0, 0) < 0)
 		return WAIT_DIED;
 	enum wait_result r = wait_replies(
 	    c, command.type, "load",
 	    l->seconds + CLIENT_DRAIN_SECONDS + REPLY_GRACE_SECONDS, 0);
-	*elapsed = monotonic_seconds() - started;
+	*elapsed = mcs_now_seconds() - started;
 	client_totals_sum(c->shared, c->procs, &c->totals);
 	return r;
 }
@@ -710,12 +703,12 @@ quit:
  * workers. */
 static enum wait_result hold(struct client *c, double seconds)
 {
-	double end = monotonic_seconds() + seconds;
+	double end = mcs_now_seconds() + seconds;
 	struct pollfd polls[CLIENT_SHARD_MAX_PROCS];
 	for (;;) {
 		if (stop_signal)
 			return WAIT_SIGNAL;
-		double left = end - monotonic_seconds();
+		double left = end - mcs_now_seconds();
 		if (seconds > 0 && left <= 0)
 			return WAIT_DONE;
 		for (unsigned k = 0; k < c->procs; k++) {
@@ -778,7 +771,7 @@ static int run_plain(struct client *c)
 		    .interval_ms = o->interval_ms,
 		    .timeout_seconds = 0,
 		};
-		double started = monotonic_seconds();
+		double started = mcs_now_seconds();
 		if (send_all(c, &command, 0, 0) < 0)
 			r = WAIT_DIED;
 		else
@@ -800,7 +793,7 @@ static int run_plain(struct client *c)
 				r = WAIT_SIGNAL;
 			stop_signal = sig;
 		}
-		elapsed = monotonic_seconds() - started;
+		elapsed = mcs_now_seconds() - started;
 		if (r == WAIT_DIED)
 			return report_worker_death(c, o);
 		client_totals_sum(c->shared, c->procs, &c->totals);

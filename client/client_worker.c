@@ -41,6 +41,7 @@
 #include "client_pattern.h"
 #include "client_schedule.h"
 #include "client_shard.h"
+#include "mcs_clock.h"
 
 #define EVENT_BATCH	 512
 #define READ_BUFFER_SIZE 65536u
@@ -116,16 +117,9 @@ struct worker {
 	struct client_schedule schedule;
 };
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static uint32_t now_us(const struct worker *w)
 {
-	return (uint32_t)((now_ns() - w->epoch_ns) / 1000u);
+	return (uint32_t)((mcs_now_ns() - w->epoch_ns) / 1000u);
 }
 
 static uint64_t slot_global(const struct worker *w, uint64_t s)
@@ -290,7 +284,7 @@ static void message_complete(struct worker *w, struct slot *slot)
 {
 	int send_next = 0;
 	if (w->command.type == CLIENT_COMMAND_LOAD) {
-		uint64_t now = now_ns();
+		uint64_t now = mcs_now_ns();
 		uint32_t age_us =
 		    (uint32_t)((now - w->epoch_ns) / 1000u) - slot->stamp_us;
 		uint64_t latency = client_schedule_complete(
@@ -338,7 +332,7 @@ static void send_rest(struct worker *w, uint64_t s)
 static void start_message(struct worker *w, uint64_t s)
 {
 	struct slot *slot = &w->slots[s];
-	uint64_t now = now_ns();
+	uint64_t now = mcs_now_ns();
 	slot->seq++;
 	slot->sent = 0;
 	slot->received = 0;
@@ -460,7 +454,7 @@ static void start(struct worker *w, const struct client_command *c);
  * worker's error text) and start the next one if one is waiting. */
 static void finish_status(struct worker *w, int32_t status)
 {
-	w->shared->elapsed_seconds = (double)(now_ns() - w->start_ns) / 1e9;
+	w->shared->elapsed_seconds = (double)(mcs_now_ns() - w->start_ns) / 1e9;
 	uint32_t type = w->command.type;
 	if (type == CLIENT_COMMAND_LOAD) {
 		client_schedule_free(&w->schedule);
@@ -537,7 +531,7 @@ static void start(struct worker *w, const struct client_command *c)
 {
 	reset_activity(w);
 	w->command = *c;
-	w->start_ns = now_ns();
+	w->start_ns = mcs_now_ns();
 	w->deadline_ns =
 	    c->timeout_seconds > 0
 		? w->start_ns + (uint64_t)(c->timeout_seconds * 1e9)
@@ -714,7 +708,7 @@ static void progress_load(struct worker *w, uint64_t now)
 
 static void progress(struct worker *w)
 {
-	uint64_t now = now_ns();
+	uint64_t now = mcs_now_ns();
 	switch (w->command.type) {
 	case CLIENT_COMMAND_GROW: progress_grow(w, now); break;
 	case CLIENT_COMMAND_ECHO:
@@ -772,7 +766,7 @@ static int64_t load_timeout_ns(struct worker *w)
 		if (wake > w->schedule.end_ns)
 			wake = w->schedule.end_ns;
 	}
-	uint64_t now = now_ns();
+	uint64_t now = mcs_now_ns();
 	if (wake <= now)
 		return 0;
 	return wake - now < (uint64_t)MAX_SLEEP_NS ? (int64_t)(wake - now)
@@ -859,7 +853,7 @@ static int setup(struct worker *w, const struct client_worker_config *c)
 	w->config = c;
 	w->shared = sh;
 	w->epoll_fd = -1;
-	w->epoch_ns = now_ns();
+	w->epoch_ns = mcs_now_ns();
 	w->slots_bytes = (c->slots ? c->slots : 1) * sizeof(struct slot);
 	/* Zero pages are SLOT_UNUSED: only slots used cost memory. */
 	w->slots = mmap(NULL, w->slots_bytes, PROT_READ | PROT_WRITE,

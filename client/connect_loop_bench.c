@@ -20,9 +20,9 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "mcs_clock.h"
 #include "mcs_parse.h"
 #include "mcs_proc.h"
 
@@ -34,13 +34,6 @@ struct report {
 	uint64_t established, failed;
 	int first_errno;
 };
-
-static double seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void child(unsigned k, unsigned procs, uint64_t n, struct in_addr host,
 		  uint16_t first, uint32_t nports, struct in_addr source,
@@ -133,7 +126,7 @@ int main(int argc, char **argv)
 	}
 	pid_t pids[MAX_PROCS];
 	unsigned started = 0;
-	double t0 = seconds();
+	double t0 = mcs_now_seconds();
 	for (unsigned k = 0; k < procs; k++) {
 		pid_t pid = fork();
 		if (pid < 0) {
@@ -166,7 +159,7 @@ int main(int argc, char **argv)
 			total.first_errno = r.first_errno;
 		reported++;
 	}
-	double elapsed = seconds() - t0;
+	double elapsed = mcs_now_seconds() - t0;
 	printf("connect_loop_bench: %" PRIu64 " established, %" PRIu64
 	       " failed%s%s in %.3f s: %.0f conn/s (%u processes)\n",
 	       total.established, total.failed, total.failed ? ", first: " : "",

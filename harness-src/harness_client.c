@@ -6,16 +6,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "harness_run.h"
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "mcs_clock.h"
 
 double harness_reply_number(const json_t *object, const char *key)
 {
@@ -101,7 +94,7 @@ int harness_client_request(struct harness_client *client, const char *command,
 			return err;
 		}
 	}
-	double deadline = now_seconds() + timeout_s;
+	double deadline = mcs_now_seconds() + timeout_s;
 	static char line[1 << 16];
 	for (;;) {
 		int got = harness_child_read_line(&client->child, line,
@@ -152,7 +145,7 @@ int harness_client_request(struct harness_client *client, const char *command,
 			if (err)
 				return err;
 		}
-		if (now_seconds() > deadline) {
+		if (mcs_now_seconds() > deadline) {
 			snprintf(why, why_size,
 				 "client did not answer '%s' within %.0f s",
 				 command ? command : "startup", timeout_s);

@@ -11,8 +11,9 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "mcs_clock.h"
 
 /* The oom_score_adj the server and client get ("" to leave theirs
  * alone): see harness_protect_from_oom(). */
@@ -49,13 +50,6 @@ int harness_protect_from_oom(void)
 						    : HARNESS_CHILD_OOM_SCORE);
 	/* The harness itself: -1000 needs CAP_SYS_RESOURCE. */
 	return write_oom_score("-1000");
-}
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 int harness_child_start(struct harness_child *child, const char *name,
@@ -157,7 +151,7 @@ static int take_line(struct harness_child *child, char *line, size_t line_size)
 int harness_child_read_line(struct harness_child *child, char *line,
 			    size_t line_size, int timeout_ms)
 {
-	double deadline = now_seconds() + timeout_ms / 1000.0;
+	double deadline = mcs_now_seconds() + timeout_ms / 1000.0;
 	for (;;) {
 		int got = take_line(child, line, line_size);
 		if (got)
@@ -166,7 +160,7 @@ int harness_child_read_line(struct harness_child *child, char *line,
 			return -EPIPE;
 		if (child->buffered == sizeof(child->buffer))
 			return -EMSGSIZE;
-		int wait_ms = (int)((deadline - now_seconds()) * 1000);
+		int wait_ms = (int)((deadline - mcs_now_seconds()) * 1000);
 		if (wait_ms < 0)
 			return 0;
 		struct pollfd p = {.fd = child->stdout_fd, .events = POLLIN};
@@ -227,9 +221,9 @@ int harness_child_exited(struct harness_child *child)
 
 static int wait_exit(struct harness_child *child, double seconds)
 {
-	double deadline = now_seconds() + seconds;
+	double deadline = mcs_now_seconds() + seconds;
 	while (!harness_child_exited(child)) {
-		if (now_seconds() >= deadline)
+		if (mcs_now_seconds() >= deadline)
 			return 0;
 		usleep(10000);
 	}
@@ -263,8 +257,8 @@ void harness_child_stop(struct harness_child *child, double eof_grace,
 	/* Workers whose parent is gone are reparented away from us but keep
 	 * the group id: make sure none survives. */
 	if (group) {
-		double deadline = now_seconds() + term_grace;
-		while (group_alive(group) && now_seconds() < deadline) {
+		double deadline = mcs_now_seconds() + term_grace;
+		while (group_alive(group) && mcs_now_seconds() < deadline) {
 			kill(-group, SIGTERM);
 			usleep(20000);
 			/* The harness is a subreaper: orphans come to us. */

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "mcs_backend_options.h"
+#include "mcs_clock.h"
 #include "mcs_loader.h"
 #include "mcs_proc.h"
 #include "mcs_stats.h"
@@ -46,13 +47,6 @@ struct server {
 	uint64_t cap_per_worker;
 	uint64_t total_cap;
 };
-
-static double monotonic_seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* Reap whatever exited; report unexpected exits. Returns how many workers
  * exited with a failure since the last call. */
@@ -123,8 +117,8 @@ static void stop_workers(struct server *s)
 	for (unsigned i = 0; i < s->workers; i++)
 		if (s->pids[i] > 0)
 			kill(s->pids[i], SIGTERM);
-	double deadline = monotonic_seconds() + SHUTDOWN_GRACE_SECONDS;
-	while (s->live_workers > 0 && monotonic_seconds() < deadline) {
+	double deadline = mcs_now_seconds() + SHUTDOWN_GRACE_SECONDS;
+	while (s->live_workers > 0 && mcs_now_seconds() < deadline) {
 		reap_workers(s, 0);
 		if (s->live_workers > 0)
 			usleep(10000);
@@ -349,7 +343,7 @@ static int is_stop_signal(int sig)
  * stop_signal. */
 static int wait_until_listening(struct server *s, const sigset_t *wait_set)
 {
-	double start = monotonic_seconds();
+	double start = mcs_now_seconds();
 	for (;;) {
 		struct mcs_stats_total t;
 		mcs_stats_sum(&s->stats, &t);
@@ -364,7 +358,7 @@ static int wait_until_listening(struct server *s, const sigset_t *wait_set)
 			stop_signal = sig;
 			return 0;
 		}
-		if (monotonic_seconds() - start > STARTUP_TIMEOUT_SECONDS) {
+		if (mcs_now_seconds() - start > STARTUP_TIMEOUT_SECONDS) {
 			fprintf(
 			    stderr,
 			    "server: workers did not start listening within "
@@ -406,12 +400,12 @@ static struct timespec next_wait(const struct server *s, double now, double end,
 static int serve(struct server *s, const sigset_t *wait_set,
 		 struct server_monitor *monitor)
 {
-	double next_line = monotonic_seconds() + s->options.interval_seconds;
+	double next_line = mcs_now_seconds() + s->options.interval_seconds;
 	double end = s->options.duration_seconds > 0
-			 ? monotonic_seconds() + s->options.duration_seconds
+			 ? mcs_now_seconds() + s->options.duration_seconds
 			 : INFINITY;
 	for (;;) {
-		double now = monotonic_seconds();
+		double now = mcs_now_seconds();
 		if (now >= end)
 			return 0;
 		struct timespec ts = next_wait(s, now, end, next_line);
@@ -429,7 +423,7 @@ static int serve(struct server *s, const sigset_t *wait_set,
 			return 1;
 		}
 		if (s->options.interval_seconds > 0 &&
-		    monotonic_seconds() >= next_line) {
+		    mcs_now_seconds() >= next_line) {
 			server_monitor_line(monitor, stdout);
 			next_line += s->options.interval_seconds;
 		}

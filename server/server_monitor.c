@@ -3,18 +3,11 @@
 
 #include <inttypes.h>
 #include <jansson.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "mcs_clock.h"
 #include "mcs_format.h"
 #include "mcs_proc.h"
-
-static double monitor_now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 void server_monitor_init(struct server_monitor *m,
 			 const struct mcs_stats_block *stats, const pid_t *pids,
@@ -23,7 +16,7 @@ void server_monitor_init(struct server_monitor *m,
 	m->stats = stats;
 	m->pids = pids;
 	m->workers = workers;
-	m->started = monitor_now();
+	m->started = mcs_now_seconds();
 	m->last_time = m->started;
 	m->last_accepts = 0;
 	m->last_pss = 0;
@@ -52,7 +45,7 @@ void server_monitor_line(struct server_monitor *m, FILE *out)
 {
 	struct mcs_stats_total t;
 	mcs_stats_sum(m->stats, &t);
-	double now = monitor_now();
+	double now = mcs_now_seconds();
 	double dt = now - m->last_time;
 	double rate = dt > 0 ? (double)(t.accepts - m->last_accepts) / dt : 0;
 	uint64_t pss = server_monitor_user_memory(m);
@@ -75,7 +68,7 @@ void server_monitor_final(struct server_monitor *m, FILE *out, int json)
 {
 	struct mcs_stats_total t;
 	mcs_stats_sum(m->stats, &t);
-	double elapsed = monitor_now() - m->started;
+	double elapsed = mcs_now_seconds() - m->started;
 	if (json) {
 		json_t *o = json_pack(
 		    "{s:s, s:f, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
