@@ -26,6 +26,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mcs_clock.h"
+
 #define PORT_COUNT 4
 /* Blocks of PORT_COUNT ports in 2300-2387 for the server, one port in
  * 2388-2399 where nobody listens: the first free ones are taken, so two
@@ -42,13 +44,6 @@ static uint16_t first_port;
 static char server_ports[16];
 static char no_server_ports[16];
 static pid_t server_pid;
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void pause_ms(long ms)
 {
@@ -79,9 +74,9 @@ static pid_t spawn(const char *name, char *const argv[], int stdin_fd,
  * exit code, 128+signal, or -1 on timeout. */
 static int wait_for(pid_t pid, double seconds)
 {
-	double deadline = now_seconds() + seconds;
+	double deadline = mcs_now_seconds() + seconds;
 	int status;
-	while (now_seconds() < deadline) {
+	while (mcs_now_seconds() < deadline) {
 		pid_t got = waitpid(pid, &status, WNOHANG);
 		if (got == pid)
 			return WIFEXITED(status) ? WEXITSTATUS(status)
@@ -97,8 +92,8 @@ static int wait_for(pid_t pid, double seconds)
 static size_t read_all(int fd, char *buf, size_t size, double seconds)
 {
 	size_t have = 0;
-	double deadline = now_seconds() + seconds;
-	while (have + 1 < size && now_seconds() < deadline) {
+	double deadline = mcs_now_seconds() + seconds;
+	while (have + 1 < size && mcs_now_seconds() < deadline) {
 		struct pollfd p = {.fd = fd, .events = POLLIN};
 		if (poll(&p, 1, 200) <= 0)
 			continue;
@@ -115,8 +110,8 @@ static size_t read_all(int fd, char *buf, size_t size, double seconds)
 static int read_line(int fd, char *line, size_t size, double seconds)
 {
 	size_t have = 0;
-	double deadline = now_seconds() + seconds;
-	while (have + 1 < size && now_seconds() < deadline) {
+	double deadline = mcs_now_seconds() + seconds;
+	while (have + 1 < size && mcs_now_seconds() < deadline) {
 		struct pollfd p = {.fd = fd, .events = POLLIN};
 		if (poll(&p, 1, 200) <= 0)
 			continue;
@@ -187,13 +182,13 @@ static void assert_pids_gone(json_t *o)
 	json_t *pids = json_object_get(o, "pids");
 	assert_true(json_is_array(pids));
 	assert_true(json_array_size(pids) >= 1);
-	double deadline = now_seconds() + 10.0;
+	double deadline = mcs_now_seconds() + 10.0;
 	size_t i;
 	json_t *v;
 	json_array_foreach(pids, i, v)
 	{
 		pid_t pid = (pid_t)json_integer_value(v);
-		while (process_exists(pid) && now_seconds() < deadline)
+		while (process_exists(pid) && mcs_now_seconds() < deadline)
 			pause_ms(20);
 		if (process_exists(pid))
 			fail_msg("client worker %d is still running", (int)pid);
@@ -263,10 +258,10 @@ static int start_server(void **state)
 	if (server_pid < 0)
 		return -1;
 	/* Up when every port accepts (bounded). */
-	double deadline = now_seconds() + 30.0;
+	double deadline = mcs_now_seconds() + 30.0;
 	for (unsigned p = 0; p < PORT_COUNT; p++) {
 		while (!connect_once((uint16_t)(first_port + p))) {
-			if (now_seconds() > deadline ||
+			if (mcs_now_seconds() > deadline ||
 			    waitpid(server_pid, NULL, WNOHANG) == server_pid) {
 				fprintf(stderr,
 					"server did not come up on ports %s\n",
@@ -287,8 +282,8 @@ static int stop_server(void **state)
 	kill(server_pid, SIGTERM);
 	int code = wait_for(server_pid, 30.0);
 	/* Its workers are in its process group: none may be left. */
-	double deadline = now_seconds() + 10.0;
-	while (kill(-server_pid, 0) == 0 && now_seconds() < deadline)
+	double deadline = mcs_now_seconds() + 10.0;
+	while (kill(-server_pid, 0) == 0 && mcs_now_seconds() < deadline)
 		pause_ms(20);
 	int left = kill(-server_pid, 0) == 0;
 	if (left)
@@ -534,7 +529,7 @@ static void test_no_server(void **state)
 	char *argv[] = {
 	    "client", "--ports", no_server_ports, "--connections", "20000",
 	    "--json", NULL};
-	double started = now_seconds();
+	double started = mcs_now_seconds();
 	pid_t pid = spawn("client", argv, -1, out[1]);
 	close(out[1]);
 	static char text[65536];
@@ -542,7 +537,7 @@ static void test_no_server(void **state)
 	close(out[0]);
 	int code = wait_for(pid, 30.0);
 	assert_true(code == 1);
-	assert_true(now_seconds() - started < 120.0);
+	assert_true(mcs_now_seconds() - started < 120.0);
 	json_t *step = find_event(text, "step");
 	if (!step)
 		fail_msg("no step report: %s", text);

@@ -10,15 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
-static int64_t peer_now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#include "mcs_clock.h"
 
 int peer_connect(uint16_t port)
 {
@@ -56,9 +50,9 @@ int peer_exchange(int fd, size_t len, size_t chunk, uint32_t seed,
 	int flags = fcntl(fd, F_GETFL);
 	fcntl(fd, F_SETFL, flags | O_NONBLOCK);
 	size_t sent = 0, received = 0;
-	int64_t deadline = peer_now_ms() + timeout_ms;
+	int64_t deadline = mcs_now_ms() + timeout_ms;
 	while (received < len) {
-		int64_t left = deadline - peer_now_ms();
+		int64_t left = deadline - mcs_now_ms();
 		if (left <= 0)
 			goto restore;
 		struct pollfd p = {
@@ -103,9 +97,9 @@ done:
 long peer_read_to_eof(int fd, unsigned char *buf, size_t cap, int timeout_ms)
 {
 	size_t got = 0;
-	int64_t deadline = peer_now_ms() + timeout_ms;
+	int64_t deadline = mcs_now_ms() + timeout_ms;
 	for (;;) {
-		int64_t left = deadline - peer_now_ms();
+		int64_t left = deadline - mcs_now_ms();
 		if (left <= 0)
 			return -1;
 		struct pollfd p = {.fd = fd, .events = POLLIN};

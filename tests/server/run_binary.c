@@ -9,22 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "mcs_clock.h"
 #include "mcs_proc.h"
 
 static void binary_path(const char *name, char *path, size_t size)
 {
 	const char *dir = getenv("MCS_BIN_DIR");
 	snprintf(path, size, "%s/%s", dir ? dir : "build/bin", name);
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int run_binary(const char *name, char *const argv[], int timeout_ms,
@@ -54,10 +47,10 @@ int run_binary(const char *name, char *const argv[], int timeout_ms,
 	close(out[1]);
 	close(err[1]);
 	size_t used_out = 0, used_err = 0;
-	long long deadline = now_ms() + timeout_ms;
+	long long deadline = mcs_now_ms() + timeout_ms;
 	int open_pipes = 2;
 	while (open_pipes > 0) {
-		long long left = deadline - now_ms();
+		long long left = deadline - mcs_now_ms();
 		if (left <= 0)
 			break;
 		struct pollfd p[2] = {{.fd = out[0], .events = POLLIN},
@@ -86,7 +79,7 @@ int run_binary(const char *name, char *const argv[], int timeout_ms,
 	int status = 0;
 	int timed_out = open_pipes > 0;
 	while (!timed_out && waitpid(pid, &status, WNOHANG) == 0) {
-		if (now_ms() > deadline) {
+		if (mcs_now_ms() > deadline) {
 			timed_out = 1;
 			break;
 		}
@@ -136,7 +129,8 @@ int wait_binary(pid_t pid, int timeout_ms, int *status)
 {
 	*status = 0;
 	pid_t r = 0;
-	for (long long end = now_ms() + timeout_ms; r == 0 && now_ms() < end;) {
+	for (long long end = mcs_now_ms() + timeout_ms;
+	     r == 0 && mcs_now_ms() < end;) {
 		r = waitpid(pid, status, WNOHANG);
 		if (r == 0)
 			usleep(5000);
