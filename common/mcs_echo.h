@@ -1,5 +1,5 @@
 /* mcs_echo.h - echo semantics on a non-blocking socket, for readiness
- * backends (select, epoll, thread-per-core).
+ * backends (select, poll, epoll, thread-per-core).
  *
  * A connection costs 8 bytes (struct mcs_conn). Reads go into one buffer
  * shared by every connection of the thread; what a send() could not take is
