@@ -8,6 +8,7 @@
  * so that error bars at the same step do not hide each other; the .dat
  * files hold the unshifted numbers. */
 #include "harness_compare.h"
+#include "harness_gnuplot.h"
 #include "harness_slab.h"
 
 #include <errno.h>
@@ -30,44 +31,6 @@ static const char preamble[] =
     "set grid xtics ytics mxtics mytics lc rgb '#dddddd'\n"
     "set key below center horizontal Left reverse height 1.5\n"
     "set bars small\n";
-
-/* Run gnuplot on script in dir; its output goes to dir/gnuplot.log. */
-static int run_gnuplot(const char *dir, const char *script, char *why,
-		       size_t why_size)
-{
-	pid_t pid = fork();
-	if (pid < 0) {
-		int err = -errno;
-		snprintf(why, why_size, "fork gnuplot: %s", strerror(errno));
-		return err;
-	}
-	if (pid == 0) {
-		if (chdir(dir) != 0)
-			_exit(126);
-		int log =
-		    open("gnuplot.log", O_WRONLY | O_CREAT | O_APPEND, 0644);
-		if (log >= 0) {
-			dup2(log, STDERR_FILENO);
-			dup2(log, STDOUT_FILENO);
-		}
-		execlp("gnuplot", "gnuplot", script, (char *)NULL);
-		_exit(127);
-	}
-	int status;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return 0;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-		snprintf(why, why_size,
-			 "gnuplot is not installed: apt-get install -y "
-			 "gnuplot-nox (or pass --no-plot)");
-	else
-		snprintf(why, why_size,
-			 "gnuplot failed on %s/%s: see %s/gnuplot.log", dir,
-			 script, dir);
-	return -EIO;
-}
 
 static FILE *open_in(const char *dir, const char *name, const char *ext,
 		     char *why, size_t why_size)
@@ -459,7 +422,7 @@ static int plot_steps(const char *dir, const struct harness_compare_set *set,
 		return err;
 	char script[96];
 	snprintf(script, sizeof(script), "%s.gp", plot->file);
-	return run_gnuplot(dir, script, why, why_size);
+	return harness_gnuplot_run(dir, script, 1, why, why_size);
 }
 
 /* ---- Kernel memory by slab cache: stacked bars. ---- */
@@ -760,7 +723,8 @@ static int write_bars(const char *dir, const struct harness_compare_set *set,
 	}
 	if ((err = close_file(gp, f, why, why_size)))
 		return err;
-	return run_gnuplot(dir, "compare-kernel-by-cache.gp", why, why_size);
+	return harness_gnuplot_run(dir, "compare-kernel-by-cache.gp", 1, why,
+				   why_size);
 }
 
 static int plot_kernel_by_cache(const char *dir,

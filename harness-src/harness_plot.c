@@ -4,6 +4,7 @@
  * fixed cost divided by few connections dwarfs the slope at small counts,
  * which is exactly why the fitted slope is drawn beside it). */
 #include "harness_plot.h"
+#include "harness_gnuplot.h"
 
 #include "harness_format.h"
 
@@ -39,43 +40,6 @@ static void write_log_x(FILE *f, double lo, double hi)
 {
 	if (lo > 0 && hi >= lo)
 		fprintf(f, "set xrange [%.6g:%.6g]\n", lo / 1.5, hi * 1.5);
-}
-
-/* Run gnuplot on script in directory dir; its stderr goes to log. */
-static int run_gnuplot(const char *dir, const char *script, char *why,
-		       size_t why_size)
-{
-	pid_t pid = fork();
-	if (pid < 0) {
-		snprintf(why, why_size, "fork gnuplot: %s", strerror(errno));
-		return -errno;
-	}
-	if (pid == 0) {
-		if (chdir(dir) != 0)
-			_exit(126);
-		int log =
-		    open("gnuplot.log", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-		if (log >= 0) {
-			dup2(log, STDERR_FILENO);
-			dup2(log, STDOUT_FILENO);
-		}
-		execlp("gnuplot", "gnuplot", script, (char *)NULL);
-		_exit(127);
-	}
-	int status;
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return 0;
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-		snprintf(why, why_size,
-			 "gnuplot is not installed: apt-get install -y "
-			 "gnuplot-nox (or pass --no-plot)");
-	else
-		snprintf(why, why_size,
-			 "gnuplot failed on %s/%s: see %s/gnuplot.log", dir,
-			 script, dir);
-	return -EIO;
 }
 
 int harness_plot_run(const struct harness_run *run, char *why, size_t why_size)
@@ -256,7 +220,7 @@ int harness_plot_run(const struct harness_run *run, char *why, size_t why_size)
 		snprintf(why, why_size, "cannot write %s", path);
 		return err;
 	}
-	return run_gnuplot(run->dir, "plots.gp", why, why_size);
+	return harness_gnuplot_run(run->dir, "plots.gp", 0, why, why_size);
 }
 
 static int has_data(const char *csv)
@@ -508,7 +472,8 @@ int harness_plot_compare(const char *out, char *why, size_t why_size)
 		if (err)
 			snprintf(why, why_size, "cannot write %s", path);
 		else
-			err = run_gnuplot(out, "compare.gp", why, why_size);
+			err = harness_gnuplot_run(out, "compare.gp", 0, why,
+						  why_size);
 	}
 	for (size_t i = 0; i < c.count; i++)
 		json_decref(c.sweeps[i]);
