@@ -131,6 +131,21 @@ static int settle(struct sweep *s, uint64_t established, char *why,
 	return 0;
 }
 
+/* Memory once traffic has run (echo or load): server and client PSS and
+ * Slab growth, without touching the step's own idle figures. */
+static void measure_memory_after(struct sweep *s,
+				 const struct harness_step *step,
+				 uint64_t *server, uint64_t *client,
+				 uint64_t *kernel)
+{
+	struct harness_step after = *step;
+	struct harness_sample sample;
+	measure(s, &after, &sample);
+	*server = after.server_user_bytes;
+	*client = after.client_user_bytes;
+	*kernel = after.kernel_bytes;
+}
+
 static int echo_round(struct sweep *s, struct harness_step *step, char *why,
 		      size_t why_size)
 {
@@ -160,12 +175,9 @@ static int echo_round(struct sweep *s, struct harness_step *step, char *why,
 	    per_op_us(after_cpu.server - before.server, step->echo_messages);
 	step->echo_client_cpu_us_per_msg =
 	    per_op_us(after_cpu.client - before.client, step->echo_messages);
-	struct harness_step after = *step;
-	struct harness_sample sample;
-	measure(s, &after, &sample);
-	step->server_user_bytes_after_echo = after.server_user_bytes;
-	step->client_user_bytes_after_echo = after.client_user_bytes;
-	step->kernel_bytes_after_echo = after.kernel_bytes;
+	measure_memory_after(s, step, &step->server_user_bytes_after_echo,
+			     &step->client_user_bytes_after_echo,
+			     &step->kernel_bytes_after_echo);
 	if (step->echo_errors) {
 		snprintf(why, why_size,
 			 "echo over %" PRIu64 " connections: %" PRIu64
@@ -221,12 +233,9 @@ static int load_round(struct sweep *s, struct harness_step *step, char *why,
 	l->client_cpu_s = after_cpu.client - before.client;
 	l->server_cpu_us_per_msg = per_op_us(l->server_cpu_s, l->messages);
 	l->client_cpu_us_per_msg = per_op_us(l->client_cpu_s, l->messages);
-	struct harness_step after = *step;
-	struct harness_sample sample;
-	measure(s, &after, &sample);
-	l->server_user_bytes_after = after.server_user_bytes;
-	l->client_user_bytes_after = after.client_user_bytes;
-	l->kernel_bytes_after = after.kernel_bytes;
+	measure_memory_after(s, step, &l->server_user_bytes_after,
+			     &l->client_user_bytes_after,
+			     &l->kernel_bytes_after);
 	if (l->mismatches) {
 		snprintf(why, why_size,
 			 "load of %.0f msg/s: %" PRIu64 " echoes came back "
