@@ -25,6 +25,7 @@ while [ $# -gt 0 ]; do
 done
 case $runs in '' | *[!0-9]* | 0) echo "bench-harness.sh: --runs takes a number from 1" >&2; exit 2 ;; esac
 [ -n "$out" ] || out=$(mktemp -d /tmp/mcs-bench-XXXXXX)
+mkdir -p "$out"
 for i in $(seq 1 "$runs"); do
 	echo "bench-harness.sh: run $i/$runs: ./harness --backend $backend --target $target --out $out" >&2
 	"$root/harness" --backend "$backend" --target "$target" --out "$out" --no-plot >"$out/run-$i.log" 2>&1 || {
