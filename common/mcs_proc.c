@@ -311,38 +311,65 @@ int mcs_parse_schedstat_runtime(const char *text, double *seconds)
 	return 0;
 }
 
-int mcs_read_process_runtime(pid_t pid, double *seconds)
+/* Call each(text, context) with the contents of /proc/PID/task/TID/<file>
+ * for every thread TID of pid (a thread that ended meanwhile is skipped).
+ * each returns 0 to go on, non-zero to stop. Returns 0, or -errno if pid
+ * is gone. */
+static int for_each_task_file(pid_t pid, const char *file,
+			      int (*each)(const char *text, void *context),
+			      void *context)
 {
-	char path[64];
+	char path[96];
+	char buf[16384];
 	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
 	DIR *tasks = opendir(path);
 	if (!tasks)
 		return -errno;
-	double total = 0;
-	int found = 0;
 	struct dirent *e;
 	while ((e = readdir(tasks))) {
-		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
 			continue;
-		char file[320], buf[128];
-		double one;
-		snprintf(file, sizeof(file), "/proc/%d/task/%s/schedstat",
-			 (int)pid, e->d_name);
-		if (mcs_read_small_file(file, buf, sizeof(buf)) > 0 &&
-		    mcs_parse_schedstat_runtime(buf, &one) == 0) {
-			total += one;
-			found++;
-		}
+		snprintf(path, sizeof(path), "/proc/%d/task/%.16s/%s", (int)pid,
+			 e->d_name, file);
+		if (mcs_read_small_file(path, buf, sizeof(buf)) < 0)
+			continue;
+		if (each(buf, context))
+			break;
 	}
 	closedir(tasks);
-	if (!found) {
+	return 0;
+}
+
+struct runtime_sum {
+	double total;
+	int found;
+};
+
+static int add_runtime(const char *text, void *context)
+{
+	struct runtime_sum *sum = context;
+	double one;
+	if (mcs_parse_schedstat_runtime(text, &one) == 0) {
+		sum->total += one;
+		sum->found++;
+	}
+	return 0;
+}
+
+int mcs_read_process_runtime(pid_t pid, double *seconds)
+{
+	struct runtime_sum sum = {0};
+	int err = for_each_task_file(pid, "schedstat", add_runtime, &sum);
+	if (err)
+		return err;
+	if (!sum.found) {
 		double user, system;
-		int err = mcs_read_process_cpu(pid, &user, &system);
+		err = mcs_read_process_cpu(pid, &user, &system);
 		if (err)
 			return err;
-		total = user + system;
+		sum.total = user + system;
 	}
-	*seconds = total;
+	*seconds = sum.total;
 	return 0;
 }
 
@@ -376,36 +403,33 @@ int mcs_count_process_fds(pid_t pid, unsigned *count)
 	return 0;
 }
 
+struct child_list {
+	pid_t *children;
+	int count, max;
+};
+
+static int add_children(const char *text, void *context)
+{
+	struct child_list *list = context;
+	const char *p = text;
+	while (*p && list->count < list->max) {
+		char *end;
+		long v = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		list->children[list->count++] = (pid_t)v;
+		p = end;
+		while (*p == ' ' || *p == '\n')
+			p++;
+	}
+	return list->count >= list->max;
+}
+
 int mcs_list_children(pid_t pid, pid_t *children, int max)
 {
-	char path[96], buf[16384];
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-	DIR *tasks = opendir(path);
-	if (!tasks)
-		return -errno;
-	int count = 0;
-	struct dirent *e;
-	while (count < max && (e = readdir(tasks))) {
-		if (e->d_name[0] < '1' || e->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%d/task/%.16s/children",
-			 (int)pid, e->d_name);
-		if (mcs_read_small_file(path, buf, sizeof(buf)) < 0)
-			continue; /* the thread ended meanwhile */
-		char *p = buf;
-		while (*p && count < max) {
-			char *end;
-			long v = strtol(p, &end, 10);
-			if (end == p)
-				break;
-			children[count++] = (pid_t)v;
-			p = end;
-			while (*p == ' ' || *p == '\n')
-				p++;
-		}
-	}
-	closedir(tasks);
-	return count;
+	struct child_list list = {children, 0, max};
+	int err = for_each_task_file(pid, "children", add_children, &list);
+	return err ? err : list.count;
 }
 
 static int sysctl_path(const char *name, char *path, size_t path_size)
