@@ -25,7 +25,12 @@ void harness_take_slab_point(struct sweep *s, size_t index)
 			return;
 		}
 	}
-	int err = harness_slab_read(&s->slab_points[index]);
+	/* The snapshot measure() just read for slab_objects: the same
+	 * instant as the step's other kernel figures, and no second read. */
+	int err;
+	const struct harness_slab_snapshot *snap = harness_sample_slab(&err);
+	if (!err)
+		s->slab_points[index] = *snap;
 	if (err)
 		s->slab_error = err;
 	else if (index + 1 > s->slab_point_count)

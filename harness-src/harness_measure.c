@@ -5,7 +5,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "harness_slab.h"
 #include "mcs_proc.h"
 
 size_t harness_server_pids(pid_t server, const struct mcs_stats_block *stats,
@@ -59,30 +61,41 @@ void harness_sample_cpu(const pid_t *server_pids, size_t server_count,
 	*client_cpu = cpu_of(client_pids, client_count);
 }
 
+/* The snapshot the last harness_sample_system() read, and how it went. */
+static struct harness_slab_snapshot last_slab;
+static int last_slab_error = -ENODATA;
+
+static uint64_t active_bytes(const struct harness_slab_snapshot *snap)
+{
+	uint64_t total = 0;
+	for (size_t i = 0; i < snap->count; i++)
+		total += snap->caches[i].active_bytes;
+	return total;
+}
+
 int harness_parse_slabinfo(const char *text, uint64_t *bytes)
 {
-	if (strncmp(text, "slabinfo - version: 2.", 22) != 0)
-		return -EPROTO;
-	uint64_t total = 0;
-	const char *line = strchr(text, '\n');
-	while (line && *++line) {
-		char name[128];
-		unsigned long long active, count, size;
-		if (*line != '#' && sscanf(line, "%127s %llu %llu %llu", name,
-					   &active, &count, &size) == 4)
-			total += (uint64_t)active * size;
-		line = strchr(line, '\n');
-	}
-	*bytes = total;
+	static struct harness_slab_snapshot snap;
+	int err = harness_slab_parse(text, sysconf(_SC_PAGESIZE), &snap);
+	if (err)
+		return err;
+	*bytes = active_bytes(&snap);
 	return 0;
 }
 
+/* One read of /proc/slabinfo serves both the total of objects in use and
+ * the per-cache snapshot (harness_sample_slab()): it is a walk of every
+ * cache in the kernel, not worth doing twice per measurement. */
 static void read_slab_objects(struct harness_sample *sample)
 {
-	static char text[1 << 20];
-	sample->slab_objects = 0;
-	if (mcs_read_small_file("/proc/slabinfo", text, sizeof(text)) > 0)
-		harness_parse_slabinfo(text, &sample->slab_objects);
+	last_slab_error = harness_slab_read(&last_slab);
+	sample->slab_objects = last_slab_error ? 0 : active_bytes(&last_slab);
+}
+
+const struct harness_slab_snapshot *harness_sample_slab(int *err)
+{
+	*err = last_slab_error;
+	return &last_slab;
 }
 
 int harness_sample_system(struct harness_sample *sample)

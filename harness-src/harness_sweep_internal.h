@@ -61,8 +61,8 @@ int harness_grow_step(struct sweep *s, uint64_t target, int *paused, char *why,
 		      size_t why_size);
 int harness_verify_all(struct sweep *s, char *why, size_t why_size);
 
-/* harness_kernel_caches.c: a slabinfo snapshot at measurement index
- * (0 the baseline, i step i); after the sweep, the fit per cache into
+/* harness_kernel_caches.c: keep the slabinfo snapshot of the measurement
+ * just taken as point index (0 the baseline, i step i); after the sweep, the fit per cache into
  * run->kernel_cache_fit (or the reason it is missing); free the
  * snapshots. */
 void harness_take_slab_point(struct sweep *s, size_t index);
