@@ -15,6 +15,7 @@
 #include "harness_backend_options.h"
 #include "harness_signal.h"
 #include "harness_sweep_internal.h"
+#include "harness_transport.h"
 #include "mcs_backend_options.h"
 
 #define STARTUP_TIMEOUT_S 30.0
@@ -73,6 +74,23 @@ static int find_binary(const char *name, char *path, size_t path_size,
 	return 0;
 }
 
+/* Start one process of the sweep: through the transport into the sweep's
+ * network namespace (the mechanism a remote host uses too), or here. */
+static int start_child(struct sweep *s, struct harness_child *child,
+		       const char *name, char *const argv[], const char *log,
+		       char *why, size_t why_size)
+{
+	static struct harness_command command;
+	const struct harness_netns *ns = &s->run->netns;
+	int err = harness_transport_command(
+	    HARNESS_TRANSPORT_NETNS, ns->active ? ns->name : HARNESS_LOCAL_HOST,
+	    argv, &command, why, why_size);
+	if (err)
+		return err;
+	return harness_child_start(child, name, command.argv, log, why,
+				   why_size);
+}
+
 /* Append --backend-opt NAME=VALUE for each setting that applies to
  * backend to argv, NULL-terminated, which has room for them all. */
 static void add_backend_settings(const struct harness_options *o,
@@ -108,8 +126,7 @@ int harness_start_server(struct sweep *s, char *why, size_t why_size)
 	    ports, "--workers",	  workers,	 "--interval",
 	    "0",   "--stats-shm", s->stats_name, NULL};
 	add_backend_settings(s->o, run->backend, argv);
-	err =
-	    harness_child_start(&s->server, "server", argv, log, why, why_size);
+	err = start_child(s, &s->server, "server", argv, log, why, why_size);
 	if (err)
 		return err;
 	/* It prints one line on stdout once every worker listens. */
@@ -173,8 +190,8 @@ int harness_start_client(struct sweep *s, char *why, size_t why_size)
 	    NULL};
 	if (!s->o->rate)
 		argv[13] = NULL; /* no cap: leave --rate off */
-	err = harness_child_start(&s->client.child, "client", argv, log, why,
-				  why_size);
+	err = start_child(s, &s->client.child, "client", argv, log, why,
+			  why_size);
 	if (err)
 		return err;
 	json_t *ready;

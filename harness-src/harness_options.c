@@ -101,8 +101,9 @@ void harness_print_usage(FILE *out)
 	    "[--repeat N]\n"
 	    "               [--workers N|auto] [--ports A-B] [--echo] [--out "
 	    "DIR]\n"
-	    "               [--tune | --no-tune] [--no-plot] [--pause-at N]\n"
-	    "               [--rate R] [--min-free SIZE] [--step-timeout S]\n"
+	    "               [--tune | --no-tune] [--no-plot] [--no-netns]\n"
+	    "               [--pause-at N] [--rate R] [--min-free SIZE] "
+	    "[--step-timeout S]\n"
 	    "       harness --list-backends | --list-fields | --summarize DIR "
 	    "| "
 	    "--help\n"
@@ -177,6 +178,12 @@ void harness_print_usage(FILE *out)
 	    "                      say so; otherwise stop with the command to "
 	    "run)\n"
 	    "  --no-plot           skip the gnuplot PNGs\n"
+	    "  --no-netns          run on the host's network namespace "
+	    "(default as root:\n"
+	    "                      each sweep in a namespace of its own, its "
+	    "hash sized\n"
+	    "                      for the target, the host's sysctls "
+	    "untouched)\n"
 	    "  --pause-at N        after measuring the step at N connections, "
 	    "wait for\n"
 	    "                      Enter (or SIGUSR1) so the figures can be "
@@ -233,6 +240,7 @@ int harness_parse_options(int argc, char **argv, struct harness_options *o,
 	    {"tune", no_argument, NULL, 't'},
 	    {"no-tune", no_argument, NULL, 'T'},
 	    {"no-plot", no_argument, NULL, 'P'},
+	    {"no-netns", no_argument, NULL, 'N'},
 	    {"pause-at", required_argument, NULL, 'a'},
 	    {"step-timeout", required_argument, NULL, 'S'},
 	    {"rate", required_argument, NULL, 'r'},
@@ -337,6 +345,7 @@ int harness_parse_options(int argc, char **argv, struct harness_options *o,
 		case 't': o->tune = 1; break;
 		case 'T': o->no_tune = 1; break;
 		case 'P': o->no_plot = 1; break;
+		case 'N': o->no_netns = 1; break;
 		case 'a':
 			if (mcs_parse_count(arg, 1, TARGET_MAX, &o->pause_at))
 				return mcs_option_error(

@@ -46,6 +46,7 @@ struct harness_options {
 	int tune;	      /* --tune: apply every recommended sysctl */
 	int no_tune;	      /* --no-tune: never change a sysctl */
 	int no_plot;	      /* --no-plot */
+	int no_netns;	      /* --no-netns: sweep on the host's namespace */
 	uint64_t pause_at;    /* --pause-at N: stop at that step for checks */
 	double step_timeout;  /* --step-timeout seconds per grow */
 	uint64_t rate;	      /* --rate: client connects/s in all (0: no cap) */

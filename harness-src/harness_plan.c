@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "harness_memory.h"
+#include "harness_netns.h"
 #include "mcs_proc.h"
 
 /* Connections one client process may hold (its fd cap, less room). */
@@ -324,6 +325,25 @@ static int raise_sysctl(struct harness_plan *plan, const char *name,
 {
 	uint64_t have;
 	int err = mcs_sysctl_read_u64(name, &have);
+	struct harness_netns *ns = harness_netns_current();
+	if (err == -ENOENT && ns && ns->entered &&
+	    harness_netns_leave(ns) == 0) {
+		/* Global (fs.*, net.core.netdev_max_backlog): the sweep's
+		 * namespace has none of its own, so it is the host's. */
+		char host_reason[160];
+		snprintf(host_reason, sizeof(host_reason),
+			 "%s; global, so set on the host", reason);
+		err = raise_sysctl(plan, name, want, rights, log, host_reason,
+				   why, why_size);
+		int back = harness_netns_enter(ns);
+		if (back && !err) {
+			snprintf(why, why_size,
+				 "cannot enter network namespace %s again: %s",
+				 ns->name, strerror(-back));
+			err = back;
+		}
+		return err;
+	}
 	if (err == -ENOENT) {
 		char text[320];
 		snprintf(text, sizeof(text),

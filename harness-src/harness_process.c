@@ -116,7 +116,12 @@ int harness_child_start(struct harness_child *child, const char *name,
 		signal(SIGPIPE, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
-		execv(argv[0], argv);
+		/* A path as it is; a transport's program (ip, ssh) from
+		 * PATH. */
+		if (strchr(argv[0], '/'))
+			execv(argv[0], argv);
+		else
+			execvp(argv[0], argv);
 		dprintf(STDERR_FILENO, "harness: exec %s: %s\n", argv[0],
 			strerror(errno));
 		_exit(127);

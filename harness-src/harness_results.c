@@ -10,6 +10,7 @@
 #include "harness_format.h"
 #include "harness_machine.h"
 #include "harness_run.h"
+#include "harness_transport.h"
 
 const char *harness_run_status_name(enum harness_run_status status)
 {
@@ -146,6 +147,19 @@ static json_t *plan_json(const struct harness_plan *p)
 	return j;
 }
 
+/* Where server and client ran: the sweep's own namespace and its hash,
+ * or the host's and why. */
+static json_t *netns_json(const struct harness_run *run)
+{
+	if (!run->netns.ehash_entries)
+		return json_pack("{s:n,s:s}", "name", "on_host_because",
+				 run->netns_off_reason);
+	return json_pack("{s:s,s:I,s:s}", "name", run->netns.name,
+			 "tcp_child_ehash_entries",
+			 (json_int_t)run->netns.ehash_entries, "transport",
+			 HARNESS_TRANSPORT_NETNS);
+}
+
 /* The memory guard and what memory pressure the run met. */
 static json_t *memory_json(const struct harness_run *run)
 {
@@ -264,6 +278,7 @@ static int write_json(const struct harness_run *run, const char *path)
 		"not. Both are system-wide: other activity on the machine "
 		"shows up in them."));
 	json_object_set_new(root, "plan", plan_json(&run->plan));
+	json_object_set_new(root, "network_namespace", netns_json(run));
 	json_object_set_new(root, "machine", harness_machine_json(&run->plan));
 	int err = json_dump_file(root, path,
 				 JSON_INDENT(2) | JSON_REAL_PRECISION(10));

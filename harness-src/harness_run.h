@@ -9,6 +9,7 @@
 
 #include "harness_fit.h"
 #include "harness_measure.h"
+#include "harness_netns.h"
 #include "harness_options.h"
 #include "harness_plan.h"
 #include "harness_slab.h"
@@ -93,6 +94,10 @@ struct harness_run {
 	 * included ({NAME: value}); owned, NULL before the preflight. */
 	json_t *backend_options;
 	struct harness_plan plan;
+	/* The sweep's private network namespace (name "" on the host), and
+	 * why it ran on the host when it did. */
+	struct harness_netns netns;
+	char netns_off_reason[64];
 	enum harness_run_status status;
 	int signal;	   /* the signal, when interrupted */
 	char failure[640]; /* why it failed or stopped */

@@ -147,6 +147,44 @@ static void wait_for_quiet_slab(void)
 	}
 }
 
+/* As root, unless --no-netns: the sweep's own network namespace, made
+ * and entered before the plan reads the port range and the preflight sets
+ * the per-namespace sysctls. Returns 0 or 1 (with the message printed). */
+static int enter_private_netns(const struct harness_options *o,
+			       struct harness_run *run)
+{
+	harness_netns_remove_stale();
+	run->netns.host_fd = -1;
+	const char *off = o->no_netns ? "--no-netns"
+			  : geteuid() ? "not root"
+				      : NULL;
+	if (off) {
+		snprintf(run->netns_off_reason, sizeof(run->netns_off_reason),
+			 "%s", off);
+		return 0;
+	}
+	char why[400];
+	if (harness_netns_create(&run->netns, o->target, why, sizeof(why))) {
+		fprintf(stderr,
+			"harness: %s: network namespace: %s; or run with "
+			"--no-netns\n",
+			run->backend, why);
+		return 1;
+	}
+	return 0;
+}
+
+/* Leave and remove the sweep's namespace; say so if that fails. */
+static void remove_private_netns(struct harness_run *run)
+{
+	char why[400];
+	if (harness_netns_remove(&run->netns, why, sizeof(why)))
+		fprintf(stderr,
+			"harness: warning: %s; remove it with ip netns delete "
+			"%s\n",
+			why, run->netns.name);
+}
+
 /* Load the backend, check it works here, plan the run and check the
  * machine can hold it. Nothing is written or started if this fails.
  * Returns 0, or the exit status the run deserves (with the message
@@ -170,6 +208,10 @@ static int preflight(const struct harness_options *o, const char *backend,
 	if (handle.ops->probe && handle.ops->probe(why, sizeof(why)) != 0) {
 		fprintf(stderr, "harness: backend %s is unavailable here: %s\n",
 			backend, why);
+		mcs_backend_unload(&handle);
+		return 1;
+	}
+	if (enter_private_netns(o, run)) {
 		mcs_backend_unload(&handle);
 		return 1;
 	}
@@ -216,6 +258,11 @@ static void print_plan(const struct harness_run *run)
 	       run->plan.port_last, run->plan.capacity_per_worker,
 	       run->plan.client_procs, run->plan.sources, files, memory,
 	       available, run->dir);
+	if (run->netns.active)
+		printf("harness: %s runs in network namespace %s (its own "
+		       "loopback, sysctls and counters; established hash "
+		       "%" PRIu64 " buckets)\n",
+		       run->backend, run->netns.name, run->netns.ehash_entries);
 	fflush(stdout);
 }
 
@@ -259,6 +306,7 @@ static int teardown(struct sweep *s, int err, char *why, size_t why_size)
 		printf("\r\033[K");
 	double teardown_started = harness_now_seconds();
 	harness_stop_children(s);
+	remove_private_netns(run); /* its TIME_WAIT sockets go with it */
 	run->teardown_s = harness_now_seconds() - teardown_started;
 	run->duration_s = harness_now_seconds() - s->started;
 	double ramp_cpu = 0;
@@ -347,6 +395,7 @@ int harness_sweep(const struct harness_options *o, const char *backend,
 	snprintf(run->backend, sizeof(run->backend), "%s", backend);
 	int status = preflight(o, backend, run);
 	if (status) {
+		remove_private_netns(run);
 		json_decref(run->backend_options);
 		run->backend_options = NULL;
 		return status;

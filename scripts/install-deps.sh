@@ -16,6 +16,7 @@ set -euo pipefail
 main_packages=(
 	gcc make cmake pkg-config        # build
 	liburing-dev libuv1-dev          # io_uring and libuv backends
+	iproute2                         # ip netns: each sweep's own namespace
 	libjansson-dev                   # JSON in server, client, harness
 	gnuplot-nox                      # harness plots
 )

@@ -2,7 +2,10 @@
  * a 30,000-connection sweep (past one process's fd cap, so at least two
  * server workers) whose sweep.json must hold sane figures; an interrupted
  * sweep that must exit 130 with its partial results; and a check that
- * neither leaves a server or client process behind. Ports 2600-2699 only.
+ * neither leaves a server or client process behind. As root each sweep
+ * runs in a network namespace of its own: it must be gone after Ctrl-C,
+ * and one left by a harness killed with SIGKILL must be removed by the
+ * next run. Ports 2600-2699 only.
  * Skips (77) while the client binary is not built.
  */
 #include <setjmp.h>
@@ -82,6 +85,26 @@ static int leftover_processes(void)
 	return count;
 }
 
+/* Does the private network namespace of harness pid exist? */
+static int netns_exists(pid_t pid)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "/run/netns/mcs-sweep-%d", (int)pid);
+	return access(path, F_OK) == 0;
+}
+
+/* Leftover processes, allowing a killed harness's children the moment
+ * their parent-death signal needs to land. */
+static int leftover_processes_after(double seconds)
+{
+	for (int i = 0; i < (int)(seconds * 10); i++) {
+		if (leftover_processes() == 0)
+			return 0;
+		usleep(100000);
+	}
+	return leftover_processes();
+}
+
 static json_t *load_latest(const char *backend)
 {
 	char path[PATH_MAX + 64];
@@ -141,6 +164,20 @@ static void test_sweep_to_30k(void **state)
 	/* Past one process's fd cap: at least two server workers. */
 	json_t *plan = json_object_get(root, "plan");
 	assert_true(number(plan, "workers") >= 2);
+	/* As root, in a namespace of its own whose hash holds both ends of
+	 * every connection; otherwise on the host, saying why. */
+	json_t *ns = json_object_get(root, "network_namespace");
+	assert_non_null(ns);
+	if (geteuid() == 0) {
+		assert_non_null(
+		    strstr(json_string_value(json_object_get(ns, "name")),
+			   "mcs-sweep-"));
+		assert_true(number(ns, "tcp_child_ehash_entries") >= 60000);
+	} else {
+		assert_string_equal(
+		    json_string_value(json_object_get(ns, "on_host_because")),
+		    "not root");
+	}
 
 	json_t *steps = json_object_get(root, "steps");
 	assert_int_equal(json_array_size(steps), 3);
@@ -217,9 +254,10 @@ static void test_sweep_to_30k(void **state)
 	assert_int_equal(stat(path, &st), 0);
 }
 
-static void test_interrupt_keeps_results(void **state)
+/* Start a 20k sweep that pauses after its 2k step; returns its pid once
+ * paused, with its stdout in *stdout_of. */
+static pid_t start_paused(FILE **stdout_of)
 {
-	(void)state;
 	char harness[PATH_MAX + 16];
 	snprintf(harness, sizeof(harness), "%s/mcs-harness", bin_dir);
 	int out[2];
@@ -246,6 +284,17 @@ static void test_interrupt_keeps_results(void **state)
 			break;
 		}
 	assert_true(paused);
+	*stdout_of = f;
+	return pid;
+}
+
+static void test_interrupt_keeps_results(void **state)
+{
+	(void)state;
+	FILE *f;
+	pid_t pid = start_paused(&f);
+	if (geteuid() == 0)
+		assert_true(netns_exists(pid));
 	kill(pid, SIGINT);
 	int status;
 	assert_int_equal(waitpid(pid, &status, 0), pid);
@@ -253,6 +302,7 @@ static void test_interrupt_keeps_results(void **state)
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 130);
 	assert_int_equal(leftover_processes(), 0);
+	assert_false(netns_exists(pid));
 
 	json_t *root = load_latest("epoll");
 	assert_non_null(root);
@@ -265,6 +315,44 @@ static void test_interrupt_keeps_results(void **state)
 	/* The step measured before the interrupt is kept. */
 	assert_int_equal(json_array_size(json_object_get(root, "steps")), 1);
 	json_decref(root);
+}
+
+static uint64_t ehash_sysctl(void)
+{
+	unsigned long long value = 0;
+	FILE *f = fopen("/proc/sys/net/ipv4/tcp_child_ehash_entries", "r");
+	if (f) {
+		if (fscanf(f, "%llu", &value) != 1)
+			value = 0;
+		fclose(f);
+	}
+	return value;
+}
+
+/* kill -9 gives the harness no chance to clean up: its children die with
+ * it, its namespace stays (nothing else removes it), and the next run,
+ * with or without a namespace of its own, removes it. */
+static void test_kill9_namespace_removed_by_next_run(void **state)
+{
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	uint64_t ehash_before = ehash_sysctl();
+	FILE *f;
+	pid_t pid = start_paused(&f);
+	assert_true(netns_exists(pid));
+	kill(pid, SIGKILL);
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	fclose(f);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(leftover_processes_after(10.0), 0);
+	assert_true(netns_exists(pid));
+	char *extra[] = {"--no-netns", "--no-plot", "--target", "1000"};
+	assert_int_equal(run_harness(extra, 4), 0);
+	assert_false(netns_exists(pid));
+	assert_int_equal(ehash_sysctl(), ehash_before);
+	assert_int_equal(leftover_processes(), 0);
 }
 
 static void test_bad_usage_exits_2(void **state)
@@ -297,6 +385,7 @@ int main(void)
 	    cmocka_unit_test(test_bad_usage_exits_2),
 	    cmocka_unit_test(test_sweep_to_30k),
 	    cmocka_unit_test(test_interrupt_keeps_results),
+	    cmocka_unit_test(test_kill9_namespace_removed_by_next_run),
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
 	if (!failed) {
