@@ -17,12 +17,12 @@
 #define CLIENT_MAX_CONNECTIONS	       100000000ull
 
 struct client_options {
-	struct in_addr host; /* server address, in 127.0.0.0/8 */
+	struct in_addr host; /* server address (any IPv4 unicast) */
 	uint16_t port_first, port_last;
 	uint64_t connections;	     /* --connections (MAX with --control) */
 	double rate;		     /* connects per second, 0 = unlimited */
 	unsigned procs;		     /* 0 = auto */
-	struct in_addr source_first; /* --sources, in 127.0.0.0/8 */
+	struct in_addr source_first; /* --sources: this host's addresses */
 	uint32_t source_count;	     /* 0 = let the kernel pick the source */
 	uint32_t payload;	     /* echo mode message bytes, 0 = off */
 	uint32_t interval_ms;	     /* echo mode period */

@@ -71,6 +71,20 @@ json_t *client_percentiles_json(const struct mcs_histogram *h)
 			 (json_int_t)h->max);
 }
 
+json_t *client_histogram_json(const struct mcs_histogram *h)
+{
+	json_t *buckets = json_array();
+	for (unsigned i = 0; i < MCS_HISTOGRAM_BUCKETS; i++)
+		if (h->buckets[i])
+			json_array_append_new(
+			    buckets, json_pack("[i,I]", (int)i,
+					       (json_int_t)h->buckets[i]));
+	return json_pack("{s:I,s:I,s:I,s:I,s:o}", "count", (json_int_t)h->count,
+			 "sum", (json_int_t)h->sum, "min",
+			 (json_int_t)(h->count ? h->min : 0), "max",
+			 (json_int_t)h->max, "buckets", buckets);
+}
+
 json_t *client_failures_json(const struct client_totals *t)
 {
 	json_t *o = json_object();
@@ -102,7 +116,7 @@ static double per_second(uint64_t n, double seconds)
 json_t *client_step_json(uint64_t target, const struct client_totals *t,
 			 double elapsed, const pid_t *pids, unsigned procs)
 {
-	return json_pack(
+	json_t *o = json_pack(
 	    "{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:f,s:f,s:o,s:I,s:o}", "event",
 	    "step", "target", (json_int_t)target, "established",
 	    (json_int_t)t->live, "new", (json_int_t)t->established, "failed",
@@ -112,18 +126,26 @@ json_t *client_step_json(uint64_t target, const struct client_totals *t,
 	    per_second(t->established, elapsed), "connect_latency_us",
 	    client_percentiles_json(&t->connect_us), "procs", (json_int_t)procs,
 	    "pids", client_pids_json(pids, procs));
+	if (o) /* for exact merging across shards (docs/CONTROL.md) */
+		json_object_set_new(o, "connect_latency_hist",
+				    client_histogram_json(&t->connect_us));
+	return o;
 }
 
 json_t *client_echo_json(const struct client_totals *t, double elapsed)
 {
-	return json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:f,s:o}", "event",
-			 "echo", "connections", (json_int_t)t->connections,
-			 "messages", (json_int_t)t->messages, "bytes",
-			 (json_int_t)t->bytes, "errors", (json_int_t)t->errors,
-			 "mismatches", (json_int_t)t->mismatches, "late",
-			 (json_int_t)t->late, "elapsed_s", elapsed,
-			 "msgs_per_s", per_second(t->messages, elapsed),
-			 "rtt_us", client_percentiles_json(&t->rtt_us));
+	json_t *o = json_pack(
+	    "{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:f,s:o}", "event", "echo",
+	    "connections", (json_int_t)t->connections, "messages",
+	    (json_int_t)t->messages, "bytes", (json_int_t)t->bytes, "errors",
+	    (json_int_t)t->errors, "mismatches", (json_int_t)t->mismatches,
+	    "late", (json_int_t)t->late, "elapsed_s", elapsed, "msgs_per_s",
+	    per_second(t->messages, elapsed), "rtt_us",
+	    client_percentiles_json(&t->rtt_us));
+	if (o)
+		json_object_set_new(o, "rtt_hist",
+				    client_histogram_json(&t->rtt_us));
+	return o;
 }
 
 json_t *client_verify_json(const struct client_totals *t, double elapsed)
@@ -155,6 +177,9 @@ json_t *client_load_json(const struct client_totals *t, uint64_t rate,
 	    "mismatches", (json_int_t)t->mismatches, "duration_s", duration,
 	    "elapsed_s", elapsed, "due", (json_int_t)t->due, "rtt_us",
 	    client_percentiles_json(&t->rtt_us));
+	if (o)
+		json_object_set_new(o, "rtt_hist",
+				    client_histogram_json(&t->rtt_us));
 	if (o && client_load_not_offered(t))
 		json_object_set_new(o, "client_could_not_offer", json_true());
 	return o;

@@ -643,7 +643,7 @@ static void test_bad_usage(void **state)
 	(void)state;
 	char *cases[][4] = {
 	    {"client", "--connections", "0", NULL},
-	    {"client", "--host", "192.168.1.1", NULL},
+	    {"client", "--host", "0.0.0.0", NULL},
 	    {"client", "--ports", "9-3", NULL},
 	    {"client", "--connections", "50M", NULL},
 	    {"client", "--frobnicate", NULL, NULL},
