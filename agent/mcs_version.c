@@ -1,0 +1,21 @@
+/* mcs_version.c - the build's identity, from the header agent/version.cmake
+ * writes at every build (see mcs_version.h). */
+#include "mcs_version.h"
+
+#include "mcs_backend.h"
+#include "mcs_build_version.h"
+
+const char *mcs_version_commit(void)
+{
+	return MCS_BUILD_COMMIT;
+}
+
+int mcs_version_dirty(void)
+{
+	return MCS_BUILD_DIRTY;
+}
+
+unsigned mcs_version_abi(void)
+{
+	return MCS_BACKEND_ABI_VERSION;
+}
