@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "harness_backend_options.h"
+#include "harness_transport.h"
 #include "mcs_parse.h"
 
 #define TARGET_MAX 10000000ull
@@ -90,6 +91,80 @@ static int check_load(const struct harness_options *o, char *why,
 	return -EINVAL;
 }
 
+/* --server-host, --client-hosts, --transport, --remote-dir. */
+static int parse_host_option(int c, const char *arg, struct harness_options *o,
+			     char *why, size_t why_size)
+{
+	switch (c) {
+	case 'H':
+		o->server_host_given = 1;
+		return harness_hosts_parse_server(arg, &o->hosts.server, why,
+						  why_size);
+	case 'C':
+		o->client_hosts_given = 1;
+		return harness_hosts_parse_clients(arg, &o->hosts, why,
+						   why_size);
+	case 'X':
+		o->transport_given = 1;
+		if (strlen(arg) >= sizeof(o->transport))
+			return mcs_option_error(why, why_size, "--transport",
+						arg,
+						"a template under 512 "
+						"characters");
+		snprintf(o->transport, sizeof(o->transport), "%s", arg);
+		return harness_transport_check(arg, why, why_size);
+	default:
+		if (harness_hosts_check_dir(arg, why, why_size))
+			return -EINVAL;
+		snprintf(o->remote_dir, sizeof(o->remote_dir), "%s", arg);
+		return 0;
+	}
+}
+
+/* A multi-host run needs both host options, one backend, one run. */
+static int check_multihost(struct harness_options *o, char *why,
+			   size_t why_size)
+{
+	o->multihost = o->server_host_given && o->client_hosts_given;
+	const char *missing =
+	    o->server_host_given && !o->client_hosts_given   ? "--client-hosts"
+	    : !o->server_host_given && o->client_hosts_given ? "--server-host"
+							     : NULL;
+	if (missing) {
+		snprintf(why, why_size,
+			 "option %s is required with %s: a multi-host run "
+			 "names the server's host and the client hosts",
+			 missing,
+			 o->server_host_given ? "--server-host"
+					      : "--client-hosts");
+		return -EINVAL;
+	}
+	const char *alone = o->transport_given ? "--transport"
+			    : o->remote_dir[0] ? "--remote-dir"
+					       : NULL;
+	if (!o->multihost && alone) {
+		snprintf(why, why_size,
+			 "option %s: only with --server-host and "
+			 "--client-hosts",
+			 alone);
+		return -EINVAL;
+	}
+	if (!o->multihost)
+		return 0;
+	const char *not_with = o->all_backends || o->backend_count > 1
+				   ? "--backend (one backend per multi-host "
+				     "run, not a list or all)"
+			       : o->repeat > 1 ? "--repeat"
+			       : o->pause_at   ? "--pause-at"
+					       : NULL;
+	if (not_with) {
+		snprintf(why, why_size, "option %s: not with --server-host",
+			 not_with);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 void harness_print_usage(FILE *out)
 {
 	fprintf(
@@ -104,6 +179,9 @@ void harness_print_usage(FILE *out)
 	    "               [--tune | --no-tune] [--no-plot] [--no-netns]\n"
 	    "               [--pause-at N] [--rate R] [--min-free SIZE] "
 	    "[--step-timeout S]\n"
+	    "               [--server-host [USER@]HOST[=ADDR] --client-hosts "
+	    "H1,H2,...\n"
+	    "                [--transport TEMPLATE] [--remote-dir DIR]]\n"
 	    "       harness --list-backends | --list-fields | --summarize DIR "
 	    "| "
 	    "--help\n"
@@ -204,6 +282,24 @@ void harness_print_usage(FILE *out)
 	    "limit (default\n"
 	    "                      auto: 5%% of that bound, at least 4M; 0: "
 	    "no guard)\n"
+	    "  --server-host [USER@]HOST[=ADDR]\n"
+	    "                      multi-host run (docs/MULTIHOST.md): the "
+	    "server on HOST,\n"
+	    "                      bound to ADDR (default: HOST's address; "
+	    "`local` is\n"
+	    "                      this machine, 127.0.0.1)\n"
+	    "  --client-hosts H1,H2,...\n"
+	    "                      the client shards, one per host, each "
+	    "[USER@]HOST[=SRC]\n"
+	    "  --transport TEMPLATE  how each host's agent is started, "
+	    "{host} replaced\n"
+	    "                      (default '" HARNESS_TRANSPORT_SSH "'; also "
+	    "'ip netns exec\n"
+	    "                      {host}', 'docker exec -i {host}', 'kubectl "
+	    "exec -i {host} --')\n"
+	    "  --remote-dir DIR    folder of mcs-agent, server and client on "
+	    "every host\n"
+	    "                      (default: this harness's own folder)\n"
 	    "  --list-backends     list installed backends and whether they "
 	    "work here\n"
 	    "  --list-fields       list every per-step figure: JSON key, CSV "
@@ -251,6 +347,10 @@ int harness_parse_options(int argc, char **argv, struct harness_options *o,
 	    {"repeat", required_argument, NULL, 'R'},
 	    {"list-fields", no_argument, NULL, 'F'},
 	    {"summarize", required_argument, NULL, 'M'},
+	    {"server-host", required_argument, NULL, 'H'},
+	    {"client-hosts", required_argument, NULL, 'C'},
+	    {"transport", required_argument, NULL, 'X'},
+	    {"remote-dir", required_argument, NULL, 'Y'},
 	    {"list-backends", no_argument, NULL, 'l'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
@@ -265,6 +365,8 @@ int harness_parse_options(int argc, char **argv, struct harness_options *o,
 	o->load_size = 64;
 	o->load_duration = 5;
 	snprintf(o->out, sizeof(o->out), "results");
+	snprintf(o->transport, sizeof(o->transport), "%s",
+		 HARNESS_TRANSPORT_SSH);
 	why[0] = '\0';
 
 	mcs_getopt_reset();
@@ -420,6 +522,13 @@ int harness_parse_options(int argc, char **argv, struct harness_options *o,
 				    "results/compare/<run-id>");
 			snprintf(o->summarize, sizeof(o->summarize), "%s", arg);
 			break;
+		case 'H':
+		case 'C':
+		case 'X':
+		case 'Y':
+			if (parse_host_option(c, arg, o, why, why_size))
+				return -EINVAL;
+			break;
 		case 'l': o->list_backends = 1; break;
 		case 'h': o->help = 1; break;
 		default: return mcs_getopt_error(c, argv, why, why_size);
@@ -452,6 +561,8 @@ int harness_parse_options(int argc, char **argv, struct harness_options *o,
 			 "options --tune and --no-tune exclude each other");
 		return -EINVAL;
 	}
+	if (check_multihost(o, why, why_size))
+		return -EINVAL;
 	return check_load(o, why, why_size);
 }
 

@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "harness_hosts.h"
+
 #define HARNESS_MAX_STEPS     64
 #define HARNESS_MAX_BACKENDS  16
 #define HARNESS_MAX_REPEAT    50
@@ -55,6 +57,16 @@ struct harness_options {
 	double load_duration; /* --load-duration seconds (default 5) */
 	uint64_t min_free;    /* --min-free bytes (valid if min_free_given) */
 	int min_free_given;   /* else the default floor (harness_memory.h) */
+	/* Multi-host (docs/MULTIHOST.md): --server-host and --client-hosts
+	 * both given, parsed into hosts; --transport, the command template
+	 * every host's agent is started through (default OpenSSH in batch
+	 * mode); --remote-dir, the folder of mcs-agent, server and client on
+	 * every host ("": this harness's own folder). */
+	int multihost;
+	int server_host_given, client_hosts_given, transport_given;
+	struct harness_hosts_spec hosts;
+	char transport[512];
+	char remote_dir[1024];
 	int list_backends;
 	int list_fields;	  /* --list-fields: the per-step measurements */
 	char summarize[PATH_MAX]; /* --summarize DIR: redo a comparison's

@@ -199,6 +199,72 @@ static void test_bad_comparison_usage(void **state)
 	}
 }
 
+/* Multi-host options: parsed into hosts; bad ones refused naming the
+ * option, a host that would need quoting among them. */
+static void test_multihost_options(void **state)
+{
+	(void)state;
+	struct harness_options o;
+	char why[512] = "";
+	char *good[] = {"harness",
+			"--backend",
+			"epoll",
+			"--target",
+			"40k",
+			"--server-host",
+			"mcs-s=198.18.0.1",
+			"--client-hosts",
+			"mcs-c1,mcs-c2",
+			"--transport",
+			"ip netns exec {host}",
+			"--remote-dir",
+			"/opt/mcs/build/bin"};
+	assert_int_equal(parse(&o, why, sizeof(why), 13, good), 0);
+	assert_int_equal(o.multihost, 1);
+	assert_string_equal(o.hosts.server.target, "mcs-s");
+	assert_string_equal(o.hosts.server.address, "198.18.0.1");
+	assert_int_equal(o.hosts.client_count, 2);
+	assert_string_equal(o.transport, "ip netns exec {host}");
+	assert_string_equal(o.remote_dir, "/opt/mcs/build/bin");
+	char *plain[] = {"harness", "--backend", "epoll", "--target", "1k"};
+	assert_int_equal(parse(&o, why, sizeof(why), 5, plain), 0);
+	assert_int_equal(o.multihost, 0);
+	assert_string_equal(o.transport, "ssh -o BatchMode=yes {host}");
+
+	const char *cases[][5] = {
+	    {"--server-host", "a;touch /tmp/x", "--client-hosts", "c1",
+	     "--server-host"},
+	    {"--server-host", "s", "--client-hosts", "c1,c$(id)",
+	     "--client-hosts"},
+	    {"--server-host", "s=1.2.3", "--client-hosts", "c1",
+	     "--server-host"},
+	    {"--server-host", "s", "--client-hosts", "c1,c1", "--client-hosts"},
+	    {"--server-host", "s", "--transport", "ssh", "--transport"},
+	    {"--server-host", "s", "--remote-dir", "bin", "--remote-dir"},
+	    {"--server-host", "s", "--no-plot", "--no-plot", "--client-hosts"},
+	    {"--client-hosts", "c1", "--no-plot", "--no-plot", "--server-host"},
+	    {"--transport", "ssh {host}", "--no-plot", "--no-plot",
+	     "--transport"},
+	    {"--server-host", "s", "--client-hosts", "c1", "--pause-at"},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *argv[12] = {"harness", "--backend", "epoll", "--target",
+				  "1k"};
+		int argc = 5;
+		for (int k = 0; k < 4; k++)
+			argv[argc++] = (char *)cases[i][k];
+		if (strcmp(cases[i][4], "--pause-at") == 0) {
+			argv[argc++] = "--pause-at";
+			argv[argc++] = "500";
+		}
+		why[0] = '\0';
+		int err = parse(&o, why, sizeof(why), argc, argv);
+		if (err != -EINVAL || !strstr(why, cases[i][4]))
+			fail_msg("case %zu: %d, '%s' (wanted %s named)", i, err,
+				 why, cases[i][4]);
+	}
+}
+
 /* A pretend backend with two options, for the settings' routing and the
  * effective values sweep.json records. */
 struct pretend_options {
@@ -318,6 +384,7 @@ int main(void)
 	    cmocka_unit_test(test_load_and_repeat),
 	    cmocka_unit_test(test_backend_list),
 	    cmocka_unit_test(test_bad_comparison_usage),
+	    cmocka_unit_test(test_multihost_options),
 	    cmocka_unit_test(test_bad_usage_names_the_option),
 	    cmocka_unit_test(test_format),
 	    cmocka_unit_test(test_backend_settings),
