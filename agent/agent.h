@@ -24,9 +24,10 @@
 
 #include "harness_process.h"
 #include "mcs_stats.h"
+#include "mcs_version.h"
 
-/* The protocol's version: a harness refuses an agent of another. */
-#define AGENT_PROTOCOL_VERSION 1
+/* The protocol's version (mcs_version.h). */
+#define AGENT_PROTOCOL_VERSION MCS_AGENT_PROTOCOL_VERSION
 /* Longest request line. */
 #define AGENT_LINE_MAX (1 << 16)
 

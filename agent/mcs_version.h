@@ -5,6 +5,10 @@
 #ifndef MCS_VERSION_H
 #define MCS_VERSION_H
 
+/* The version of the agent protocol (docs/MULTIHOST.md): a harness
+ * refuses an agent that speaks another. */
+#define MCS_AGENT_PROTOCOL_VERSION 1
+
 /* The commit, 40 hex digits ("unknown" outside a git tree). */
 const char *mcs_version_commit(void);
 

@@ -20,6 +20,7 @@
 #include "harness_backend_options.h"
 #include "harness_compare_run.h"
 #include "harness_fields.h"
+#include "harness_multihost.h"
 #include "harness_options.h"
 #include "harness_plot.h"
 #include "harness_process.h"
@@ -133,6 +134,26 @@ static int compare(const struct harness_options *given,
 	return status;
 }
 
+/* A sweep across hosts: the backend is the server host's to have (its
+ * agent checks); its --backend-opt settings are checked here when this
+ * machine has it too. */
+static int multihost(const struct harness_options *o)
+{
+	char names[1][MCS_BACKEND_NAME_MAX], why[512];
+	snprintf(names[0], sizeof(names[0]), "%s", o->backend);
+	int unknown;
+	if (o->backend_setting_count &&
+	    usable(o->backend, &unknown, why, sizeof(why)) &&
+	    harness_backend_options_check(o, names, 1, why, sizeof(why))) {
+		fprintf(stderr, "harness: %s\n", why);
+		return 2;
+	}
+	harness_signals_install();
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+	static struct harness_run run;
+	return harness_multihost_sweep(o, o->backend, &run);
+}
+
 int main(int argc, char **argv)
 {
 	struct harness_options options;
@@ -155,6 +176,8 @@ int main(int argc, char **argv)
 	if (options.summarize[0])
 		return harness_comparison_resummarize(options.summarize,
 						      &options);
+	if (options.multihost)
+		return multihost(&options);
 	char names[HARNESS_MAX_BACKENDS][MCS_BACKEND_NAME_MAX];
 	int count = choose_backends(&options, names);
 	if (count < 0)

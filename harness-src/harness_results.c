@@ -279,6 +279,12 @@ static int write_json(const struct harness_run *run, const char *path)
 		"shows up in them."));
 	json_object_set_new(root, "plan", plan_json(&run->plan));
 	json_object_set_new(root, "network_namespace", netns_json(run));
+	if (run->hosts) {
+		json_object_set_new(root, "hosts",
+				    harness_hosts_json(run->hosts));
+		json_object_set_new(root, "multihost",
+				    harness_multihost_json(run->hosts));
+	}
 	json_object_set_new(root, "machine", harness_machine_json(&run->plan));
 	int err = json_dump_file(root, path,
 				 JSON_INDENT(2) | JSON_REAL_PRECISION(10));

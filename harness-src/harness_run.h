@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "harness_fit.h"
+#include "harness_hosts.h"
 #include "harness_measure.h"
 #include "harness_netns.h"
 #include "harness_options.h"
@@ -98,6 +99,9 @@ struct harness_run {
 	 * why it ran on the host when it did. */
 	struct harness_netns netns;
 	char netns_off_reason[64];
+	/* A multi-host run's hosts (harness_multihost.h), NULL for a local
+	 * sweep: sweep.json then gets `hosts` and `multihost`. */
+	const struct harness_hosts_record *hosts;
 	enum harness_run_status status;
 	int signal;	   /* the signal, when interrupted */
 	char failure[640]; /* why it failed or stopped */

@@ -53,7 +53,7 @@ int harness_make_dirs(const char *path)
 	return 0;
 }
 
-static int make_run_dir(struct harness_run *run, const char *out)
+int harness_make_run_dir(struct harness_run *run, const char *out)
 {
 	time_t t = time(NULL);
 	struct tm tm;
@@ -232,7 +232,7 @@ static int preflight(const struct harness_options *o, const char *backend,
 		       run->plan.limit_reason);
 	run->planned_step_count = harness_step_list(
 	    o, run->plan.target, run->planned_steps, HARNESS_MAX_STEPS);
-	err = make_run_dir(run, o->out);
+	err = harness_make_run_dir(run, o->out);
 	if (err) {
 		fprintf(stderr, "harness: cannot create %s: %s\n", run->dir,
 			strerror(-err));

@@ -38,6 +38,10 @@ struct sweep {
 
 double harness_now_seconds(void);
 
+/* The run's folder out/<backend>/<run-id> (made), its id and start time
+ * in run. 0 or -errno. */
+int harness_make_run_dir(struct harness_run *run, const char *out);
+
 /* mkdir -p path. 0 or -errno. */
 int harness_make_dirs(const char *path);
 
