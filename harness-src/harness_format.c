@@ -98,15 +98,23 @@ static void print_fit(const struct harness_run *run, FILE *out)
 	}
 	harness_format_signed_bytes(run->user_fit.base, base, sizeof(base));
 	harness_format_signed_bytes(run->kernel_fit.base, kbase, sizeof(kbase));
+	/* Whose kernel: this machine's (both ends of each loopback
+	 * connection), or a multi-host run's server host's. */
+	const char *kernel = !run->hosts ? "both ends of each loopback "
+					   "connection"
+			     : run->hosts->kernels_shared
+				 ? "the server host's kernel, shared with "
+				   "client hosts: both ends"
+				 : "the server host's kernel alone";
 	fprintf(out,
 		"%s: memory per connection (least-squares slope over %zu "
 		"points): server user %.0f B (%s fixed), client user "
-		"%.0f B, kernel %.0f B (%s fixed; both ends of each "
-		"loopback connection)\n",
+		"%.0f B, kernel %.0f B (%s fixed; %s)\n",
 		run->backend, run->user_fit.points,
 		/* A slope within half a byte of 0 prints as 0, not -0. */
 		fabs(run->user_fit.slope) < 0.5 ? 0.0 : run->user_fit.slope,
-		base, run->client_fit.slope, run->kernel_fit.slope, kbase);
+		base, run->client_fit.slope, run->kernel_fit.slope, kbase,
+		kernel);
 }
 
 void harness_print_summary(const struct harness_run *run, FILE *out)
