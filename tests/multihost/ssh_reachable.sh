@@ -2,7 +2,8 @@
 # ssh_reachable.sh ID - the multihost_ssh_reachable case: with the hosts of
 # `hosts.sh up ID` up, prove both transports the harness uses reach each
 # host and land in that host's namespace:
-#   - `ip netns exec NS` runs a command there (its net namespace is NS's);
+#   - `ip netns exec NS`, from the root namespace and from the control
+#     one, runs a command there (its net namespace is NS's);
 #   - `ssh -F <state>/ssh_config root@ADDR`, from the control namespace and
 #     from the server's, reaches the sshd of each host with the test key
 #     and the test known_hosts, host-key checking on (it runs the command
@@ -53,6 +54,9 @@ for host in "$MCS_MH_SERVER_NS=$MCS_MH_SERVER_ADDR" \
 
 	got=$(netns_of ip netns exec "$ns")
 	[ "$got" = "$want" ] || fail "ip netns exec $ns ran in '$got', want $want"
+	# As a harness in the control namespace does it.
+	got=$(netns_of ip netns exec "$MCS_MH_CTL_NS" ip netns exec "$ns")
+	[ "$got" = "$want" ] || fail "ip netns exec $ns from $MCS_MH_CTL_NS ran in '$got', want $want"
 
 	for from in "$MCS_MH_CTL_NS" "$MCS_MH_SERVER_NS"; do
 		got=$(netns_of ssh_from "$from" "root@$addr")
