@@ -5,6 +5,12 @@
 #include "mcs_backend.h"
 #include "mcs_build_version.h"
 
+/* Tests build an agent of "another build" with this (tests/multihost). */
+#ifdef MCS_VERSION_TEST_COMMIT
+#undef MCS_BUILD_COMMIT
+#define MCS_BUILD_COMMIT MCS_VERSION_TEST_COMMIT
+#endif
+
 const char *mcs_version_commit(void)
 {
 	return MCS_BUILD_COMMIT;

@@ -58,7 +58,11 @@ static int parse_spec(const char *option, const char *text, size_t len,
 			  sizeof(spec->address));
 		return 0;
 	}
-	/* A bare address, or `local`, is its own ADDR. */
+	/* The server's: a bare address is its own ADDR. A client binds
+	 * only the source it is given (its address as this side names it
+	 * may not be its own, behind NAT). */
+	if (strcmp(option, "--server-host") != 0)
+		return 0;
 	const char *at = strchr(copy, '@');
 	const char *name = at ? at + 1 : copy;
 	if (mcs_parse_ipv4(name, &address) == 0)

@@ -29,9 +29,10 @@
 /* One host as given on the command line. */
 struct harness_host_spec {
 	char target[HARNESS_HOST_NAME_SIZE]; /* [USER@]HOST: the transport's */
-	/* The server's: what clients connect to. A client's: the source
-	 * address it connects from (--sources). "" when not given (the
-	 * server's is then resolved from HOST at run time). */
+	/* The server's: what clients connect to (HOST itself when it is an
+	 * address; "" for a name, resolved at run time). A client's: the
+	 * source address it connects from (--sources), "" for the
+	 * kernel's choice. */
 	char address[INET_ADDRSTRLEN];
 	int local; /* HOST is "local": this machine, no transport */
 };

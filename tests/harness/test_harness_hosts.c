@@ -80,6 +80,12 @@ static void test_client_specs(void **state)
 	assert_string_equal(h.clients[0].target, "c1");
 	assert_string_equal(h.clients[0].address, "198.18.0.2");
 	assert_string_equal(h.clients[1].target, "user@c2");
+	assert_string_equal(h.clients[1].address, "");
+	/* A client named by address binds no source unless given one. */
+	assert_int_equal(harness_hosts_parse_clients("198.18.0.3", &h, why,
+						     sizeof(why)),
+			 0);
+	assert_string_equal(h.clients[0].address, "");
 	const char *bad[] = {"a,,b", "a,a", "a;b",	"a,",
 			     ",a",   "a b", "a,b=1.2.3"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
