@@ -292,7 +292,8 @@ void harness_agent_close(struct harness_agent *a, double grace_s)
 			}
 		}
 	}
-	harness_child_stop(&a->child, 5.0, 5.0);
+	/* A gone agent's transport may hang on a dead link: no waiting. */
+	harness_child_stop(&a->child, a->gone ? 0.5 : 5.0, 5.0);
 	for (size_t i = 0; i < HARNESS_AGENT_QUEUE; i++) {
 		json_decref(a->replies[i]);
 		a->replies[i] = NULL;

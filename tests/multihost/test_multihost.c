@@ -15,6 +15,8 @@
  *               exec {host}`, totals checked against every host's figures
  *   kill        (the hosts) one client host's agent killed mid-run over
  *               ssh: the clean stop, on every host
+ *   link_down   (the hosts) the link to one client host cut mid-run: the
+ *               stop within the heartbeat, the host named, nothing left
  *   refuse_remote (the hosts) an unreachable ssh host and another build
  *               on a real host, refused naming the host
  *
@@ -293,10 +295,11 @@ static int ours_in(const char *ns, pid_t *agent)
 }
 
 /* None of ours left in any host's namespace (teardown may take a few
- * seconds after the harness exits: 30 at most). */
+ * seconds after the harness exits; an agent cut off stops at its
+ * watchdog, 15 s: 60 at most). */
 static void check_hosts_clean(void)
 {
-	double deadline = now() + 30;
+	double deadline = now() + 60;
 	for (int i = 0; i < 3; i++)
 		while (ours_in(hosts.ns[i], NULL)) {
 			if (now() > deadline)
@@ -470,6 +473,50 @@ static void test_kill(void **state)
 		fail_msg("the failure does not name %s: %s", host_name(1, 0),
 			 reason);
 	assert_true(json_array_size(json_object_get(d, "steps")) >= 1);
+	json_decref(d);
+	check_hosts_clean();
+}
+
+/* Cut the link to client host 1 after step 1 (its bridge port down): the
+ * harness hears nothing more from its agent and stops the run, naming
+ * it; that agent's watchdog stops what it runs there. */
+static void test_link_down(void **state)
+{
+	(void)state;
+	char clients[300];
+	snprintf(clients, sizeof(clients), "%s,%s", host_name(1, 0),
+		 host_name(2, 0));
+	const char *words[] = {"--backend",	 "epoll",
+			       "--target",	 "40000",
+			       "--steps",	 "8000,16000,24000",
+			       "--rate",	 "4000",
+			       "--server-host",	 host_name(0, 0),
+			       "--client-hosts", clients,
+			       "--transport",	 ssh_transport(),
+			       "--remote-dir",	 bin_dir,
+			       "--no-plot",	 "--out",
+			       out_dir,		 NULL};
+	char *argv[32];
+	harness_argv(argv, 1, words);
+	struct run r;
+	run_start(&r, argv);
+	if (!run_read_until(&r, "step 1/4", 120))
+		fail_msg("no first step: %s", r.text);
+	char command[256];
+	snprintf(command, sizeof(command), "ip -n %s link set veth-c1 down",
+		 hosts.ctl);
+	assert_int_equal(system(command), 0);
+	int status = run_finish(&r);
+	snprintf(command, sizeof(command), "ip -n %s link set veth-c1 up",
+		 hosts.ctl);
+	assert_int_equal(system(command), 0);
+	assert_int_equal(status, 1);
+	json_t *d = load_sweep();
+	assert_string_equal(text_at(d, "status"), "failed");
+	const char *reason = text_at(json_object_get(d, "failure"), "reason");
+	if (!strstr(reason, host_name(1, 0)) || !strstr(reason, "no answer"))
+		fail_msg("the failure does not name %s and the silence: %s",
+			 host_name(1, 0), reason);
 	json_decref(d);
 	check_hosts_clean();
 }
@@ -757,6 +804,8 @@ int main(int argc, char **argv)
 		test = (struct CMUnitTest)cmocka_unit_test(test_netns);
 	else if (strcmp(name, "kill") == 0)
 		test = (struct CMUnitTest)cmocka_unit_test(test_kill);
+	else if (strcmp(name, "link_down") == 0)
+		test = (struct CMUnitTest)cmocka_unit_test(test_link_down);
 	else if (strcmp(name, "refuse_remote") == 0)
 		test = (struct CMUnitTest)cmocka_unit_test(test_refuse_remote);
 	else {
@@ -765,6 +814,7 @@ int main(int argc, char **argv)
 	}
 	int remote = strcmp(name, "ssh") == 0 || strcmp(name, "netns") == 0 ||
 		     strcmp(name, "kill") == 0 ||
+		     strcmp(name, "link_down") == 0 ||
 		     strcmp(name, "refuse_remote") == 0;
 	if (remote) {
 		int why = load_hosts();
