@@ -273,20 +273,20 @@ static void note_shared_kernels(struct mh *m)
 {
 	struct harness_hosts_record *rec = m->record;
 	for (size_t i = 0; i < rec->count; i++) {
+		char names[sizeof(rec->hosts[i].kernel_shared_with)] = "";
 		size_t used = 0;
 		for (size_t j = 0; j < rec->count; j++) {
 			if (i == j || strcmp(rec->hosts[i].boot_id,
 					     rec->hosts[j].boot_id))
 				continue;
-			char *field = rec->hosts[i].kernel_shared_with;
-			size_t size = sizeof(rec->hosts[i].kernel_shared_with);
-			if (used < size)
+			if (used < sizeof(names))
 				used += (size_t)snprintf(
-				    field + used, size - used, "%s%s",
+				    names + used, sizeof(names) - used, "%s%s",
 				    used ? "," : "", rec->hosts[j].name);
 			if (i == 0)
 				rec->kernels_shared = 1;
 		}
+		memcpy(rec->hosts[i].kernel_shared_with, names, sizeof(names));
 	}
 }
 
