@@ -8,12 +8,15 @@
 #include "harness_multihost.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <netdb.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "harness_format.h"
@@ -665,6 +668,37 @@ static void keep_logs(struct mh *m)
 	rmdir(m->log_dir);
 }
 
+/* The agents' logs of harnesses killed outright (SIGKILL). */
+static void remove_stale_log_dirs(void)
+{
+	DIR *d = opendir("/tmp");
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		int pid;
+		char tail;
+		if (sscanf(e->d_name, "mcs-harness-hosts-%d%c", &pid, &tail) !=
+			1 ||
+		    pid <= 0 || pid == getpid() ||
+		    (kill(pid, 0) == 0 || errno != ESRCH))
+			continue;
+		char dir[300];
+		snprintf(dir, sizeof(dir), "/tmp/%s", e->d_name);
+		DIR *logs = opendir(dir);
+		struct dirent *f;
+		while (logs && (f = readdir(logs))) {
+			char path[600];
+			snprintf(path, sizeof(path), "%s/%s", dir, f->d_name);
+			if (f->d_name[0] != '.')
+				unlink(path);
+		}
+		if (logs)
+			closedir(logs);
+		rmdir(dir);
+	}
+	if (d)
+		closedir(d);
+}
+
 /* How the run ended, for sweep.json and the exit status. */
 static int finish(struct mh *m, int err, const char *why)
 {
@@ -817,11 +851,14 @@ int harness_multihost_sweep(const struct harness_options *o,
 		m.agents[k] = &m.hosts[k].agent;
 	}
 	char why[640] = "";
-	snprintf(m.log_dir, sizeof(m.log_dir), "/tmp/mcs-harness-hosts-XXXXXX");
-	int err =
-	    mkdtemp(m.log_dir) ? agent_path(&m, why, sizeof(why)) : -errno;
+	remove_stale_log_dirs();
+	snprintf(m.log_dir, sizeof(m.log_dir), "/tmp/mcs-harness-hosts-%d",
+		 (int)getpid());
+	int err = mkdir(m.log_dir, 0700) == 0 || errno == EEXIST
+		      ? agent_path(&m, why, sizeof(why))
+		      : -errno;
 	if (err && !why[0])
-		snprintf(why, sizeof(why), "mkdtemp %s: %s", m.log_dir,
+		snprintf(why, sizeof(why), "mkdir %s: %s", m.log_dir,
 			 strerror(-err));
 	m.started = mcs_now_seconds();
 	if (!err)

@@ -41,7 +41,7 @@ struct mh {
 	size_t count;
 	struct harness_agent *agents[HARNESS_MAX_HOSTS];
 	char agent_path[PATH_MAX];
-	char log_dir[64];
+	char log_dir[64]; /* /tmp/mcs-harness-hosts-PID: the agents' stderr */
 	unsigned capacity_per_worker;
 	double started;
 	size_t step_index;
