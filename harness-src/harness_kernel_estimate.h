@@ -25,8 +25,9 @@
 
 /* Added to the sum of the caches: it covers what the table leaves out
  * (the client's tcp_bind2_bucket per port, a share of kmalloc-192, the
- * client's own epoll items once connections carry messages: together
- * 2-3% of the measured slope on 6.18.44) and the spread between sweeps. */
+ * client's own epoll items once connections carry messages: at most 2.3%
+ * of the fitted slope on 6.18.44, epoll's) and the spread between sweeps.
+ */
 #define HARNESS_KERNEL_ESTIMATE_MARGIN_PERCENT 10
 /* When slabinfo cannot be read: the whole-Slab slope per loopback
  * connection measured on an earlier 6.18 build (the most seen so far). */
