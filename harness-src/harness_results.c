@@ -133,6 +133,11 @@ static json_t *plan_json(const struct harness_plan *p)
 			    json_integer((json_int_t)p->files_needed));
 	json_object_set_new(j, "memory_needed_bytes",
 			    json_integer((json_int_t)p->memory_needed));
+	json_object_set_new(
+	    j, "kernel_bytes_per_connection",
+	    json_integer((json_int_t)p->kernel_bytes_per_connection));
+	json_object_set_new(j, "kernel_estimate_source",
+			    json_string(p->kernel_estimate_source));
 	json_t *changes = json_array();
 	for (size_t i = 0; i < p->change_count; i++)
 		json_array_append_new(changes,

@@ -258,6 +258,12 @@ static void print_plan(const struct harness_run *run)
 	       run->plan.port_last, run->plan.capacity_per_worker,
 	       run->plan.client_procs, run->plan.sources, files, memory,
 	       available, run->dir);
+	char kernel[32];
+	harness_format_count(run->plan.kernel_bytes_per_connection, kernel,
+			     sizeof(kernel));
+	printf("harness: %s: kernel memory planned per loopback connection: "
+	       "%s B (%s)\n",
+	       run->backend, kernel, run->plan.kernel_estimate_source);
 	if (run->netns.active)
 		printf("harness: %s runs in network namespace %s (its own "
 		       "loopback, sysctls and counters; established hash "
