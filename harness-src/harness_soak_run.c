@@ -181,6 +181,8 @@ static int await_window(struct soak_state *st, struct harness_soak_window *w,
 	w->mismatches = (uint64_t)harness_reply_number(reply, "mismatches");
 	w->rtt_p99_us =
 	    harness_reply_number(json_object_get(reply, "rtt_us"), "p99");
+	double drain = harness_reply_number(reply, "elapsed_s") - w->duration_s;
+	w->drain_s = drain > 0 ? drain : 0;
 	w->gap_s = st->gap_s;
 	json_decref(reply);
 	return 0;
