@@ -626,12 +626,14 @@ void harness_soak_print_summary(const struct harness_soak *soak,
 			 "between two",
 			 soak->load_rate, soak->interval_s,
 			 soak->max_gap_s * 1e3);
+	char lost[32];
+	harness_format_count(soak->connections_lost, lost, sizeof(lost));
 	fprintf(out,
 		"%s: soak %s %s at %s connections (%zu samples every %.0f "
-		"s%s): %" PRIu64 " connections lost, %" PRIu64
-		" errors, %" PRIu64 " mismatches\n",
+		"s%s): %s connections lost, %" PRIu64 " errors, %" PRIu64
+		" mismatches\n",
 		backend, soak->completed ? "held" : "stopped after", length,
-		target, soak->sample_count, soak->interval_s, load,
-		soak->connections_lost, soak->errors, soak->mismatches);
+		target, soak->sample_count, soak->interval_s, load, lost,
+		soak->errors, soak->mismatches);
 	print_slope(soak, backend, out);
 }

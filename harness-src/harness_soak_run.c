@@ -25,6 +25,9 @@
 /* As harness_step.c: the drain takes at most 10 s, and the reply must
  * come in the end. */
 #define LOAD_REPLY_SLACK_S 30.0
+/* How long a fall of the server's count waits for a process's exit to
+ * show (see soak_waiter). */
+#define LOSS_GRACE_S 1.0
 /* Less than this left of the soak: it is over. */
 #define END_SLACK_S 0.05
 
@@ -64,21 +67,47 @@ static void describe_loss(const struct soak_state *st,
 		 t->write_errors - a->write_errors);
 }
 
+/* The sweep's checks; a process gone takes its connections along. */
+static int sweep_check(struct soak_state *st, char *why, size_t why_size)
+{
+	int err = harness_sweep_check(st->s, why, why_size);
+	if (err == -ECHILD)
+		st->soak->lost_between_samples = st->soak->target;
+	return err;
+}
+
+/* Connections went missing: a worker killed outright leaves its count in
+ * the stats as it was, and the server then stops the others, whose
+ * counts fall first. So give a process's exit LOSS_GRACE_S to show, which
+ * explains the loss better: -errno with why if it does, else 0. */
+static int process_gone(struct soak_state *st, char *why, size_t why_size)
+{
+	for (double waited = 0; waited < LOSS_GRACE_S; waited += 0.25) {
+		usleep(250000);
+		int err = sweep_check(st, why, why_size);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 /* harness_waiter while the soak waits: the sweep's checks, then the
  * server's count against the target. */
 static int soak_waiter(void *context, char *why, size_t why_size)
 {
 	struct soak_state *st = context;
 	struct harness_soak *soak = st->soak;
-	int err = harness_sweep_check(st->s, why, why_size);
-	if (err == -ECHILD) /* a process gone takes its connections along */
-		soak->lost_between_samples = soak->target;
+	int err = sweep_check(st, why, why_size);
 	if (err)
 		return err;
 	struct mcs_stats_total t;
 	mcs_stats_sum(&st->s->stats, &t);
 	if (t.live >= soak->target)
 		return 0;
+	err = process_gone(st, why, why_size);
+	if (err)
+		return err;
+	mcs_stats_sum(&st->s->stats, &t);
 	if (soak->target - t.live > soak->lost_between_samples)
 		soak->lost_between_samples = soak->target - t.live;
 	describe_loss(st, &t, why, why_size);
@@ -220,6 +249,15 @@ static int sample_and_go_on(struct soak_state *st,
 	}
 	int failed =
 	    harness_soak_check_sample(st->soak, &sample, why, why_size);
+	if (failed) { /* a process gone explains it better, if it shows */
+		char found[640];
+		snprintf(found, sizeof(found), "%s", why);
+		int gone = process_gone(st, why, why_size);
+		if (gone)
+			failed = gone;
+		else
+			snprintf(why, why_size, "%s", found);
+	}
 	double next = failed ? 0 : next_length(st);
 	if (next > 0 && st->soak->load_rate > 0)
 		err = start_window(st, next, why, why_size);
