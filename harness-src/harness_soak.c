@@ -454,29 +454,31 @@ static void write_plot_script(FILE *f, const struct harness_soak *soak,
 			      const char *title)
 {
 	int log = memory_axis_is_log(soak);
-	fprintf(
-	    f,
-	    "# The soak of one run: gnuplot soak.gp (in this directory).\n"
-	    "set terminal pngcairo size 1100,700 noenhanced font 'Sans,12' "
-	    "linewidth 2\n"
-	    "set output 'soak.png'\n"
-	    "set datafile separator ','\n"
-	    "set grid xtics ytics lc rgb '#dddddd'\n"
-	    "set key outside center bottom horizontal maxrows 2 box "
-	    "opaque\nset bmargin 7\n"
-	    "set title \"%s\"\n"
-	    "set xlabel 'time since the soak began (minutes)'\n"
-	    "set ylabel 'memory (MiB%s)'\n"
-	    "set y2label 'live connections'\n"
-	    "set ytics nomirror\nset y2tics\nset format y2 '%%.0f'\n"
-	    "set xrange [0:*]\nset y2range [0:%.0f]\n%s"
-	    "M = 1048576.0\n"
-	    "pss_slope = %.6f\npss_base = %.1f\nfitted = %d\n"
-	    "minutes(c) = column(c) / 60.0\n"
-	    "mib(c) = column(c) > 0 ? column(c) / M : NaN\n",
-	    title, log ? ", log scale" : "", (double)soak->target * 1.15 + 1,
-	    log ? "set logscale y\n" : "set yrange [0:*]\n",
-	    soak->server.slope_per_s, soak->server.base, soak->server.valid);
+	fprintf(f,
+		"# The soak of one run: gnuplot soak.gp (in this directory).\n"
+		"set terminal pngcairo size 1100,700 noenhanced font 'Sans,12' "
+		"linewidth 2\n"
+		"set output 'soak.png'\n"
+		"set datafile separator ','\n"
+		"set grid xtics ytics lc rgb '#dddddd'\n"
+		"set key outside center bottom horizontal maxrows 2 box "
+		"opaque\nset bmargin 7\n"
+		"set title \"%s\"\n"
+		"set xlabel 'time since the soak began (minutes)'\n"
+		"set ylabel 'memory (MiB%s)'\n"
+		"set y2label 'live connections'\n"
+		"set ytics nomirror\nset y2tics\nset format y2 '%%.0f'\n"
+		"set xrange [0:%.4g]\nset y2range [0:%.0f]\n%s"
+		"M = 1048576.0\n"
+		"pss_slope = %.6f\npss_base = %.1f\nfitted = %d\n"
+		"minutes(c) = column(c) / 60.0\n"
+		"mib(c) = column(c) > 0 ? column(c) / M : NaN\n",
+		title, log ? ", log scale" : "",
+		soak->elapsed_s > 0 ? soak->elapsed_s / 60.0 : 1.0,
+		(double)soak->target * 1.15 + 1,
+		log ? "set logscale y\n" : "set yrange [0:*]\n",
+		soak->server.slope_per_s, soak->server.base,
+		soak->server.valid);
 	fprintf(f,
 		"plot 'soak.csv' using (minutes(\"elapsed_s\")):"
 		"(mib(\"server_user_bytes\")) with linespoints lc 1 pt 7 "
