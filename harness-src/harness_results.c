@@ -261,6 +261,9 @@ static int write_json(const struct harness_run *run, const char *path)
 			      run->verify_elapsed_s));
 	if (run->have_fit)
 		json_object_set_new(root, "fit", fit_json(run));
+	if (run->soak.started)
+		json_object_set_new(root, "soak",
+				    harness_soak_json(&run->soak));
 	json_object_set_new(root, "server_cpu_s",
 			    json_real(run->server_cpu_total_s));
 	json_object_set_new(root, "client_cpu_s",
@@ -322,6 +325,10 @@ int harness_results_write(const struct harness_run *run, char *why,
 	if (!err) {
 		snprintf(path, sizeof(path), "%s/sweep.json", run->dir);
 		err = write_json(run, path);
+	}
+	if (!err && run->soak.started) {
+		snprintf(path, sizeof(path), "%s/soak.csv", run->dir);
+		err = harness_soak_write_csv(&run->soak, path);
 	}
 	if (err)
 		snprintf(why, why_size, "cannot write %s: %s", path,

@@ -13,6 +13,7 @@
 #include "harness_options.h"
 #include "harness_plan.h"
 #include "harness_slab.h"
+#include "harness_soak.h"
 
 struct harness_latency {
 	double p50, p90, p99, p999, max; /* microseconds */
@@ -143,6 +144,7 @@ struct harness_run {
 	uint64_t oom_kills_machine, oom_kills_cgroup;
 	char warnings[8][384];
 	size_t warning_count;
+	struct harness_soak soak; /* --soak: samples owned, started if run */
 };
 
 void harness_run_warn(struct harness_run *run, const char *text);

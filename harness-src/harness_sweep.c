@@ -98,7 +98,9 @@ static int sweep_steps(struct sweep *s, char *why, size_t why_size)
 		if (err)
 			return err;
 	}
-	return harness_verify_all(s, why, why_size);
+	if (s->o->soak_s > 0) /* hold the last step, then verify */
+		err = harness_soak_run(s, why, why_size);
+	return err ? err : harness_verify_all(s, why, why_size);
 }
 
 static void warn_client_bound(struct harness_run *run)
@@ -392,6 +394,7 @@ static void report(const struct harness_run *run, int err, const char *why)
 		"in %s\n",
 		run->backend, run->failed_step, conns,
 		run->signal ? "interrupted" : "failed", why, run->dir);
+	harness_soak_print_summary(&run->soak, run->backend, stderr);
 }
 
 int harness_sweep(const struct harness_options *o, const char *backend,
@@ -428,5 +431,6 @@ int harness_sweep(const struct harness_options *o, const char *backend,
 	json_decref(run->baseline.failures);
 	json_decref(run->backend_options);
 	run->backend_options = NULL;
+	harness_soak_release(&run->soak);
 	return status;
 }
