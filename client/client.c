@@ -534,6 +534,15 @@ static void emit_load(const struct client *c, const struct client_control *l,
 	client_emit(stdout, client_load_json(t, l->count, l->seconds, elapsed));
 }
 
+/* status: the workers' counters as they are now, without a command to the
+ * workers (idle ones change them only when a peer closes). */
+static void emit_status(const struct client *c)
+{
+	static struct client_totals now;
+	client_totals_sum(c->shared, c->procs, &now);
+	client_emit(stdout, client_status_json(&now));
+}
+
 static void emit_error(const char *message)
 {
 	client_emit(stdout, json_pack("{s:s,s:s}", "event", "error", "message",
@@ -683,6 +692,7 @@ static int run_control(struct client *c)
 			if (r == WAIT_DONE)
 				emit_load(c, &command, elapsed);
 			break;
+		case CLIENT_CONTROL_STATUS: emit_status(c); break;
 		}
 		if (r == WAIT_REFUSED) {
 			emit_error(c->error);

@@ -1,5 +1,5 @@
 /* client_control.c - parse control-protocol lines ("grow 10000",
- * "echo 1000 64", "load 20000 64 5", "verify", "quit"). */
+ * "echo 1000 64", "load 20000 64 5", "verify", "status", "quit"). */
 #include "client_control.h"
 
 #include <errno.h>
@@ -120,19 +120,21 @@ int client_control_parse(const char *line, uint64_t max_connections,
 	}
 	if (strcmp(words[0], "load") == 0)
 		return parse_load(words, n, command, why, why_size);
-	if (strcmp(words[0], "verify") == 0 || strcmp(words[0], "quit") == 0) {
+	if (strcmp(words[0], "verify") == 0 || strcmp(words[0], "quit") == 0 ||
+	    strcmp(words[0], "status") == 0) {
 		if (n != 1) {
 			snprintf(why, why_size, "usage: %s (no arguments)",
 				 words[0]);
 			return -EINVAL;
 		}
-		command->type = words[0][0] == 'v' ? CLIENT_CONTROL_VERIFY
-						   : CLIENT_CONTROL_QUIT;
+		command->type = words[0][0] == 'v'   ? CLIENT_CONTROL_VERIFY
+				: words[0][0] == 's' ? CLIENT_CONTROL_STATUS
+						     : CLIENT_CONTROL_QUIT;
 		return 0;
 	}
 	snprintf(why, why_size,
 		 "unknown command '%s' (grow N, echo M SIZE, "
-		 "load RATE SIZE DURATION_S, verify, quit)",
+		 "load RATE SIZE DURATION_S, verify, status, quit)",
 		 words[0]);
 	return -EINVAL;
 }

@@ -13,6 +13,7 @@ enum client_control_type {
 	CLIENT_CONTROL_VERIFY,	 /* verify */
 	CLIENT_CONTROL_QUIT,	 /* quit */
 	CLIENT_CONTROL_LOAD,	 /* load RATE SIZE DURATION_S */
+	CLIENT_CONTROL_STATUS,	 /* status: counts now, no traffic */
 };
 
 /* load: the highest RATE (messages/s over the whole client) and the

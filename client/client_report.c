@@ -159,6 +159,13 @@ json_t *client_verify_json(const struct client_totals *t, double elapsed)
 	    (json_int_t)t->mismatches, "elapsed_s", elapsed);
 }
 
+json_t *client_status_json(const struct client_totals *t)
+{
+	return json_pack("{s:s,s:I,s:I,s:I}", "event", "status", "established",
+			 (json_int_t)t->live, "closed", (json_int_t)t->dropped,
+			 "in_flight", (json_int_t)t->in_flight);
+}
+
 int client_load_not_offered(const struct client_totals *t)
 {
 	return (double)t->sent < 0.98 * (double)t->due;

@@ -52,6 +52,9 @@ json_t *client_step_json(uint64_t target, const struct client_totals *t,
 			 double elapsed, const pid_t *pids, unsigned procs);
 json_t *client_echo_json(const struct client_totals *t, double elapsed);
 json_t *client_verify_json(const struct client_totals *t, double elapsed);
+/* The "status" event: connections held now, closed by the peer ever, and
+ * connects still in flight (no traffic sent to find out). */
+json_t *client_status_json(const struct client_totals *t);
 
 /* Did the client fail to offer a load? Yes when fewer than 98% of the due
  * messages (those intended in the window: what was offered, which random

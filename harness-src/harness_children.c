@@ -210,6 +210,7 @@ void harness_stop_children(struct sweep *s)
 {
 	/* Both ends tear down at once: closing a million sockets is kernel
 	 * work that takes seconds on each side, and there are two cores. */
+	double started = harness_now_seconds();
 	if (s->server.pid > 0)
 		kill(-s->server.pid, SIGTERM);
 	if (s->client.child.pid > 0 && !harness_stop_signal()) {
@@ -223,9 +224,11 @@ void harness_stop_children(struct sweep *s)
 	/* On a signal, do not wait for a polite exit. */
 	harness_child_stop(&s->client.child, harness_stop_signal() ? 0.5 : 5.0,
 			   10.0);
+	s->run->teardown_client_s = harness_now_seconds() - started;
 	if (s->stats.header)
 		mcs_stats_close(&s->stats);
 	harness_child_stop(&s->server, 0.0, 15.0);
+	s->run->teardown_server_s = harness_now_seconds() - started;
 	/* The server unlinks its stats; if it was killed, we do. */
 	if (s->stats_name[0])
 		shm_unlink(s->stats_name);

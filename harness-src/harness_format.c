@@ -161,5 +161,6 @@ void harness_print_summary(const struct harness_run *run, FILE *out)
 		fprintf(out, "; sum %.0f of the whole-Slab %.0f\n",
 			k->sum_slope_bytes, run->kernel_fit.slope);
 	}
+	harness_soak_print_summary(&run->soak, run->backend, out);
 	fprintf(out, "%s: results in %s\n", run->backend, run->dir);
 }

@@ -28,13 +28,14 @@ size_t harness_server_pids(pid_t server, const struct mcs_stats_block *stats,
 }
 
 static void add_processes(const pid_t *pids, size_t count, uint64_t *pss,
-			  double *cpu, unsigned *read)
+			  uint64_t *pss_anon, double *cpu, unsigned *read)
 {
 	for (size_t i = 0; i < count; i++) {
 		struct mcs_process_memory mem;
 		if (mcs_read_process_memory(pids[i], &mem) != 0)
 			continue;
 		*pss += mem.pss;
+		*pss_anon += mem.pss_anon;
 		(*read)++;
 		double seconds;
 		if (mcs_read_process_runtime(pids[i], &seconds) == 0)
@@ -125,8 +126,10 @@ int harness_sample_take(const pid_t *server_pids, size_t server_count,
 {
 	memset(sample, 0, sizeof(*sample));
 	add_processes(server_pids, server_count, &sample->server_pss,
-		      &sample->server_cpu, &sample->server_processes);
+		      &sample->server_pss_anon, &sample->server_cpu,
+		      &sample->server_processes);
 	add_processes(client_pids, client_count, &sample->client_pss,
-		      &sample->client_cpu, &sample->client_processes);
+		      &sample->client_pss_anon, &sample->client_cpu,
+		      &sample->client_processes);
 	return harness_sample_system(sample);
 }

@@ -16,6 +16,10 @@
 
 struct harness_sample {
 	uint64_t server_pss, client_pss; /* bytes, summed over processes */
+	/* Their anonymous part (Pss_Anon: heap, stacks, private maps): what
+	 * a leak grows, without the share of library pages that moves as
+	 * other processes on the machine map and unmap them. */
+	uint64_t server_pss_anon, client_pss_anon;
 	unsigned server_processes, client_processes; /* how many were read */
 	double server_cpu, client_cpu; /* CPU seconds run, summed */
 	uint64_t slab;		       /* /proc/meminfo Slab, bytes */

@@ -48,6 +48,37 @@ static int parse_backends(const char *arg, struct harness_options *o)
 	return 0;
 }
 
+int harness_parse_duration(const char *text, double min, double max,
+			   double *seconds)
+{
+	static const struct {
+		char suffix;
+		double seconds;
+	} units[] = {{'s', 1}, {'m', 60}, {'h', 3600}};
+	char number[32];
+	size_t length = strlen(text);
+	if (!length || length >= sizeof(number))
+		return -EINVAL;
+	double unit = 1;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (text[length - 1] == units[i].suffix) {
+			unit = units[i].seconds;
+			length--;
+			break;
+		}
+	memcpy(number, text, length);
+	number[length] = '\0';
+	double value;
+	int err = mcs_parse_seconds(number, max / unit, &value);
+	if (err)
+		return err;
+	value *= unit;
+	if (value < min || value > max)
+		return -ERANGE;
+	*seconds = value;
+	return 0;
+}
+
 double harness_load_ceiling(uint64_t first_step)
 {
 	return (double)first_step * 1000.0;
@@ -156,6 +187,7 @@ static int check_multihost(struct harness_options *o, char *why,
 				     "run, not a list or all)"
 			       : o->repeat > 1 ? "--repeat"
 			       : o->pause_at   ? "--pause-at"
+			       : o->soak_s > 0 ? "--soak"
 					       : NULL;
 	if (not_with) {
 		snprintf(why, why_size, "option %s: not with --server-host",
@@ -174,6 +206,7 @@ void harness_print_usage(FILE *out)
 	    "               [--backend-opt [BACKEND:]NAME=VALUE]...\n"
 	    "               [--load RATE [--load-size B] [--load-duration S]] "
 	    "[--repeat N]\n"
+	    "               [--soak DURATION]\n"
 	    "               [--workers N|auto] [--ports A-B] [--echo] [--out "
 	    "DIR]\n"
 	    "               [--tune | --no-tune] [--no-plot] [--no-netns]\n"
@@ -226,6 +259,18 @@ void harness_print_usage(FILE *out)
 	    "                      from each message's intended send time\n"
 	    "  --load-size B       bytes per load message (default 64)\n"
 	    "  --load-duration S   seconds of load per step (default 5)\n"
+	    "  --soak DURATION     hold the last step for DURATION (600, 90s, "
+	    "10m, 1h)\n"
+	    "                      before the liveness check, sampling memory "
+	    "and live\n"
+	    "                      counts every 10 s (with --load, the load "
+	    "runs all\n"
+	    "                      along in 10 s windows); fails if a "
+	    "connection is lost\n"
+	    "                      or an echo errs; reports the slope of "
+	    "server PSS over\n"
+	    "                      time (sweep.json soak, soak.csv, "
+	    "soak.png)\n"
 	    "  --target N          connections at the last step (1k, 250k, 1M "
 	    "forms)\n"
 	    "  --steps LIST        counts to stop at on the way, increasing\n"
@@ -268,7 +313,8 @@ void harness_print_usage(FILE *out)
 	    "checked by\n"
 	    "                      hand\n"
 	    "  --step-timeout S    most seconds one step may take (default "
-	    "300)\n"
+	    "300; 90s, 10m\n"
+	    "                      forms accepted)\n"
 	    "  --rate R            cap the client's connects per second, in "
 	    "all\n"
 	    "                      (default: as fast as it can; a slow ramp "
@@ -344,6 +390,7 @@ int harness_parse_options(int argc, char **argv, struct harness_options *o,
 	    {"load", required_argument, NULL, 'L'},
 	    {"load-size", required_argument, NULL, 'Z'},
 	    {"load-duration", required_argument, NULL, 'D'},
+	    {"soak", required_argument, NULL, 'K'},
 	    {"repeat", required_argument, NULL, 'R'},
 	    {"list-fields", no_argument, NULL, 'F'},
 	    {"summarize", required_argument, NULL, 'M'},
@@ -372,7 +419,6 @@ int harness_parse_options(int argc, char **argv, struct harness_options *o,
 	mcs_getopt_reset();
 	int c;
 	uint64_t v;
-	char *end;
 	while ((c = getopt_long(argc, argv, ":h", longs, NULL)) != -1) {
 		const char *arg = optarg;
 		switch (c) {
@@ -455,13 +501,12 @@ int harness_parse_options(int argc, char **argv, struct harness_options *o,
 				    "a connection count from 1 to 10M");
 			break;
 		case 'S':
-			errno = 0;
-			o->step_timeout = strtod(arg, &end);
-			if (end == arg || *end || errno ||
-			    !(o->step_timeout >= 1) || o->step_timeout > 86400)
+			if (harness_parse_duration(arg, 1, 86400,
+						   &o->step_timeout))
 				return mcs_option_error(
 				    why, why_size, "--step-timeout", arg,
-				    "seconds from 1 to 86400");
+				    "seconds from 1 to 86400 (90s, 10m, 1h "
+				    "forms accepted)");
 			break;
 		case 'r':
 			if (mcs_parse_count(arg, 1, 100000000, &o->rate))
@@ -497,14 +542,20 @@ int harness_parse_options(int argc, char **argv, struct harness_options *o,
 			o->load_size = (unsigned)v;
 			break;
 		case 'D':
-			errno = 0;
-			o->load_duration = strtod(arg, &end);
-			if (end == arg || *end || errno ||
-			    !(o->load_duration >= 0.1) ||
-			    o->load_duration > 3600)
+			if (harness_parse_duration(arg, 0.1, 3600,
+						   &o->load_duration))
 				return mcs_option_error(
 				    why, why_size, "--load-duration", arg,
-				    "seconds from 0.1 to 3600");
+				    "seconds from 0.1 to 3600 (90s, 10m, 1h "
+				    "forms accepted)");
+			break;
+		case 'K':
+			if (harness_parse_duration(arg, 1, HARNESS_SOAK_MAX_S,
+						   &o->soak_s))
+				return mcs_option_error(
+				    why, why_size, "--soak", arg,
+				    "a duration from 1 s to 168h: seconds "
+				    "(600) or 90s, 10m, 1h");
 			break;
 		case 'R':
 			if (mcs_parse_count(arg, 1, HARNESS_MAX_REPEAT, &v))

@@ -55,6 +55,7 @@ struct harness_options {
 	double load_rate;     /* --load: messages/s in all (0: no load) */
 	unsigned load_size;   /* --load-size bytes (default 64) */
 	double load_duration; /* --load-duration seconds (default 5) */
+	double soak_s;	      /* --soak: hold the last step this long (0: no) */
 	uint64_t min_free;    /* --min-free bytes (valid if min_free_given) */
 	int min_free_given;   /* else the default floor (harness_memory.h) */
 	/* Multi-host (docs/MULTIHOST.md): --server-host and --client-hosts
@@ -79,6 +80,16 @@ void harness_print_usage(FILE *out);
 /* Parse argv into o. Returns 0, or -EINVAL with one line in why. */
 int harness_parse_options(int argc, char **argv, struct harness_options *o,
 			  char *why, size_t why_size);
+
+/* --soak's most seconds: a week. */
+#define HARNESS_SOAK_MAX_S (7.0 * 86400.0)
+
+/* A duration: plain seconds ("600", "2.5") or with one unit suffix, s, m
+ * or h ("90s", "10m", "1h", "1.5h"); no sign, spaces or other suffix. The
+ * seconds must lie in [min, max]. Returns 0, -EINVAL for malformed text or
+ * -ERANGE for a value outside. */
+int harness_parse_duration(const char *text, double min, double max,
+			   double *seconds);
 
 /* The most messages per second --load may offer at a first step of
  * first_step connections: one message per connection per millisecond,

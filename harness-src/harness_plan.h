@@ -3,10 +3,13 @@
  *
  * The plan says how many server workers (one port each) the backend needs
  * under RLIMIT_NOFILE, how many client processes and source addresses, how
- * many open files and how much memory (about 9.6 KB of kernel memory per
- * loopback connection, both ends, measured here). The preflight compares
- * that with the sysctls and free memory, raises what it must when allowed
- * (root), and otherwise stops with one line and the command that fixes it.
+ * many open files and how much memory: kernel memory per loopback
+ * connection (both ends) is estimated from this kernel's /proc/slabinfo
+ * object sizes (harness_kernel_estimate.h; a 9,600 B constant when
+ * slabinfo cannot be read), plus a guess at user memory. The preflight
+ * compares that with the sysctls and free memory, raises what it must when
+ * allowed (root), and otherwise stops with one line and the command that
+ * fixes it.
  */
 #ifndef HARNESS_PLAN_H
 #define HARNESS_PLAN_H
@@ -15,6 +18,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "harness_kernel_estimate.h"
 #include "harness_options.h"
 #include "mcs_backend.h"
 
@@ -22,9 +26,7 @@
 #define HARNESS_MAX_SERVER_WORKERS 256
 /* Fill each worker to this share of its capacity, to keep headroom. */
 #define HARNESS_WORKER_FILL 0.90
-/* Kernel memory per loopback connection (both sockets), measured here. */
-#define HARNESS_KERNEL_BYTES_PER_CONNECTION 9600ull
-#define HARNESS_MAX_CHANGES		    16
+#define HARNESS_MAX_CHANGES 16
 
 struct harness_sysctl_change {
 	char name[48];
@@ -48,6 +50,11 @@ struct harness_plan {
 	unsigned source_count;
 	uint64_t files_needed;
 	uint64_t memory_needed, memory_available, memory_total;
+	/* Kernel memory per loopback connection (both ends) the plan counts,
+	 * and how it was estimated (harness_kernel_estimate.h). */
+	uint64_t kernel_bytes_per_connection;
+	char kernel_estimate_source[HARNESS_KERNEL_SOURCE_SIZE];
+	int kernel_estimate_from_slabinfo; /* 0: the constant */
 	unsigned cores;
 	struct harness_sysctl_change changes[HARNESS_MAX_CHANGES];
 	size_t change_count;
@@ -84,6 +91,31 @@ enum harness_port_risk harness_port_risk(const struct harness_port_check *c,
 void harness_sysctl_short_text(const char *name, uint64_t have, uint64_t want,
 			       const char *reason, int root, int no_tune,
 			       char *text, size_t text_size);
+
+/* A run's memory against what it may take, for the memory check. */
+struct harness_memory_shortfall {
+	uint64_t target;		      /* connections planned */
+	uint64_t needed;		      /* plan->memory_needed */
+	uint64_t kernel_bytes_per_connection; /* in needed */
+	int from_slabinfo;		      /* that figure's origin */
+	uint64_t headroom;  /* MemAvailable, or less under a cgroup */
+	uint64_t floor;	    /* the --min-free floor */
+	const char *cgroup; /* the memory cgroup bounding headroom, or NULL */
+};
+
+/* 1 when needed, plus a tenth for what the plan cannot foresee, does not
+ * fit in headroom above the floor. Pure. */
+int harness_memory_short(const struct harness_memory_shortfall *s);
+
+/* The connections that would fit by the same test (the run's needs scale
+ * with its connections), rounded down to two significant digits; 0 if
+ * none. Pure. */
+uint64_t harness_memory_fits(const struct harness_memory_shortfall *s);
+
+/* The refusal line: the figures, where the kernel estimate came from, and
+ * "lower --target to about N" naming harness_memory_fits(). Pure. */
+void harness_memory_refusal(const struct harness_memory_shortfall *s, char *why,
+			    size_t why_size);
 
 /* Work out the plan for one backend. Returns 0, or -EINVAL/-ERANGE with a
  * one-line reason (naming the fix) in why. */

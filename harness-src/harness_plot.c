@@ -220,7 +220,11 @@ int harness_plot_run(const struct harness_run *run, char *why, size_t why_size)
 		snprintf(why, why_size, "cannot write %s", path);
 		return err;
 	}
-	return harness_gnuplot_run(run->dir, "plots.gp", 0, why, why_size);
+	err = harness_gnuplot_run(run->dir, "plots.gp", 0, why, why_size);
+	if (!err && run->soak.started && run->soak.sample_count)
+		err = harness_soak_plot(&run->soak, run->dir, run->backend, why,
+					why_size);
+	return err;
 }
 
 static int has_data(const char *csv)

@@ -133,6 +133,11 @@ static json_t *plan_json(const struct harness_plan *p)
 			    json_integer((json_int_t)p->files_needed));
 	json_object_set_new(j, "memory_needed_bytes",
 			    json_integer((json_int_t)p->memory_needed));
+	json_object_set_new(
+	    j, "kernel_bytes_per_connection",
+	    json_integer((json_int_t)p->kernel_bytes_per_connection));
+	json_object_set_new(j, "kernel_estimate_source",
+			    json_string(p->kernel_estimate_source));
 	json_t *changes = json_array();
 	for (size_t i = 0; i < p->change_count; i++)
 		json_array_append_new(changes,
@@ -205,6 +210,12 @@ static int write_json(const struct harness_run *run, const char *path)
 	json_object_set_new(root, "duration_s", json_real(run->duration_s));
 	json_object_set_new(root, "sweep_s", json_real(run->sweep_s));
 	json_object_set_new(root, "teardown_s", json_real(run->teardown_s));
+	json_object_set_new(
+	    root, "teardown",
+	    json_pack("{s:f,s:f,s:f}", "client_reaped_s",
+		      run->teardown_client_s, "server_reaped_s",
+		      run->teardown_server_s, "netns_removed_s",
+		      run->teardown_netns_s));
 	json_object_set_new(root, "ramp_s", json_real(run->ramp_s));
 	json_object_set_new(root, "ramp_cpu_bound_s",
 			    json_real(run->ramp_cpu_bound_s));
@@ -250,6 +261,9 @@ static int write_json(const struct harness_run *run, const char *path)
 			      run->verify_elapsed_s));
 	if (run->have_fit)
 		json_object_set_new(root, "fit", fit_json(run));
+	if (run->soak.started)
+		json_object_set_new(root, "soak",
+				    harness_soak_json(&run->soak));
 	json_object_set_new(root, "server_cpu_s",
 			    json_real(run->server_cpu_total_s));
 	json_object_set_new(root, "client_cpu_s",
@@ -317,6 +331,10 @@ int harness_results_write(const struct harness_run *run, char *why,
 	if (!err) {
 		snprintf(path, sizeof(path), "%s/sweep.json", run->dir);
 		err = write_json(run, path);
+	}
+	if (!err && run->soak.started) {
+		snprintf(path, sizeof(path), "%s/soak.csv", run->dir);
+		err = harness_soak_write_csv(&run->soak, path);
 	}
 	if (err)
 		snprintf(why, why_size, "cannot write %s: %s", path,

@@ -14,6 +14,7 @@
 #include "harness_options.h"
 #include "harness_plan.h"
 #include "harness_slab.h"
+#include "harness_soak.h"
 
 struct harness_latency {
 	double p50, p90, p99, p999, max; /* microseconds */
@@ -133,6 +134,9 @@ struct harness_run {
 	double ramp_cpu_bound_s;
 	double duration_s; /* start to finish, teardown included */
 	double teardown_s; /* stopping and reaping server and client */
+	/* Within the teardown, seconds from its start until the client was
+	 * reaped, the server was reaped, and the namespace was removed. */
+	double teardown_client_s, teardown_server_s, teardown_netns_s;
 	double sweep_s;	   /* server start to the liveness check passing */
 	double server_cpu_total_s, client_cpu_total_s;
 	/* Memory pressure: the floor kept, the cgroup limit it ran under
@@ -144,6 +148,7 @@ struct harness_run {
 	uint64_t oom_kills_machine, oom_kills_cgroup;
 	char warnings[8][384];
 	size_t warning_count;
+	struct harness_soak soak; /* --soak: samples owned, started if run */
 };
 
 void harness_run_warn(struct harness_run *run, const char *text);

@@ -98,7 +98,9 @@ static int sweep_steps(struct sweep *s, char *why, size_t why_size)
 		if (err)
 			return err;
 	}
-	return harness_verify_all(s, why, why_size);
+	if (s->o->soak_s > 0) /* hold the last step, then verify */
+		err = harness_soak_run(s, why, why_size);
+	return err ? err : harness_verify_all(s, why, why_size);
 }
 
 static void warn_client_bound(struct harness_run *run)
@@ -258,6 +260,12 @@ static void print_plan(const struct harness_run *run)
 	       run->plan.port_last, run->plan.capacity_per_worker,
 	       run->plan.client_procs, run->plan.sources, files, memory,
 	       available, run->dir);
+	char kernel[32];
+	harness_format_count(run->plan.kernel_bytes_per_connection, kernel,
+			     sizeof(kernel));
+	printf("harness: %s: kernel memory planned per loopback connection: "
+	       "%s B (%s)\n",
+	       run->backend, kernel, run->plan.kernel_estimate_source);
 	if (run->netns.active)
 		printf("harness: %s runs in network namespace %s (its own "
 		       "loopback, sysctls and counters; established hash "
@@ -308,6 +316,7 @@ static int teardown(struct sweep *s, int err, char *why, size_t why_size)
 	harness_stop_children(s);
 	remove_private_netns(run); /* its TIME_WAIT sockets go with it */
 	run->teardown_s = harness_now_seconds() - teardown_started;
+	run->teardown_netns_s = run->netns.ehash_entries ? run->teardown_s : 0;
 	run->duration_s = harness_now_seconds() - s->started;
 	double ramp_cpu = 0;
 	for (size_t i = 0; i < run->step_count; i++) {
@@ -385,6 +394,7 @@ static void report(const struct harness_run *run, int err, const char *why)
 		"in %s\n",
 		run->backend, run->failed_step, conns,
 		run->signal ? "interrupted" : "failed", why, run->dir);
+	harness_soak_print_summary(&run->soak, run->backend, stderr);
 }
 
 int harness_sweep(const struct harness_options *o, const char *backend,
@@ -421,5 +431,6 @@ int harness_sweep(const struct harness_options *o, const char *backend,
 	json_decref(run->baseline.failures);
 	json_decref(run->backend_options);
 	run->backend_options = NULL;
+	harness_soak_release(&run->soak);
 	return status;
 }

@@ -7,12 +7,14 @@
 # client's µs per connect at 100k and at the last step, the liveness check
 # (verify), the teardown and the total.
 #   scripts/bench-harness.sh [--backend B] [--target N] [--runs R] [--out DIR]
+#                            [-- HARNESS-OPTIONS...]
+# Options after -- go to every ./harness run (e.g. -- --no-netns).
 # A benchmark, not a test: it asserts nothing. Needs root for the sysctls
 # the target needs (as ./harness does) and python3 to read the JSON.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 backend=epoll target=1000000 runs=3 out=""
-usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
 	case $1 in
 	--backend) backend=${2:?--backend needs a name}; shift 2 ;;
@@ -20,6 +22,7 @@ while [ $# -gt 0 ]; do
 	--runs) runs=${2:?--runs needs a number}; shift 2 ;;
 	--out) out=${2:?--out needs a folder}; shift 2 ;;
 	--help) usage; exit 0 ;;
+	--) shift; break ;;
 	*) echo "bench-harness.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
 	esac
 done
@@ -27,8 +30,8 @@ case $runs in '' | *[!0-9]* | 0) echo "bench-harness.sh: --runs takes a number f
 [ -n "$out" ] || out=$(mktemp -d /tmp/mcs-bench-XXXXXX)
 mkdir -p "$out"
 for i in $(seq 1 "$runs"); do
-	echo "bench-harness.sh: run $i/$runs: ./harness --backend $backend --target $target --out $out" >&2
-	"$root/harness" --backend "$backend" --target "$target" --out "$out" --no-plot >"$out/run-$i.log" 2>&1 || {
+	echo "bench-harness.sh: run $i/$runs: ./harness --backend $backend --target $target --out $out $*" >&2
+	"$root/harness" --backend "$backend" --target "$target" --out "$out" --no-plot "$@" >"$out/run-$i.log" 2>&1 || {
 		echo "bench-harness.sh: run $i failed: see $out/run-$i.log" >&2
 		exit 1
 	}

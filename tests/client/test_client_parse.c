@@ -222,6 +222,9 @@ static void test_control_lines(void **state)
 	assert_int_equal(client_control_parse("quit", 1, &c, why, sizeof(why)),
 			 0);
 	assert_int_equal(c.type, CLIENT_CONTROL_QUIT);
+	assert_int_equal(
+	    client_control_parse("status", 1, &c, why, sizeof(why)), 0);
+	assert_int_equal(c.type, CLIENT_CONTROL_STATUS);
 	assert_int_equal(client_control_parse("", 1, &c, why, sizeof(why)), 0);
 	assert_int_equal(c.type, CLIENT_CONTROL_NONE);
 	assert_int_equal(
@@ -249,6 +252,8 @@ static void test_control_lines(void **state)
 			     "echo 0 8",
 			     "verify now",
 			     "quit 1",
+			     "status now",
+			     "status 1",
 			     "shrink 5",
 			     "GROW 10",
 			     "load",

@@ -246,6 +246,7 @@ static void test_multihost_options(void **state)
 	    {"--transport", "ssh {host}", "--no-plot", "--no-plot",
 	     "--transport"},
 	    {"--server-host", "s", "--client-hosts", "c1", "--pause-at"},
+	    {"--server-host", "s", "--client-hosts", "c1", "--soak"},
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char *argv[12] = {"harness", "--backend", "epoll", "--target",
@@ -253,8 +254,9 @@ static void test_multihost_options(void **state)
 		int argc = 5;
 		for (int k = 0; k < 4; k++)
 			argv[argc++] = (char *)cases[i][k];
-		if (strcmp(cases[i][4], "--pause-at") == 0) {
-			argv[argc++] = "--pause-at";
+		if (strcmp(cases[i][4], "--pause-at") == 0 ||
+		    strcmp(cases[i][4], "--soak") == 0) {
+			argv[argc++] = (char *)cases[i][4];
 			argv[argc++] = "500";
 		}
 		why[0] = '\0';
@@ -262,6 +264,65 @@ static void test_multihost_options(void **state)
 		if (err != -EINVAL || !strstr(why, cases[i][4]))
 			fail_msg("case %zu: %d, '%s' (wanted %s named)", i, err,
 				 why, cases[i][4]);
+	}
+}
+
+/* Durations: plain seconds or one s/m/h suffix, for --soak and for
+ * --step-timeout and --load-duration, which share the parser. */
+static void test_durations(void **state)
+{
+	(void)state;
+	const struct {
+		const char *text;
+		double seconds;
+	} good[] = {{"600", 600}, {"90s", 90},	   {"10m", 600},
+		    {"1h", 3600}, {"1.5h", 5400},  {"0.5m", 30},
+		    {"25s", 25},  {"168h", 604800}};
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		double seconds = -1;
+		if (harness_parse_duration(good[i].text, 1, HARNESS_SOAK_MAX_S,
+					   &seconds) != 0 ||
+		    seconds != good[i].seconds)
+			fail_msg("%s: %g", good[i].text, seconds);
+	}
+	const char *bad[] = {"",    "s",     "abc", "10x", "-1",   "+5",
+			     " 5",  "5 ",    "1hs", "5ms", "0x10", "inf",
+			     "nan", "1e999", "10M", "1d"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		double seconds;
+		if (harness_parse_duration(bad[i], 1, HARNESS_SOAK_MAX_S,
+					   &seconds) != -EINVAL)
+			fail_msg("'%s' was not refused as malformed", bad[i]);
+	}
+	double seconds;
+	assert_int_equal(harness_parse_duration("0", 1, 60, &seconds), -ERANGE);
+	assert_int_equal(harness_parse_duration("2m", 1, 60, &seconds),
+			 -ERANGE);
+	assert_int_equal(
+	    harness_parse_duration("169h", 1, HARNESS_SOAK_MAX_S, &seconds),
+	    -ERANGE);
+
+	struct harness_options o;
+	char why[512];
+	char *plain[] = {"harness", "--backend", "epoll", "--target", "1k"};
+	assert_int_equal(parse(&o, why, sizeof(why), 5, plain), 0);
+	assert_true(o.soak_s == 0);
+	char *soak[] = {"harness", "--backend",	      "epoll", "--target",
+			"1k",	   "--soak",	      "10m",   "--step-timeout",
+			"2m",	   "--load-duration", "90s"};
+	assert_int_equal(parse(&o, why, sizeof(why), 11, soak), 0);
+	assert_true(o.soak_s == 600);
+	assert_true(o.step_timeout == 120);
+	assert_true(o.load_duration == 90);
+	const char *refused[] = {"0", "-1", "abc", "10x", "0.5", "169h"};
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		char *argv[] = {"harness",	   "--backend", "epoll",
+				"--target",	   "1k",	"--soak",
+				(char *)refused[i]};
+		why[0] = '\0';
+		int err = parse(&o, why, sizeof(why), 7, argv);
+		if (err != -EINVAL || !strstr(why, "--soak"))
+			fail_msg("--soak %s: %d, %s", refused[i], err, why);
 	}
 }
 
@@ -387,6 +448,7 @@ int main(void)
 	    cmocka_unit_test(test_multihost_options),
 	    cmocka_unit_test(test_bad_usage_names_the_option),
 	    cmocka_unit_test(test_format),
+	    cmocka_unit_test(test_durations),
 	    cmocka_unit_test(test_backend_settings),
 	    cmocka_unit_test(test_bad_backend_settings),
 	};

@@ -1,7 +1,8 @@
 /* test_harness_plan.c - the preflight's pure judgements: listening ports
  * inside the ephemeral range (warn or refuse, reserved ports excluded),
- * the line for a sysctl the harness may not raise, and when a memory fit
- * means nothing. No sysctl is read or written here. */
+ * the line for a sysctl the harness may not raise, when a memory fit
+ * means nothing, and the memory refusal with the count that fits. No
+ * sysctl is read or written here. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -130,6 +131,69 @@ static void test_fit_meaningful(void **state)
 	assert_int_equal(harness_fit_meaningful(1, 0, NULL, 0), 0);
 }
 
+/* 10,000 B per connection, 23 GB available above a 1 GB floor. */
+static struct harness_memory_shortfall shortfall(uint64_t target)
+{
+	return (struct harness_memory_shortfall){
+	    .target = target,
+	    .needed = target * 10000,
+	    .kernel_bytes_per_connection = 8662,
+	    .from_slabinfo = 1,
+	    .headroom = 23000000000ull,
+	    .floor = 1000000000ull,
+	};
+}
+
+static void test_memory_refusal_names_what_fits(void **state)
+{
+	(void)state;
+	/* 50 GB against 22 GB: 5M x 22 / 50 = 2.2M fit. */
+	struct harness_memory_shortfall s = shortfall(5000000);
+	assert_int_equal(harness_memory_short(&s), 1);
+	assert_int_equal(harness_memory_fits(&s), 2200000);
+	char why[640];
+	harness_memory_refusal(&s, why, sizeof(why));
+	assert_non_null(strstr(why, "5000000 connections need about 46.57 GiB "
+				    "(8.7 KB of kernel memory per loopback "
+				    "connection, estimated from this "
+				    "kernel's slabinfo) but only 21.42 GiB "
+				    "is available"));
+	assert_non_null(strstr(why, "20.49 GiB of it above the --min-free "
+				    "floor of 0.93 GiB"));
+	assert_non_null(strstr(why, "lower --target to about 2200000, free "
+				    "memory or lower --min-free"));
+	/* The count it names passes the same test. */
+	struct harness_memory_shortfall fits = shortfall(2200000);
+	assert_int_equal(harness_memory_short(&fits), 0);
+	/* Rounded down to two significant digits: 4.5 GB of 10 GB is
+	 * 450,000 of 1M; 4,567,000,000 B is 456,700 -> 450,000. */
+	s = shortfall(1000000);
+	s.headroom = 5567000000ull;
+	assert_int_equal(harness_memory_short(&s), 1);
+	assert_int_equal(harness_memory_fits(&s), 450000);
+}
+
+static void test_memory_refusal_without_room(void **state)
+{
+	(void)state;
+	struct harness_memory_shortfall s = shortfall(9070);
+	s.floor = 30000000000ull; /* --min-free above what is available */
+	s.from_slabinfo = 0;
+	s.kernel_bytes_per_connection = 9600;
+	s.cgroup = "/user.slice";
+	assert_int_equal(harness_memory_short(&s), 1);
+	assert_int_equal(harness_memory_fits(&s), 0);
+	char why[640];
+	harness_memory_refusal(&s, why, sizeof(why));
+	assert_non_null(strstr(why, "(9.6 KB of kernel memory per loopback "
+				    "connection, a constant: slabinfo "
+				    "unreadable)"));
+	assert_non_null(strstr(why, "under the limit of memory cgroup "
+				    "/user.slice, 0.00 GiB of it above"));
+	assert_null(strstr(why, "lower --target"));
+	assert_non_null(strstr(why, ": free memory or lower --min-free"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -139,6 +203,8 @@ int main(void)
 	    cmocka_unit_test(test_reserved_ports_are_clear),
 	    cmocka_unit_test(test_short_sysctl_text),
 	    cmocka_unit_test(test_fit_meaningful),
+	    cmocka_unit_test(test_memory_refusal_names_what_fits),
+	    cmocka_unit_test(test_memory_refusal_without_room),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,71 @@
+/* harness_kernel_estimate.h - the preflight's kernel memory per loopback
+ * connection (both ends), estimated from the running kernel's
+ * /proc/slabinfo rather than from a constant.
+ *
+ * Kernel object sizes change between builds of one kernel (9.5-9.8 KB per
+ * connection on one 6.18 build, ~8.1 KB on the next), so the estimate is
+ * the sum, over the slab caches one connection uses, of what a slab of
+ * that cache really spends per object on this kernel (its pages over its
+ * objects per slab, at least objsize) times the objects one connection
+ * holds there, plus what the backend adds (the server's epoll item, or an
+ * io_uring request), plus HARNESS_KERNEL_ESTIMATE_MARGIN_PERCENT.
+ *
+ * A cache this kernel merged into another (so it has no line of its own in
+ * slabinfo) is counted at a default measured on kernel 6.18.44, and the
+ * source text says so. Without slabinfo (it is readable by root only) the
+ * estimate is HARNESS_KERNEL_BYTES_CONSTANT.
+ */
+#ifndef HARNESS_KERNEL_ESTIMATE_H
+#define HARNESS_KERNEL_ESTIMATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "harness_slab.h"
+
+/* Added to the sum of the caches: it covers what the table leaves out
+ * (the client's tcp_bind2_bucket per port, a share of kmalloc-192, the
+ * client's own epoll items once connections carry messages: at most 2.3%
+ * of the fitted slope on 6.18.44, epoll's) and the spread between sweeps.
+ */
+#define HARNESS_KERNEL_ESTIMATE_MARGIN_PERCENT 10
+/* When slabinfo cannot be read: the whole-Slab slope per loopback
+ * connection measured on an earlier 6.18 build (the most seen so far). */
+#define HARNESS_KERNEL_BYTES_CONSTANT 9600ull
+#define HARNESS_KERNEL_SOURCE_SIZE    512
+
+struct harness_kernel_estimate {
+	uint64_t bytes_per_connection; /* the estimate, margin included */
+	uint64_t caches_bytes;	       /* the sum before the margin */
+	int from_slabinfo;	       /* 0: the constant */
+	unsigned defaults_used; /* caches missing from slabinfo, defaulted */
+	/* How it was made, for the plan and sweep.json: "slabinfo per-object
+	 * cost: TCP 2x2521 + ... = 7,874 B + 10% margin ..." or "constant
+	 * (slabinfo unreadable: ...)". */
+	char source[HARNESS_KERNEL_SOURCE_SIZE];
+};
+
+/* What one object of cache c costs in its slabs: pagesperslab x page_size
+ * / objperslab rounded up, and never less than objsize. 0 when the line
+ * gives no objects per slab or no pages. Pure. */
+uint64_t harness_slab_object_cost(const struct harness_slab_cache *c,
+				  long page_size);
+
+/* The estimate for backend (its --backend name) from snap, a slabinfo
+ * taken on a machine of page_size bytes per page. An unknown backend is
+ * counted with the epoll item, the larger of the readiness backends'
+ * extras. Pure: no I/O. */
+void harness_kernel_estimate_from_slabinfo(
+    const struct harness_slab_snapshot *snap, long page_size,
+    const char *backend, struct harness_kernel_estimate *estimate);
+
+/* The constant, with err (-errno) from reading slabinfo in the source. */
+void harness_kernel_estimate_constant(int err,
+				      struct harness_kernel_estimate *estimate);
+
+/* Read /proc/slabinfo and estimate from it, or fall back to the constant.
+ * Always fills estimate. */
+void harness_kernel_estimate_here(const char *backend,
+				  struct harness_kernel_estimate *estimate);
+
+#endif /* HARNESS_KERNEL_ESTIMATE_H */
