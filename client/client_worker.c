@@ -11,6 +11,11 @@
  * kernel no epoll item, and a peer's close of one is seen at its next
  * echo or verify.
  *
+ * VERIFY runs on an io_uring instead where one can be set up
+ * (client_check_ring.h): CHECK_WINDOW checks in flight, their sends and
+ * receives submitted in batches, no epoll_ctl, a wakeup per batch of
+ * answers; the connections stay out of epoll.
+ *
  * LOAD (open loop, client_schedule.h): the worker sleeps in epoll_pwait2
  * until the next message is due, to the microsecond (timer slack set to
  * 1 us for the command), sends what is due, and times each echo from the
@@ -38,6 +43,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "client_check_ring.h"
 #include "client_pattern.h"
 #include "client_schedule.h"
 #include "client_shard.h"
@@ -62,6 +68,14 @@
 #define LOAD_TIMER_SLACK_NS 1000ul
 /* Longest single sleep while a command runs (events wake it sooner). */
 #define MAX_SLEEP_NS 1000000000ll
+/* VERIFY over io_uring: checks in flight per worker (a bound, so that a
+ * million echoes in flight at once do not push TCP into memory pressure:
+ * all at once took 1.8 GB of TCP memory at 500k, past tcp_mem's pressure
+ * threshold), answers to wait for before waking (a batch per wakeup),
+ * and the longest wait (commands are seen at least this often). */
+#define CHECK_WINDOW	 2048u
+#define CHECK_WAKE_BATCH 256u
+#define CHECK_WAIT_NS	 10000000ll
 
 enum slot_state {
 	SLOT_UNUSED = 0, /* never tried (zero pages of the mmap) */
@@ -115,6 +129,11 @@ struct worker {
 	int draining; /* PERIODIC and LOAD */
 	/* LOAD: its slots are the schedule's indices */
 	struct client_schedule schedule;
+	/* VERIFY over io_uring: checks in flight, the next slot to check */
+	struct client_check_ring checks;
+	int checking;	     /* this verify runs on the ring */
+	int ring_unusable;   /* io_uring could not be set up: epoll only */
+	uint64_t check_next; /* slots below it have been checked or skipped */
 };
 
 static uint32_t now_us(const struct worker *w)
@@ -442,6 +461,7 @@ static void reset_activity(struct worker *w)
 	atomic_store(&sh->due, 0);
 	atomic_store(&sh->sent, 0);
 	atomic_store(&sh->completed, 0);
+	atomic_store(&sh->ring_checks, 0);
 	memset(sh->failures, 0, sizeof(sh->failures));
 	mcs_histogram_init(&sh->connect_us);
 	mcs_histogram_init(&sh->rtt_us);
@@ -527,6 +547,108 @@ static void start_load(struct worker *w, const struct client_command *c)
 			      (uint64_t)(c->timeout_seconds * 1e9));
 }
 
+/* Close every message still in flight: it took too long. */
+static void drop_busy(struct worker *w)
+{
+	for (uint64_t s = 0; s < w->next_slot && w->busy; s++)
+		if (w->slots[s].state == SLOT_BUSY)
+			drop(w, &w->slots[s], 0);
+}
+
+/* VERIFY over io_uring: one check answered (client_check_ring.h). */
+static void check_done(void *context, uint64_t s,
+		       enum client_check_result result)
+{
+	struct worker *w = context;
+	struct slot *slot = &w->slots[s];
+	if (result != CLIENT_CHECK_PASSED) {
+		drop(w, slot, result == CLIENT_CHECK_MISMATCH);
+		return;
+	}
+	slot->sent = slot->received = (uint16_t)w->message_size;
+	add(&w->shared->ring_checks, 1);
+	message_complete(w, slot);
+}
+
+/* Queue slot s's check: the same message start_message() would send. 0,
+ * or -errno when the ring fails. */
+static int begin_check(struct worker *w, uint64_t s)
+{
+	struct slot *slot = &w->slots[s];
+	slot->seq++;
+	slot->sent = 0;
+	slot->received = 0;
+	slot->state = SLOT_BUSY;
+	slot->stamp_us = now_us(w);
+	w->busy++;
+	uint8_t message[CLIENT_CHECK_MESSAGE_MAX];
+	client_pattern_fill(client_pattern_seed(slot_global(w, s), slot->seq),
+			    message, 0, w->message_size);
+	return client_check_ring_add(&w->checks, slot->fd, s, message,
+				     w->message_size);
+}
+
+/* The ring failed in the middle: what it had in flight is lost (those
+ * connections are closed, counted as errors), the rest is checked over
+ * epoll, and later verifies use epoll only. */
+static void abandon_checks(struct worker *w)
+{
+	client_check_ring_close(&w->checks);
+	w->checking = 0;
+	w->ring_unusable = 1;
+	drop_busy(w);
+	for (uint64_t s = w->check_next; s < w->next_slot; s++)
+		if (w->slots[s].state == SLOT_IDLE)
+			start_message(w, s);
+	w->check_next = w->next_slot;
+}
+
+/* Queue checks on the next idle slots while the window has room. */
+static void fill_checks(struct worker *w)
+{
+	while (w->check_next < w->next_slot &&
+	       client_check_ring_has_room(&w->checks)) {
+		uint64_t s = w->check_next++;
+		if (w->slots[s].state == SLOT_IDLE && begin_check(w, s) < 0) {
+			abandon_checks(w);
+			return;
+		}
+	}
+}
+
+/* VERIFY: set up the ring (once it failed, never again: the epoll path
+ * is used). 0 when the checks will run on it, -errno when not. */
+static int start_checks(struct worker *w)
+{
+	if (w->ring_unusable)
+		return -ENOSYS;
+	uint64_t window =
+	    w->next_slot < CHECK_WINDOW ? w->next_slot : CHECK_WINDOW;
+	char why[160];
+	int err =
+	    client_check_ring_open(&w->checks, (unsigned)window,
+				   w->config->command_fd, why, sizeof(why));
+	if (err < 0) {
+		w->ring_unusable = 1;
+		return err;
+	}
+	w->message_size = 8;
+	w->checking = 1;
+	w->check_next = 0;
+	uint64_t used = 0;
+	for (uint64_t s = 0; s < w->next_slot; s++)
+		used += w->slots[s].state == SLOT_IDLE ||
+			w->slots[s].state == SLOT_CLOSED;
+	atomic_store(&w->shared->connections, used);
+	return 0;
+}
+
+static void end_checks(struct worker *w)
+{
+	client_check_ring_close(&w->checks);
+	w->checking = 0;
+}
+
 static void start(struct worker *w, const struct client_command *c)
 {
 	reset_activity(w);
@@ -545,8 +667,12 @@ static void start(struct worker *w, const struct client_command *c)
 		if (w->target <= w->next_slot || size_polls(w, c->window) < 0)
 			finish(w);
 		return;
-	case CLIENT_COMMAND_ECHO:
-	case CLIENT_COMMAND_VERIFY: {
+	case CLIENT_COMMAND_VERIFY:
+		if (start_checks(w) == 0)
+			return;
+		/* No io_uring here: verify over epoll. */
+		/* fall through */
+	case CLIENT_COMMAND_ECHO: {
 		int verify = c->type == CLIENT_COMMAND_VERIFY;
 		uint64_t want = verify ? UINT64_MAX : c->target, used = 0;
 		w->message_size = verify ? 8 : c->message_size;
@@ -581,14 +707,6 @@ static void start(struct worker *w, const struct client_command *c)
 		finish(w);
 		return;
 	}
-}
-
-/* Close every message still in flight: it took too long. */
-static void drop_busy(struct worker *w)
-{
-	for (uint64_t s = 0; s < w->next_slot && w->busy; s++)
-		if (w->slots[s].state == SLOT_BUSY)
-			drop(w, &w->slots[s], 0);
 }
 
 /* GROW: launch connects within the window and rate; end the step when
@@ -706,13 +824,34 @@ static void progress_load(struct worker *w, uint64_t now)
 		finish(w);
 }
 
+/* VERIFY over io_uring: at the deadline, close what is in flight (and
+ * leave the rest unchecked: dead in the count); done when every slot has
+ * been checked. */
+static void progress_checks(struct worker *w, uint64_t now)
+{
+	if (now >= w->deadline_ns) {
+		end_checks(w); /* cancels what is in flight */
+		drop_busy(w);
+		w->check_next = w->next_slot;
+	}
+	if (w->check_next >= w->next_slot && w->busy == 0) {
+		end_checks(w);
+		finish(w);
+	}
+}
+
 static void progress(struct worker *w)
 {
 	uint64_t now = mcs_now_ns();
 	switch (w->command.type) {
 	case CLIENT_COMMAND_GROW: progress_grow(w, now); break;
-	case CLIENT_COMMAND_ECHO:
 	case CLIENT_COMMAND_VERIFY:
+		if (w->checking) {
+			progress_checks(w, now);
+			break;
+		}
+		/* fall through */
+	case CLIENT_COMMAND_ECHO:
 		if (w->busy && now >= w->deadline_ns)
 			drop_busy(w);
 		if (w->busy == 0)
@@ -816,6 +955,35 @@ static int wait_events(struct worker *w, int64_t timeout_ns)
 	return 1;
 }
 
+/* VERIFY over io_uring: queue checks while the window has room, then
+ * sleep until a batch of answers is in (or CHECK_WAIT_NS, or the
+ * deadline) and handle them, and the command socket if it has input.
+ * Returns as wait_events. */
+static int wait_checks(struct worker *w)
+{
+	fill_checks(w);
+	if (!w->checking)
+		return 1; /* abandoned: epoll carries on */
+	int64_t timeout = CHECK_WAIT_NS;
+	uint64_t now = mcs_now_ns();
+	if (w->deadline_ns != NO_DEADLINE &&
+	    w->deadline_ns < now + (uint64_t)timeout)
+		timeout =
+		    w->deadline_ns > now ? (int64_t)(w->deadline_ns - now) : 0;
+	int n = client_check_ring_run(&w->checks, CHECK_WAKE_BATCH, timeout,
+				      check_done, w);
+	if (n < 0) {
+		abandon_checks(w);
+		return 1;
+	}
+	if (w->checks.watch_ready) {
+		w->checks.watch_ready = 0;
+		if (!on_command(w))
+			return 0;
+	}
+	return 1;
+}
+
 /* While ramping: poll the connects in flight, the command socket and the
  * epoll fd (held connections) at once. Returns as wait_events. */
 static int wait_grow(struct worker *w, int64_t timeout_ns)
@@ -911,7 +1079,8 @@ int client_worker_run(const struct client_worker_config *config)
 	for (;;) {
 		int more = w.command.type == CLIENT_COMMAND_GROW
 			       ? wait_grow(&w, wait_timeout(&w))
-			       : wait_events(&w, wait_timeout(&w));
+			   : w.checking ? wait_checks(&w)
+					: wait_events(&w, wait_timeout(&w));
 		if (more < 0)
 			return 1;
 		if (more == 0)

@@ -6,7 +6,9 @@
  * Memory: one 16-byte struct per slot in an mmap'd array, one shared read
  * buffer and one send buffer per process; nothing allocated per
  * connection or per message. A `load` command adds its schedule, 16 bytes
- * per slot, allocated when it starts and freed when it ends.
+ * per slot, allocated when it starts and freed when it ends; a `verify`
+ * its io_uring and a table of the checks in flight (at most 2,048, 56
+ * bytes each), likewise.
  */
 #ifndef CLIENT_WORKER_H
 #define CLIENT_WORKER_H

@@ -21,7 +21,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/io_uring.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -193,6 +195,18 @@ static void assert_pids_gone(json_t *o)
 		if (process_exists(pid))
 			fail_msg("client worker %d is still running", (int)pid);
 	}
+}
+
+/* Can this process set up an io_uring (verify then checks over it)? */
+static int io_uring_here(void)
+{
+	struct io_uring_params params;
+	memset(&params, 0, sizeof(params));
+	long fd = syscall(__NR_io_uring_setup, 4, &params);
+	if (fd < 0)
+		return 0;
+	close((int)fd);
+	return 1;
 }
 
 static int connect_once(uint16_t port)
@@ -395,6 +409,9 @@ static void test_control(void **state)
 	assert_int_equal(get_int(o, "checked"), 4000);
 	assert_int_equal(get_int(o, "alive"), 4000);
 	assert_int_equal(get_int(o, "dead"), 0);
+	/* Over io_uring where it can be set up, else over epoll. */
+	assert_int_equal(get_int(o, "io_uring_checks"),
+			 io_uring_here() ? 4000 : 0);
 	json_decref(o);
 	o = command(in[1], out[0], "quit\n", "bye");
 	json_decref(o);
