@@ -29,6 +29,7 @@ enum {
 	OPT_TIMEOUT,
 	OPT_JSON,
 	OPT_CONTROL,
+	OPT_RESET_ON_EXIT,
 	OPT_HELP,
 };
 
@@ -46,6 +47,7 @@ static const struct option long_options[] = {
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"json", no_argument, NULL, OPT_JSON},
     {"control", no_argument, NULL, OPT_CONTROL},
+    {"reset-on-exit", no_argument, NULL, OPT_RESET_ON_EXIT},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -56,7 +58,7 @@ void client_print_usage(FILE *out)
 	      "              [--rate R] [--procs N|auto] [--sources A-B]\n"
 	      "              [--payload BYTES --interval MS] [--hold SECONDS]\n"
 	      "              [--window W] [--timeout SECONDS] [--json]\n"
-	      "              [--control] [--help]\n"
+	      "              [--control] [--reset-on-exit] [--help]\n"
 	      "       client HOST PORTS [CONNECTIONS]\n"
 	      "\n"
 	      "Load generator: opens N concurrent TCP connections to a server "
@@ -102,6 +104,14 @@ void client_print_usage(FILE *out)
 	      "stdout\n"
 	      "  --control            driven by commands on stdin "
 	      "(docs/CONTROL.md)\n"
+	      "  --reset-on-exit      abortive close: every socket gets "
+	      "SO_LINGER {1, 0}\n"
+	      "                       when it is created, so closing it "
+	      "(at exit, or a\n"
+	      "                       dropped connection) sends RST and "
+	      "leaves no\n"
+	      "                       TIME_WAIT on the client side "
+	      "(default: FIN)\n"
 	      "  --help               this text\n"
 	      "\n"
 	      "Exit status: 0 when every connection came up (and every echo "
@@ -264,6 +274,20 @@ static int parse_count_option(int c, const char *text,
 	}
 }
 
+/* --NAME=VALUE where --NAME is an option without a value (--json=1). */
+static int is_flag_with_value(const char *word)
+{
+	const char *equals = strchr(word, '=');
+	if (strncmp(word, "--", 2) != 0 || !equals)
+		return 0;
+	size_t length = (size_t)(equals - word - 2);
+	for (const struct option *o = long_options; o->name; o++)
+		if (o->has_arg == no_argument && strlen(o->name) == length &&
+		    strncmp(o->name, word + 2, length) == 0)
+			return 1;
+	return 0;
+}
+
 /* What getopt_long() could not match: a missing value or an unknown
  * option, named as typed. */
 static int getopt_failure(int c, char **argv, char *why, size_t why_size)
@@ -273,6 +297,8 @@ static int getopt_failure(int c, char **argv, char *why, size_t why_size)
 	    mcs_printable(argv[optind - 1], shown, sizeof(shown));
 	if (c == ':')
 		snprintf(why, why_size, "%s: needs a value", typed);
+	else if (is_flag_with_value(argv[optind - 1]))
+		snprintf(why, why_size, "%s: takes no value", typed);
 	else
 		snprintf(why, why_size, "%s: unknown option (see --help)",
 			 typed);
@@ -307,6 +333,7 @@ static int parse_option(int c, const char *arg, char **argv,
 					      why_size);
 	case OPT_JSON: options->json = 1; return 0;
 	case OPT_CONTROL: options->control = 1; return 0;
+	case OPT_RESET_ON_EXIT: options->reset_on_exit = 1; return 0;
 	default: return getopt_failure(c, argv, why, why_size);
 	}
 }

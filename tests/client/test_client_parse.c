@@ -77,6 +77,12 @@ static void test_options_good(void **state)
 	assert_int_equal(o.procs, 64);
 	assert_int_equal(parse(&o, why, "--help", NULL), 0);
 	assert_int_equal(o.help, 1);
+
+	/* Off unless asked. */
+	assert_int_equal(parse(&o, why, NULL), 0);
+	assert_int_equal(o.reset_on_exit, 0);
+	assert_int_equal(parse(&o, why, "--reset-on-exit", NULL), 0);
+	assert_int_equal(o.reset_on_exit, 1);
 }
 
 /* Each bad input fails, and the reason names the option. */
@@ -118,6 +124,9 @@ static void test_options_bad(void **state)
 	expect_bad("--window", "--window", "0", NULL);
 	expect_bad("--timeout", "--timeout", "0", NULL);
 	expect_bad("--timeout", "--timeout", "nan", NULL);
+	/* A flag given a value says so, naming the flag. */
+	expect_bad("--reset-on-exit", "--reset-on-exit=yes", NULL, NULL);
+	expect_bad("--json", "--json=1", NULL, NULL);
 	expect_bad("--bogus", "--bogus", NULL, NULL);
 	expect_bad("-x", "-x", NULL, NULL);
 }
