@@ -30,6 +30,7 @@ enum {
 	OPT_JSON,
 	OPT_CONTROL,
 	OPT_RESET_ON_EXIT,
+	OPT_CONNECT_ORDER,
 	OPT_HELP,
 };
 
@@ -48,6 +49,7 @@ static const struct option long_options[] = {
     {"json", no_argument, NULL, OPT_JSON},
     {"control", no_argument, NULL, OPT_CONTROL},
     {"reset-on-exit", no_argument, NULL, OPT_RESET_ON_EXIT},
+    {"connect-order", required_argument, NULL, OPT_CONNECT_ORDER},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -58,7 +60,8 @@ void client_print_usage(FILE *out)
 	      "              [--rate R] [--procs N|auto] [--sources A-B]\n"
 	      "              [--payload BYTES --interval MS] [--hold SECONDS]\n"
 	      "              [--window W] [--timeout SECONDS] [--json]\n"
-	      "              [--control] [--reset-on-exit] [--help]\n"
+	      "              [--control] [--reset-on-exit]\n"
+	      "              [--connect-order spread|port] [--help]\n"
 	      "       client HOST PORTS [CONNECTIONS]\n"
 	      "\n"
 	      "Load generator: opens N concurrent TCP connections to a server "
@@ -99,6 +102,16 @@ void client_print_usage(FILE *out)
 	      "                       until SIGINT/SIGTERM)\n"
 	      "  --window W           connects in flight per process (default "
 	      "64)\n"
+	      "  --connect-order spread|port\n"
+	      "                       spread (default): a process's next "
+	      "connect goes to\n"
+	      "                       the next server port; port: it opens "
+	      "its connections\n"
+	      "                       of one server port in a row, so a "
+	      "server worker\n"
+	      "                       accepts a batch per wakeup (the same "
+	      "connections\n"
+	      "                       at every step, in another order)\n"
 	      "  --timeout SECONDS    bound on the whole ramp (default 300)\n"
 	      "  --json               reports as one JSON object per line on "
 	      "stdout\n"
@@ -222,6 +235,17 @@ static int parse_sources(const char *text, struct client_options *options,
 	return 0;
 }
 
+static int parse_connect_order(const char *text, struct client_options *options,
+			       char *why, size_t why_size)
+{
+	if (strcmp(text, "spread") == 0 || strcmp(text, "port") == 0) {
+		options->connect_by_port = strcmp(text, "port") == 0;
+		return 0;
+	}
+	return fail(why, why_size, "--connect-order", text,
+		    "'spread' or 'port'");
+}
+
 /* --hold and --timeout: a positive number of seconds up to max. */
 static int parse_positive_seconds(const char *option, const char *text,
 				  double max, double *seconds, char *why,
@@ -334,6 +358,8 @@ static int parse_option(int c, const char *arg, char **argv,
 	case OPT_JSON: options->json = 1; return 0;
 	case OPT_CONTROL: options->control = 1; return 0;
 	case OPT_RESET_ON_EXIT: options->reset_on_exit = 1; return 0;
+	case OPT_CONNECT_ORDER:
+		return parse_connect_order(arg, options, why, why_size);
 	default: return getopt_failure(c, argv, why, why_size);
 	}
 }

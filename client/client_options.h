@@ -32,6 +32,7 @@ struct client_options {
 	int json;
 	int control;
 	int reset_on_exit; /* SO_LINGER {1,0}: close sends RST, no TIME_WAIT */
+	int connect_by_port; /* --connect-order port: one port's in a row */
 	int help;
 };
 

@@ -117,8 +117,11 @@ struct worker {
 	uint64_t start_ns, deadline_ns;
 	uint64_t busy; /* slots in SLOT_BUSY */
 	uint32_t message_size;
-	/* GROW */
+	/* GROW: this step opens slots [step_first_slot, target), in
+	 * grow_order; next_slot moves to target when it is over */
 	uint64_t step_first_slot, target;
+	uint64_t grow_tried;
+	struct client_shard_order grow_order;
 	struct pollfd *polls;	/* [0] command, [1] epoll, [2..] connects */
 	uint64_t *pending_slot; /* slot of polls[2 + i] */
 	unsigned pending;	/* connects in polls */
@@ -669,6 +672,27 @@ static void end_checks(struct worker *w)
 	w->checking = 0;
 }
 
+/* GROW: open slots [next_slot, target), in slot order or, with
+ * --connect-order port, one server port's in a row (client_shard.h): a
+ * server worker woken by the first connect then finds the next ones
+ * queued instead of being woken again. Measured at 200k (12 server ports,
+ * 11 processes): server CPU per accept 20 instead of 33 us, client per
+ * connect 37-41 instead of 43-47 us. */
+static void start_grow(struct worker *w, const struct client_command *c)
+{
+	const struct client_worker_config *config = w->config;
+	w->step_first_slot = w->next_slot;
+	w->target = c->target < config->slots ? c->target : config->slots;
+	w->grow_tried = 0;
+	client_shard_order_start(
+	    &w->grow_order, w->next_slot, w->target,
+	    config->connect_by_port
+		? client_shard_port_stride(config->procs, config->port_count)
+		: 1);
+	if (w->target <= w->next_slot || size_polls(w, c->window) < 0)
+		finish(w);
+}
+
 static void start(struct worker *w, const struct client_command *c)
 {
 	reset_activity(w);
@@ -680,13 +704,7 @@ static void start(struct worker *w, const struct client_command *c)
 		: NO_DEADLINE;
 	w->consecutive_failures = 0;
 	switch (c->type) {
-	case CLIENT_COMMAND_GROW:
-		w->step_first_slot = w->next_slot;
-		w->target =
-		    c->target < w->config->slots ? c->target : w->config->slots;
-		if (w->target <= w->next_slot || size_polls(w, c->window) < 0)
-			finish(w);
-		return;
+	case CLIENT_COMMAND_GROW: start_grow(w, c); return;
 	case CLIENT_COMMAND_VERIFY:
 		if (start_checks(w) == 0)
 			return;
@@ -734,37 +752,43 @@ static void start(struct worker *w, const struct client_command *c)
 static void progress_grow(struct worker *w, uint64_t now)
 {
 	struct client_worker_shared *sh = w->shared;
+	uint64_t count = w->target - w->step_first_slot;
 	if (now >= w->deadline_ns) {
 		for (unsigned i = 0; i < w->pending; i++)
 			connect_failed(w, &w->slots[w->pending_slot[i]],
 				       ETIMEDOUT);
 		w->pending = 0;
-		add(&sh->abandoned, w->target - w->next_slot);
+		add(&sh->abandoned, count - w->grow_tried);
 		w->next_slot = w->target;
 		finish(w);
 		return;
 	}
 	unsigned launched = 0;
-	while (w->next_slot < w->target && launched < w->pending_max &&
+	while (w->grow_tried < count && launched < w->pending_max &&
 	       w->pending < w->pending_max) {
 		if (w->command.rate > 0) {
 			double allowed = (double)(now - w->start_ns) / 1e9 *
 					     w->command.rate +
 					 1.0;
-			if ((double)(w->next_slot - w->step_first_slot) >=
-			    allowed)
+			if ((double)w->grow_tried >= allowed)
 				break;
 		}
-		attempt(w, w->next_slot++);
+		uint64_t s;
+		if (!client_shard_order_next(&w->grow_order, &s))
+			break;
+		w->grow_tried++;
+		attempt(w, s);
 		launched++;
 		if (w->consecutive_failures >= GIVE_UP_FAILURES) {
-			add(&sh->abandoned, w->target - w->next_slot);
-			w->next_slot = w->target;
+			add(&sh->abandoned, count - w->grow_tried);
+			w->grow_tried = count;
 			break;
 		}
 	}
-	if (w->next_slot >= w->target && w->pending == 0)
+	if (w->grow_tried >= count && w->pending == 0) {
+		w->next_slot = w->target;
 		finish(w);
+	}
 }
 
 static void progress_periodic(struct worker *w, uint64_t now)
@@ -941,7 +965,8 @@ static int64_t wait_timeout(struct worker *w)
 	if (w->command.type == 0)
 		return -1;
 	if (w->command.type == CLIENT_COMMAND_GROW && w->command.rate <= 0 &&
-	    w->next_slot < w->target && w->pending < w->pending_max)
+	    w->grow_tried < w->target - w->step_first_slot &&
+	    w->pending < w->pending_max)
 		return 0;
 	if (w->command.type == CLIENT_COMMAND_LOAD)
 		return load_timeout_ns(w);

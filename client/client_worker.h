@@ -27,6 +27,8 @@ struct client_worker_config {
 	struct in_addr source_first;
 	uint32_t source_count; /* 0 = no bind */
 	int reset_on_exit;     /* SO_LINGER {1,0} on every socket */
+	int connect_by_port;   /* GROW opens one server port's slots in a
+				  row (--connect-order port) */
 	uint64_t slots;	       /* most slots this worker will ever use */
 	int command_fd;	       /* SOCK_SEQPACKET to the parent */
 	struct client_worker_shared *shared;

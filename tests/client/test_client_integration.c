@@ -3,9 +3,10 @@
  * connections (more than one process must hold them), check from its --json
  * output that all came up, drive the control protocol (grow, echo, load,
  * verify, quit), check a run with no server ends quickly with ECONNREFUSED
- * counted, that --reset-on-exit closes with RST, and after each run that
- * no client or server process is left. Asserts
- * correctness, not speed: every wait is generous. Ports 2300-2399 only. */
+ * counted, that --reset-on-exit closes with RST and --connect-order port
+ * opens the same connections, and after each run that no client or server
+ * process is left. Asserts correctness, not speed: every wait is generous.
+ * Ports 2300-2399 only. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -470,8 +471,9 @@ static void test_control(void **state)
 	json_decref(ready);
 }
 
-/* --reset-on-exit: the connections come up and answer verify (twice:
- * the second time the first one's ring is gone); quitting sends a RST for each
+/* --reset-on-exit and --connect-order port together: the same
+ * connections come up at every step and answer verify (twice: the second
+ * time the first one's ring is gone); quitting sends a RST for each
  * (OutRsts grows by at least as many; other programs' resets can only add
  * to it) and leaves no TIME_WAIT on the server's ports, where without the
  * flag the client, closing first, would keep one per connection. */
@@ -481,9 +483,18 @@ static void test_reset_on_exit(void **state)
 	int in[2], out[2];
 	assert_int_equal(pipe2(in, O_CLOEXEC), 0);
 	assert_int_equal(pipe2(out, O_CLOEXEC), 0);
-	char *argv[] = {"client",	   "--control", "--ports", server_ports,
-			"--connections",   "3000",	"--procs", "3",
-			"--reset-on-exit", NULL};
+	char *argv[] = {"client",
+			"--control",
+			"--ports",
+			server_ports,
+			"--connections",
+			"3000",
+			"--procs",
+			"3",
+			"--reset-on-exit",
+			"--connect-order",
+			"port",
+			NULL};
 	pid_t pid = spawn("client", argv, in[0], out[1]);
 	close(in[0]);
 	close(out[1]);
@@ -787,6 +798,7 @@ static void test_bad_usage(void **state)
 	    {"client", "--ports", "9-3", NULL},
 	    {"client", "--connections", "50M", NULL},
 	    {"client", "--frobnicate", NULL, NULL},
+	    {"client", "--connect-order", "sideways", NULL},
 	    {"client", "--reset-on-exit=yes", NULL, NULL},
 	};
 	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -795,7 +807,9 @@ static void test_bad_usage(void **state)
 	}
 	/* One line on stderr, naming the option. */
 	char *flag_value[] = {"client", "--reset-on-exit=yes", NULL};
+	char *order[] = {"client", "--connect-order", "sideways", NULL};
 	assert_one_line_naming(flag_value, "--reset-on-exit");
+	assert_one_line_naming(order, "--connect-order");
 }
 
 int main(void)
