@@ -4,9 +4,9 @@
  * output that all came up, drive the control protocol (grow, echo, load,
  * verify, quit), check a run with no server ends quickly with ECONNREFUSED
  * counted, that --reset-on-exit closes with RST and --connect-order port
- * opens the same connections, and after each run that no client or server
- * process is left. Asserts correctness, not speed: every wait is generous.
- * Ports 2300-2399 only. */
+ * opens the same connections, that verify gives up on a peer that never
+ * answers, and after each run that no client or server process is left. Asserts
+ * correctness, not speed: every wait is generous. Ports 2300-2399 only. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -673,9 +673,10 @@ static void test_no_server(void **state)
 	json_decref(step);
 }
 
-/* A peer that echoes with the first byte of every read flipped, on port,
- * in a child process (bounded by alarm). */
-static pid_t start_corrupt_echo(uint16_t port)
+/* A peer on port, in a child process (bounded by alarm): with corrupt, it
+ * echoes with the first byte of every read flipped; without, it reads and
+ * never answers. */
+static pid_t start_peer(uint16_t port, int corrupt)
 {
 	int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	int one = 1;
@@ -717,23 +718,32 @@ static pid_t start_corrupt_echo(uint16_t port)
 				polls[i].fd = -1;
 				continue;
 			}
+			if (!corrupt)
+				continue;
 			buf[0] ^= 0x5a;
 			(void)send(polls[i].fd, buf, (size_t)n, MSG_NOSIGNAL);
 		}
 	}
 }
 
-/* Corrupted echoes are caught: counted as mismatches, exit 1. */
-static void test_mismatch_detected(void **state)
+/* A free port in the no-server range, other than no_server_ports. */
+static uint16_t peer_port(void)
 {
-	(void)state;
 	uint16_t port = 0;
 	for (unsigned p = NO_SERVER_LAST; !port && p >= NO_SERVER_FIRST; p--)
 		if (port_free((uint16_t)p) &&
 		    (uint16_t)p != (uint16_t)atoi(no_server_ports))
 			port = (uint16_t)p;
 	assert_true(port != 0);
-	pid_t peer = start_corrupt_echo(port);
+	return port;
+}
+
+/* Corrupted echoes are caught: counted as mismatches, exit 1. */
+static void test_mismatch_detected(void **state)
+{
+	(void)state;
+	uint16_t port = peer_port();
+	pid_t peer = start_peer(port, 1);
 	assert_true(peer > 0);
 	char ports[16];
 	snprintf(ports, sizeof(ports), "%u", port);
@@ -788,6 +798,53 @@ static void assert_one_line_naming(char *argv[], const char *option)
 		fail_msg("not one line naming %s: '%s'", option, text);
 }
 
+/* A peer that never answers: verify gives up at --timeout, counts every
+ * connection dead, closes them, and the client carries on (and quits). */
+static void test_verify_silent_peer(void **state)
+{
+	(void)state;
+	uint16_t port = peer_port();
+	pid_t peer = start_peer(port, 0);
+	assert_true(peer > 0);
+	char ports[16];
+	snprintf(ports, sizeof(ports), "%u", port);
+	int in[2], out[2];
+	assert_int_equal(pipe2(in, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(out, O_CLOEXEC), 0);
+	char *argv[] = {
+	    "client", "--control", "--ports", ports, "--connections",
+	    "8",      "--timeout", "1",	      NULL};
+	pid_t pid = spawn("client", argv, in[0], out[1]);
+	close(in[0]);
+	close(out[1]);
+	char line[4096];
+	assert_int_equal(read_line(out[0], line, sizeof(line), 60.0), 0);
+	json_t *ready = json_loads(line, 0, NULL);
+	assert_non_null(ready);
+	json_t *o = command(in[1], out[0], "grow 8\n", "step");
+	assert_int_equal(get_int(o, "established"), 8);
+	json_decref(o);
+	o = command(in[1], out[0], "verify\n", "verify");
+	assert_int_equal(get_int(o, "checked"), 8);
+	assert_int_equal(get_int(o, "alive"), 0);
+	assert_int_equal(get_int(o, "dead"), 8);
+	json_decref(o);
+	/* Those connections were closed: the next verify finds none alive. */
+	o = command(in[1], out[0], "verify\n", "verify");
+	assert_int_equal(get_int(o, "checked"), 8);
+	assert_int_equal(get_int(o, "alive"), 0);
+	json_decref(o);
+	o = command(in[1], out[0], "quit\n", "bye");
+	json_decref(o);
+	close(in[1]);
+	close(out[0]);
+	assert_int_equal(wait_for(pid, 60.0), 0);
+	kill(peer, SIGKILL);
+	waitpid(peer, NULL, 0);
+	assert_pids_gone(ready);
+	json_decref(ready);
+}
+
 /* Bad input: exit 2, one line naming the option, nothing started. */
 static void test_bad_usage(void **state)
 {
@@ -825,6 +882,7 @@ int main(void)
 	    cmocka_unit_test(test_bad_usage),
 	    cmocka_unit_test(test_no_server),
 	    cmocka_unit_test(test_mismatch_detected),
+	    cmocka_unit_test(test_verify_silent_peer),
 	    cmocka_unit_test(test_ramp_30000),
 	    cmocka_unit_test(test_control),
 	    cmocka_unit_test(test_control_load),
