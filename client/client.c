@@ -191,6 +191,8 @@ static int start_workers(struct client *c)
 					  c->options.port_first + 1,
 			    .source_first = c->options.source_first,
 			    .source_count = c->options.source_count,
+			    .reset_on_exit = c->options.reset_on_exit,
+			    .connect_by_port = c->options.connect_by_port,
 			    .slots = client_shard_count(c->options.connections,
 							procs, k),
 			    .command_fd = pair[1],

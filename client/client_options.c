@@ -29,6 +29,8 @@ enum {
 	OPT_TIMEOUT,
 	OPT_JSON,
 	OPT_CONTROL,
+	OPT_RESET_ON_EXIT,
+	OPT_CONNECT_ORDER,
 	OPT_HELP,
 };
 
@@ -46,6 +48,8 @@ static const struct option long_options[] = {
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"json", no_argument, NULL, OPT_JSON},
     {"control", no_argument, NULL, OPT_CONTROL},
+    {"reset-on-exit", no_argument, NULL, OPT_RESET_ON_EXIT},
+    {"connect-order", required_argument, NULL, OPT_CONNECT_ORDER},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -56,7 +60,8 @@ void client_print_usage(FILE *out)
 	      "              [--rate R] [--procs N|auto] [--sources A-B]\n"
 	      "              [--payload BYTES --interval MS] [--hold SECONDS]\n"
 	      "              [--window W] [--timeout SECONDS] [--json]\n"
-	      "              [--control] [--help]\n"
+	      "              [--control] [--reset-on-exit]\n"
+	      "              [--connect-order spread|port] [--help]\n"
 	      "       client HOST PORTS [CONNECTIONS]\n"
 	      "\n"
 	      "Load generator: opens N concurrent TCP connections to a server "
@@ -95,11 +100,29 @@ void client_print_usage(FILE *out)
 	      "                       until SIGINT/SIGTERM)\n"
 	      "  --window W           connects in flight per process (default "
 	      "64)\n"
+	      "  --connect-order spread|port\n"
+	      "                       spread (default): a process's next "
+	      "connect goes to\n"
+	      "                       the next server port; port: it opens "
+	      "its connections\n"
+	      "                       of one server port in a row, so a "
+	      "server worker\n"
+	      "                       accepts a batch per wakeup (the same "
+	      "connections\n"
+	      "                       at every step, in another order)\n"
 	      "  --timeout SECONDS    bound on the whole ramp (default 300)\n"
 	      "  --json               reports as one JSON object per line on "
 	      "stdout\n"
 	      "  --control            driven by commands on stdin "
 	      "(docs/CONTROL.md)\n"
+	      "  --reset-on-exit      abortive close: every socket gets "
+	      "SO_LINGER {1, 0}\n"
+	      "                       when it is created, so closing it "
+	      "(at exit, or a\n"
+	      "                       dropped connection) sends RST and "
+	      "leaves no\n"
+	      "                       TIME_WAIT on the client side "
+	      "(default: FIN)\n"
 	      "  --help               this text\n"
 	      "\n"
 	      "Exit status: 0 when every connection came up (and every echo "
@@ -203,6 +226,17 @@ static int parse_sources(const char *text, struct client_options *options,
 	return 0;
 }
 
+static int parse_connect_order(const char *text, struct client_options *options,
+			       char *why, size_t why_size)
+{
+	if (strcmp(text, "spread") == 0 || strcmp(text, "port") == 0) {
+		options->connect_by_port = strcmp(text, "port") == 0;
+		return 0;
+	}
+	return fail(why, why_size, "--connect-order", text,
+		    "'spread' or 'port'");
+}
+
 /* --hold and --timeout: a positive number of seconds up to max. */
 static int parse_positive_seconds(const char *option, const char *text,
 				  double max, double *seconds, char *why,
@@ -255,6 +289,20 @@ static int parse_count_option(int c, const char *text,
 	}
 }
 
+/* --NAME=VALUE where --NAME is an option without a value (--json=1). */
+static int is_flag_with_value(const char *word)
+{
+	const char *equals = strchr(word, '=');
+	if (strncmp(word, "--", 2) != 0 || !equals)
+		return 0;
+	size_t length = (size_t)(equals - word - 2);
+	for (const struct option *o = long_options; o->name; o++)
+		if (o->has_arg == no_argument && strlen(o->name) == length &&
+		    strncmp(o->name, word + 2, length) == 0)
+			return 1;
+	return 0;
+}
+
 /* What getopt_long() could not match: a missing value or an unknown
  * option, named as typed. */
 static int getopt_failure(int c, char **argv, char *why, size_t why_size)
@@ -264,6 +312,8 @@ static int getopt_failure(int c, char **argv, char *why, size_t why_size)
 	    mcs_printable(argv[optind - 1], shown, sizeof(shown));
 	if (c == ':')
 		snprintf(why, why_size, "%s: needs a value", typed);
+	else if (is_flag_with_value(argv[optind - 1]))
+		snprintf(why, why_size, "%s: takes no value", typed);
 	else
 		snprintf(why, why_size, "%s: unknown option (see --help)",
 			 typed);
@@ -298,6 +348,9 @@ static int parse_option(int c, const char *arg, char **argv,
 					      why_size);
 	case OPT_JSON: options->json = 1; return 0;
 	case OPT_CONTROL: options->control = 1; return 0;
+	case OPT_RESET_ON_EXIT: options->reset_on_exit = 1; return 0;
+	case OPT_CONNECT_ORDER:
+		return parse_connect_order(arg, options, why, why_size);
 	default: return getopt_failure(c, argv, why, why_size);
 	}
 }

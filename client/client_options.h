@@ -31,6 +31,8 @@ struct client_options {
 	double timeout_seconds;	     /* bound on a ramp (and an echo round) */
 	int json;
 	int control;
+	int reset_on_exit; /* SO_LINGER {1,0}: close sends RST, no TIME_WAIT */
+	int connect_by_port; /* --connect-order port: one port's in a row */
 	int help;
 };
 

@@ -41,6 +41,7 @@ void client_totals_sum(const struct client_worker_shared *workers,
 		t->due += get(&w->due);
 		t->sent += get(&w->sent);
 		t->completed += get(&w->completed);
+		t->ring_checks += get(&w->ring_checks);
 		for (unsigned e = 0; e < CLIENT_ERRNO_SLOTS; e++)
 			t->failures[e] += w->failures[e];
 		mcs_histogram_merge(&t->connect_us, &w->connect_us);
@@ -153,10 +154,11 @@ json_t *client_verify_json(const struct client_totals *t, double elapsed)
 	uint64_t alive = t->messages;
 	uint64_t checked = t->connections;
 	return json_pack(
-	    "{s:s,s:I,s:I,s:I,s:I,s:f}", "event", "verify", "checked",
+	    "{s:s,s:I,s:I,s:I,s:I,s:I,s:f}", "event", "verify", "checked",
 	    (json_int_t)checked, "alive", (json_int_t)alive, "dead",
 	    (json_int_t)(checked > alive ? checked - alive : 0), "mismatches",
-	    (json_int_t)t->mismatches, "elapsed_s", elapsed);
+	    (json_int_t)t->mismatches, "io_uring_checks",
+	    (json_int_t)t->ring_checks, "elapsed_s", elapsed);
 }
 
 json_t *client_status_json(const struct client_totals *t)

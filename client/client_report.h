@@ -16,7 +16,8 @@ struct client_totals {
 	uint64_t live, in_flight, dropped, slots_used;
 	uint64_t attempts, established, failed, abandoned, connections;
 	uint64_t messages, bytes, errors, mismatches, late, due, sent;
-	uint64_t completed; /* LOAD: verified before the window ended */
+	uint64_t completed;   /* LOAD: verified before the window ended */
+	uint64_t ring_checks; /* VERIFY: checks done over io_uring */
 	uint64_t failures[CLIENT_ERRNO_SLOTS];
 	struct mcs_histogram connect_us, rtt_us;
 };

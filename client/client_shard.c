@@ -74,3 +74,42 @@ uint64_t client_shard_count(uint64_t total, unsigned procs, unsigned k)
 		return 0;
 	return (total - k - 1) / procs + 1;
 }
+
+uint64_t client_shard_port_stride(unsigned procs, uint32_t nports)
+{
+	if (nports == 0)
+		return 1;
+	uint64_t a = procs % nports, b = nports;
+	while (a) {
+		uint64_t r = b % a;
+		b = a;
+		a = r;
+	}
+	return nports / b;
+}
+
+void client_shard_order_start(struct client_shard_order *order, uint64_t first,
+			      uint64_t end, uint64_t stride)
+{
+	order->first = first;
+	order->end = end;
+	order->stride = stride ? stride : 1;
+	order->residue = 0;
+	order->index = 0;
+}
+
+int client_shard_order_next(struct client_shard_order *order, uint64_t *slot)
+{
+	while (order->residue < order->stride) {
+		uint64_t s = order->first + order->residue +
+			     order->index * order->stride;
+		if (s < order->end) {
+			order->index++;
+			*slot = s;
+			return 1;
+		}
+		order->residue++;
+		order->index = 0;
+	}
+	return 0;
+}

@@ -66,6 +66,30 @@ static inline uint32_t client_shard_source_index(uint64_t i, uint32_t nports,
 	return nsources ? (uint32_t)((i / nports) % nsources) : 0;
 }
 
+/* The order in which a worker opens its slots [first, end) in one grow
+ * step. In slot order (stride 1) consecutive connects go to consecutive
+ * server ports. By port: worker k's slot s goes to port
+ * (k + s * procs) % nports, the same port again every
+ * client_shard_port_stride() slots, so taking the slots first + r,
+ * first + r + stride, ... for r = 0, 1, ... opens one port's slots in a
+ * row. Either way every slot of the range is taken exactly once. */
+struct client_shard_order {
+	uint64_t first, end, stride;
+	uint64_t residue, index; /* the next slot: first + residue +
+				    index * stride */
+};
+
+/* Slots between two that go to the same port: nports / gcd(procs, nports)
+ * (1 when every slot of a worker goes to one port). */
+uint64_t client_shard_port_stride(unsigned procs, uint32_t nports);
+
+/* Start an order over [first, end) with stride (1 = slot order). */
+void client_shard_order_start(struct client_shard_order *order, uint64_t first,
+			      uint64_t end, uint64_t stride);
+
+/* The next slot in *slot: 1, or 0 when all have been taken. */
+int client_shard_order_next(struct client_shard_order *order, uint64_t *slot);
+
 /* Split m things as evenly as possible over procs workers: worker k's
  * share (the first m % procs workers get one more). */
 static inline uint64_t client_shard_split(uint64_t m, unsigned procs,

@@ -72,11 +72,12 @@ struct client_worker_shared {
 	_Atomic uint64_t late;	      /* PERIODIC: sends skipped, the previous
 					 message still in flight; LOAD: messages
 					 queued behind one in flight */
-	_Atomic uint64_t due;	/* LOAD: messages intended in the window */
-	_Atomic uint64_t sent;	/* LOAD: messages put on the wire in the
-				   window */
+	_Atomic uint64_t due;	    /* LOAD: messages intended in the window */
+	_Atomic uint64_t sent;	    /* LOAD: messages put on the wire in the
+				       window */
 	_Atomic uint64_t completed; /* LOAD: echoes verified in the window */
-	double elapsed_seconds; /* the activity's own time */
+	_Atomic uint64_t ring_checks; /* VERIFY: checks done over io_uring */
+	double elapsed_seconds;	      /* the activity's own time */
 	int64_t pid;
 	uint64_t failures[CLIENT_ERRNO_SLOTS]; /* failed connects by errno */
 	struct mcs_histogram connect_us;       /* connect latency */

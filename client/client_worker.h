@@ -6,7 +6,9 @@
  * Memory: one 16-byte struct per slot in an mmap'd array, one shared read
  * buffer and one send buffer per process; nothing allocated per
  * connection or per message. A `load` command adds its schedule, 16 bytes
- * per slot, allocated when it starts and freed when it ends.
+ * per slot, allocated when it starts and freed when it ends; a `verify`
+ * its io_uring and a table of the checks in flight (at most 2,048, 56
+ * bytes each), likewise.
  */
 #ifndef CLIENT_WORKER_H
 #define CLIENT_WORKER_H
@@ -24,6 +26,9 @@ struct client_worker_config {
 	uint32_t port_count;
 	struct in_addr source_first;
 	uint32_t source_count; /* 0 = no bind */
+	int reset_on_exit;     /* SO_LINGER {1,0} on every socket */
+	int connect_by_port;   /* GROW opens one server port's slots in a
+				  row (--connect-order port) */
 	uint64_t slots;	       /* most slots this worker will ever use */
 	int command_fd;	       /* SOCK_SEQPACKET to the parent */
 	struct client_worker_shared *shared;

@@ -3,7 +3,9 @@
  * connections (more than one process must hold them), check from its --json
  * output that all came up, drive the control protocol (grow, echo, load,
  * verify, quit), check a run with no server ends quickly with ECONNREFUSED
- * counted, and after each run that no client or server process is left. Asserts
+ * counted, that --reset-on-exit closes with RST and --connect-order port
+ * opens the same connections, that verify gives up on a peer that never
+ * answers, and after each run that no client or server process is left. Asserts
  * correctness, not speed: every wait is generous. Ports 2300-2399 only. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -21,7 +23,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/io_uring.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -193,6 +197,65 @@ static void assert_pids_gone(json_t *o)
 		if (process_exists(pid))
 			fail_msg("client worker %d is still running", (int)pid);
 	}
+}
+
+/* Can this process set up an io_uring (verify then checks over it)? */
+static int io_uring_here(void)
+{
+	struct io_uring_params params;
+	memset(&params, 0, sizeof(params));
+	long fd = syscall(__NR_io_uring_setup, 4, &params);
+	if (fd < 0)
+		return 0;
+	close((int)fd);
+	return 1;
+}
+
+/* TIME_WAIT sockets to or from the server's ports (/proc/net/tcp). */
+static long time_wait_on_server_ports(void)
+{
+	FILE *f = fopen("/proc/net/tcp", "r");
+	assert_non_null(f);
+	char line[512];
+	long count = 0;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned local_port, remote_port, st;
+		if (sscanf(line, " %*u: %*8x:%4x %*8x:%4x %2x", &local_port,
+			   &remote_port, &st) != 3 ||
+		    st != 0x06)
+			continue;
+		unsigned last = (unsigned)first_port + PORT_COUNT - 1;
+		count += (local_port >= first_port && local_port <= last) ||
+			 (remote_port >= first_port && remote_port <= last);
+	}
+	fclose(f);
+	return count;
+}
+
+/* Tcp OutRsts from /proc/net/snmp: resets this network namespace sent. */
+static long tcp_out_resets(void)
+{
+	FILE *f = fopen("/proc/net/snmp", "r");
+	assert_non_null(f);
+	char names[1024], values[1024];
+	long found = -1;
+	while (found < 0 && fgets(names, sizeof(names), f) &&
+	       fgets(values, sizeof(values), f)) {
+		if (strncmp(names, "Tcp:", 4) != 0)
+			continue;
+		char *name_save, *value_save;
+		char *n = strtok_r(names, " \n", &name_save);
+		char *v = strtok_r(values, " \n", &value_save);
+		while (n && v && strcmp(n, "OutRsts") != 0) {
+			n = strtok_r(NULL, " \n", &name_save);
+			v = strtok_r(NULL, " \n", &value_save);
+		}
+		if (n && v)
+			found = atol(v);
+	}
+	fclose(f);
+	assert_true(found >= 0);
+	return found;
 }
 
 static int connect_once(uint16_t port)
@@ -395,6 +458,9 @@ static void test_control(void **state)
 	assert_int_equal(get_int(o, "checked"), 4000);
 	assert_int_equal(get_int(o, "alive"), 4000);
 	assert_int_equal(get_int(o, "dead"), 0);
+	/* Over io_uring where it can be set up, else over epoll. */
+	assert_int_equal(get_int(o, "io_uring_checks"),
+			 io_uring_here() ? 4000 : 0);
 	json_decref(o);
 	o = command(in[1], out[0], "quit\n", "bye");
 	json_decref(o);
@@ -403,6 +469,63 @@ static void test_control(void **state)
 	assert_int_equal(wait_for(pid, 60.0), 0);
 	assert_pids_gone(ready);
 	json_decref(ready);
+}
+
+/* --reset-on-exit and --connect-order port together: the same
+ * connections come up at every step and answer verify (twice: the second
+ * time the first one's ring is gone); quitting sends a RST for each
+ * (OutRsts grows by at least as many; other programs' resets can only add
+ * to it) and leaves no TIME_WAIT on the server's ports, where without the
+ * flag the client, closing first, would keep one per connection. */
+static void test_reset_on_exit(void **state)
+{
+	(void)state;
+	int in[2], out[2];
+	assert_int_equal(pipe2(in, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(out, O_CLOEXEC), 0);
+	char *argv[] = {"client",
+			"--control",
+			"--ports",
+			server_ports,
+			"--connections",
+			"3000",
+			"--procs",
+			"3",
+			"--reset-on-exit",
+			"--connect-order",
+			"port",
+			NULL};
+	pid_t pid = spawn("client", argv, in[0], out[1]);
+	close(in[0]);
+	close(out[1]);
+	char line[65536];
+	assert_int_equal(read_line(out[0], line, sizeof(line), 60.0), 0);
+	json_t *ready = json_loads(line, 0, NULL);
+	assert_non_null(ready);
+	json_t *o = command(in[1], out[0], "grow 1000\n", "step");
+	assert_int_equal(get_int(o, "established"), 1000);
+	json_decref(o);
+	o = command(in[1], out[0], "grow 3000\n", "step");
+	assert_int_equal(get_int(o, "established"), 3000);
+	assert_int_equal(get_int(o, "failed"), 0);
+	json_decref(o);
+	for (int round = 0; round < 2; round++) {
+		o = command(in[1], out[0], "verify\n", "verify");
+		assert_int_equal(get_int(o, "checked"), 3000);
+		assert_int_equal(get_int(o, "alive"), 3000);
+		json_decref(o);
+	}
+	long time_wait = time_wait_on_server_ports();
+	long resets = tcp_out_resets();
+	o = command(in[1], out[0], "quit\n", "bye");
+	json_decref(o);
+	close(in[1]);
+	close(out[0]);
+	assert_int_equal(wait_for(pid, 60.0), 0);
+	assert_pids_gone(ready);
+	json_decref(ready);
+	assert_true(tcp_out_resets() - resets >= 3000);
+	assert_true(time_wait_on_server_ports() <= time_wait);
 }
 
 /* `load RATE SIZE DURATION_S` (docs/CONTROL.md): refused before any
@@ -550,9 +673,10 @@ static void test_no_server(void **state)
 	json_decref(step);
 }
 
-/* A peer that echoes with the first byte of every read flipped, on port,
- * in a child process (bounded by alarm). */
-static pid_t start_corrupt_echo(uint16_t port)
+/* A peer on port, in a child process (bounded by alarm): with corrupt, it
+ * echoes with the first byte of every read flipped; without, it reads and
+ * never answers. */
+static pid_t start_peer(uint16_t port, int corrupt)
 {
 	int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	int one = 1;
@@ -594,23 +718,32 @@ static pid_t start_corrupt_echo(uint16_t port)
 				polls[i].fd = -1;
 				continue;
 			}
+			if (!corrupt)
+				continue;
 			buf[0] ^= 0x5a;
 			(void)send(polls[i].fd, buf, (size_t)n, MSG_NOSIGNAL);
 		}
 	}
 }
 
-/* Corrupted echoes are caught: counted as mismatches, exit 1. */
-static void test_mismatch_detected(void **state)
+/* A free port in the no-server range, other than no_server_ports. */
+static uint16_t peer_port(void)
 {
-	(void)state;
 	uint16_t port = 0;
 	for (unsigned p = NO_SERVER_LAST; !port && p >= NO_SERVER_FIRST; p--)
 		if (port_free((uint16_t)p) &&
 		    (uint16_t)p != (uint16_t)atoi(no_server_ports))
 			port = (uint16_t)p;
 	assert_true(port != 0);
-	pid_t peer = start_corrupt_echo(port);
+	return port;
+}
+
+/* Corrupted echoes are caught: counted as mismatches, exit 1. */
+static void test_mismatch_detected(void **state)
+{
+	(void)state;
+	uint16_t port = peer_port();
+	pid_t peer = start_peer(port, 1);
 	assert_true(peer > 0);
 	char ports[16];
 	snprintf(ports, sizeof(ports), "%u", port);
@@ -637,6 +770,81 @@ static void test_mismatch_detected(void **state)
 	json_decref(echo);
 }
 
+/* Run the client with argv, its stderr to a pipe: exit 2 and exactly one
+ * line that names option. */
+static void assert_one_line_naming(char *argv[], const char *option)
+{
+	int err[2];
+	assert_int_equal(pipe2(err, O_CLOEXEC), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(err[1], 2);
+		int null_fd = open("/dev/null", O_RDWR);
+		dup2(null_fd, 0);
+		dup2(null_fd, 1);
+		char path[768];
+		snprintf(path, sizeof(path), "%s/client", bin_dir);
+		execv(path, argv);
+		_exit(127);
+	}
+	close(err[1]);
+	char text[1024];
+	read_all(err[0], text, sizeof(text), 30.0);
+	close(err[0]);
+	assert_int_equal(wait_for(pid, 30.0), 2);
+	char *newline = strchr(text, '\n');
+	if (!newline || newline[1] != '\0' || !strstr(text, option))
+		fail_msg("not one line naming %s: '%s'", option, text);
+}
+
+/* A peer that never answers: verify gives up at --timeout, counts every
+ * connection dead, closes them, and the client carries on (and quits). */
+static void test_verify_silent_peer(void **state)
+{
+	(void)state;
+	uint16_t port = peer_port();
+	pid_t peer = start_peer(port, 0);
+	assert_true(peer > 0);
+	char ports[16];
+	snprintf(ports, sizeof(ports), "%u", port);
+	int in[2], out[2];
+	assert_int_equal(pipe2(in, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(out, O_CLOEXEC), 0);
+	char *argv[] = {
+	    "client", "--control", "--ports", ports, "--connections",
+	    "8",      "--timeout", "1",	      NULL};
+	pid_t pid = spawn("client", argv, in[0], out[1]);
+	close(in[0]);
+	close(out[1]);
+	char line[4096];
+	assert_int_equal(read_line(out[0], line, sizeof(line), 60.0), 0);
+	json_t *ready = json_loads(line, 0, NULL);
+	assert_non_null(ready);
+	json_t *o = command(in[1], out[0], "grow 8\n", "step");
+	assert_int_equal(get_int(o, "established"), 8);
+	json_decref(o);
+	o = command(in[1], out[0], "verify\n", "verify");
+	assert_int_equal(get_int(o, "checked"), 8);
+	assert_int_equal(get_int(o, "alive"), 0);
+	assert_int_equal(get_int(o, "dead"), 8);
+	json_decref(o);
+	/* Those connections were closed: the next verify finds none alive. */
+	o = command(in[1], out[0], "verify\n", "verify");
+	assert_int_equal(get_int(o, "checked"), 8);
+	assert_int_equal(get_int(o, "alive"), 0);
+	json_decref(o);
+	o = command(in[1], out[0], "quit\n", "bye");
+	json_decref(o);
+	close(in[1]);
+	close(out[0]);
+	assert_int_equal(wait_for(pid, 60.0), 0);
+	kill(peer, SIGKILL);
+	waitpid(peer, NULL, 0);
+	assert_pids_gone(ready);
+	json_decref(ready);
+}
+
 /* Bad input: exit 2, one line naming the option, nothing started. */
 static void test_bad_usage(void **state)
 {
@@ -647,11 +855,18 @@ static void test_bad_usage(void **state)
 	    {"client", "--ports", "9-3", NULL},
 	    {"client", "--connections", "50M", NULL},
 	    {"client", "--frobnicate", NULL, NULL},
+	    {"client", "--connect-order", "sideways", NULL},
+	    {"client", "--reset-on-exit=yes", NULL, NULL},
 	};
 	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		pid_t pid = spawn("client", cases[i], -1, -1);
 		assert_int_equal(wait_for(pid, 30.0), 2);
 	}
+	/* One line on stderr, naming the option. */
+	char *flag_value[] = {"client", "--reset-on-exit=yes", NULL};
+	char *order[] = {"client", "--connect-order", "sideways", NULL};
+	assert_one_line_naming(flag_value, "--reset-on-exit");
+	assert_one_line_naming(order, "--connect-order");
 }
 
 int main(void)
@@ -667,9 +882,11 @@ int main(void)
 	    cmocka_unit_test(test_bad_usage),
 	    cmocka_unit_test(test_no_server),
 	    cmocka_unit_test(test_mismatch_detected),
+	    cmocka_unit_test(test_verify_silent_peer),
 	    cmocka_unit_test(test_ramp_30000),
 	    cmocka_unit_test(test_control),
 	    cmocka_unit_test(test_control_load),
+	    cmocka_unit_test(test_reset_on_exit),
 	    cmocka_unit_test(test_control_eof_and_signal),
 	};
 	return cmocka_run_group_tests(tests, start_server, stop_server);

@@ -86,6 +86,17 @@ static void test_options_good(void **state)
 			 0);
 	assert_int_equal(ntohl(o.host.s_addr), 0xc6120001);
 	assert_int_equal(o.source_count, 2);
+	/* Off unless asked. */
+	assert_int_equal(parse(&o, why, NULL), 0);
+	assert_int_equal(o.reset_on_exit, 0);
+	assert_int_equal(o.connect_by_port, 0);
+	assert_int_equal(
+	    parse(&o, why, "--reset-on-exit", "--connect-order", "port", NULL),
+	    0);
+	assert_int_equal(o.reset_on_exit, 1);
+	assert_int_equal(o.connect_by_port, 1);
+	assert_int_equal(parse(&o, why, "--connect-order", "spread", NULL), 0);
+	assert_int_equal(o.connect_by_port, 0);
 }
 
 /* Each bad input fails, and the reason names the option. */
@@ -127,6 +138,12 @@ static void test_options_bad(void **state)
 	expect_bad("--window", "--window", "0", NULL);
 	expect_bad("--timeout", "--timeout", "0", NULL);
 	expect_bad("--timeout", "--timeout", "nan", NULL);
+	expect_bad("--connect-order", "--connect-order", "sideways", NULL);
+	expect_bad("--connect-order", "--connect-order", "", NULL);
+	expect_bad("--connect-order", "--connect-order", NULL, NULL);
+	/* A flag given a value says so, naming the flag. */
+	expect_bad("--reset-on-exit", "--reset-on-exit=yes", NULL, NULL);
+	expect_bad("--json", "--json=1", NULL, NULL);
 	expect_bad("--bogus", "--bogus", NULL, NULL);
 	expect_bad("-x", "-x", NULL, NULL);
 }

@@ -1,7 +1,8 @@
 /* test_client_shard.c - the client's sharding arithmetic: how many worker
  * processes for a count under RLIMIT_NOFILE, which connections each one
  * opens, and that ports and sources stay evenly used across processes;
- * plus the echo pattern's ability to catch a wrong byte. */
+ * the order of a grow step by port; plus the echo pattern's ability to
+ * catch a wrong byte. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -163,6 +164,59 @@ static void test_even_spread_across_processes(void **state)
 	assert_int_equal(client_shard_source_index(12345, 64, 0), 0);
 }
 
+/* A grow step's order (--connect-order): slot order with stride 1; by
+ * port, every slot of the step exactly once, the port changing only when
+ * the order moves to the next residue (so at most `stride` runs, each one
+ * port's slots in a row), for process counts that share a factor with
+ * the port count or not. */
+static void test_order_by_port(void **state)
+{
+	(void)state;
+	struct client_shard_order order;
+	uint64_t slot;
+	client_shard_order_start(&order, 5, 9, 1);
+	for (uint64_t want = 5; want < 9; want++) {
+		assert_int_equal(client_shard_order_next(&order, &slot), 1);
+		assert_int_equal(slot, want);
+	}
+	assert_int_equal(client_shard_order_next(&order, &slot), 0);
+
+	assert_int_equal(client_shard_port_stride(51, 56), 56);
+	assert_int_equal(client_shard_port_stride(11, 12), 12);
+	assert_int_equal(client_shard_port_stride(4, 12), 3);
+	assert_int_equal(client_shard_port_stride(12, 12), 1);
+	assert_int_equal(client_shard_port_stride(3, 1), 1);
+	const unsigned cases[][2] = {{11, 12}, {4, 12}, {12, 12}, {51, 56},
+				     {3, 1},   {6, 4},	{7, 20}};
+	enum { FIRST = 1000, END = 3000 };
+	static unsigned char seen[END];
+	for (unsigned c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		unsigned procs = cases[c][0], nports = cases[c][1];
+		uint64_t stride = client_shard_port_stride(procs, nports);
+		for (unsigned k = 0; k<procs; k += procs> 3 ? procs / 3 : 1) {
+			memset(seen, 0, sizeof(seen));
+			client_shard_order_start(&order, FIRST, END, stride);
+			unsigned runs = 0, taken = 0;
+			int64_t last_port = -1;
+			while (client_shard_order_next(&order, &slot)) {
+				assert_true(slot >= FIRST && slot < END);
+				assert_int_equal(seen[slot], 0);
+				seen[slot] = 1;
+				taken++;
+				int64_t port = client_shard_port_index(
+				    client_shard_global(k, slot, procs),
+				    nports);
+				runs += port != last_port;
+				last_port = port;
+			}
+			assert_int_equal(taken, END - FIRST);
+			assert_true(runs <= stride);
+			/* Each port of this process is one run. */
+			assert_int_equal(runs, stride);
+		}
+	}
+}
+
 static void test_pattern(void **state)
 {
 	(void)state;
@@ -199,6 +253,7 @@ int main(void)
 	    cmocka_unit_test(test_plan_errors),
 	    cmocka_unit_test(test_counts_partition),
 	    cmocka_unit_test(test_even_spread_across_processes),
+	    cmocka_unit_test(test_order_by_port),
 	    cmocka_unit_test(test_pattern),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
