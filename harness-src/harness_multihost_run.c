@@ -267,10 +267,11 @@ static json_t *client_args(struct mh *m, size_t k)
 	char ports[16], connections[24];
 	snprintf(ports, sizeof(ports), "%u-%u", p->port_first, p->port_last);
 	snprintf(connections, sizeof(connections), "%" PRIu64, h->share);
-	json_t *args =
-	    json_pack("[s,s,s,s,s,s,s,s,s,s]", "--control", "--json", "--host",
-		      m->hosts[0].record->address, "--ports", ports,
-		      "--connections", connections, "--procs", "auto");
+	/* --reset-on-exit as in a local sweep (harness_children.c). */
+	json_t *args = json_pack(
+	    "[s,s,s,s,s,s,s,s,s,s,s]", "--control", "--json", "--host",
+	    m->hosts[0].record->address, "--ports", ports, "--connections",
+	    connections, "--procs", "auto", "--reset-on-exit");
 	if (h->record->sources[0]) {
 		json_array_append_new(args, json_string("--sources"));
 		json_array_append_new(args, json_string(h->record->sources));
