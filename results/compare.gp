@@ -9,30 +9,30 @@ xc(c) = column(c) > 0 ? column(c) : NaN
 yc(c) = column(c) > 0 ? column(c) : NaN
 set key below center horizontal Left reverse nobox
 set bmargin 7
-set xrange [666.667:1.5e+06]
+set xrange [666.667:3e+06]
 set output 'compare-server-memory.png'
 set title "server user memory per connection (PSS / connections), latest run of each backend"
 set ylabel 'bytes per connection (log scale)'
 set logscale xy
 set format y '%g'
-plot 'epoll/20261201-213938/sweep.csv' using (xc("connections")):(yc("user_bytes_per_conn")) with linespoints lw 2 pt 5 title 'epoll (fit slope 8 B)', \
-  'io_uring/20261201-214144/sweep.csv' using (xc("connections")):(yc("user_bytes_per_conn")) with linespoints lw 2 pt 7 title 'io_uring (fit slope 62 B)', \
-  'libuv/20261201-213339/sweep.csv' using (xc("connections")):(yc("user_bytes_per_conn")) with linespoints lw 2 pt 9 title 'libuv (fit slope 275 B)', \
-  'poll/20261201-215941/sweep.csv' using (xc("connections")):(yc("user_bytes_per_conn")) with linespoints lw 2 pt 11 title 'poll (fit slope 16 B)', \
-  'select/20261201-213552/sweep.csv' using (xc("connections")):(yc("user_bytes_per_conn")) with linespoints lw 2 pt 13 title 'select (fit slope 0 B)', \
-  'thread-per-core/20261201-213724/sweep.csv' using (xc("connections")):(yc("user_bytes_per_conn")) with linespoints lw 2 pt 15 title 'thread-per-core (fit slope 8 B)'
+plot 'epoll/20261202-004143/sweep.csv' using (xc("connections")):(yc("user_bytes_per_conn")) with linespoints lw 2 pt 5 title 'epoll (fit slope 8 B)', \
+  'io_uring/20261202-004514/sweep.csv' using (xc("connections")):(yc("user_bytes_per_conn")) with linespoints lw 2 pt 7 title 'io_uring (fit slope 24 B)', \
+  'libuv/20261202-004910/sweep.csv' using (xc("connections")):(yc("user_bytes_per_conn")) with linespoints lw 2 pt 9 title 'libuv (fit slope 275 B)', \
+  'poll/20261201-221237/sweep.csv' using (xc("connections")):(yc("user_bytes_per_conn")) with linespoints lw 2 pt 11 title 'poll (fit slope 16 B)', \
+  'select/20261201-221545/sweep.csv' using (xc("connections")):(yc("user_bytes_per_conn")) with linespoints lw 2 pt 13 title 'select (fit slope 0 B)', \
+  'thread-per-core/20261202-005337/sweep.csv' using (xc("connections")):(yc("user_bytes_per_conn")) with linespoints lw 2 pt 15 title 'thread-per-core (fit slope 8 B)'
 set autoscale y
 set output 'compare-kernel-memory.png'
 set title "kernel memory per connection (Slab growth / connections, both loopback ends)"
 set ylabel 'bytes per connection (log scale)'
 set logscale xy
 set format y '%g'
-plot 'epoll/20261201-213938/sweep.csv' using (xc("connections")):(yc("kernel_bytes_per_conn")) with linespoints lw 2 pt 5 title 'epoll (fit slope 9823 B)', \
-  'io_uring/20261201-214144/sweep.csv' using (xc("connections")):(yc("kernel_bytes_per_conn")) with linespoints lw 2 pt 7 title 'io_uring (fit slope 9522 B)', \
-  'libuv/20261201-213339/sweep.csv' using (xc("connections")):(yc("kernel_bytes_per_conn")) with linespoints lw 2 pt 9 title 'libuv (fit slope 9811 B)', \
-  'poll/20261201-215941/sweep.csv' using (xc("connections")):(yc("kernel_bytes_per_conn")) with linespoints lw 2 pt 11 title 'poll (fit slope 9781 B)', \
-  'select/20261201-213552/sweep.csv' using (xc("connections")):(yc("kernel_bytes_per_conn")) with linespoints lw 2 pt 13 title 'select (fit slope 9229 B)', \
-  'thread-per-core/20261201-213724/sweep.csv' using (xc("connections")):(yc("kernel_bytes_per_conn")) with linespoints lw 2 pt 15 title 'thread-per-core (fit slope 9917 B)'
+plot 'epoll/20261202-004143/sweep.csv' using (xc("connections")):(yc("kernel_bytes_per_conn")) with linespoints lw 2 pt 5 title 'epoll (fit slope 9928 B)', \
+  'io_uring/20261202-004514/sweep.csv' using (xc("connections")):(yc("kernel_bytes_per_conn")) with linespoints lw 2 pt 7 title 'io_uring (fit slope 9653 B)', \
+  'libuv/20261202-004910/sweep.csv' using (xc("connections")):(yc("kernel_bytes_per_conn")) with linespoints lw 2 pt 9 title 'libuv (fit slope 9949 B)', \
+  'poll/20261201-221237/sweep.csv' using (xc("connections")):(yc("kernel_bytes_per_conn")) with linespoints lw 2 pt 11 title 'poll (fit slope 9782 B)', \
+  'select/20261201-221545/sweep.csv' using (xc("connections")):(yc("kernel_bytes_per_conn")) with linespoints lw 2 pt 13 title 'select (fit slope 9357 B)', \
+  'thread-per-core/20261202-005337/sweep.csv' using (xc("connections")):(yc("kernel_bytes_per_conn")) with linespoints lw 2 pt 15 title 'thread-per-core (fit slope 9919 B)'
 set autoscale y
 set output 'compare-connect-rate.png'
 set title "connect rate during each step, latest run of each backend"
@@ -41,22 +41,22 @@ unset logscale
 set logscale x
 set yrange [0:*]
 set format y '%.0s%c'
-plot 'epoll/20261201-213938/sweep.csv' using (xc("connections")):(yc("connect_rate")) with linespoints lw 2 pt 5 title 'epoll', \
-  'io_uring/20261201-214144/sweep.csv' using (xc("connections")):(yc("connect_rate")) with linespoints lw 2 pt 7 title 'io_uring', \
-  'libuv/20261201-213339/sweep.csv' using (xc("connections")):(yc("connect_rate")) with linespoints lw 2 pt 9 title 'libuv', \
-  'poll/20261201-215941/sweep.csv' using (xc("connections")):(yc("connect_rate")) with linespoints lw 2 pt 11 title 'poll', \
-  'select/20261201-213552/sweep.csv' using (xc("connections")):(yc("connect_rate")) with linespoints lw 2 pt 13 title 'select', \
-  'thread-per-core/20261201-213724/sweep.csv' using (xc("connections")):(yc("connect_rate")) with linespoints lw 2 pt 15 title 'thread-per-core'
+plot 'epoll/20261202-004143/sweep.csv' using (xc("connections")):(yc("connect_rate")) with linespoints lw 2 pt 5 title 'epoll', \
+  'io_uring/20261202-004514/sweep.csv' using (xc("connections")):(yc("connect_rate")) with linespoints lw 2 pt 7 title 'io_uring', \
+  'libuv/20261202-004910/sweep.csv' using (xc("connections")):(yc("connect_rate")) with linespoints lw 2 pt 9 title 'libuv', \
+  'poll/20261201-221237/sweep.csv' using (xc("connections")):(yc("connect_rate")) with linespoints lw 2 pt 11 title 'poll', \
+  'select/20261201-221545/sweep.csv' using (xc("connections")):(yc("connect_rate")) with linespoints lw 2 pt 13 title 'select', \
+  'thread-per-core/20261202-005337/sweep.csv' using (xc("connections")):(yc("connect_rate")) with linespoints lw 2 pt 15 title 'thread-per-core'
 set autoscale y
 set output 'compare-latency.png'
 set title "connect latency p99, latest run of each backend"
 set ylabel 'p99 connect latency (microseconds, log scale)'
 set logscale xy
 set format y '%g'
-plot 'epoll/20261201-213938/sweep.csv' using (xc("connections")):(yc("latency_p99_us")) with linespoints lw 2 pt 5 title 'epoll', \
-  'io_uring/20261201-214144/sweep.csv' using (xc("connections")):(yc("latency_p99_us")) with linespoints lw 2 pt 7 title 'io_uring', \
-  'libuv/20261201-213339/sweep.csv' using (xc("connections")):(yc("latency_p99_us")) with linespoints lw 2 pt 9 title 'libuv', \
-  'poll/20261201-215941/sweep.csv' using (xc("connections")):(yc("latency_p99_us")) with linespoints lw 2 pt 11 title 'poll', \
-  'select/20261201-213552/sweep.csv' using (xc("connections")):(yc("latency_p99_us")) with linespoints lw 2 pt 13 title 'select', \
-  'thread-per-core/20261201-213724/sweep.csv' using (xc("connections")):(yc("latency_p99_us")) with linespoints lw 2 pt 15 title 'thread-per-core'
+plot 'epoll/20261202-004143/sweep.csv' using (xc("connections")):(yc("latency_p99_us")) with linespoints lw 2 pt 5 title 'epoll', \
+  'io_uring/20261202-004514/sweep.csv' using (xc("connections")):(yc("latency_p99_us")) with linespoints lw 2 pt 7 title 'io_uring', \
+  'libuv/20261202-004910/sweep.csv' using (xc("connections")):(yc("latency_p99_us")) with linespoints lw 2 pt 9 title 'libuv', \
+  'poll/20261201-221237/sweep.csv' using (xc("connections")):(yc("latency_p99_us")) with linespoints lw 2 pt 11 title 'poll', \
+  'select/20261201-221545/sweep.csv' using (xc("connections")):(yc("latency_p99_us")) with linespoints lw 2 pt 13 title 'select', \
+  'thread-per-core/20261202-005337/sweep.csv' using (xc("connections")):(yc("latency_p99_us")) with linespoints lw 2 pt 15 title 'thread-per-core'
 set autoscale y
