@@ -706,19 +706,8 @@ static int finish(struct mh *m, int err, const char *why)
 	run->duration_s = mcs_now_seconds() - m->started;
 	for (size_t i = 0; i < run->step_count; i++)
 		run->ramp_s += run->steps[i].elapsed_s;
-	if (!err) {
-		run->status = HARNESS_RUN_COMPLETE;
-		return 0;
-	}
-	int sig = harness_stop_signal();
-	run->status = sig ? HARNESS_RUN_INTERRUPTED : HARNESS_RUN_FAILED;
-	run->signal = sig;
-	run->failed_step = (int)m->step_index + 1;
-	run->failed_connections = m->step_index < run->planned_step_count
-				      ? run->planned_steps[m->step_index]
-				      : run->plan.target;
-	snprintf(run->failure, sizeof(run->failure), "%s", why);
-	return sig ? 128 + sig : 1;
+	/* A multi-host plan is never limited: no error is complete. */
+	return harness_run_record_end(run, err, m->step_index, why);
 }
 
 static void write_results(struct mh *m)

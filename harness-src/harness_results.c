@@ -10,6 +10,7 @@
 #include "harness_format.h"
 #include "harness_machine.h"
 #include "harness_run.h"
+#include "harness_signal.h"
 #include "harness_transport.h"
 
 const char *harness_run_status_name(enum harness_run_status status)
@@ -29,6 +30,25 @@ void harness_run_warn(struct harness_run *run, const char *text)
 	    sizeof(run->warnings) / sizeof(run->warnings[0]))
 		snprintf(run->warnings[run->warning_count++],
 			 sizeof(run->warnings[0]), "%s", text);
+}
+
+int harness_run_record_end(struct harness_run *run, int err, size_t step_index,
+			   const char *why)
+{
+	if (!err) {
+		run->status = run->plan.limited ? HARNESS_RUN_LIMITED
+						: HARNESS_RUN_COMPLETE;
+		return 0;
+	}
+	int sig = harness_stop_signal();
+	run->status = sig ? HARNESS_RUN_INTERRUPTED : HARNESS_RUN_FAILED;
+	run->signal = sig;
+	run->failed_step = (int)step_index + 1;
+	run->failed_connections = step_index < run->planned_step_count
+				      ? run->planned_steps[step_index]
+				      : run->plan.target;
+	snprintf(run->failure, sizeof(run->failure), "%s", why);
+	return sig ? 128 + sig : 1;
 }
 
 void harness_run_fit(struct harness_run *run)
@@ -210,12 +230,11 @@ static int write_json(const struct harness_run *run, const char *path)
 	json_object_set_new(root, "duration_s", json_real(run->duration_s));
 	json_object_set_new(root, "sweep_s", json_real(run->sweep_s));
 	json_object_set_new(root, "teardown_s", json_real(run->teardown_s));
-	json_object_set_new(
-	    root, "teardown",
-	    json_pack("{s:f,s:f,s:f}", "client_reaped_s",
-		      run->teardown_client_s, "server_reaped_s",
-		      run->teardown_server_s, "netns_removed_s",
-		      run->teardown_netns_s));
+	json_object_set_new(root, "teardown",
+			    json_pack("{s:f,s:f,s:f}", "client_reaped_s",
+				      run->teardown_client_s, "server_reaped_s",
+				      run->teardown_server_s, "netns_removed_s",
+				      run->teardown_netns_s));
 	json_object_set_new(root, "ramp_s", json_real(run->ramp_s));
 	json_object_set_new(root, "ramp_cpu_bound_s",
 			    json_real(run->ramp_cpu_bound_s));

@@ -137,7 +137,7 @@ struct harness_run {
 	/* Within the teardown, seconds from its start until the client was
 	 * reaped, the server was reaped, and the namespace was removed. */
 	double teardown_client_s, teardown_server_s, teardown_netns_s;
-	double sweep_s;	   /* server start to the liveness check passing */
+	double sweep_s; /* server start to the liveness check passing */
 	double server_cpu_total_s, client_cpu_total_s;
 	/* Memory pressure: the floor kept, the cgroup limit it ran under
 	 * ("" / 0 if none), the least headroom seen, OOM kills meanwhile. */
@@ -152,6 +152,13 @@ struct harness_run {
 };
 
 void harness_run_warn(struct harness_run *run, const char *text);
+
+/* Record how the run ended: complete (limited, when the plan lowered the
+ * target to the backend's limit), or, with err, interrupted by the stop
+ * signal or failed at the 0-based step_index for why. Returns the exit
+ * status: 0, 128 + the signal, or 1. */
+int harness_run_record_end(struct harness_run *run, int err, size_t step_index,
+			   const char *why);
 
 /* Fit memory = base + slope x connections over the baseline and steps. */
 void harness_run_fit(struct harness_run *run);

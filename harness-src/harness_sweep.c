@@ -332,24 +332,11 @@ static int teardown(struct sweep *s, int err, char *why, size_t why_size)
 	int memory_read = harness_memory_read(&s->memory, &memory_now) == 0;
 	if (memory_read)
 		harness_note_memory(s, &memory_now);
-	if (!err) {
-		run->status = run->plan.limited ? HARNESS_RUN_LIMITED
-						: HARNESS_RUN_COMPLETE;
-		return 0;
-	}
-	int sig = harness_stop_signal();
 	/* A process gone, a step short, a timeout: say when memory ran out
 	 * meanwhile (the guard's own stop says so already). */
-	if (!sig && err != -ENOMEM && memory_read)
+	if (err && !harness_stop_signal() && err != -ENOMEM && memory_read)
 		harness_memory_explain(&s->memory, &memory_now, why, why_size);
-	run->status = sig ? HARNESS_RUN_INTERRUPTED : HARNESS_RUN_FAILED;
-	run->signal = sig;
-	run->failed_step = (int)s->step_index + 1;
-	run->failed_connections = s->step_index < run->planned_step_count
-				      ? run->planned_steps[s->step_index]
-				      : run->plan.target;
-	snprintf(run->failure, sizeof(run->failure), "%s", why);
-	return sig ? 128 + sig : 1;
+	return harness_run_record_end(run, err, s->step_index, why);
 }
 
 /* Fit, write sweep.json and sweep.csv, point <backend>/latest at the run
