@@ -458,21 +458,8 @@ static void fill_step(struct mh *m, struct harness_step *step,
 	step->server_cpu_s = step->server_ramp_cpu_s;
 	step->client_cpu_s = step->client_ramp_cpu_s;
 	step->accepted = grown(m->accepts, accepts_before);
-	step->server_cpu_us_per_accept =
-	    step->accepted ? step->server_ramp_cpu_s * 1e6 / step->accepted : 0;
-	step->client_cpu_us_per_connect =
-	    new_total ? step->client_ramp_cpu_s * 1e6 / new_total : 0;
-	step->client_bound =
-	    step->client_ramp_cpu_s > step->server_ramp_cpu_s &&
-	    step->client_ramp_cpu_s > 0.1;
-	if (step->connections) {
-		double n = (double)step->connections;
-		step->user_bytes_per_conn = step->server_user_bytes / n;
-		step->client_user_bytes_per_conn = step->client_user_bytes / n;
-		step->kernel_bytes_per_conn = step->kernel_bytes / n;
-		step->kernel_object_bytes_per_conn =
-		    step->kernel_object_bytes / n;
-	}
+	harness_step_ramp_cpu(step, new_total);
+	harness_step_per_connection(step);
 	step->wall_s = mcs_now_seconds() - m->started;
 	m->run->server_cpu_total_s = hs[0].cpu_s;
 	double clients = 0;

@@ -51,6 +51,28 @@ int harness_run_record_end(struct harness_run *run, int err, size_t step_index,
 	return sig ? 128 + sig : 1;
 }
 
+void harness_step_per_connection(struct harness_step *step)
+{
+	if (!step->connections)
+		return;
+	double n = (double)step->connections;
+	step->user_bytes_per_conn = step->server_user_bytes / n;
+	step->client_user_bytes_per_conn = step->client_user_bytes / n;
+	step->kernel_bytes_per_conn = step->kernel_bytes / n;
+	step->kernel_object_bytes_per_conn = step->kernel_object_bytes / n;
+}
+
+void harness_step_ramp_cpu(struct harness_step *step, uint64_t connected)
+{
+	step->server_cpu_us_per_accept =
+	    step->accepted ? step->server_ramp_cpu_s * 1e6 / step->accepted : 0;
+	step->client_cpu_us_per_connect =
+	    connected ? step->client_ramp_cpu_s * 1e6 / connected : 0;
+	step->client_bound =
+	    step->client_ramp_cpu_s > step->server_ramp_cpu_s &&
+	    step->client_ramp_cpu_s > 0.1;
+}
+
 void harness_run_fit(struct harness_run *run)
 {
 	double x[HARNESS_MAX_STEPS + 1], user[HARNESS_MAX_STEPS + 1];

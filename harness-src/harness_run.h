@@ -160,6 +160,13 @@ void harness_run_warn(struct harness_run *run, const char *text);
 int harness_run_record_end(struct harness_run *run, int err, size_t step_index,
 			   const char *why);
 
+/* A step's bytes per connection of its target (none with no target). */
+void harness_step_per_connection(struct harness_step *step);
+
+/* A step's ramp CPU per accept and per connection the client made
+ * (connected), and whether the client was the busier side. */
+void harness_step_ramp_cpu(struct harness_step *step, uint64_t connected);
+
 /* Fit memory = base + slope x connections over the baseline and steps. */
 void harness_run_fit(struct harness_run *run);
 

@@ -70,14 +70,7 @@ static void measure(struct sweep *s, struct harness_step *step,
 	struct mcs_stats_total t;
 	mcs_stats_sum(&s->stats, &t);
 	step->server_live = t.live;
-	if (step->connections) {
-		double n = (double)step->connections;
-		step->user_bytes_per_conn = step->server_user_bytes / n;
-		step->client_user_bytes_per_conn = step->client_user_bytes / n;
-		step->kernel_bytes_per_conn = step->kernel_bytes / n;
-		step->kernel_object_bytes_per_conn =
-		    step->kernel_object_bytes / n;
-	}
+	harness_step_per_connection(step);
 	step->wall_s = harness_now_seconds() - s->started;
 }
 
@@ -294,18 +287,12 @@ static void account_cpu(struct sweep *s, struct harness_step *step,
 	step->accepted = t.accepts - accepts_before;
 	step->server_ramp_cpu_s = sample->server_cpu - ramp_start->server;
 	step->client_ramp_cpu_s = sample->client_cpu - ramp_start->client;
-	step->server_cpu_us_per_accept =
-	    per_op_us(step->server_ramp_cpu_s, step->accepted);
 	uint64_t connected = step->established > s->previous_established
 				 ? step->established - s->previous_established
 				 : 0;
-	step->client_cpu_us_per_connect =
-	    per_op_us(step->client_ramp_cpu_s, connected);
+	harness_step_ramp_cpu(step, connected);
 	step->server_cpu_s = sample->server_cpu - s->previous.server_cpu;
 	step->client_cpu_s = sample->client_cpu - s->previous.client_cpu;
-	step->client_bound =
-	    step->client_ramp_cpu_s > step->server_ramp_cpu_s &&
-	    step->client_ramp_cpu_s > 0.1;
 	s->previous = *sample;
 	s->previous_established = step->established;
 	s->run->server_cpu_total_s = sample->server_cpu;
