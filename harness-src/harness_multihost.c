@@ -8,7 +8,6 @@
 #include "harness_multihost.h"
 
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <netdb.h>
@@ -668,37 +667,6 @@ static void keep_logs(struct mh *m)
 	rmdir(m->log_dir);
 }
 
-/* The agents' logs of harnesses killed outright (SIGKILL). */
-static void remove_stale_log_dirs(void)
-{
-	DIR *d = opendir("/tmp");
-	struct dirent *e;
-	while (d && (e = readdir(d))) {
-		int pid;
-		char tail;
-		if (sscanf(e->d_name, "mcs-harness-hosts-%d%c", &pid, &tail) !=
-			1 ||
-		    pid <= 0 || pid == getpid() ||
-		    (kill(pid, 0) == 0 || errno != ESRCH))
-			continue;
-		char dir[300];
-		snprintf(dir, sizeof(dir), "/tmp/%s", e->d_name);
-		DIR *logs = opendir(dir);
-		struct dirent *f;
-		while (logs && (f = readdir(logs))) {
-			char path[600];
-			snprintf(path, sizeof(path), "%s/%s", dir, f->d_name);
-			if (f->d_name[0] != '.')
-				unlink(path);
-		}
-		if (logs)
-			closedir(logs);
-		rmdir(dir);
-	}
-	if (d)
-		closedir(d);
-}
-
 /* How the run ended, for sweep.json and the exit status. */
 static int finish(struct mh *m, int err, const char *why)
 {
@@ -840,7 +808,8 @@ int harness_multihost_sweep(const struct harness_options *o,
 		m.agents[k] = &m.hosts[k].agent;
 	}
 	char why[640] = "";
-	remove_stale_log_dirs();
+	/* The agents' logs of harnesses killed outright (SIGKILL). */
+	harness_remove_dead_pid_dirs("/tmp", "mcs-harness-hosts-", 0);
 	snprintf(m.log_dir, sizeof(m.log_dir), "/tmp/mcs-harness-hosts-%d",
 		 (int)getpid());
 	int err = mkdir(m.log_dir, 0700) == 0 || errno == EEXIST
