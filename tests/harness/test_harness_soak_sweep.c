@@ -26,6 +26,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "test_out_dir.h"
 #include "test_procs.h"
 
 #define TARGET 2000
@@ -245,21 +246,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "skip: no client binary at %s yet\n", client);
 		return 77;
 	}
-	snprintf(out_dir, sizeof(out_dir), "/tmp/mcs-harness-soak-XXXXXX");
-	if (!mkdtemp(out_dir)) {
-		perror("mkdtemp");
+	if (test_out_dir_make(out_dir, sizeof(out_dir),
+			      "/tmp/mcs-harness-soak-XXXXXX"))
 		return 1;
-	}
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_soak_under_load),
 	    cmocka_unit_test(test_interrupted_soak_keeps_its_samples),
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
-	if (!failed) {
-		char command[PATH_MAX + 16];
-		snprintf(command, sizeof(command), "rm -rf '%s'", out_dir);
-		if (system(command) != 0)
-			fprintf(stderr, "could not remove %s\n", out_dir);
-	}
+	if (!failed)
+		test_out_dir_remove(out_dir);
 	return failed;
 }

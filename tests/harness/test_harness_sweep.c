@@ -25,6 +25,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "test_out_dir.h"
 #include "test_procs.h"
 
 static char bin_dir[PATH_MAX];
@@ -330,11 +331,9 @@ int main(void)
 		fprintf(stderr, "skip: no client binary at %s yet\n", client);
 		return 77;
 	}
-	snprintf(out_dir, sizeof(out_dir), "/tmp/mcs-harness-test-XXXXXX");
-	if (!mkdtemp(out_dir)) {
-		perror("mkdtemp");
+	if (test_out_dir_make(out_dir, sizeof(out_dir),
+			      "/tmp/mcs-harness-test-XXXXXX"))
 		return 1;
-	}
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_bad_usage_exits_2),
 	    cmocka_unit_test(test_sweep_to_30k),
@@ -342,11 +341,7 @@ int main(void)
 	    cmocka_unit_test(test_kill9_namespace_removed_by_next_run),
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
-	if (!failed) {
-		char command[PATH_MAX + 16];
-		snprintf(command, sizeof(command), "rm -rf '%s'", out_dir);
-		if (system(command) != 0)
-			fprintf(stderr, "could not remove %s\n", out_dir);
-	}
+	if (!failed)
+		test_out_dir_remove(out_dir);
 	return failed;
 }
