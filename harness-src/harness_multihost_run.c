@@ -600,14 +600,7 @@ static int echo_round(struct mh *m, struct harness_step *step, char *why,
 	step->echo_msgs_per_s =
 	    slowest > 0 ? (double)step->echo_messages / slowest : 0;
 	latency_of(&rtt, &step->echo_rtt);
-	if (step->echo_errors) {
-		snprintf(why, why_size,
-			 "echo over %" PRIu64 " connections: %" PRIu64
-			 " errors or mismatched replies",
-			 count, step->echo_errors);
-		return -EPROTO;
-	}
-	return 0;
+	return harness_step_check_echo(step, count, why, why_size);
 }
 
 static int load_round(struct mh *m, struct harness_step *step, char *why,
@@ -656,14 +649,7 @@ static int load_round(struct mh *m, struct harness_step *step, char *why,
 		return err;
 	step->loaded = 1;
 	latency_of(&rtt, &l->rtt);
-	if (l->mismatches) {
-		snprintf(why, why_size,
-			 "load of %.0f msg/s: %" PRIu64 " echoes came back "
-			 "with wrong bytes: the server corrupts data",
-			 o->load_rate, l->mismatches);
-		return -EPROTO;
-	}
-	return 0;
+	return harness_step_check_load(step, o->load_rate, why, why_size);
 }
 
 /* One step: grow every client host at once to its part of target. */

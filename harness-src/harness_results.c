@@ -73,6 +73,30 @@ void harness_step_ramp_cpu(struct harness_step *step, uint64_t connected)
 	    step->client_ramp_cpu_s > 0.1;
 }
 
+int harness_step_check_echo(const struct harness_step *step, uint64_t count,
+			    char *why, size_t why_size)
+{
+	if (!step->echo_errors)
+		return 0;
+	snprintf(why, why_size,
+		 "echo over %" PRIu64 " connections: %" PRIu64
+		 " errors or mismatched replies",
+		 count, step->echo_errors);
+	return -EPROTO;
+}
+
+int harness_step_check_load(const struct harness_step *step, double rate,
+			    char *why, size_t why_size)
+{
+	if (!step->load.mismatches)
+		return 0;
+	snprintf(why, why_size,
+		 "load of %.0f msg/s: %" PRIu64 " echoes came back "
+		 "with wrong bytes: the server corrupts data",
+		 rate, step->load.mismatches);
+	return -EPROTO;
+}
+
 void harness_run_fit(struct harness_run *run)
 {
 	double x[HARNESS_MAX_STEPS + 1], user[HARNESS_MAX_STEPS + 1];

@@ -167,6 +167,17 @@ void harness_step_per_connection(struct harness_step *step);
  * (connected), and whether the client was the busier side. */
 void harness_step_ramp_cpu(struct harness_step *step, uint64_t connected);
 
+/* 0, or -EPROTO with why when the step's echo round over count
+ * connections had errors or mismatched replies. */
+int harness_step_check_echo(const struct harness_step *step, uint64_t count,
+			    char *why, size_t why_size);
+
+/* 0, or -EPROTO with why when echoes of the step's load at rate msg/s
+ * came back with wrong bytes (a load the server cannot keep up with is a
+ * result, not a failure). */
+int harness_step_check_load(const struct harness_step *step, double rate,
+			    char *why, size_t why_size);
+
 /* Fit memory = base + slope x connections over the baseline and steps. */
 void harness_run_fit(struct harness_run *run);
 

@@ -171,14 +171,7 @@ static int echo_round(struct sweep *s, struct harness_step *step, char *why,
 	measure_memory_after(s, step, &step->server_user_bytes_after_echo,
 			     &step->client_user_bytes_after_echo,
 			     &step->kernel_bytes_after_echo);
-	if (step->echo_errors) {
-		snprintf(why, why_size,
-			 "echo over %" PRIu64 " connections: %" PRIu64
-			 " errors or mismatched replies",
-			 count, step->echo_errors);
-		return -EPROTO;
-	}
-	return 0;
+	return harness_step_check_echo(step, count, why, why_size);
 }
 
 static void read_load_reply(const json_t *reply, struct harness_load *l)
@@ -229,13 +222,9 @@ static int load_round(struct sweep *s, struct harness_step *step, char *why,
 	measure_memory_after(s, step, &l->server_user_bytes_after,
 			     &l->client_user_bytes_after,
 			     &l->kernel_bytes_after);
-	if (l->mismatches) {
-		snprintf(why, why_size,
-			 "load of %.0f msg/s: %" PRIu64 " echoes came back "
-			 "with wrong bytes: the server corrupts data",
-			 o->load_rate, l->mismatches);
-		return -EPROTO;
-	}
+	err = harness_step_check_load(step, o->load_rate, why, why_size);
+	if (err)
+		return err;
 	if (l->client_could_not_offer) {
 		char text[384];
 		snprintf(text, sizeof(text),
