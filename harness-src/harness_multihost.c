@@ -689,14 +689,8 @@ static void write_results(struct mh *m)
 	char why[512];
 	if (harness_results_write(run, why, sizeof(why)))
 		fprintf(stderr, "harness: %s\n", why);
-	char link[PATH_MAX + 16];
-	int len =
-	    snprintf(link, sizeof(link), "%s/%s/latest", o->out, run->backend);
-	if (len < (int)sizeof(link))
-		unlink(link);
-	if (len >= (int)sizeof(link) || symlink(run->run_id, link) != 0)
-		fprintf(stderr, "harness: cannot link %s: %s\n", link,
-			strerror(errno));
+	if (harness_results_link_latest(run, o->out, why, sizeof(why)))
+		fprintf(stderr, "harness: %s\n", why);
 	if (!o->no_plot && run->step_count &&
 	    harness_plot_run(run, why, sizeof(why)))
 		fprintf(stderr, "harness: plots: %s\n", why);

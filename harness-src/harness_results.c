@@ -1,10 +1,13 @@
 /* harness_results.c - the run record as sweep.csv (one row per step, the
- * baseline first as step 0) and sweep.json (jansson), plus the fit. The
- * per-step figures come from the table in harness_fields.c. */
+ * baseline first as step 0) and sweep.json (jansson), plus the fit, the
+ * <backend>/latest link, and the record keeping both kinds of run share:
+ * how a run ended, a step's derived figures and its echo and load
+ * verdicts. The per-step figures come from the table in harness_fields.c. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness_fields.h"
 #include "harness_format.h"
@@ -403,6 +406,26 @@ int harness_results_write(const struct harness_run *run, char *why,
 	}
 	if (err)
 		snprintf(why, why_size, "cannot write %s: %s", path,
+			 strerror(-err));
+	return err;
+}
+
+int harness_results_link_latest(const struct harness_run *run, const char *out,
+				char *why, size_t why_size)
+{
+	char link[PATH_MAX + 16];
+	int len =
+	    snprintf(link, sizeof(link), "%s/%s/latest", out, run->backend);
+	int err = 0;
+	if (len >= (int)sizeof(link))
+		err = -ENAMETOOLONG;
+	else {
+		unlink(link);
+		if (symlink(run->run_id, link) != 0)
+			err = -errno;
+	}
+	if (err)
+		snprintf(why, why_size, "cannot link %s: %s", link,
 			 strerror(-err));
 	return err;
 }

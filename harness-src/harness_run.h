@@ -186,6 +186,11 @@ void harness_run_fit(struct harness_run *run);
 int harness_results_write(const struct harness_run *run, char *why,
 			  size_t why_size);
 
+/* Point OUT/<backend>/latest at the run (replacing the link there).
+ * Returns 0 or -errno with why. */
+int harness_results_link_latest(const struct harness_run *run, const char *out,
+				char *why, size_t why_size);
+
 const char *harness_run_status_name(enum harness_run_status status);
 
 #endif /* HARNESS_RUN_H */

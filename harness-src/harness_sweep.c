@@ -351,14 +351,9 @@ static void write_results(struct sweep *s)
 	char write_why[512];
 	if (harness_results_write(run, write_why, sizeof(write_why)))
 		fprintf(stderr, "harness: %s\n", write_why);
-	char link[PATH_MAX + 16];
-	int len =
-	    snprintf(link, sizeof(link), "%s/%s/latest", o->out, run->backend);
-	if (len < (int)sizeof(link))
-		unlink(link);
-	if (len >= (int)sizeof(link) || symlink(run->run_id, link) != 0)
-		fprintf(stderr, "harness: cannot link %s: %s\n", link,
-			strerror(errno));
+	if (harness_results_link_latest(run, o->out, write_why,
+					sizeof(write_why)))
+		fprintf(stderr, "harness: %s\n", write_why);
 	if (!o->no_plot && run->step_count) {
 		char plot_why[512];
 		if (harness_plot_run(run, plot_why, sizeof(plot_why)))
