@@ -723,21 +723,14 @@ static void print_hosts(const struct mh *m)
 static void report(const struct mh *m, int err, const char *why)
 {
 	const struct harness_run *run = m->run;
-	for (size_t i = 0; i < run->warning_count; i++)
-		fprintf(stderr, "harness: warning: %s\n", run->warnings[i]);
+	harness_print_warnings(run, stderr);
 	if (!err) {
 		harness_print_summary(run, stdout);
 		print_hosts(m);
 		return;
 	}
 	print_hosts(m);
-	char conns[32];
-	harness_format_count(run->failed_connections, conns, sizeof(conns));
-	fprintf(stderr,
-		"harness: %s: step %d (%s connections) %s: %s; results so far "
-		"in %s\n",
-		run->backend, run->failed_step, conns,
-		run->signal ? "interrupted" : "failed", why, run->dir);
+	harness_print_failure(run, why, stderr);
 }
 
 /* The agent binary's path on every host: --remote-dir, or this

@@ -363,19 +363,12 @@ static void write_results(struct sweep *s)
 
 static void report(const struct harness_run *run, int err, const char *why)
 {
-	for (size_t i = 0; i < run->warning_count; i++)
-		fprintf(stderr, "harness: warning: %s\n", run->warnings[i]);
+	harness_print_warnings(run, stderr);
 	if (!err) {
 		harness_print_summary(run, stdout);
 		return;
 	}
-	char conns[32];
-	harness_format_count(run->failed_connections, conns, sizeof(conns));
-	fprintf(stderr,
-		"harness: %s: step %d (%s connections) %s: %s; results so far "
-		"in %s\n",
-		run->backend, run->failed_step, conns,
-		run->signal ? "interrupted" : "failed", why, run->dir);
+	harness_print_failure(run, why, stderr);
 	harness_soak_print_summary(&run->soak, run->backend, stderr);
 }
 
