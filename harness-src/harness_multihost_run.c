@@ -752,15 +752,9 @@ static int verify_all(struct mh *m, char *why, size_t why_size)
 		err = server_stats(m, why, why_size);
 	if (err)
 		return err;
-	if (run->verify_alive != run->plan.target || run->verify_dead) {
-		snprintf(why, why_size,
-			 "liveness check: %" PRIu64 " of %" PRIu64
-			 " connections answered, %" PRIu64 " dead (server "
-			 "holds %" PRIu64 ")",
-			 run->verify_alive, run->plan.target, run->verify_dead,
-			 m->live);
-		return -EPROTO;
-	}
+	err = harness_run_check_verify(run, m->live, why, why_size);
+	if (err)
+		return err;
 	char alive[32];
 	harness_format_count(run->verify_alive, alive, sizeof(alive));
 	printf("%s verify: all %s connections established and answering, "

@@ -1,8 +1,9 @@
 /* harness_results.c - the run record as sweep.csv (one row per step, the
  * baseline first as step 0) and sweep.json (jansson), plus the fit, the
  * <backend>/latest link, and the record keeping both kinds of run share:
- * how a run ended, a step's derived figures and its echo and load
- * verdicts. The per-step figures come from the table in harness_fields.c. */
+ * how a run ended, a step's derived figures, its echo and load verdicts
+ * and the liveness check's. The per-step figures come from the table in
+ * harness_fields.c. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -97,6 +98,20 @@ int harness_step_check_load(const struct harness_step *step, double rate,
 		 "load of %.0f msg/s: %" PRIu64 " echoes came back "
 		 "with wrong bytes: the server corrupts data",
 		 rate, step->load.mismatches);
+	return -EPROTO;
+}
+
+int harness_run_check_verify(const struct harness_run *run,
+			     uint64_t server_live, char *why, size_t why_size)
+{
+	if (run->verify_alive == run->plan.target && !run->verify_dead)
+		return 0;
+	snprintf(why, why_size,
+		 "liveness check: %" PRIu64 " of %" PRIu64
+		 " connections answered, %" PRIu64 " dead (server "
+		 "holds %" PRIu64 ")",
+		 run->verify_alive, run->plan.target, run->verify_dead,
+		 server_live);
 	return -EPROTO;
 }
 

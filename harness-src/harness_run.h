@@ -178,6 +178,11 @@ int harness_step_check_echo(const struct harness_step *step, uint64_t count,
 int harness_step_check_load(const struct harness_step *step, double rate,
 			    char *why, size_t why_size);
 
+/* 0, or -EPROTO with why when the final liveness check found fewer than
+ * the target alive or any dead (server_live: what the server holds). */
+int harness_run_check_verify(const struct harness_run *run,
+			     uint64_t server_live, char *why, size_t why_size);
+
 /* Fit memory = base + slope x connections over the baseline and steps. */
 void harness_run_fit(struct harness_run *run);
 

@@ -389,15 +389,9 @@ int harness_verify_all(struct sweep *s, char *why, size_t why_size)
 	json_decref(reply);
 	struct mcs_stats_total t;
 	mcs_stats_sum(&s->stats, &t);
-	if (run->verify_alive != run->plan.target || run->verify_dead) {
-		snprintf(why, why_size,
-			 "liveness check: %" PRIu64 " of %" PRIu64
-			 " connections answered, %" PRIu64 " dead (server "
-			 "holds %" PRIu64 ")",
-			 run->verify_alive, run->plan.target, run->verify_dead,
-			 t.live);
-		return -EPROTO;
-	}
+	err = harness_run_check_verify(run, t.live, why, why_size);
+	if (err)
+		return err;
 	char alive[32];
 	harness_format_count(run->verify_alive, alive, sizeof(alive));
 	printf("%s verify: all %s connections established and answering "
