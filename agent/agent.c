@@ -75,43 +75,6 @@ static void remove_stale_stats(void)
 		closedir(d);
 }
 
-/* Remove a log folder and the logs in it. */
-static void remove_dir(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	while (d && (e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		char path[PATH_MAX + 300];
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		unlink(path);
-	}
-	if (d)
-		closedir(d);
-	rmdir(dir);
-}
-
-/* Log folders of agents killed outright (mine, if a pid is reused). */
-static void remove_stale_log_dirs(void)
-{
-	DIR *d = opendir("/tmp");
-	struct dirent *e;
-	while (d && (e = readdir(d))) {
-		int pid;
-		char tail;
-		if (sscanf(e->d_name, "mcs-agent-%d%c", &pid, &tail) != 1 ||
-		    pid <= 0 ||
-		    (pid != getpid() && (kill(pid, 0) == 0 || errno != ESRCH)))
-			continue;
-		char path[300];
-		snprintf(path, sizeof(path), "/tmp/%s", e->d_name);
-		remove_dir(path);
-	}
-	if (d)
-		closedir(d);
-}
-
 /* Answer every whole line in buffer; keep the rest. */
 static void handle_lines(struct agent *a, char *buffer, size_t *have)
 {
@@ -227,7 +190,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	remove_stale_stats();
-	remove_stale_log_dirs();
+	/* Log folders of agents killed outright (mine, if a pid is reused). */
+	harness_remove_dead_pid_dirs("/tmp", "mcs-agent-", 1);
 	snprintf(a.log_dir, sizeof(a.log_dir), "/tmp/mcs-agent-%d",
 		 (int)getpid());
 	if (mkdir(a.log_dir, 0700) < 0) {
@@ -242,6 +206,6 @@ int main(int argc, char **argv)
 	harness_protect_from_oom();
 	int status = serve(&a);
 	agent_procs_stop_all(&a);
-	remove_dir(a.log_dir);
+	harness_remove_dir(a.log_dir);
 	return status;
 }

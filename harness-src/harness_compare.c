@@ -8,6 +8,7 @@
  * so that error bars at the same step do not hide each other; the .dat
  * files hold the unshifted numbers. */
 #include "harness_compare.h"
+#include "harness_file.h"
 #include "harness_gnuplot.h"
 #include "harness_slab.h"
 
@@ -35,12 +36,10 @@ static const char preamble[] =
 static FILE *open_in(const char *dir, const char *name, const char *ext,
 		     char *why, size_t why_size)
 {
-	char path[PATH_MAX + 80];
-	snprintf(path, sizeof(path), "%s/%s%s", dir, name, ext);
-	FILE *f = fopen(path, "w");
-	if (!f)
-		snprintf(why, why_size, "cannot write %s: %s", path,
-			 strerror(errno));
+	char file[NAME_MAX + 1], path[PATH_MAX + 80];
+	snprintf(file, sizeof(file), "%s%s", name, ext);
+	FILE *f;
+	harness_file_create(dir, file, path, sizeof(path), &f, why, why_size);
 	return f;
 }
 

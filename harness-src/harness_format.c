@@ -164,3 +164,21 @@ void harness_print_summary(const struct harness_run *run, FILE *out)
 	harness_soak_print_summary(&run->soak, run->backend, out);
 	fprintf(out, "%s: results in %s\n", run->backend, run->dir);
 }
+
+void harness_print_warnings(const struct harness_run *run, FILE *out)
+{
+	for (size_t i = 0; i < run->warning_count; i++)
+		fprintf(out, "harness: warning: %s\n", run->warnings[i]);
+}
+
+void harness_print_failure(const struct harness_run *run, const char *why,
+			   FILE *out)
+{
+	char conns[32];
+	harness_format_count(run->failed_connections, conns, sizeof(conns));
+	fprintf(out,
+		"harness: %s: step %d (%s connections) %s: %s; results so far "
+		"in %s\n",
+		run->backend, run->failed_step, conns,
+		run->signal ? "interrupted" : "failed", why, run->dir);
+}

@@ -1,5 +1,6 @@
 /* harness_format.h - numbers for people: counts with thousands separators,
- * byte sizes in KiB/MiB/GiB, and the summary printed after a run. */
+ * byte sizes in KiB/MiB/GiB, and what is printed after a run: the summary
+ * or the failure, and the warnings. */
 #ifndef HARNESS_FORMAT_H
 #define HARNESS_FORMAT_H
 
@@ -31,5 +32,11 @@ int harness_run_fit_meaningful(const struct harness_run *run, char *why,
 			       size_t why_size);
 /* The few lines a user wants at the end of a good run. */
 void harness_print_summary(const struct harness_run *run, FILE *out);
+/* The run's warnings, a line each ("harness: warning: ..."). */
+void harness_print_warnings(const struct harness_run *run, FILE *out);
+/* The line for a run that failed or was interrupted: the step, its
+ * connections, why, and where the results so far are. */
+void harness_print_failure(const struct harness_run *run, const char *why,
+			   FILE *out);
 
 #endif /* HARNESS_FORMAT_H */

@@ -8,7 +8,6 @@
 #include "harness_multihost.h"
 
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <netdb.h>
@@ -668,37 +667,6 @@ static void keep_logs(struct mh *m)
 	rmdir(m->log_dir);
 }
 
-/* The agents' logs of harnesses killed outright (SIGKILL). */
-static void remove_stale_log_dirs(void)
-{
-	DIR *d = opendir("/tmp");
-	struct dirent *e;
-	while (d && (e = readdir(d))) {
-		int pid;
-		char tail;
-		if (sscanf(e->d_name, "mcs-harness-hosts-%d%c", &pid, &tail) !=
-			1 ||
-		    pid <= 0 || pid == getpid() ||
-		    (kill(pid, 0) == 0 || errno != ESRCH))
-			continue;
-		char dir[300];
-		snprintf(dir, sizeof(dir), "/tmp/%s", e->d_name);
-		DIR *logs = opendir(dir);
-		struct dirent *f;
-		while (logs && (f = readdir(logs))) {
-			char path[600];
-			snprintf(path, sizeof(path), "%s/%s", dir, f->d_name);
-			if (f->d_name[0] != '.')
-				unlink(path);
-		}
-		if (logs)
-			closedir(logs);
-		rmdir(dir);
-	}
-	if (d)
-		closedir(d);
-}
-
 /* How the run ended, for sweep.json and the exit status. */
 static int finish(struct mh *m, int err, const char *why)
 {
@@ -706,19 +674,8 @@ static int finish(struct mh *m, int err, const char *why)
 	run->duration_s = mcs_now_seconds() - m->started;
 	for (size_t i = 0; i < run->step_count; i++)
 		run->ramp_s += run->steps[i].elapsed_s;
-	if (!err) {
-		run->status = HARNESS_RUN_COMPLETE;
-		return 0;
-	}
-	int sig = harness_stop_signal();
-	run->status = sig ? HARNESS_RUN_INTERRUPTED : HARNESS_RUN_FAILED;
-	run->signal = sig;
-	run->failed_step = (int)m->step_index + 1;
-	run->failed_connections = m->step_index < run->planned_step_count
-				      ? run->planned_steps[m->step_index]
-				      : run->plan.target;
-	snprintf(run->failure, sizeof(run->failure), "%s", why);
-	return sig ? 128 + sig : 1;
+	/* A multi-host plan is never limited: no error is complete. */
+	return harness_run_record_end(run, err, m->step_index, why);
 }
 
 static void write_results(struct mh *m)
@@ -732,14 +689,8 @@ static void write_results(struct mh *m)
 	char why[512];
 	if (harness_results_write(run, why, sizeof(why)))
 		fprintf(stderr, "harness: %s\n", why);
-	char link[PATH_MAX + 16];
-	int len =
-	    snprintf(link, sizeof(link), "%s/%s/latest", o->out, run->backend);
-	if (len < (int)sizeof(link))
-		unlink(link);
-	if (len >= (int)sizeof(link) || symlink(run->run_id, link) != 0)
-		fprintf(stderr, "harness: cannot link %s: %s\n", link,
-			strerror(errno));
+	if (harness_results_link_latest(run, o->out, why, sizeof(why)))
+		fprintf(stderr, "harness: %s\n", why);
 	if (!o->no_plot && run->step_count &&
 	    harness_plot_run(run, why, sizeof(why)))
 		fprintf(stderr, "harness: plots: %s\n", why);
@@ -772,21 +723,14 @@ static void print_hosts(const struct mh *m)
 static void report(const struct mh *m, int err, const char *why)
 {
 	const struct harness_run *run = m->run;
-	for (size_t i = 0; i < run->warning_count; i++)
-		fprintf(stderr, "harness: warning: %s\n", run->warnings[i]);
+	harness_print_warnings(run, stderr);
 	if (!err) {
 		harness_print_summary(run, stdout);
 		print_hosts(m);
 		return;
 	}
 	print_hosts(m);
-	char conns[32];
-	harness_format_count(run->failed_connections, conns, sizeof(conns));
-	fprintf(stderr,
-		"harness: %s: step %d (%s connections) %s: %s; results so far "
-		"in %s\n",
-		run->backend, run->failed_step, conns,
-		run->signal ? "interrupted" : "failed", why, run->dir);
+	harness_print_failure(run, why, stderr);
 }
 
 /* The agent binary's path on every host: --remote-dir, or this
@@ -851,7 +795,8 @@ int harness_multihost_sweep(const struct harness_options *o,
 		m.agents[k] = &m.hosts[k].agent;
 	}
 	char why[640] = "";
-	remove_stale_log_dirs();
+	/* The agents' logs of harnesses killed outright (SIGKILL). */
+	harness_remove_dead_pid_dirs("/tmp", "mcs-harness-hosts-", 0);
 	snprintf(m.log_dir, sizeof(m.log_dir), "/tmp/mcs-harness-hosts-%d",
 		 (int)getpid());
 	int err = mkdir(m.log_dir, 0700) == 0 || errno == EEXIST

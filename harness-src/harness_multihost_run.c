@@ -458,21 +458,8 @@ static void fill_step(struct mh *m, struct harness_step *step,
 	step->server_cpu_s = step->server_ramp_cpu_s;
 	step->client_cpu_s = step->client_ramp_cpu_s;
 	step->accepted = grown(m->accepts, accepts_before);
-	step->server_cpu_us_per_accept =
-	    step->accepted ? step->server_ramp_cpu_s * 1e6 / step->accepted : 0;
-	step->client_cpu_us_per_connect =
-	    new_total ? step->client_ramp_cpu_s * 1e6 / new_total : 0;
-	step->client_bound =
-	    step->client_ramp_cpu_s > step->server_ramp_cpu_s &&
-	    step->client_ramp_cpu_s > 0.1;
-	if (step->connections) {
-		double n = (double)step->connections;
-		step->user_bytes_per_conn = step->server_user_bytes / n;
-		step->client_user_bytes_per_conn = step->client_user_bytes / n;
-		step->kernel_bytes_per_conn = step->kernel_bytes / n;
-		step->kernel_object_bytes_per_conn =
-		    step->kernel_object_bytes / n;
-	}
+	harness_step_ramp_cpu(step, new_total);
+	harness_step_per_connection(step);
 	step->wall_s = mcs_now_seconds() - m->started;
 	m->run->server_cpu_total_s = hs[0].cpu_s;
 	double clients = 0;
@@ -613,14 +600,7 @@ static int echo_round(struct mh *m, struct harness_step *step, char *why,
 	step->echo_msgs_per_s =
 	    slowest > 0 ? (double)step->echo_messages / slowest : 0;
 	latency_of(&rtt, &step->echo_rtt);
-	if (step->echo_errors) {
-		snprintf(why, why_size,
-			 "echo over %" PRIu64 " connections: %" PRIu64
-			 " errors or mismatched replies",
-			 count, step->echo_errors);
-		return -EPROTO;
-	}
-	return 0;
+	return harness_step_check_echo(step, count, why, why_size);
 }
 
 static int load_round(struct mh *m, struct harness_step *step, char *why,
@@ -669,14 +649,7 @@ static int load_round(struct mh *m, struct harness_step *step, char *why,
 		return err;
 	step->loaded = 1;
 	latency_of(&rtt, &l->rtt);
-	if (l->mismatches) {
-		snprintf(why, why_size,
-			 "load of %.0f msg/s: %" PRIu64 " echoes came back "
-			 "with wrong bytes: the server corrupts data",
-			 o->load_rate, l->mismatches);
-		return -EPROTO;
-	}
-	return 0;
+	return harness_step_check_load(step, o->load_rate, why, why_size);
 }
 
 /* One step: grow every client host at once to its part of target. */
@@ -779,15 +752,9 @@ static int verify_all(struct mh *m, char *why, size_t why_size)
 		err = server_stats(m, why, why_size);
 	if (err)
 		return err;
-	if (run->verify_alive != run->plan.target || run->verify_dead) {
-		snprintf(why, why_size,
-			 "liveness check: %" PRIu64 " of %" PRIu64
-			 " connections answered, %" PRIu64 " dead (server "
-			 "holds %" PRIu64 ")",
-			 run->verify_alive, run->plan.target, run->verify_dead,
-			 m->live);
-		return -EPROTO;
-	}
+	err = harness_run_check_verify(run, m->live, why, why_size);
+	if (err)
+		return err;
 	char alive[32];
 	harness_format_count(run->verify_alive, alive, sizeof(alive));
 	printf("%s verify: all %s connections established and answering, "

@@ -4,6 +4,7 @@
  * fixed cost divided by few connections dwarfs the slope at small counts,
  * which is exactly why the fitted slope is drawn beside it). */
 #include "harness_plot.h"
+#include "harness_file.h"
 #include "harness_gnuplot.h"
 
 #include "harness_format.h"
@@ -45,13 +46,11 @@ static void write_log_x(FILE *f, double lo, double hi)
 int harness_plot_run(const struct harness_run *run, char *why, size_t why_size)
 {
 	char path[PATH_MAX + 16];
-	snprintf(path, sizeof(path), "%s/plots.gp", run->dir);
-	FILE *f = fopen(path, "w");
-	if (!f) {
-		snprintf(why, why_size, "cannot write %s: %s", path,
-			 strerror(errno));
-		return -errno;
-	}
+	FILE *f;
+	int err = harness_file_create(run->dir, "plots.gp", path, sizeof(path),
+				      &f, why, why_size);
+	if (err)
+		return err;
 	const char *b = run->backend;
 	int echo = run->options && run->options->echo;
 	uint64_t largest = 0;
@@ -214,7 +213,7 @@ int harness_plot_run(const struct harness_run *run, char *why, size_t why_size)
 			   "(xc(\"connections\")):(yc(\"echo_rtt_p99_us\")) "
 			   "with linespoints dt 2 pt 6 title 'echo RTT p99'");
 	fprintf(f, "\n");
-	int err = ferror(f) ? -EIO : 0;
+	err = ferror(f) ? -EIO : 0;
 	fclose(f);
 	if (err) {
 		snprintf(why, why_size, "cannot write %s", path);
@@ -463,13 +462,10 @@ int harness_plot_compare(const char *out, char *why, size_t why_size)
 	if (err || !c.count)
 		return err;
 	char path[PATH_MAX + 16];
-	snprintf(path, sizeof(path), "%s/compare.gp", out);
-	FILE *f = fopen(path, "w");
-	if (!f) {
-		err = -errno;
-		snprintf(why, why_size, "cannot write %s: %s", path,
-			 strerror(errno));
-	} else {
+	FILE *f;
+	err = harness_file_create(out, "compare.gp", path, sizeof(path), &f,
+				  why, why_size);
+	if (!err) {
 		err = write_compare(f, &c);
 		if (fclose(f) != 0 && !err)
 			err = -EIO;

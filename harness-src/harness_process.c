@@ -2,8 +2,10 @@
  * talk to them over pipes, and kill and reap them on every exit path. */
 #include "harness_process.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -311,4 +313,46 @@ void harness_describe_status(int status, char *text, size_t text_size)
 			 WTERMSIG(status), strsignal(WTERMSIG(status)));
 	else
 		snprintf(text, text_size, "stopped (status 0x%x)", status);
+}
+
+void harness_remove_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		char path[PATH_MAX + 300];
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		unlink(path);
+	}
+	if (d)
+		closedir(d);
+	rmdir(dir);
+}
+
+void harness_remove_dead_pid_dirs(const char *parent, const char *prefix,
+				  int remove_own)
+{
+	size_t prefix_len = strlen(prefix);
+	DIR *d = opendir(parent);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		int pid;
+		char tail;
+		if (strncmp(e->d_name, prefix, prefix_len) != 0 ||
+		    sscanf(e->d_name + prefix_len, "%d%c", &pid, &tail) != 1 ||
+		    pid <= 0)
+			continue;
+		int gone = pid == getpid()
+			       ? remove_own
+			       : kill(pid, 0) != 0 && errno == ESRCH;
+		if (!gone)
+			continue;
+		char dir[PATH_MAX];
+		snprintf(dir, sizeof(dir), "%s/%s", parent, e->d_name);
+		harness_remove_dir(dir);
+	}
+	if (d)
+		closedir(d);
 }

@@ -67,4 +67,15 @@ int harness_protect_from_oom(void);
 /* Describe a wait status: "exited with status 1", "killed by signal 9". */
 void harness_describe_status(int status, char *text, size_t text_size);
 
+/* Remove a folder and the files in it (names starting with '.' are left,
+ * so a folder holding one stays). Best effort: nothing is reported. */
+void harness_remove_dir(const char *dir);
+
+/* Remove the folders <parent>/<prefix><pid> left by processes killed
+ * outright: those whose pid no longer runs. With remove_own, this
+ * process's own pid counts as gone (a folder a previous process of that
+ * pid left); without, it is kept. Best effort, like harness_remove_dir. */
+void harness_remove_dead_pid_dirs(const char *parent, const char *prefix,
+				  int remove_own);
+
 #endif /* HARNESS_PROCESS_H */

@@ -137,7 +137,7 @@ struct harness_run {
 	/* Within the teardown, seconds from its start until the client was
 	 * reaped, the server was reaped, and the namespace was removed. */
 	double teardown_client_s, teardown_server_s, teardown_netns_s;
-	double sweep_s;	   /* server start to the liveness check passing */
+	double sweep_s; /* server start to the liveness check passing */
 	double server_cpu_total_s, client_cpu_total_s;
 	/* Memory pressure: the floor kept, the cgroup limit it ran under
 	 * ("" / 0 if none), the least headroom seen, OOM kills meanwhile. */
@@ -153,6 +153,36 @@ struct harness_run {
 
 void harness_run_warn(struct harness_run *run, const char *text);
 
+/* Record how the run ended: complete (limited, when the plan lowered the
+ * target to the backend's limit), or, with err, interrupted by the stop
+ * signal or failed at the 0-based step_index for why. Returns the exit
+ * status: 0, 128 + the signal, or 1. */
+int harness_run_record_end(struct harness_run *run, int err, size_t step_index,
+			   const char *why);
+
+/* A step's bytes per connection of its target (none with no target). */
+void harness_step_per_connection(struct harness_step *step);
+
+/* A step's ramp CPU per accept and per connection the client made
+ * (connected), and whether the client was the busier side. */
+void harness_step_ramp_cpu(struct harness_step *step, uint64_t connected);
+
+/* 0, or -EPROTO with why when the step's echo round over count
+ * connections had errors or mismatched replies. */
+int harness_step_check_echo(const struct harness_step *step, uint64_t count,
+			    char *why, size_t why_size);
+
+/* 0, or -EPROTO with why when echoes of the step's load at rate msg/s
+ * came back with wrong bytes (a load the server cannot keep up with is a
+ * result, not a failure). */
+int harness_step_check_load(const struct harness_step *step, double rate,
+			    char *why, size_t why_size);
+
+/* 0, or -EPROTO with why when the final liveness check found fewer than
+ * the target alive or any dead (server_live: what the server holds). */
+int harness_run_check_verify(const struct harness_run *run,
+			     uint64_t server_live, char *why, size_t why_size);
+
 /* Fit memory = base + slope x connections over the baseline and steps. */
 void harness_run_fit(struct harness_run *run);
 
@@ -160,6 +190,11 @@ void harness_run_fit(struct harness_run *run);
  * reason in why. */
 int harness_results_write(const struct harness_run *run, char *why,
 			  size_t why_size);
+
+/* Point OUT/<backend>/latest at the run (replacing the link there).
+ * Returns 0 or -errno with why. */
+int harness_results_link_latest(const struct harness_run *run, const char *out,
+				char *why, size_t why_size);
 
 const char *harness_run_status_name(enum harness_run_status status);
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness_file.h"
 #include "harness_fit.h"
 #include "harness_format.h"
 #include "harness_gnuplot.h"
@@ -502,18 +503,15 @@ int harness_soak_plot(const struct harness_soak *soak, const char *dir,
 		      const char *backend, char *why, size_t why_size)
 {
 	char path[PATH_MAX + 16];
-	snprintf(path, sizeof(path), "%s/soak.gp", dir);
-	FILE *f = fopen(path, "w");
-	if (!f) {
-		int err = -errno;
-		snprintf(why, why_size, "cannot write %s: %s", path,
-			 strerror(errno));
+	FILE *f;
+	int err = harness_file_create(dir, "soak.gp", path, sizeof(path), &f,
+				      why, why_size);
+	if (err)
 		return err;
-	}
 	char title[400];
 	plot_title(soak, backend, title, sizeof(title));
 	write_plot_script(f, soak, title);
-	int err = ferror(f) ? -EIO : 0;
+	err = ferror(f) ? -EIO : 0;
 	fclose(f);
 	if (err) {
 		snprintf(why, why_size, "cannot write %s", path);

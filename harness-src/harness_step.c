@@ -70,14 +70,7 @@ static void measure(struct sweep *s, struct harness_step *step,
 	struct mcs_stats_total t;
 	mcs_stats_sum(&s->stats, &t);
 	step->server_live = t.live;
-	if (step->connections) {
-		double n = (double)step->connections;
-		step->user_bytes_per_conn = step->server_user_bytes / n;
-		step->client_user_bytes_per_conn = step->client_user_bytes / n;
-		step->kernel_bytes_per_conn = step->kernel_bytes / n;
-		step->kernel_object_bytes_per_conn =
-		    step->kernel_object_bytes / n;
-	}
+	harness_step_per_connection(step);
 	step->wall_s = harness_now_seconds() - s->started;
 }
 
@@ -178,14 +171,7 @@ static int echo_round(struct sweep *s, struct harness_step *step, char *why,
 	measure_memory_after(s, step, &step->server_user_bytes_after_echo,
 			     &step->client_user_bytes_after_echo,
 			     &step->kernel_bytes_after_echo);
-	if (step->echo_errors) {
-		snprintf(why, why_size,
-			 "echo over %" PRIu64 " connections: %" PRIu64
-			 " errors or mismatched replies",
-			 count, step->echo_errors);
-		return -EPROTO;
-	}
-	return 0;
+	return harness_step_check_echo(step, count, why, why_size);
 }
 
 static void read_load_reply(const json_t *reply, struct harness_load *l)
@@ -236,13 +222,9 @@ static int load_round(struct sweep *s, struct harness_step *step, char *why,
 	measure_memory_after(s, step, &l->server_user_bytes_after,
 			     &l->client_user_bytes_after,
 			     &l->kernel_bytes_after);
-	if (l->mismatches) {
-		snprintf(why, why_size,
-			 "load of %.0f msg/s: %" PRIu64 " echoes came back "
-			 "with wrong bytes: the server corrupts data",
-			 o->load_rate, l->mismatches);
-		return -EPROTO;
-	}
+	err = harness_step_check_load(step, o->load_rate, why, why_size);
+	if (err)
+		return err;
 	if (l->client_could_not_offer) {
 		char text[384];
 		snprintf(text, sizeof(text),
@@ -294,18 +276,12 @@ static void account_cpu(struct sweep *s, struct harness_step *step,
 	step->accepted = t.accepts - accepts_before;
 	step->server_ramp_cpu_s = sample->server_cpu - ramp_start->server;
 	step->client_ramp_cpu_s = sample->client_cpu - ramp_start->client;
-	step->server_cpu_us_per_accept =
-	    per_op_us(step->server_ramp_cpu_s, step->accepted);
 	uint64_t connected = step->established > s->previous_established
 				 ? step->established - s->previous_established
 				 : 0;
-	step->client_cpu_us_per_connect =
-	    per_op_us(step->client_ramp_cpu_s, connected);
+	harness_step_ramp_cpu(step, connected);
 	step->server_cpu_s = sample->server_cpu - s->previous.server_cpu;
 	step->client_cpu_s = sample->client_cpu - s->previous.client_cpu;
-	step->client_bound =
-	    step->client_ramp_cpu_s > step->server_ramp_cpu_s &&
-	    step->client_ramp_cpu_s > 0.1;
 	s->previous = *sample;
 	s->previous_established = step->established;
 	s->run->server_cpu_total_s = sample->server_cpu;
@@ -413,15 +389,9 @@ int harness_verify_all(struct sweep *s, char *why, size_t why_size)
 	json_decref(reply);
 	struct mcs_stats_total t;
 	mcs_stats_sum(&s->stats, &t);
-	if (run->verify_alive != run->plan.target || run->verify_dead) {
-		snprintf(why, why_size,
-			 "liveness check: %" PRIu64 " of %" PRIu64
-			 " connections answered, %" PRIu64 " dead (server "
-			 "holds %" PRIu64 ")",
-			 run->verify_alive, run->plan.target, run->verify_dead,
-			 t.live);
-		return -EPROTO;
-	}
+	err = harness_run_check_verify(run, t.live, why, why_size);
+	if (err)
+		return err;
 	char alive[32];
 	harness_format_count(run->verify_alive, alive, sizeof(alive));
 	printf("%s verify: all %s connections established and answering "

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness_file.h"
+
 void harness_spread_of(const double *values, size_t count,
 		       struct harness_spread *spread)
 {
@@ -744,15 +746,12 @@ static int write_md(const char *compare_dir,
 		    size_t why_size)
 {
 	char path[PATH_MAX + 16];
-	snprintf(path, sizeof(path), "%s/summary.md", compare_dir);
-	FILE *f = fopen(path, "w");
-	if (!f) {
-		int err = -errno;
-		snprintf(why, why_size, "cannot write %s: %s", path,
-			 strerror(errno));
+	FILE *f;
+	int err = harness_file_create(compare_dir, "summary.md", path,
+				      sizeof(path), &f, why, why_size);
+	if (err)
 		return err;
-	}
-	int err = summary_md(f, set);
+	err = summary_md(f, set);
 	if (fclose(f) != 0 && !err)
 		err = -EIO;
 	if (err)

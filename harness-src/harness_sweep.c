@@ -332,24 +332,11 @@ static int teardown(struct sweep *s, int err, char *why, size_t why_size)
 	int memory_read = harness_memory_read(&s->memory, &memory_now) == 0;
 	if (memory_read)
 		harness_note_memory(s, &memory_now);
-	if (!err) {
-		run->status = run->plan.limited ? HARNESS_RUN_LIMITED
-						: HARNESS_RUN_COMPLETE;
-		return 0;
-	}
-	int sig = harness_stop_signal();
 	/* A process gone, a step short, a timeout: say when memory ran out
 	 * meanwhile (the guard's own stop says so already). */
-	if (!sig && err != -ENOMEM && memory_read)
+	if (err && !harness_stop_signal() && err != -ENOMEM && memory_read)
 		harness_memory_explain(&s->memory, &memory_now, why, why_size);
-	run->status = sig ? HARNESS_RUN_INTERRUPTED : HARNESS_RUN_FAILED;
-	run->signal = sig;
-	run->failed_step = (int)s->step_index + 1;
-	run->failed_connections = s->step_index < run->planned_step_count
-				      ? run->planned_steps[s->step_index]
-				      : run->plan.target;
-	snprintf(run->failure, sizeof(run->failure), "%s", why);
-	return sig ? 128 + sig : 1;
+	return harness_run_record_end(run, err, s->step_index, why);
 }
 
 /* Fit, write sweep.json and sweep.csv, point <backend>/latest at the run
@@ -364,14 +351,9 @@ static void write_results(struct sweep *s)
 	char write_why[512];
 	if (harness_results_write(run, write_why, sizeof(write_why)))
 		fprintf(stderr, "harness: %s\n", write_why);
-	char link[PATH_MAX + 16];
-	int len =
-	    snprintf(link, sizeof(link), "%s/%s/latest", o->out, run->backend);
-	if (len < (int)sizeof(link))
-		unlink(link);
-	if (len >= (int)sizeof(link) || symlink(run->run_id, link) != 0)
-		fprintf(stderr, "harness: cannot link %s: %s\n", link,
-			strerror(errno));
+	if (harness_results_link_latest(run, o->out, write_why,
+					sizeof(write_why)))
+		fprintf(stderr, "harness: %s\n", write_why);
 	if (!o->no_plot && run->step_count) {
 		char plot_why[512];
 		if (harness_plot_run(run, plot_why, sizeof(plot_why)))
@@ -381,19 +363,12 @@ static void write_results(struct sweep *s)
 
 static void report(const struct harness_run *run, int err, const char *why)
 {
-	for (size_t i = 0; i < run->warning_count; i++)
-		fprintf(stderr, "harness: warning: %s\n", run->warnings[i]);
+	harness_print_warnings(run, stderr);
 	if (!err) {
 		harness_print_summary(run, stdout);
 		return;
 	}
-	char conns[32];
-	harness_format_count(run->failed_connections, conns, sizeof(conns));
-	fprintf(stderr,
-		"harness: %s: step %d (%s connections) %s: %s; results so far "
-		"in %s\n",
-		run->backend, run->failed_step, conns,
-		run->signal ? "interrupted" : "failed", why, run->dir);
+	harness_print_failure(run, why, stderr);
 	harness_soak_print_summary(&run->soak, run->backend, stderr);
 }
 

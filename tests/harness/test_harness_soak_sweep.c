@@ -15,7 +15,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <jansson.h>
 #include <limits.h>
 #include <math.h>
@@ -27,6 +26,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "test_out_dir.h"
+#include "test_procs.h"
+
 #define TARGET 2000
 
 static char bin_dir[PATH_MAX];
@@ -34,57 +36,10 @@ static char out_dir[PATH_MAX];
 static char ports[32];	      /* "A-B" */
 static char ports_prefix[16]; /* "A-": how our children's argv shows it */
 
-/* Whether process pid has an argument starting with our --ports. */
-static int uses_our_ports(const char *pid)
-{
-	char path[300], args[4096];
-	snprintf(path, sizeof(path), "/proc/%s/cmdline", pid);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return 0;
-	size_t n = fread(args, 1, sizeof(args) - 1, f);
-	fclose(f);
-	args[n] = '\0';
-	for (size_t i = 0; i < n; i += strlen(args + i) + 1)
-		if (strncmp(args + i, ports_prefix, strlen(ports_prefix)) == 0)
-			return 1;
-	return 0;
-}
-
 /* Server or client processes of ours still running. */
 static int leftover_processes(void)
 {
-	char server[PATH_MAX + 16], client[PATH_MAX + 16];
-	char real_server[PATH_MAX], real_client[PATH_MAX];
-	snprintf(server, sizeof(server), "%s/server", bin_dir);
-	snprintf(client, sizeof(client), "%s/client", bin_dir);
-	if (!realpath(server, real_server))
-		real_server[0] = '\0';
-	if (!realpath(client, real_client))
-		real_client[0] = '\0';
-	int count = 0;
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-	while (d && (e = readdir(d))) {
-		if (e->d_name[0] < '1' || e->d_name[0] > '9')
-			continue;
-		char link[300], exe[PATH_MAX];
-		snprintf(link, sizeof(link), "/proc/%s/exe", e->d_name);
-		ssize_t n = readlink(link, exe, sizeof(exe) - 1);
-		if (n <= 0)
-			continue;
-		exe[n] = '\0';
-		if ((strcmp(exe, real_server) == 0 ||
-		     strcmp(exe, real_client) == 0) &&
-		    uses_our_ports(e->d_name)) {
-			fprintf(stderr, "left running: pid %s (%s)\n",
-				e->d_name, exe);
-			count++;
-		}
-	}
-	if (d)
-		closedir(d);
-	return count;
+	return test_procs_leftover(bin_dir, ports_prefix);
 }
 
 static json_t *load_latest(void)
@@ -291,21 +246,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "skip: no client binary at %s yet\n", client);
 		return 77;
 	}
-	snprintf(out_dir, sizeof(out_dir), "/tmp/mcs-harness-soak-XXXXXX");
-	if (!mkdtemp(out_dir)) {
-		perror("mkdtemp");
+	if (test_out_dir_make(out_dir, sizeof(out_dir),
+			      "/tmp/mcs-harness-soak-XXXXXX"))
 		return 1;
-	}
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_soak_under_load),
 	    cmocka_unit_test(test_interrupted_soak_keeps_its_samples),
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
-	if (!failed) {
-		char command[PATH_MAX + 16];
-		snprintf(command, sizeof(command), "rm -rf '%s'", out_dir);
-		if (system(command) != 0)
-			fprintf(stderr, "could not remove %s\n", out_dir);
-	}
+	if (!failed)
+		test_out_dir_remove(out_dir);
 	return failed;
 }
