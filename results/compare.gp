@@ -15,8 +15,8 @@ set title "server user memory per connection (PSS / connections), latest run of 
 set ylabel 'bytes per connection (log scale)'
 set logscale xy
 set format y '%g'
-plot 'epoll/20261202-004143/sweep.csv' using (xc("connections")):(yc("user_bytes_per_conn")) with linespoints lw 2 pt 5 title 'epoll (fit slope 8 B)', \
-  'io_uring/20261202-004514/sweep.csv' using (xc("connections")):(yc("user_bytes_per_conn")) with linespoints lw 2 pt 7 title 'io_uring (fit slope 24 B)', \
+plot 'epoll/20261202-005751/sweep.csv' using (xc("connections")):(yc("user_bytes_per_conn")) with linespoints lw 2 pt 5 title 'epoll (fit slope 8 B)', \
+  'io_uring/20261202-010954/sweep.csv' using (xc("connections")):(yc("user_bytes_per_conn")) with linespoints lw 2 pt 7 title 'io_uring (fit slope 62 B)', \
   'libuv/20261202-004910/sweep.csv' using (xc("connections")):(yc("user_bytes_per_conn")) with linespoints lw 2 pt 9 title 'libuv (fit slope 275 B)', \
   'poll/20261201-221237/sweep.csv' using (xc("connections")):(yc("user_bytes_per_conn")) with linespoints lw 2 pt 11 title 'poll (fit slope 16 B)', \
   'select/20261201-221545/sweep.csv' using (xc("connections")):(yc("user_bytes_per_conn")) with linespoints lw 2 pt 13 title 'select (fit slope 0 B)', \
@@ -27,8 +27,8 @@ set title "kernel memory per connection (Slab growth / connections, both loopbac
 set ylabel 'bytes per connection (log scale)'
 set logscale xy
 set format y '%g'
-plot 'epoll/20261202-004143/sweep.csv' using (xc("connections")):(yc("kernel_bytes_per_conn")) with linespoints lw 2 pt 5 title 'epoll (fit slope 9928 B)', \
-  'io_uring/20261202-004514/sweep.csv' using (xc("connections")):(yc("kernel_bytes_per_conn")) with linespoints lw 2 pt 7 title 'io_uring (fit slope 9653 B)', \
+plot 'epoll/20261202-005751/sweep.csv' using (xc("connections")):(yc("kernel_bytes_per_conn")) with linespoints lw 2 pt 5 title 'epoll (fit slope 9915 B)', \
+  'io_uring/20261202-010954/sweep.csv' using (xc("connections")):(yc("kernel_bytes_per_conn")) with linespoints lw 2 pt 7 title 'io_uring (fit slope 9654 B)', \
   'libuv/20261202-004910/sweep.csv' using (xc("connections")):(yc("kernel_bytes_per_conn")) with linespoints lw 2 pt 9 title 'libuv (fit slope 9949 B)', \
   'poll/20261201-221237/sweep.csv' using (xc("connections")):(yc("kernel_bytes_per_conn")) with linespoints lw 2 pt 11 title 'poll (fit slope 9782 B)', \
   'select/20261201-221545/sweep.csv' using (xc("connections")):(yc("kernel_bytes_per_conn")) with linespoints lw 2 pt 13 title 'select (fit slope 9357 B)', \
@@ -41,8 +41,8 @@ unset logscale
 set logscale x
 set yrange [0:*]
 set format y '%.0s%c'
-plot 'epoll/20261202-004143/sweep.csv' using (xc("connections")):(yc("connect_rate")) with linespoints lw 2 pt 5 title 'epoll', \
-  'io_uring/20261202-004514/sweep.csv' using (xc("connections")):(yc("connect_rate")) with linespoints lw 2 pt 7 title 'io_uring', \
+plot 'epoll/20261202-005751/sweep.csv' using (xc("connections")):(yc("connect_rate")) with linespoints lw 2 pt 5 title 'epoll', \
+  'io_uring/20261202-010954/sweep.csv' using (xc("connections")):(yc("connect_rate")) with linespoints lw 2 pt 7 title 'io_uring', \
   'libuv/20261202-004910/sweep.csv' using (xc("connections")):(yc("connect_rate")) with linespoints lw 2 pt 9 title 'libuv', \
   'poll/20261201-221237/sweep.csv' using (xc("connections")):(yc("connect_rate")) with linespoints lw 2 pt 11 title 'poll', \
   'select/20261201-221545/sweep.csv' using (xc("connections")):(yc("connect_rate")) with linespoints lw 2 pt 13 title 'select', \
@@ -53,8 +53,8 @@ set title "connect latency p99, latest run of each backend"
 set ylabel 'p99 connect latency (microseconds, log scale)'
 set logscale xy
 set format y '%g'
-plot 'epoll/20261202-004143/sweep.csv' using (xc("connections")):(yc("latency_p99_us")) with linespoints lw 2 pt 5 title 'epoll', \
-  'io_uring/20261202-004514/sweep.csv' using (xc("connections")):(yc("latency_p99_us")) with linespoints lw 2 pt 7 title 'io_uring', \
+plot 'epoll/20261202-005751/sweep.csv' using (xc("connections")):(yc("latency_p99_us")) with linespoints lw 2 pt 5 title 'epoll', \
+  'io_uring/20261202-010954/sweep.csv' using (xc("connections")):(yc("latency_p99_us")) with linespoints lw 2 pt 7 title 'io_uring', \
   'libuv/20261202-004910/sweep.csv' using (xc("connections")):(yc("latency_p99_us")) with linespoints lw 2 pt 9 title 'libuv', \
   'poll/20261201-221237/sweep.csv' using (xc("connections")):(yc("latency_p99_us")) with linespoints lw 2 pt 11 title 'poll', \
   'select/20261201-221545/sweep.csv' using (xc("connections")):(yc("latency_p99_us")) with linespoints lw 2 pt 13 title 'select', \
