@@ -31,12 +31,7 @@ void harness_remove_stale_stats(void)
 		return;
 	struct dirent *e;
 	while ((e = readdir(d))) {
-		int pid;
-		char tail;
-		if (sscanf(e->d_name, "mcs-harness-%d%c", &pid, &tail) != 1 ||
-		    pid <= 0)
-			continue;
-		if (kill(pid, 0) == 0 || errno != ESRCH)
+		if (!harness_pid_name_gone(e->d_name, "mcs-harness-", 0))
 			continue;
 		char name[300];
 		snprintf(name, sizeof(name), "/%s", e->d_name);

@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "harness_process.h"
 #include "mcs_proc.h"
 
 #define EHASH_SYSCTL "net.ipv4.tcp_child_ehash_entries"
@@ -111,13 +112,7 @@ int harness_netns_remove_stale(void)
 	int removed = 0;
 	struct dirent *e;
 	while (d && (e = readdir(d))) {
-		int pid;
-		char tail;
-		if (sscanf(e->d_name, HARNESS_NETNS_PREFIX "%d%c", &pid,
-			   &tail) != 1 ||
-		    pid <= 0 || pid == getpid())
-			continue;
-		if (kill(pid, 0) == 0 || errno != ESRCH)
+		if (!harness_pid_name_gone(e->d_name, HARNESS_NETNS_PREFIX, 0))
 			continue;
 		char why[256];
 		const char *args[] = {"ip", "netns", "delete", e->d_name, NULL};

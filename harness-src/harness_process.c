@@ -331,23 +331,26 @@ void harness_remove_dir(const char *dir)
 	rmdir(dir);
 }
 
+int harness_pid_name_gone(const char *name, const char *prefix, int own)
+{
+	size_t prefix_len = strlen(prefix);
+	int pid;
+	char tail;
+	if (strncmp(name, prefix, prefix_len) != 0 ||
+	    sscanf(name + prefix_len, "%d%c", &pid, &tail) != 1 || pid <= 0)
+		return 0;
+	if (pid == getpid())
+		return own;
+	return kill(pid, 0) != 0 && errno == ESRCH;
+}
+
 void harness_remove_dead_pid_dirs(const char *parent, const char *prefix,
 				  int remove_own)
 {
-	size_t prefix_len = strlen(prefix);
 	DIR *d = opendir(parent);
 	struct dirent *e;
 	while (d && (e = readdir(d))) {
-		int pid;
-		char tail;
-		if (strncmp(e->d_name, prefix, prefix_len) != 0 ||
-		    sscanf(e->d_name + prefix_len, "%d%c", &pid, &tail) != 1 ||
-		    pid <= 0)
-			continue;
-		int gone = pid == getpid()
-			       ? remove_own
-			       : kill(pid, 0) != 0 && errno == ESRCH;
-		if (!gone)
+		if (!harness_pid_name_gone(e->d_name, prefix, remove_own))
 			continue;
 		char dir[PATH_MAX];
 		snprintf(dir, sizeof(dir), "%s/%s", parent, e->d_name);

@@ -71,6 +71,12 @@ void harness_describe_status(int status, char *text, size_t text_size);
  * so a folder holding one stays). Best effort: nothing is reported. */
 void harness_remove_dir(const char *dir);
 
+/* Is name "<prefix><pid>" (nothing after the pid) that of a process no
+ * longer running? own: what to answer for this process's own pid. The one
+ * test every leftover of a killed run (folders, stats objects, network
+ * namespaces) is found by. */
+int harness_pid_name_gone(const char *name, const char *prefix, int own);
+
 /* Remove the folders <parent>/<prefix><pid> left by processes killed
  * outright: those whose pid no longer runs. With remove_own, this
  * process's own pid counts as gone (a folder a previous process of that
