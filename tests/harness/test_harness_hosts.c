@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "client_report.h"
 #include "harness_hosts.h"
 
 static void test_server_specs(void **state)
@@ -82,9 +83,8 @@ static void test_client_specs(void **state)
 	assert_string_equal(h.clients[1].target, "user@c2");
 	assert_string_equal(h.clients[1].address, "");
 	/* A client named by address binds no source unless given one. */
-	assert_int_equal(harness_hosts_parse_clients("198.18.0.3", &h, why,
-						     sizeof(why)),
-			 0);
+	assert_int_equal(
+	    harness_hosts_parse_clients("198.18.0.3", &h, why, sizeof(why)), 0);
 	assert_string_equal(h.clients[0].address, "");
 	const char *bad[] = {"a,,b", "a,a", "a;b",	"a,",
 			     ",a",   "a b", "a,b=1.2.3"};
@@ -199,21 +199,6 @@ static void test_split(void **state)
 	}
 }
 
-/* The JSON a client sends for h (client_histogram_json's shape). */
-static json_t *histogram_json(const struct mcs_histogram *h)
-{
-	json_t *buckets = json_array();
-	for (unsigned i = 0; i < MCS_HISTOGRAM_BUCKETS; i++)
-		if (h->buckets[i])
-			json_array_append_new(
-			    buckets, json_pack("[i,I]", (int)i,
-					       (json_int_t)h->buckets[i]));
-	return json_pack("{s:I,s:I,s:I,s:I,s:o}", "count", (json_int_t)h->count,
-			 "sum", (json_int_t)h->sum, "min",
-			 (json_int_t)(h->count ? h->min : 0), "max",
-			 (json_int_t)h->max, "buckets", buckets);
-}
-
 static void test_histogram_merge(void **state)
 {
 	(void)state;
@@ -227,7 +212,7 @@ static void test_histogram_merge(void **state)
 		mcs_histogram_record(&b, v);
 	direct = a;
 	mcs_histogram_merge(&direct, &b);
-	json_t *ja = histogram_json(&a), *jb = histogram_json(&b);
+	json_t *ja = client_histogram_json(&a), *jb = client_histogram_json(&b);
 	assert_int_equal(harness_histogram_add_json(ja, &merged), 0);
 	assert_int_equal(harness_histogram_add_json(jb, &merged), 0);
 	assert_int_equal(merged.count, direct.count);
