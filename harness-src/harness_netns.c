@@ -109,26 +109,23 @@ static void restore_saved_ehash(void)
 int harness_netns_remove_stale(void)
 {
 	DIR *d = opendir("/run/netns");
-	int removed = 0;
+	int removed = 0, others = 0; /* others: sweeps' namespaces still up */
 	struct dirent *e;
 	while (d && (e = readdir(d))) {
-		if (!harness_pid_name_gone(e->d_name, HARNESS_NETNS_PREFIX, 0))
+		if (strncmp(e->d_name, HARNESS_NETNS_PREFIX,
+			    strlen(HARNESS_NETNS_PREFIX)) != 0)
 			continue;
 		char why[256];
 		const char *args[] = {"ip", "netns", "delete", e->d_name, NULL};
-		if (run_ip(args, why, sizeof(why)) == 0)
+		if (harness_pid_name_gone(e->d_name, HARNESS_NETNS_PREFIX, 0) &&
+		    run_ip(args, why, sizeof(why)) == 0)
 			removed++;
+		else
+			others++;
 	}
 	if (d)
 		closedir(d);
 	/* Only when no other harness holds the host's value changed. */
-	int others = 0;
-	d = opendir("/run/netns");
-	while (d && (e = readdir(d)))
-		others += strncmp(e->d_name, HARNESS_NETNS_PREFIX,
-				  strlen(HARNESS_NETNS_PREFIX)) == 0;
-	if (d)
-		closedir(d);
 	if (!others)
 		restore_saved_ehash();
 	return removed;

@@ -135,8 +135,9 @@ struct harness_run {
 	double duration_s; /* start to finish, teardown included */
 	double teardown_s; /* stopping and reaping server and client */
 	/* Within the teardown, seconds from its start until the client was
-	 * reaped, the server was reaped, and the namespace was removed. */
-	double teardown_client_s, teardown_server_s, teardown_netns_s;
+	 * reaped and the server was reaped; the namespace's removal ends the
+	 * teardown, so its time is teardown_s. */
+	double teardown_client_s, teardown_server_s;
 	double sweep_s; /* server start to the liveness check passing */
 	double server_cpu_total_s, client_cpu_total_s;
 	/* Memory pressure: the floor kept, the cgroup limit it ran under

@@ -316,7 +316,6 @@ static int teardown(struct sweep *s, int err, char *why, size_t why_size)
 	harness_stop_children(s);
 	remove_private_netns(run); /* its TIME_WAIT sockets go with it */
 	run->teardown_s = harness_now_seconds() - teardown_started;
-	run->teardown_netns_s = run->netns.ehash_entries ? run->teardown_s : 0;
 	run->duration_s = harness_now_seconds() - s->started;
 	double ramp_cpu = 0;
 	for (size_t i = 0; i < run->step_count; i++) {
