@@ -435,11 +435,10 @@ static void test_netns(void **state)
 	test_sweep_remote(1);
 }
 
-/* Kill the agent on client host 1 once step 1 is done; the run must stop
- * with its results, the host named, and nothing left anywhere. */
-static void test_kill(void **state)
+/* Start a paced sweep over ssh to 40,000 (4,000 connects/s, so it is
+ * still running when a case breaks something) and wait for its step 1. */
+static void start_paced_ssh_run(struct run *r)
 {
-	(void)state;
 	char clients[300];
 	snprintf(clients, sizeof(clients), "%s,%s", host_name(1, 0),
 		 host_name(2, 0));
@@ -455,10 +454,18 @@ static void test_kill(void **state)
 			       out_dir,		 NULL};
 	char *argv[32];
 	harness_argv(argv, 1, words);
+	run_start(r, argv);
+	if (!run_read_until(r, "step 1/4", 120))
+		fail_msg("no first step: %s", r->text);
+}
+
+/* Kill the agent on client host 1 once step 1 is done; the run must stop
+ * with its results, the host named, and nothing left anywhere. */
+static void test_kill(void **state)
+{
+	(void)state;
 	struct run r;
-	run_start(&r, argv);
-	if (!run_read_until(&r, "step 1/4", 120))
-		fail_msg("no first step: %s", r.text);
+	start_paced_ssh_run(&r);
 	pid_t agent = 0;
 	ours_in(hosts.ns[1], &agent);
 	assert_true(agent > 0);
@@ -483,25 +490,8 @@ static void test_kill(void **state)
 static void test_link_down(void **state)
 {
 	(void)state;
-	char clients[300];
-	snprintf(clients, sizeof(clients), "%s,%s", host_name(1, 0),
-		 host_name(2, 0));
-	const char *words[] = {"--backend",	 "epoll",
-			       "--target",	 "40000",
-			       "--steps",	 "8000,16000,24000",
-			       "--rate",	 "4000",
-			       "--server-host",	 host_name(0, 0),
-			       "--client-hosts", clients,
-			       "--transport",	 ssh_transport(),
-			       "--remote-dir",	 bin_dir,
-			       "--no-plot",	 "--out",
-			       out_dir,		 NULL};
-	char *argv[32];
-	harness_argv(argv, 1, words);
 	struct run r;
-	run_start(&r, argv);
-	if (!run_read_until(&r, "step 1/4", 120))
-		fail_msg("no first step: %s", r.text);
+	start_paced_ssh_run(&r);
 	char command[256];
 	snprintf(command, sizeof(command), "ip -n %s link set veth-c1 down",
 		 hosts.ctl);
