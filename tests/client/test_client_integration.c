@@ -412,6 +412,18 @@ static json_t *command(int to, int from, const char *line, const char *event)
 	return o;
 }
 
+/* Quit a control-mode client (stdin to, stdout from): bye, exit 0, and
+ * none of the workers its ready reply listed left running. Takes ready. */
+static void quit_and_check_gone(int to, int from, pid_t pid, json_t *ready)
+{
+	json_decref(command(to, from, "quit\n", "bye"));
+	close(to);
+	close(from);
+	assert_int_equal(wait_for(pid, 60.0), 0);
+	assert_pids_gone(ready);
+	json_decref(ready);
+}
+
 /* The control protocol, docs/CONTROL.md. */
 static void test_control(void **state)
 {
@@ -462,13 +474,7 @@ static void test_control(void **state)
 	assert_int_equal(get_int(o, "io_uring_checks"),
 			 io_uring_here() ? 4000 : 0);
 	json_decref(o);
-	o = command(in[1], out[0], "quit\n", "bye");
-	json_decref(o);
-	close(in[1]);
-	close(out[0]);
-	assert_int_equal(wait_for(pid, 60.0), 0);
-	assert_pids_gone(ready);
-	json_decref(ready);
+	quit_and_check_gone(in[1], out[0], pid, ready);
 }
 
 /* --reset-on-exit and --connect-order port together: the same
@@ -517,13 +523,7 @@ static void test_reset_on_exit(void **state)
 	}
 	long time_wait = time_wait_on_server_ports();
 	long resets = tcp_out_resets();
-	o = command(in[1], out[0], "quit\n", "bye");
-	json_decref(o);
-	close(in[1]);
-	close(out[0]);
-	assert_int_equal(wait_for(pid, 60.0), 0);
-	assert_pids_gone(ready);
-	json_decref(ready);
+	quit_and_check_gone(in[1], out[0], pid, ready);
 	assert_true(tcp_out_resets() - resets >= 3000);
 	assert_true(time_wait_on_server_ports() <= time_wait);
 }
@@ -598,13 +598,7 @@ static void test_control_load(void **state)
 	assert_int_equal(get_int(o, "checked"), 2000);
 	assert_int_equal(get_int(o, "alive"), 2000);
 	json_decref(o);
-	o = command(in[1], out[0], "quit\n", "bye");
-	json_decref(o);
-	close(in[1]);
-	close(out[0]);
-	assert_int_equal(wait_for(pid, 60.0), 0);
-	assert_pids_gone(ready);
-	json_decref(ready);
+	quit_and_check_gone(in[1], out[0], pid, ready);
 }
 
 /* EOF on stdin is quit; SIGTERM is 128+15; both leave nothing behind. */
