@@ -33,20 +33,31 @@ void harness_note_memory(struct sweep *s, const struct harness_memory_now *m)
 	run->oom_kills_cgroup = m->cgroup_ooms;
 }
 
-/* The memory guard, four times a second: stop while the machine (or the
- * run's memory cgroup) still has the floor left, before the OOM killer
- * picks a process. -ENOMEM with why when below it. */
+/* The memory guard: stop while the machine (or the run's memory cgroup)
+ * still has the floor left, before the OOM killer picks a process. It
+ * reads four times a second while far from the floor, and more often as
+ * memory arrives faster than what is left above the floor would last
+ * (harness_memory_next_check), so a fast ramp cannot cross the floor and
+ * the limit between two reads. -ENOMEM with why when below it. */
 static int check_memory(struct sweep *s, char *why, size_t why_size)
 {
 	double now = harness_now_seconds();
-	if (now - s->last_memory_check < 0.25)
+	if (now < s->next_memory_check)
 		return 0;
-	s->last_memory_check = now;
 	struct harness_memory_now m;
 	if (harness_memory_read(&s->memory, &m))
 		return 0;
 	harness_note_memory(s, &m);
 	struct harness_run *run = s->run;
+	double growth = 0; /* bytes per second since the last read */
+	if (s->last_memory_check > 0 && now > s->last_memory_check &&
+	    m.headroom < s->last_headroom)
+		growth = (double)(s->last_headroom - m.headroom) /
+			 (now - s->last_memory_check);
+	s->last_memory_check = now;
+	s->last_headroom = m.headroom;
+	s->next_memory_check = now + harness_memory_next_check(
+					 m.headroom, run->memory_floor, growth);
 	if (!run->memory_floor || m.headroom >= run->memory_floor)
 		return 0;
 	struct mcs_stats_total t = {0};

@@ -216,14 +216,24 @@ int harness_start_client(struct sweep *s, char *why, size_t why_size)
 	return 0;
 }
 
-void harness_stop_children(struct sweep *s)
+void harness_stop_children(struct sweep *s, int failed)
 {
-	/* Both ends tear down at once: closing a million sockets is kernel
-	 * work that takes seconds on each side, and there are two cores. */
 	double started = harness_now_seconds();
+	if (failed) {
+		/* The client reads "quit" only between commands: mid-grow it
+		 * would go on connecting until the quit timeout, and each
+		 * connection still lands in the listen queue of a server
+		 * that is exiting (memory the guard had stopped for). Stop it
+		 * first, by signal, and only then the server. */
+		harness_child_stop(&s->client.child, 0.0, 10.0);
+		s->run->teardown_client_s = harness_now_seconds() - started;
+	}
+	/* Otherwise both ends tear down at once: closing a million sockets
+	 * is kernel work that takes seconds on each side, and there are two
+	 * cores. */
 	if (s->server.pid > 0)
 		kill(-s->server.pid, SIGTERM);
-	if (s->client.child.pid > 0 && !harness_stop_signal()) {
+	if (!failed && s->client.child.pid > 0 && !harness_stop_signal()) {
 		json_t *bye;
 		char why[256];
 		if (harness_client_request(&s->client, "quit", "bye",
@@ -231,10 +241,12 @@ void harness_stop_children(struct sweep *s)
 					   why, sizeof(why)) == 0)
 			json_decref(bye);
 	}
-	/* On a signal, do not wait for a polite exit. */
-	harness_child_stop(&s->client.child, harness_stop_signal() ? 0.5 : 5.0,
-			   10.0);
-	s->run->teardown_client_s = harness_now_seconds() - started;
+	if (!failed) {
+		/* On a signal, do not wait for a polite exit. */
+		harness_child_stop(&s->client.child,
+				   harness_stop_signal() ? 0.5 : 5.0, 10.0);
+		s->run->teardown_client_s = harness_now_seconds() - started;
+	}
 	if (s->stats.header)
 		mcs_stats_close(&s->stats);
 	harness_child_stop(&s->server, 0.0, 15.0);

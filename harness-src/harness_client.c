@@ -97,8 +97,10 @@ int harness_client_request(struct harness_client *client, const char *command,
 	double deadline = mcs_now_seconds() + timeout_s;
 	static char line[1 << 16];
 	for (;;) {
+		/* 20 ms: the waiter (the memory guard among its checks) must
+		 * be able to look as often as it needs. */
 		int got = harness_child_read_line(&client->child, line,
-						  sizeof(line), 250);
+						  sizeof(line), 20);
 		if (got == -EPIPE) {
 			harness_client_describe_exit(client, why, why_size);
 			return -EPIPE;
@@ -136,9 +138,9 @@ int harness_client_request(struct harness_client *client, const char *command,
 				json_decref(j);
 				return -EPROTO;
 			}
-			/* Another event (say, progress): not ours. */
+			/* Another event (say, progress): not ours, and no
+			 * reason to skip the checks below. */
 			json_decref(j);
-			continue;
 		}
 		if (waiter) {
 			int err = waiter(context, why, why_size);

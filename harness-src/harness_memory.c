@@ -267,6 +267,20 @@ uint64_t harness_memory_floor(const struct harness_memory *m,
 				 : harness_memory_default_floor(m);
 }
 
+double harness_memory_next_check(uint64_t headroom, uint64_t floor,
+				 double bytes_per_s)
+{
+	if (headroom <= floor)
+		return HARNESS_MEMORY_CHECK_MIN_S;
+	if (!(bytes_per_s > 0))
+		return HARNESS_MEMORY_CHECK_MAX_S;
+	double delay = (double)(headroom - floor) / (4.0 * bytes_per_s);
+	if (delay < HARNESS_MEMORY_CHECK_MIN_S)
+		return HARNESS_MEMORY_CHECK_MIN_S;
+	return delay > HARNESS_MEMORY_CHECK_MAX_S ? HARNESS_MEMORY_CHECK_MAX_S
+						  : delay;
+}
+
 int harness_memory_explain(const struct harness_memory *m,
 			   const struct harness_memory_now *now, char *why,
 			   size_t why_size)

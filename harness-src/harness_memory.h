@@ -64,6 +64,17 @@ uint64_t harness_memory_default_floor(const struct harness_memory *m);
 uint64_t harness_memory_floor(const struct harness_memory *m,
 			      const struct harness_options *o);
 
+/* How long the guard may wait before its next read: long enough to cost
+ * nothing while far from the floor, short enough that memory arriving at
+ * the rate seen between the last two reads (bytes_per_s, 0 if not
+ * growing) takes at most a quarter of what is left above the floor before
+ * it looks again. Seconds, between HARNESS_MEMORY_CHECK_MIN_S and
+ * HARNESS_MEMORY_CHECK_MAX_S. */
+#define HARNESS_MEMORY_CHECK_MIN_S 0.01
+#define HARNESS_MEMORY_CHECK_MAX_S 0.25
+double harness_memory_next_check(uint64_t headroom, uint64_t floor,
+				 double bytes_per_s);
+
 /* When, as of the read now, the OOM killer ran or the cgroup hit its
  * limit since the start, append "; out of memory: ..." saying so to why
  * (one line). Returns 1 if it appended. */

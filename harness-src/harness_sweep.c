@@ -313,7 +313,7 @@ static int teardown(struct sweep *s, int err, char *why, size_t why_size)
 	if (s->tty)
 		printf("\r\033[K");
 	double teardown_started = harness_now_seconds();
-	harness_stop_children(s);
+	harness_stop_children(s, err != 0);
 	remove_private_netns(run); /* its TIME_WAIT sockets go with it */
 	run->teardown_s = harness_now_seconds() - teardown_started;
 	run->duration_s = harness_now_seconds() - s->started;

@@ -33,7 +33,9 @@ struct sweep {
 	size_t slab_point_count;
 	int slab_error;		      /* -errno: a snapshot could not be read */
 	struct harness_memory memory; /* the memory guard */
-	double last_memory_check;
+	double next_memory_check;     /* when the guard reads again */
+	double last_memory_check;     /* when it last read, and what it saw */
+	uint64_t last_headroom;
 };
 
 double harness_now_seconds(void);
@@ -66,9 +68,9 @@ int harness_grow_step(struct sweep *s, uint64_t target, int *paused, char *why,
 int harness_verify_all(struct sweep *s, char *why, size_t why_size);
 
 /* harness_kernel_caches.c: keep the slabinfo snapshot of the measurement
- * just taken as point index (0 the baseline, i step i); after the sweep, the fit per cache into
- * run->kernel_cache_fit (or the reason it is missing); free the
- * snapshots. */
+ * just taken as point index (0 the baseline, i step i); after the sweep, the
+ * fit per cache into run->kernel_cache_fit (or the reason it is missing); free
+ * the snapshots. */
 void harness_take_slab_point(struct sweep *s, size_t index);
 void harness_fit_kernel_caches(struct sweep *s);
 void harness_release_kernel_caches(struct sweep *s);
@@ -78,7 +80,11 @@ void harness_release_kernel_caches(struct sweep *s);
  * they are in. */
 int harness_start_server(struct sweep *s, char *why, size_t why_size);
 int harness_start_client(struct sweep *s, char *why, size_t why_size);
-void harness_stop_children(struct sweep *s);
+/* failed: the run stopped on a failure (the memory guard's among them),
+ * so the client may be in the middle of a command that it will not
+ * interrupt for "quit": it is stopped first and at once, so that no
+ * connection or message arrives after the sweep stopped. */
+void harness_stop_children(struct sweep *s, int failed);
 /* Remove stats objects in /dev/shm left by a harness killed outright. */
 void harness_remove_stale_stats(void);
 

@@ -97,12 +97,37 @@ static void test_live_read(void **state)
 	}
 }
 
+/* The guard's next read: a quarter of the margin above the floor at the
+ * rate seen, within its bounds. */
+static void test_next_check_follows_the_rate(void **state)
+{
+	(void)state;
+	const uint64_t mib = 1u << 20;
+	/* Not growing, or far from the floor: the slow pace. */
+	assert_true(harness_memory_next_check(100 * mib, 2 * mib, 0) ==
+		    HARNESS_MEMORY_CHECK_MAX_S);
+	assert_true(harness_memory_next_check(1000 * mib, 2 * mib, mib) ==
+		    HARNESS_MEMORY_CHECK_MAX_S);
+	/* 2 MiB above the floor at 4 MiB/s: 2 / (4 * 4) = 0.125 s. */
+	double d = harness_memory_next_check(4 * mib, 2 * mib, 4.0 * mib);
+	assert_true(d > 0.1249 && d < 0.1251);
+	/* Faster than the shortest pace can follow: the shortest. */
+	assert_true(harness_memory_next_check(3 * mib, 2 * mib, 1e12) ==
+		    HARNESS_MEMORY_CHECK_MIN_S);
+	/* At or below the floor: look again at once. */
+	assert_true(harness_memory_next_check(2 * mib, 2 * mib, 0) ==
+		    HARNESS_MEMORY_CHECK_MIN_S);
+	assert_true(harness_memory_next_check(mib, 2 * mib, 0) ==
+		    HARNESS_MEMORY_CHECK_MIN_S);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_cgroup_v1_memory_line_wins),
 	    cmocka_unit_test(test_cgroup_v2_only),
 	    cmocka_unit_test(test_live_read),
+	    cmocka_unit_test(test_next_check_follows_the_rate),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
