@@ -13,6 +13,10 @@
 #   build files then have no target for it. Says why in
 #   one line (prefixed WHO:), except when ALWAYS is 1 and nothing was wrong.
 #   Output goes to LOG; on failure its tail is printed. Returns 0 or 1.
+#
+# mcs_changed_since ROOT STAMP
+#   The launcher's fast path: prints what changed since STAMP (nothing when
+#   the last build is still good).
 # shellcheck shell=bash
 
 # Why BUILD (configured from ROOT) must be configured before it can be
@@ -65,4 +69,23 @@ mcs_configure() {
 		return 1
 	fi
 	rm -f "$build/.mcs-configure-running"
+}
+
+# What a build from ROOT depends on that is newer than STAMP, or nothing:
+# the first source, header or CMake file (or folder, for a file added or
+# removed) changed since, or the package database. Prints one path.
+# Build directories, results and .git are not looked at. Takes about
+# 10 ms, so an unchanged tree costs the launcher no dpkg-query and no
+# cmake.
+mcs_changed_since() {
+	local root=$1 stamp=$2
+	if [ /var/lib/dpkg/status -nt "$stamp" ]; then
+		echo "the installed packages (/var/lib/dpkg/status)"
+		return
+	fi
+	find "$root" \( -path "$root/.git" -o -path "$root/build*" \
+		-o -path "$root/results" -o -name '__pycache__' \) -prune -o \
+		\( -type d -o -name '*.c' -o -name '*.h' -o -name 'CMakeLists.txt' \
+		-o -name '*.cmake' -o -name '*.in' -o -name 'install-deps.sh' \
+		-o -name 'build-dir.sh' \) -newer "$stamp" -print -quit 2>/dev/null
 }

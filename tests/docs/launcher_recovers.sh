@@ -5,7 +5,9 @@
 # then run `MCS_BUILD_DIR=<it> ./harness --list-backends` and check that it
 # says it configures again, succeeds, and lists the backends; run it once
 # more (no configure now); then leave the marker of an interrupted
-# configure and check the helper ./test uses configures again too.
+# configure and check the helper ./test uses configures again too. Between
+# them: an unchanged tree runs the binary without dpkg-query or cmake, and
+# a changed one says so and builds.
 # Exit 0 pass, 1 fail. Builds the harness targets once (about 15 s here).
 set -uo pipefail
 src=${1:?usage: launcher_recovers.sh SOURCE_DIR}
@@ -45,6 +47,49 @@ status=$?
 [ $status -eq 0 ] || fail "second ./harness exited $status"
 ! grep -q configuring "$tmp/err2" || fail "configured again without need: $(cat "$tmp/err2")"
 
+# 3b. Nothing changed since that build: the launcher runs the binary at
+# once, with no dpkg-query and no cmake (both replaced here by stand-ins
+# that leave a mark), for --help and for bad input alike.
+mkdir -p "$tmp/bin"
+for tool in cmake dpkg-query apt-get; do
+	printf '#!/bin/sh\necho %s >>"%s/called"\nexit 1\n' "$tool" "$tmp" >"$tmp/bin/$tool"
+	chmod +x "$tmp/bin/$tool"
+done
+PATH="$tmp/bin:$PATH" MCS_BUILD_DIR="$build" "$src/harness" --help >"$tmp/out5" 2>"$tmp/err5" ||
+	fail "./harness --help on an unchanged tree failed: $(cat "$tmp/err5")"
+grep -q -- "--target" "$tmp/out5" || fail "--help printed no usage"
+PATH="$tmp/bin:$PATH" MCS_BUILD_DIR="$build" "$src/harness" --backend epoll --target -5 >/dev/null 2>"$tmp/err6"
+status=$?
+[ $status -eq 2 ] || fail "bad --target on an unchanged tree exited $status, not 2"
+grep -q "bad --target" "$tmp/err6" || fail "bad --target said: $(cat "$tmp/err6")"
+[ ! -e "$tmp/called" ] || fail "an unchanged tree still ran: $(tr '\n' ' ' <"$tmp/called")"
+
+# 3c. Something changed since (here: the stamp made older than every
+# source, which changes no tracked file): it says what, and builds.
+touch -d '2000-01-01 00:00' "$build/.mcs-harness-built"
+MCS_BUILD_DIR="$build" "$src/harness" --list-backends >"$tmp/out7" 2>"$tmp/err7" ||
+	fail "./harness after a change failed: $(cat "$tmp/err7")"
+grep -q "^harness: rebuilding: .* changed since the last build" "$tmp/err7" ||
+	fail "no 'rebuilding' line after a change: $(cat "$tmp/err7")"
+[ "$build/.mcs-harness-built" -nt "$src/CMakeLists.txt" ] || fail "the stamp was not renewed"
+
+# 3d. mcs_changed_since on a small tree of its own: a changed source, an
+# added file, and a changed file under build/ (not looked at).
+. "$src/scripts/build-dir.sh"
+mini="$tmp/mini"
+mkdir -p "$mini/lib" "$mini/build"
+touch -d '2001-01-01' "$mini/lib/a.c" "$mini/lib" "$mini/build" "$mini"
+touch "$tmp/mini.stamp" # now: newer than the package database too
+sleep 0.05
+[ -z "$(mcs_changed_since "$mini" "$tmp/mini.stamp")" ] || fail "an old tree reads as changed"
+touch "$mini/build/x.c" && touch -d '2001-01-01' "$mini/build" "$mini"
+[ -z "$(mcs_changed_since "$mini" "$tmp/mini.stamp")" ] || fail "build/ was looked at"
+touch "$mini/lib/a.c"
+[ "$(mcs_changed_since "$mini" "$tmp/mini.stamp")" = "$mini/lib/a.c" ] || fail "a changed source was missed"
+touch -d '2001-01-01' "$mini/lib/a.c"
+touch "$mini/lib/new.h"
+[ -n "$(mcs_changed_since "$mini" "$tmp/mini.stamp")" ] || fail "an added header was missed"
+
 # 4. An interrupted configure (its marker left behind), through the helper
 # as ./test calls it (configure every run, say why when something was
 # wrong); then the same directory with no marker is left alone.
@@ -60,7 +105,7 @@ mcs_configure harness "$src" "$build" "$tmp/configure.log" 0 2>"$tmp/err4" ||
 [ ! -s "$tmp/err4" ] || fail "a good directory was configured again: $(cat "$tmp/err4")"
 
 if [ $failures -eq 0 ]; then
-	echo "launcher recovered from a failed and an interrupted configure"
+	echo "launcher recovered from a failed and an interrupted configure, ran an unchanged build at once and rebuilt a changed one"
 	exit 0
 fi
 exit 1
