@@ -1,6 +1,7 @@
 /* server_options.c - parse and validate the server's command line. */
 #include "server_options.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -41,7 +42,10 @@ void server_print_usage(FILE *out)
 	    "  --workers N|auto      worker processes, at most one per port "
 	    "(default auto:\n"
 	    "                        one per port)\n"
-	    "  --address IPV4        address to bind (default 127.0.0.1)\n"
+	    "  --address IPV4        address to bind (default 127.0.0.1); "
+	    "0.0.0.0 (every\n"
+	    "                        interface) only with --any-address\n"
+	    "  --any-address         allow --address 0.0.0.0\n"
 	    "  --threads N           threads per worker for threaded backends "
 	    "(0 = cores)\n"
 	    "  --max-connections N   total connection cap (default: what the "
@@ -77,6 +81,7 @@ static const struct option long_options[] = {
     {"ports", required_argument, NULL, 'p'},
     {"workers", required_argument, NULL, 'w'},
     {"address", required_argument, NULL, 'a'},
+    {"any-address", no_argument, NULL, 'A'},
     {"threads", required_argument, NULL, 't'},
     {"max-connections", required_argument, NULL, 'm'},
     {"read-buffer", required_argument, NULL, 'r'},
@@ -251,6 +256,7 @@ static int parse_option(int c, const char *arg, char *const argv[],
 		return 0;
 	case 's': return parse_stats_name(arg, o, why, why_size);
 	case 'j': o->json = 1; return 0;
+	case 'A': o->any_address = 1; return 0;
 	case 'l': o->list_backends = 1; return 0;
 	case 'h': o->help = 1; return 0;
 	default: return mcs_getopt_error(c, argv, why, why_size);
@@ -298,5 +304,13 @@ int server_parse_options(int argc, char **argv, struct server_options *o,
 	}
 	if (optind < argc)
 		return mcs_unexpected_argument(argv[optind], why, why_size);
+	/* A benchmark server listening on every interface is reachable from
+	 * wherever the machine is: only when asked for in so many words. */
+	if (o->address.s_addr == htonl(INADDR_ANY) && !o->any_address) {
+		snprintf(why, why_size,
+			 "--address 0.0.0.0 listens on every interface: add "
+			 "--any-address to mean it, or bind one address");
+		return -EINVAL;
+	}
 	return check_workers(o, why, why_size);
 }

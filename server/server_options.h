@@ -18,6 +18,7 @@ struct server_options {
 			     [MCS_BACKEND_SETTING_MAX_LEN + 1];
 	size_t backend_setting_count;
 	struct in_addr address;
+	int any_address; /* --any-address: 0.0.0.0 asked for in so many words */
 	uint16_t port_first, port_last;
 	unsigned workers; /* 0 = auto: one per port */
 	unsigned threads; /* per worker, threaded backends; 0 = one per core */

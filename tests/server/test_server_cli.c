@@ -61,6 +61,13 @@ static void test_bad_usage(void **state)
 	expect_usage_error(l, "unexpected argument");
 	char *m[] = {"server", "--backend", "../../etc/passwd", NULL};
 	expect_usage_error(m, "bad backend name");
+	/* Every interface only when asked for in so many words: with
+	 * --any-address the address passes, and the next check speaks. */
+	char *n[] = {"server", "--address", "0.0.0.0", NULL};
+	expect_usage_error(n, "--any-address");
+	char *o[] = {"server",	"--address", "0.0.0.0", "--any-address",
+		     "--ports", "3000-2000", NULL};
+	expect_usage_error(o, "--ports");
 }
 
 static void test_help_and_list(void **state)
