@@ -250,6 +250,37 @@ int mcs_parse_seconds(const char *text, double max, double *value)
 	return 0;
 }
 
+int mcs_parse_duration(const char *text, double min, double max,
+		       double *seconds)
+{
+	static const struct {
+		char suffix;
+		double seconds;
+	} units[] = {{'s', 1}, {'m', 60}, {'h', 3600}};
+	char number[32];
+	size_t length = text ? strlen(text) : 0;
+	if (!length || length >= sizeof(number))
+		return -EINVAL;
+	double unit = 1;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (text[length - 1] == units[i].suffix) {
+			unit = units[i].seconds;
+			length--;
+			break;
+		}
+	memcpy(number, text, length);
+	number[length] = '\0';
+	double value;
+	int err = mcs_parse_seconds(number, max / unit, &value);
+	if (err)
+		return err;
+	value *= unit;
+	if (value < min || value > max)
+		return -ERANGE;
+	*seconds = value;
+	return 0;
+}
+
 int mcs_option_error(char *why, size_t why_size, const char *option,
 		     const char *value, const char *expected)
 {

@@ -39,6 +39,12 @@ int mcs_parse_count_list(const char *text, uint64_t min, uint64_t max,
  * '.', no sign, spaces, hex, inf or nan; in [0, max]. */
 int mcs_parse_seconds(const char *text, double max, double *value);
 
+/* A duration: seconds as mcs_parse_seconds, or with one unit suffix,
+ * s, m or h ("90s", "10m", "1.5h"); in [min, max] seconds. -EINVAL for
+ * the form, -ERANGE for the bounds. */
+int mcs_parse_duration(const char *text, double min, double max,
+		       double *seconds);
+
 /* Put "bad OPTION 'VALUE': expected EXPECTED" in why (VALUE shown with
  * mcs_printable) and return -EINVAL: the one shape of a bad-value error. */
 int mcs_option_error(char *why, size_t why_size, const char *option,

@@ -61,9 +61,9 @@ void server_print_usage(FILE *out)
 	    "                        net.core.somaxconn)\n"
 	    "  --interval SECONDS    monitoring line period (default 1, 0 = "
 	    "none)\n"
-	    "  --duration SECONDS    stop by itself after this long (default: "
-	    "run until\n"
-	    "                        SIGINT/SIGTERM)\n"
+	    "  --duration SECONDS    stop by itself after this long (90s, 10m, "
+	    "1h accepted;\n"
+	    "                        default: run until SIGINT/SIGTERM)\n"
 	    "  --stats-shm NAME      shared-memory stats name (default "
 	    "/mcs-server-PID)\n"
 	    "  --json                print the final stats as one JSON object\n"
@@ -244,15 +244,16 @@ static int parse_option(int c, const char *arg, char *const argv[],
 	case 'W':
 	case 'B': return parse_count_field(c, arg, o, why, why_size);
 	case 'i':
-		if (mcs_parse_seconds(arg, 3600, &o->interval_seconds))
-			return mcs_option_error(why, why_size, "--interval",
-						arg, "seconds from 0 to 3600");
+		if (mcs_parse_duration(arg, 0, 3600, &o->interval_seconds))
+			return mcs_option_error(
+			    why, why_size, "--interval", arg,
+			    "seconds from 0 to 3600 (or 90s, 10m, 1h)");
 		return 0;
 	case 'd':
-		if (mcs_parse_seconds(arg, 7 * 86400, &o->duration_seconds))
-			return mcs_option_error(why, why_size, "--duration",
-						arg,
-						"seconds from 0 to 604800");
+		if (mcs_parse_duration(arg, 0, 7 * 86400, &o->duration_seconds))
+			return mcs_option_error(
+			    why, why_size, "--duration", arg,
+			    "seconds from 0 to 604800 (or 90s, 10m, 1h)");
 		return 0;
 	case 's': return parse_stats_name(arg, o, why, why_size);
 	case 'j': o->json = 1; return 0;

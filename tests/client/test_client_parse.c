@@ -97,6 +97,9 @@ static void test_options_good(void **state)
 	assert_int_equal(o.connect_by_port, 1);
 	assert_int_equal(parse(&o, why, "--connect-order", "spread", NULL), 0);
 	assert_int_equal(o.connect_by_port, 0);
+	/* Durations as the server and the harness take them. */
+	assert_int_equal(parse(&o, why, "--hold", "10m", NULL), 0);
+	assert_true(o.hold_seconds == 600);
 }
 
 /* Each bad input fails, and the reason names the option. */
@@ -134,7 +137,7 @@ static void test_options_bad(void **state)
 	expect_bad("--payload", "--payload", "70000", NULL);
 	expect_bad("--interval", "--interval", "10", NULL); /* no payload */
 	expect_bad("--hold", "--hold", "-1", NULL);
-	expect_bad("--hold", "--hold", "1s", NULL);
+	expect_bad("--hold", "--hold", "1x", NULL);
 	expect_bad("--window", "--window", "0", NULL);
 	expect_bad("--timeout", "--timeout", "0", NULL);
 	expect_bad("--timeout", "--timeout", "nan", NULL);

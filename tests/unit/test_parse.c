@@ -156,6 +156,23 @@ static void test_seconds(void **state)
 	assert_int_equal(mcs_parse_seconds("0x10", 100, &v), -EINVAL);
 	assert_int_equal(mcs_parse_seconds("inf", 1e9, &v), -EINVAL);
 	assert_int_equal(mcs_parse_seconds("nan", 1e9, &v), -EINVAL);
+	/* Durations: a unit suffix, or plain seconds; bounds in seconds. */
+	assert_int_equal(mcs_parse_duration("90s", 0, 3600, &v), 0);
+	assert_true(v == 90);
+	assert_int_equal(mcs_parse_duration("10m", 0, 3600, &v), 0);
+	assert_true(v == 600);
+	assert_int_equal(mcs_parse_duration("1h", 0, 3600, &v), 0);
+	assert_true(v == 3600);
+	assert_int_equal(mcs_parse_duration("1.5m", 0, 3600, &v), 0);
+	assert_true(v == 90);
+	assert_int_equal(mcs_parse_duration("45", 0, 3600, &v), 0);
+	assert_true(v == 45);
+	assert_int_equal(mcs_parse_duration("2h", 0, 3600, &v), -ERANGE);
+	assert_int_equal(mcs_parse_duration("0.5s", 1, 3600, &v), -ERANGE);
+	assert_int_equal(mcs_parse_duration("10x", 0, 3600, &v), -EINVAL);
+	assert_int_equal(mcs_parse_duration("m", 0, 3600, &v), -EINVAL);
+	assert_int_equal(mcs_parse_duration("", 0, 3600, &v), -EINVAL);
+	assert_int_equal(mcs_parse_duration("-1m", 0, 3600, &v), -EINVAL);
 	assert_int_equal(mcs_parse_seconds("1e999", 1e9, &v), -EINVAL);
 	assert_int_equal(mcs_parse_seconds("", 10, &v), -EINVAL);
 	assert_int_equal(mcs_parse_seconds(NULL, 10, &v), -EINVAL);
