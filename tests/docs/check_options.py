@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""check_options.py - the option tables of the docs must list exactly the
+options each binary's --help prints, so a doc cannot drift from its tool.
+
+Usage: check_options.py DOC BINARY [DOC BINARY ...]
+       check_options.py --self-test DOC BINARY [DOC BINARY ...]
+
+For each pair, the options of DOC are the `--name` words in the first cell
+of its table rows that start with `| \x60--` (the option tables); the
+options of BINARY are every `--name` word its --help prints. Each side
+must hold every option of the other. Exit 0 when all pairs agree, 1
+otherwise (naming each option missing on either side), 2 on bad usage, an
+unreadable doc, a doc without an option table, or a binary that does not
+answer --help with exit 0.
+
+--self-test shows the check can fail: in a copy of each doc one character
+of one option is changed, and the check must report it, while the
+unchanged doc passes.
+"""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+OPTION = re.compile(r"--[a-z][a-z0-9-]*")
+ROW = re.compile(r"^\|\s*`--")
+
+
+def doc_options(path):
+    with open(path, encoding="utf-8") as f:
+        rows = [line for line in f if ROW.match(line)]
+    options = set()
+    for row in rows:
+        first_cell = row.split("|")[1]
+        options.update(OPTION.findall(first_cell))
+    return options
+
+
+def help_options(binary):
+    result = subprocess.run([binary, "--help"], capture_output=True,
+                            text=True, timeout=30)
+    if result.returncode != 0:
+        raise RuntimeError(f"{binary} --help exited {result.returncode}")
+    return set(OPTION.findall(result.stdout))
+
+
+def compare(doc, binary):
+    """The list of disagreements between doc and binary (empty: agree)."""
+    documented = doc_options(doc)
+    if not documented:
+        raise RuntimeError(f"{doc} has no option table (rows '| `--...')")
+    offered = help_options(binary)
+    name = os.path.basename(binary)
+    problems = [f"{doc}: {o} is in `{name} --help` but not in the doc's "
+                f"option table" for o in sorted(offered - documented)]
+    problems += [f"{doc}: {o} is in the option table but `{name} --help` "
+                 f"does not offer it" for o in sorted(documented - offered)]
+    return problems
+
+
+def check(pairs):
+    problems = []
+    for doc, binary in pairs:
+        problems += compare(doc, binary)
+    for p in problems:
+        print(p, file=sys.stderr)
+    return 1 if problems else 0
+
+
+def self_test(pairs):
+    """Change one character of the first option of each doc's table in a
+    copy: the check must fail on the copy and pass on the original."""
+    failures = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for doc, binary in pairs:
+            if compare(doc, binary):
+                print(f"self-test: {doc} does not pass as it is",
+                      file=sys.stderr)
+                failures += 1
+                continue
+            copy = os.path.join(tmp, os.path.basename(doc))
+            shutil.copy(doc, copy)
+            with open(copy, encoding="utf-8") as f:
+                text = f.read()
+            match = next(m for m in re.finditer(r"^\|\s*`(--[a-z])", text,
+                                                re.M))
+            at = match.end(1) - 1  # the option's first letter
+            changed = "x" if text[at] != "x" else "y"
+            with open(copy, "w", encoding="utf-8") as f:
+                f.write(text[:at] + changed + text[at + 1:])
+            found = compare(copy, binary)
+            if len(found) != 2:
+                print(f"self-test: one changed character in {doc} gave "
+                      f"{found}, not the two lines expected", file=sys.stderr)
+                failures += 1
+    if failures == 0:
+        print(f"self-test: {len(pairs)} docs pass, and one changed "
+              f"character in each is caught")
+    return 1 if failures else 0
+
+
+def main(argv):
+    test = argv[1:2] == ["--self-test"]
+    args = argv[2:] if test else argv[1:]
+    if not args or len(args) % 2:
+        print(__doc__.split("\n\n")[1], file=sys.stderr)
+        return 2
+    pairs = list(zip(args[0::2], args[1::2]))
+    try:
+        return self_test(pairs) if test else check(pairs)
+    except (OSError, RuntimeError, subprocess.SubprocessError) as e:
+        print(f"check_options: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
