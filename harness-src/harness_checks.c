@@ -12,6 +12,7 @@
 #include "harness_format.h"
 #include "harness_signal.h"
 #include "harness_sweep_internal.h"
+#include "mcs_clock.h"
 #include "mcs_format.h"
 #include "mcs_proc.h"
 
@@ -154,6 +155,53 @@ int harness_check_fds_full(struct sweep *s, char *why, size_t why_size)
 	return 0;
 }
 
+/* A server worker that failed, or that is gone without a word (killed:
+ * its state never changed), is the cause of a failure. One that stopped
+ * was asked to, by a server shutting down because of something else: the
+ * server's own exit names that, so it gets WORKER_STOP_GRACE_S to come
+ * before the stop itself is reported. -ECHILD with why, or 0. */
+#define WORKER_STOP_GRACE_S 3.0
+
+static int check_workers(struct sweep *s, char *why, size_t why_size)
+{
+	int stopped = -1;
+	for (uint32_t i = 0; i < s->stats.header->worker_count; i++) {
+		struct mcs_worker_stats *w = &s->stats.workers[i];
+		uint64_t state = mcs_stat_get(&w->state);
+		pid_t pid = (pid_t)w->pid;
+		int gone = pid > 0 && kill(pid, 0) != 0 && errno == ESRCH;
+		if (state == MCS_WORKER_FAILED) {
+			snprintf(why, why_size,
+				 "server worker %u (pid %d) failed: %.190s", i,
+				 (int)pid,
+				 w->error[0] ? w->error : "no reason given");
+			return -ECHILD;
+		}
+		if (gone && state != MCS_WORKER_STOPPED) {
+			snprintf(why, why_size,
+				 "server worker %u (pid %d) is gone without "
+				 "a word (killed, or it crashed): see "
+				 "server.log and the kernel log",
+				 i, (int)pid);
+			return -ECHILD;
+		}
+		if (state == MCS_WORKER_STOPPED && stopped < 0)
+			stopped = (int)i;
+	}
+	if (stopped < 0)
+		return 0;
+	double now = mcs_now_seconds();
+	if (!s->workers_stopped_at)
+		s->workers_stopped_at = now;
+	if (now - s->workers_stopped_at < WORKER_STOP_GRACE_S)
+		return 0;
+	struct mcs_worker_stats *w = &s->stats.workers[stopped];
+	snprintf(why, why_size, "server worker %d (pid %d) stopped: %.190s",
+		 stopped, (int)w->pid,
+		 w->error[0] ? w->error : "no reason given");
+	return -ECHILD;
+}
+
 /* Everything the sweep checks while it waits: signals, a dead server or
  * client, a failed worker, a worker out of descriptors, memory running
  * out. Also draws the live progress line on a terminal. */
@@ -184,26 +232,9 @@ int harness_sweep_check(void *context, char *why, size_t why_size)
 		struct mcs_stats_total t;
 		mcs_stats_sum(&s->stats, &t);
 		if (t.failed || t.stopped) {
-			for (uint32_t i = 0; i < s->stats.header->worker_count;
-			     i++) {
-				struct mcs_worker_stats *w =
-				    &s->stats.workers[i];
-				uint64_t state = mcs_stat_get(&w->state);
-				if (state == MCS_WORKER_FAILED ||
-				    state == MCS_WORKER_STOPPED) {
-					snprintf(
-					    why, why_size,
-					    "server worker %u (pid %" PRId64
-					    ") %s: %.190s",
-					    i, (int64_t)w->pid,
-					    state == MCS_WORKER_FAILED
-						? "failed"
-						: "stopped",
-					    w->error[0] ? w->error
-							: "no reason given");
-					return -ECHILD;
-				}
-			}
+			int err = check_workers(s, why, why_size);
+			if (err)
+				return err;
 		}
 		if (t.accept_fd_limit) {
 			int err = check_fd_limit(s, why, why_size);

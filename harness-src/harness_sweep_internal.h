@@ -36,6 +36,7 @@ struct sweep {
 	double next_memory_check;     /* when the guard reads again */
 	double last_memory_check;     /* when it last read, and what it saw */
 	uint64_t last_headroom;
+	double workers_stopped_at; /* when a stopped worker was first seen */
 };
 
 double harness_now_seconds(void);
