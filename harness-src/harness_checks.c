@@ -38,7 +38,7 @@ void harness_note_memory(struct sweep *s, const struct harness_memory_now *m)
  * picks a process. -ENOMEM with why when below it. */
 static int check_memory(struct sweep *s, char *why, size_t why_size)
 {
-	double now = harness_now_seconds();
+	double now = mcs_now_seconds();
 	if (now - s->last_memory_check < 0.25)
 		return 0;
 	s->last_memory_check = now;
@@ -199,7 +199,7 @@ int harness_sweep_check(void *context, char *why, size_t why_size)
 			if (err)
 				return err;
 		}
-		double now = harness_now_seconds();
+		double now = mcs_now_seconds();
 		if (s->tty && s->step_target && now - s->last_progress > 0.25) {
 			s->last_progress = now;
 			char live[32], target[32];

@@ -125,7 +125,7 @@ int harness_start_server(struct sweep *s, char *why, size_t why_size)
 	if (err)
 		return err;
 	/* It prints one line on stdout once every worker listens. */
-	double deadline = harness_now_seconds() + STARTUP_TIMEOUT_S;
+	double deadline = mcs_now_seconds() + STARTUP_TIMEOUT_S;
 	char line[1024];
 	for (;;) {
 		int got = harness_child_read_line(&s->server, line,
@@ -147,7 +147,7 @@ int harness_start_server(struct sweep *s, char *why, size_t why_size)
 		err = harness_sweep_check(s, why, why_size);
 		if (err)
 			return err;
-		if (harness_now_seconds() > deadline) {
+		if (mcs_now_seconds() > deadline) {
 			snprintf(why, why_size,
 				 "server workers did not all listen within "
 				 "%.0f s (see server.log in the run directory)",
@@ -220,7 +220,7 @@ void harness_stop_children(struct sweep *s)
 {
 	/* Both ends tear down at once: closing a million sockets is kernel
 	 * work that takes seconds on each side, and there are two cores. */
-	double started = harness_now_seconds();
+	double started = mcs_now_seconds();
 	if (s->server.pid > 0)
 		kill(-s->server.pid, SIGTERM);
 	if (s->client.child.pid > 0 && !harness_stop_signal()) {
@@ -234,11 +234,11 @@ void harness_stop_children(struct sweep *s)
 	/* On a signal, do not wait for a polite exit. */
 	harness_child_stop(&s->client.child, harness_stop_signal() ? 0.5 : 5.0,
 			   10.0);
-	s->run->teardown_client_s = harness_now_seconds() - started;
+	s->run->teardown_client_s = mcs_now_seconds() - started;
 	if (s->stats.header)
 		mcs_stats_close(&s->stats);
 	harness_child_stop(&s->server, 0.0, 15.0);
-	s->run->teardown_server_s = harness_now_seconds() - started;
+	s->run->teardown_server_s = mcs_now_seconds() - started;
 	/* The server unlinks its stats; if it was killed, we do. */
 	if (s->stats_name[0])
 		shm_unlink(s->stats_name);

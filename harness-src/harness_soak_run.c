@@ -42,7 +42,7 @@ struct soak_state {
 
 static double elapsed(const struct soak_state *st)
 {
-	return harness_now_seconds() - st->started;
+	return mcs_now_seconds() - st->started;
 }
 
 /* why for a server count below the target, with what the server counted
@@ -162,7 +162,7 @@ static void memory_now(struct soak_state *st,
  * less than a useful window is left). */
 static double next_length(const struct soak_state *st)
 {
-	double left = st->end - harness_now_seconds();
+	double left = st->end - mcs_now_seconds();
 	double least =
 	    st->soak->load_rate > 0 ? HARNESS_SOAK_MIN_WINDOW_S : END_SLACK_S;
 	if (left < least)
@@ -177,7 +177,7 @@ static int start_window(struct soak_state *st, double length, char *why,
 	char command[96];
 	snprintf(command, sizeof(command), "load %.0f %u %.3f\n", o->load_rate,
 		 o->load_size, length);
-	double now = harness_now_seconds();
+	double now = mcs_now_seconds();
 	st->gap_s = st->window_started > 0
 			? now - (st->window_started + st->window_length)
 			: 0;
@@ -225,7 +225,7 @@ static int idle_until(struct soak_state *st, double when, char *why,
 		int err = soak_waiter(st, why, why_size);
 		if (err)
 			return err;
-		double left = when - harness_now_seconds();
+		double left = when - mcs_now_seconds();
 		if (left <= 0)
 			return 0;
 		usleep(left < 0.25 ? (useconds_t)(left * 1e6) : 250000);
@@ -273,7 +273,7 @@ static int sample_and_go_on(struct soak_state *st,
 		return 1;
 	if (st->soak->load_rate > 0)
 		return 0;
-	return idle_until(st, harness_now_seconds() + next, why, why_size);
+	return idle_until(st, mcs_now_seconds() + next, why, why_size);
 }
 
 static int soak_loop(struct soak_state *st, char *why, size_t why_size)
@@ -317,7 +317,7 @@ int harness_soak_run(struct sweep *s, char *why, size_t why_size)
 			  s->o->load_size);
 	soak->started = 1;
 	struct soak_state st = {.s = s, .soak = soak};
-	st.started = harness_now_seconds();
+	st.started = mcs_now_seconds();
 	st.end = st.started + soak->duration_s;
 	mcs_stats_sum(&s->stats, &st.at_start);
 	size_t step_index = s->step_index;

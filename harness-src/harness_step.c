@@ -71,7 +71,7 @@ static void measure(struct sweep *s, struct harness_step *step,
 	mcs_stats_sum(&s->stats, &t);
 	step->server_live = t.live;
 	harness_step_per_connection(step);
-	step->wall_s = harness_now_seconds() - s->started;
+	step->wall_s = mcs_now_seconds() - s->started;
 }
 
 /* Wait until the server holds what the client established and accepts
@@ -79,7 +79,7 @@ static void measure(struct sweep *s, struct harness_step *step,
 static int settle(struct sweep *s, uint64_t established, char *why,
 		  size_t why_size)
 {
-	double deadline = harness_now_seconds() + SETTLE_TIMEOUT_S;
+	double deadline = mcs_now_seconds() + SETTLE_TIMEOUT_S;
 	uint64_t last_accepts = UINT64_MAX;
 	int quiet = 0, fds_checked = 0;
 	struct mcs_stats_total t;
@@ -100,7 +100,7 @@ static int settle(struct sweep *s, uint64_t established, char *why,
 			if (err)
 				return err;
 		}
-		if (harness_now_seconds() > deadline)
+		if (mcs_now_seconds() > deadline)
 			break;
 		usleep(50000);
 	}
@@ -332,7 +332,7 @@ int harness_grow_step(struct sweep *s, uint64_t target, int *paused, char *why,
 	memset(step, 0, sizeof(*step));
 	step->connections = target;
 	s->step_target = target;
-	s->step_started = harness_now_seconds();
+	s->step_started = mcs_now_seconds();
 	struct mcs_stats_total t;
 	mcs_stats_sum(&s->stats, &t);
 	uint64_t accepts_before = t.accepts;

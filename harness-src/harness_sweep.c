@@ -30,12 +30,6 @@
 #include "mcs_loader.h"
 #include "mcs_proc.h"
 
-/* Kept for its callers across harness-src/; the clock is mcs_clock.h's. */
-double harness_now_seconds(void)
-{
-	return mcs_now_seconds();
-}
-
 int harness_make_dirs(const char *path)
 {
 	char buf[PATH_MAX];
@@ -135,8 +129,8 @@ static void wait_for_quiet_slab(void)
 	struct mcs_meminfo previous, now;
 	if (mcs_read_meminfo(&previous))
 		return;
-	double deadline = harness_now_seconds() + 20.0;
-	while (harness_now_seconds() < deadline && !harness_stop_signal()) {
+	double deadline = mcs_now_seconds() + 20.0;
+	while (mcs_now_seconds() < deadline && !harness_stop_signal()) {
 		usleep(250000);
 		if (mcs_read_meminfo(&now))
 			return;
@@ -287,7 +281,7 @@ static void read_kernel_baseline(struct sweep *s)
 	struct harness_memory_now memory_now;
 	if (harness_memory_read(&s->memory, &memory_now) == 0)
 		harness_note_memory(s, &memory_now);
-	s->started = harness_now_seconds();
+	s->started = mcs_now_seconds();
 	harness_sample_system(&run->before);
 	if (run->before.tcp_inuse > 10000) {
 		/* Kernel figures are system-wide: say when others share them.
@@ -309,14 +303,14 @@ static int teardown(struct sweep *s, int err, char *why, size_t why_size)
 {
 	struct harness_run *run = s->run;
 	if (!err)
-		run->sweep_s = harness_now_seconds() - s->started;
+		run->sweep_s = mcs_now_seconds() - s->started;
 	if (s->tty)
 		printf("\r\033[K");
-	double teardown_started = harness_now_seconds();
+	double teardown_started = mcs_now_seconds();
 	harness_stop_children(s);
 	remove_private_netns(run); /* its TIME_WAIT sockets go with it */
-	run->teardown_s = harness_now_seconds() - teardown_started;
-	run->duration_s = harness_now_seconds() - s->started;
+	run->teardown_s = mcs_now_seconds() - teardown_started;
+	run->duration_s = mcs_now_seconds() - s->started;
 	double ramp_cpu = 0;
 	for (size_t i = 0; i < run->step_count; i++) {
 		run->ramp_s += run->steps[i].elapsed_s;

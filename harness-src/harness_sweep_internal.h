@@ -11,6 +11,7 @@
 #include "harness_process.h"
 #include "harness_run.h"
 #include "harness_slab.h"
+#include "mcs_clock.h"
 #include "mcs_stats.h"
 
 struct sweep {
@@ -35,8 +36,6 @@ struct sweep {
 	struct harness_memory memory; /* the memory guard */
 	double last_memory_check;
 };
-
-double harness_now_seconds(void);
 
 /* The run's folder out/<backend>/<run-id> (made), its id and start time
  * in run. 0 or -errno. */
