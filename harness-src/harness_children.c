@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "harness_backend_options.h"
+#include "harness_json.h"
 #include "harness_signal.h"
 #include "harness_sweep_internal.h"
 #include "harness_transport.h"
@@ -210,7 +211,7 @@ int harness_start_client(struct sweep *s, char *why, size_t why_size)
 				     &ready, why, why_size);
 	if (err)
 		return err;
-	s->client.procs = (unsigned)harness_reply_number(ready, "procs");
+	s->client.procs = (unsigned)harness_json_double(ready, "procs");
 	harness_client_take_pids(&s->client, ready);
 	json_decref(ready);
 	return 0;

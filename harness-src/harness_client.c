@@ -7,25 +7,20 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "harness_json.h"
 #include "harness_run.h"
 #include "mcs_clock.h"
-
-double harness_reply_number(const json_t *object, const char *key)
-{
-	json_t *v = json_object_get(object, key);
-	return json_is_number(v) ? json_number_value(v) : 0.0;
-}
 
 void harness_json_latency(const json_t *object, struct harness_latency *l)
 {
 	memset(l, 0, sizeof(*l));
 	if (!json_is_object(object))
 		return;
-	l->p50 = harness_reply_number(object, "p50");
-	l->p90 = harness_reply_number(object, "p90");
-	l->p99 = harness_reply_number(object, "p99");
-	l->p999 = harness_reply_number(object, "p999");
-	l->max = harness_reply_number(object, "max");
+	l->p50 = harness_json_double(object, "p50");
+	l->p90 = harness_json_double(object, "p90");
+	l->p99 = harness_json_double(object, "p99");
+	l->p999 = harness_json_double(object, "p999");
+	l->max = harness_json_double(object, "max");
 }
 
 void harness_client_take_pids(struct harness_client *client,

@@ -45,7 +45,4 @@ void harness_client_take_pids(struct harness_client *client,
 struct harness_latency;
 void harness_json_latency(const json_t *object, struct harness_latency *l);
 
-/* A number field of an object as double (0 when absent). */
-double harness_reply_number(const json_t *object, const char *key);
-
 #endif /* HARNESS_CLIENT_H */

@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "harness_compare.h"
+#include "harness_file.h"
 #include "harness_sweep_internal.h"
 
 int harness_comparison_start(struct harness_comparison *c, const char *out,

@@ -19,10 +19,13 @@
 #include <unistd.h>
 
 #include "harness_format.h"
+#include "harness_json.h"
 #include "harness_multihost_internal.h"
+#include "harness_options.h"
 #include "harness_plot.h"
+#include "harness_report.h"
+#include "harness_results.h"
 #include "harness_signal.h"
-#include "harness_sweep_internal.h"
 #include "harness_transport.h"
 #include "mcs_clock.h"
 #include "mcs_version.h"
@@ -36,78 +39,6 @@
 static const char *role_of(size_t k)
 {
 	return k == 0 ? "server" : "client";
-}
-
-int mh_check(struct mh *m, char *why, size_t why_size)
-{
-	int sig = harness_stop_signal();
-	if (sig) {
-		snprintf(why, why_size, "stopped by signal %d (%s)", sig,
-			 strsignal(sig));
-		return -EINTR;
-	}
-	for (size_t k = 0; k < m->count; k++) {
-		struct harness_agent *a = &m->hosts[k].agent;
-		if (!a->gone)
-			continue;
-		snprintf(why, why_size, "host %s (%s): %s", a->name, a->role,
-			 a->reason);
-		return -EPIPE;
-	}
-	return 0;
-}
-
-int mh_wait_reply(struct mh *m, size_t k, int id, double timeout_s,
-		  json_t **reply, char *why, size_t why_size)
-{
-	*reply = NULL;
-	struct harness_agent *a = &m->hosts[k].agent;
-	if (id < 0) {
-		int err = mh_check(m, why, why_size);
-		return err ? err : -EPIPE;
-	}
-	double deadline = mcs_now_seconds() + timeout_s;
-	for (;;) {
-		*reply = harness_agent_take_reply(a, id);
-		if (*reply)
-			break;
-		int err = mh_check(m, why, why_size);
-		if (err)
-			return err;
-		if (mcs_now_seconds() > deadline) {
-			snprintf(why, why_size,
-				 "host %s (%s): no answer within %.0f s",
-				 a->name, a->role, timeout_s);
-			return -ETIMEDOUT;
-		}
-		harness_agents_pump(m->agents, m->count, 100);
-	}
-	const char *event = json_string_value(json_object_get(*reply, "event"));
-	if (event && strcmp(event, "error") == 0) {
-		const char *text =
-		    json_string_value(json_object_get(*reply, "message"));
-		snprintf(why, why_size, "host %s (%s): the agent refused: %s",
-			 a->name, a->role, text ? text : "no reason given");
-		json_decref(*reply);
-		*reply = NULL;
-		return -EPROTO;
-	}
-	return 0;
-}
-
-int mh_request(struct mh *m, size_t k, json_t *request, double timeout_s,
-	       json_t **reply, char *why, size_t why_size)
-{
-	int id = harness_agent_send(&m->hosts[k].agent, request);
-	return mh_wait_reply(m, k, id, timeout_s, reply, why, why_size);
-}
-
-static uint64_t u64_at(const json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-	return json_is_integer(v) && json_integer_value(v) > 0
-		   ? (uint64_t)json_integer_value(v)
-		   : 0;
 }
 
 /* "ssh -o BatchMode=yes HOST true": what to try by hand. */
@@ -201,8 +132,8 @@ static int check_build(struct mh *m, size_t k, char *why, size_t why_size)
 	json_t *version = json_object_get(h->hello, "version");
 	const char *commit =
 	    json_string_value(json_object_get(version, "commit"));
-	uint64_t abi = u64_at(version, "abi");
-	uint64_t protocol = u64_at(h->hello, "protocol");
+	uint64_t abi = harness_json_u64(version, "abi");
+	uint64_t protocol = harness_json_u64(h->hello, "protocol");
 	if (protocol != MCS_AGENT_PROTOCOL_VERSION || !commit ||
 	    strcmp(commit, mcs_version_commit()) != 0 ||
 	    abi != mcs_version_abi()) {
@@ -238,12 +169,12 @@ static void take_facts(struct mh *m, size_t k)
 	struct mh_host *h = &m->hosts[k];
 	struct harness_host_record *r = h->record;
 	json_t *l = json_object_get(h->hello, "limits");
-	h->mem_total = u64_at(l, "mem_total");
-	h->mem_available = u64_at(l, "mem_available");
-	h->files_in_use = u64_at(l, "files_in_use");
-	h->file_max = u64_at(l, "file_max");
-	h->nofile_hard = u64_at(l, "nofile_hard");
-	h->cores = (unsigned)u64_at(l, "cores");
+	h->mem_total = harness_json_u64(l, "mem_total");
+	h->mem_available = harness_json_u64(l, "mem_available");
+	h->files_in_use = harness_json_u64(l, "files_in_use");
+	h->file_max = harness_json_u64(l, "file_max");
+	h->nofile_hard = harness_json_u64(l, "nofile_hard");
+	h->cores = (unsigned)harness_json_u64(l, "cores");
 	json_t *range = json_object_get(l, "port_range");
 	h->port_low = (unsigned)json_integer_value(json_array_get(range, 0));
 	h->port_high = (unsigned)json_integer_value(json_array_get(range, 1));
@@ -314,7 +245,8 @@ static int check_backend(struct mh *m, const char *backend, char *why,
 		json_decref(r);
 		return -ENOENT;
 	}
-	m->capacity_per_worker = (unsigned)u64_at(r, "capacity_per_worker");
+	m->capacity_per_worker =
+	    (unsigned)harness_json_u64(r, "capacity_per_worker");
 	json_decref(r);
 	return 0;
 }
@@ -504,7 +436,7 @@ static int raise_on(struct mh *m, size_t k, const char *name, uint64_t want,
 		return err;
 	struct harness_host_record *rec = m->hosts[k].record;
 	const char *refused = json_string_value(json_object_get(r, "refused"));
-	uint64_t value = u64_at(r, "value");
+	uint64_t value = harness_json_u64(r, "value");
 	if (json_object_get(r, "raised_to")) {
 		size_t used = strlen(rec->tuned);
 		snprintf(rec->tuned + used, sizeof(rec->tuned) - used,

@@ -1,7 +1,8 @@
 /* harness_multihost_internal.h - what the parts of a multi-host sweep
  * share: the hosts with their agents, and the functions of
- * harness_multihost.c (connect, check, plan) and harness_multihost_run.c
- * (measure, steps, verify, stop). */
+ * harness_multihost_messages.c (requests, replies, checks) and
+ * harness_multihost_run.c (measure, steps, verify, stop), which
+ * harness_multihost.c (connect, check, plan, record) calls. */
 #ifndef HARNESS_MULTIHOST_INTERNAL_H
 #define HARNESS_MULTIHOST_INTERNAL_H
 
@@ -50,7 +51,7 @@ struct mh {
 	int tty;
 };
 
-/* harness_multihost.c */
+/* harness_multihost_messages.c */
 /* Wait for the reply to request id of host k (every agent pumped, every
  * host checked meanwhile). 0 with *reply, or -errno with why. */
 int mh_wait_reply(struct mh *m, size_t k, int id, double timeout_s,

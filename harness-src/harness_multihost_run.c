@@ -15,6 +15,7 @@
 #include "harness_backend_options.h"
 #include "harness_client.h"
 #include "harness_format.h"
+#include "harness_json.h"
 #include "harness_multihost_internal.h"
 #include "mcs_backend_options.h"
 #include "mcs_clock.h"
@@ -24,14 +25,6 @@
 #define SETTLE_TIMEOUT_S   15.0
 #define LOAD_REPLY_SLACK_S 30.0
 #define STOP_TIMEOUT_S	   60.0
-
-static uint64_t u64_at(const json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-	return json_is_integer(v) && json_integer_value(v) > 0
-		   ? (uint64_t)json_integer_value(v)
-		   : 0;
-}
 
 static uint64_t grown(uint64_t now, uint64_t before)
 {
@@ -49,20 +42,20 @@ static void take_measure(struct mh *m, size_t k, const json_t *r,
 	json_t *meminfo = json_object_get(r, "meminfo");
 	json_t *sockstat = json_object_get(r, "sockstat");
 	json_t *netstat = json_object_get(r, "netstat");
-	s->processes = (unsigned)u64_at(procs, "count");
-	s->user_bytes = u64_at(procs, "pss");
-	s->cpu_s = harness_reply_number(procs, "cpu_s");
+	s->processes = (unsigned)harness_json_u64(procs, "count");
+	s->user_bytes = harness_json_u64(procs, "pss");
+	s->cpu_s = harness_json_double(procs, "cpu_s");
 	h->cpu = s->cpu_s;
 	s->kernel_bytes =
-	    grown(u64_at(meminfo, "slab"), h->record->slab_before);
-	s->kernel_object_bytes =
-	    grown(u64_at(json_object_get(r, "slabinfo"), "active_bytes"),
-		  h->record->objects_before);
-	s->tcp_inuse = u64_at(sockstat, "tcp_inuse");
-	h->tcp_mem = u64_at(sockstat, "tcp_mem_bytes");
-	h->overflows = u64_at(netstat, "listen_overflows");
-	h->drops = u64_at(netstat, "listen_drops");
-	h->available = u64_at(meminfo, "available");
+	    grown(harness_json_u64(meminfo, "slab"), h->record->slab_before);
+	s->kernel_object_bytes = grown(
+	    harness_json_u64(json_object_get(r, "slabinfo"), "active_bytes"),
+	    h->record->objects_before);
+	s->tcp_inuse = harness_json_u64(sockstat, "tcp_inuse");
+	h->tcp_mem = harness_json_u64(sockstat, "tcp_mem_bytes");
+	h->overflows = harness_json_u64(netstat, "listen_overflows");
+	h->drops = harness_json_u64(netstat, "listen_drops");
+	h->available = harness_json_u64(meminfo, "available");
 }
 
 /* Measure every host at once into steps[k] (NULL: only the CPU). */
@@ -115,15 +108,15 @@ int mh_read_baseline(struct mh *m, char *why, size_t why_size)
 			if (err)
 				return err;
 			struct mh_host *h = &m->hosts[k];
-			uint64_t slab =
-			    u64_at(json_object_get(r, "meminfo"), "slab");
+			uint64_t slab = harness_json_u64(
+			    json_object_get(r, "meminfo"), "slab");
 			uint64_t moved = slab > previous[k]
 					     ? slab - previous[k]
 					     : previous[k] - slab;
 			quiet &= moved < (4u << 20);
 			previous[k] = slab;
 			h->record->slab_before = slab;
-			h->record->objects_before = u64_at(
+			h->record->objects_before = harness_json_u64(
 			    json_object_get(r, "slabinfo"), "active_bytes");
 			take_measure(m, k, r, &h->record->baseline);
 			h->tcp_mem_before = h->tcp_mem;
@@ -145,8 +138,8 @@ static int server_stats(struct mh *m, char *why, size_t why_size)
 			     REQUEST_TIMEOUT_S, &r, why, why_size);
 	if (err)
 		return err;
-	m->live = u64_at(r, "live");
-	m->accepts = u64_at(r, "accepts");
+	m->live = harness_json_u64(r, "live");
+	m->accepts = harness_json_u64(r, "accepts");
 	const char *failed =
 	    json_string_value(json_object_get(r, "worker_error"));
 	if (failed || !json_is_true(json_object_get(r, "available"))) {
@@ -408,12 +401,12 @@ static int merge_steps(struct mh *m, json_t **replies,
 		if (!replies[k])
 			continue;
 		const json_t *j = replies[k];
-		hs->established = u64_at(j, "established");
-		hs->failed = u64_at(j, "failed");
-		hs->elapsed_s = harness_reply_number(j, "elapsed_s");
+		hs->established = harness_json_u64(j, "established");
+		hs->failed = harness_json_u64(j, "failed");
+		hs->elapsed_s = harness_json_double(j, "elapsed_s");
 		step->established += hs->established;
 		step->failed += hs->failed;
-		*new_total += u64_at(j, "new");
+		*new_total += harness_json_u64(j, "new");
 		if (hs->elapsed_s > step->elapsed_s)
 			step->elapsed_s = hs->elapsed_s;
 		merge_failures(step->failures, json_object_get(j, "failures"));
@@ -585,10 +578,10 @@ static int echo_round(struct mh *m, struct harness_step *step, char *why,
 	for (size_t k = 1; k < m->count && !err; k++) {
 		if (!replies[k])
 			continue;
-		step->echo_messages += u64_at(replies[k], "messages");
-		step->echo_errors += u64_at(replies[k], "errors") +
-				     u64_at(replies[k], "mismatches");
-		double e = harness_reply_number(replies[k], "elapsed_s");
+		step->echo_messages += harness_json_u64(replies[k], "messages");
+		step->echo_errors += harness_json_u64(replies[k], "errors") +
+				     harness_json_u64(replies[k], "mismatches");
+		double e = harness_json_double(replies[k], "elapsed_s");
 		slowest = e > slowest ? e : slowest;
 		harness_histogram_add_json(
 		    json_object_get(replies[k], "rtt_hist"), &rtt);
@@ -629,16 +622,16 @@ static int load_round(struct mh *m, struct harness_step *step, char *why,
 		const json_t *r = replies[k];
 		if (!r)
 			continue;
-		l->offered_per_s += harness_reply_number(r, "offered_per_s");
-		l->sent_per_s += harness_reply_number(r, "sent_per_s");
-		l->achieved_per_s += harness_reply_number(r, "achieved_per_s");
-		l->duration_s = harness_reply_number(r, "duration_s");
-		l->connections += u64_at(r, "connections");
-		l->due += u64_at(r, "due");
-		l->messages += u64_at(r, "messages");
-		l->late += u64_at(r, "late");
-		l->errors += u64_at(r, "errors");
-		l->mismatches += u64_at(r, "mismatches");
+		l->offered_per_s += harness_json_double(r, "offered_per_s");
+		l->sent_per_s += harness_json_double(r, "sent_per_s");
+		l->achieved_per_s += harness_json_double(r, "achieved_per_s");
+		l->duration_s = harness_json_double(r, "duration_s");
+		l->connections += harness_json_u64(r, "connections");
+		l->due += harness_json_u64(r, "due");
+		l->messages += harness_json_u64(r, "messages");
+		l->late += harness_json_u64(r, "late");
+		l->errors += harness_json_u64(r, "errors");
+		l->mismatches += harness_json_u64(r, "mismatches");
 		l->client_could_not_offer |=
 		    json_is_true(json_object_get(r, "client_could_not_offer"));
 		harness_histogram_add_json(json_object_get(r, "rtt_hist"),
@@ -737,10 +730,10 @@ static int verify_all(struct mh *m, char *why, size_t why_size)
 	for (size_t k = 1; k < m->count && !err; k++) {
 		if (!replies[k])
 			continue;
-		run->verify_checked += u64_at(replies[k], "checked");
-		run->verify_alive += u64_at(replies[k], "alive");
-		run->verify_dead += u64_at(replies[k], "dead");
-		double e = harness_reply_number(replies[k], "elapsed_s");
+		run->verify_checked += harness_json_u64(replies[k], "checked");
+		run->verify_alive += harness_json_u64(replies[k], "alive");
+		run->verify_dead += harness_json_u64(replies[k], "dead");
+		double e = harness_json_double(replies[k], "elapsed_s");
 		if (e > run->verify_elapsed_s)
 			run->verify_elapsed_s = e;
 	}

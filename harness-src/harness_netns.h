@@ -23,15 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HARNESS_NETNS_PREFIX "mcs-sweep-"
-
-struct harness_netns {
-	char name[64];		/* "" when the sweep runs on the host */
-	int active;		/* made and not yet removed */
-	uint64_t ehash_entries; /* its established hash, buckets */
-	int host_fd;		/* the host's namespace (to go back), or -1 */
-	int entered;		/* the harness is inside it now */
-};
+#include "harness_netns-t.h"
 
 /* The established hash a target wants: a power of two at or above two
  * sockets per connection, within the kernel's bounds. Pure. */

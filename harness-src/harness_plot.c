@@ -8,6 +8,7 @@
 #include "harness_gnuplot.h"
 
 #include "harness_format.h"
+#include "harness_soak.h"
 
 #include <dirent.h>
 #include <jansson.h>

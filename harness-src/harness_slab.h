@@ -19,34 +19,7 @@
 
 #include <jansson.h>
 
-#define HARNESS_SLAB_MAX_CACHES	 512 /* caches kept in one snapshot */
-#define HARNESS_SLAB_NAME_SIZE	 48  /* longest name kept, with its NUL */
-#define HARNESS_SLAB_FIT_CACHES	 64  /* caches listed in one fit */
-#define HARNESS_SLAB_MERGED_SIZE 160
-#define HARNESS_SLAB_CATEGORIES	 8
-
-/* One line of /proc/slabinfo. */
-struct harness_slab_cache {
-	/* Printable ASCII only (other bytes become '?'), cut to 47 bytes. */
-	char name[HARNESS_SLAB_NAME_SIZE];
-	uint64_t active_objs, num_objs;
-	uint32_t objsize, objperslab, pagesperslab;
-	uint64_t num_slabs;
-	/* num_slabs x pagesperslab x page size: the pages the cache holds,
-	 * what meminfo Slab counts (a slab allocated at a lower fallback
-	 * order is counted at the cache's usual order). */
-	uint64_t slab_bytes;
-	uint64_t active_bytes; /* active_objs x objsize: objects in use */
-};
-
-/* Every cache at one moment. Flat (no pointers, no heap): the harness
- * keeps one per measurement and may copy or store them. */
-struct harness_slab_snapshot {
-	size_t count;	  /* caches kept in caches[], in text order */
-	size_t seen;	  /* well-formed cache lines, kept or not */
-	size_t malformed; /* lines that were neither a cache nor a comment */
-	struct harness_slab_cache caches[HARNESS_SLAB_MAX_CACHES];
-};
+#include "harness_slab-t.h"
 
 /* Parse slabinfo text (NUL-terminated) taken on a machine whose page size
  * is page_size bytes. Comment lines ("# name ...") and empty lines are
@@ -65,42 +38,6 @@ int harness_slab_parse(const char *text, long page_size,
  * without /proc or slabinfo, -ENOMEM, or -EPROTO from parsing. snap is
  * zeroed on failure. */
 int harness_slab_read(struct harness_slab_snapshot *snap);
-
-/* One cache's growth per connection over a sweep. slope_bytes can be
- * below active_slope_bytes when new objects fill slabs the cache already
- * held (freed by an earlier run): the pages did not grow. */
-struct harness_slab_slope {
-	char name[HARNESS_SLAB_NAME_SIZE];
-	const char *category; /* harness_slab_category(name) */
-	const char *ends;     /* harness_slab_ends(name), see note_merges */
-	double slope_bytes;   /* fitted growth of slab_bytes per conn */
-	double active_slope_bytes; /* fitted growth of active_bytes per conn */
-	double objects_per_conn;   /* fitted growth of active_objs per conn */
-	uint32_t objsize;	   /* from the last snapshot holding it */
-	/* Other caches the kernel merged into this one ("a b c", space
-	 * separated), filled by harness_slab_note_merges(); "" if none or
-	 * not looked up. Their objects are counted under this name. */
-	char merged_with[HARNESS_SLAB_MERGED_SIZE];
-};
-
-/* The per-cache fit of a sweep. */
-struct harness_slab_fit {
-	double min_slope_bytes; /* the threshold caches[] was chosen by */
-	size_t points;		/* snapshots fitted */
-	/* Caches growing at least min_slope_bytes per connection, largest
-	 * slope first (ties by name); at most HARNESS_SLAB_FIT_CACHES of
-	 * them, the others that qualified are counted in left_off. */
-	size_t count;
-	size_t left_off;
-	struct harness_slab_slope caches[HARNESS_SLAB_FIT_CACHES];
-	double sum_slope_bytes;	 /* sum of slope_bytes over caches[] */
-	double rest_slope_bytes; /* sum over every other cache, so that
-				  * sum + rest = the slope of all caches */
-	/* slope_bytes of every cache (listed or not) summed by category, in
-	 * the order of harness_slab_category_names: a stacked bar that adds
-	 * up to sum + rest. */
-	double category_slope_bytes[HARNESS_SLAB_CATEGORIES];
-};
 
 /* Fit slab_bytes, active_bytes and active_objs of every cache against x
  * over n points (x[i] connections held, points[i] the snapshot taken

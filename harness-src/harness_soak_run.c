@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "harness_format.h"
+#include "harness_json.h"
 #include "harness_soak.h"
 #include "harness_sweep_internal.h"
 
@@ -128,8 +129,8 @@ static int counts_now(struct soak_state *st, struct harness_soak_sample *sample,
 	memset(sample, 0, sizeof(*sample));
 	sample->elapsed_s = elapsed(st);
 	sample->client_established =
-	    (uint64_t)harness_reply_number(reply, "established");
-	sample->client_closed = (uint64_t)harness_reply_number(reply, "closed");
+	    (uint64_t)harness_json_double(reply, "established");
+	sample->client_closed = (uint64_t)harness_json_double(reply, "closed");
 	json_decref(reply);
 	struct mcs_stats_total t;
 	mcs_stats_sum(&s->stats, &t);
@@ -200,17 +201,17 @@ static int await_window(struct soak_state *st, struct harness_soak_window *w,
 	if (err)
 		return err;
 	memset(w, 0, sizeof(*w));
-	w->duration_s = harness_reply_number(reply, "duration_s");
-	w->sent_per_s = harness_reply_number(reply, "sent_per_s");
-	w->achieved_per_s = harness_reply_number(reply, "achieved_per_s");
-	w->due = (uint64_t)harness_reply_number(reply, "due");
-	w->messages = (uint64_t)harness_reply_number(reply, "messages");
-	w->late = (uint64_t)harness_reply_number(reply, "late");
-	w->errors = (uint64_t)harness_reply_number(reply, "errors");
-	w->mismatches = (uint64_t)harness_reply_number(reply, "mismatches");
+	w->duration_s = harness_json_double(reply, "duration_s");
+	w->sent_per_s = harness_json_double(reply, "sent_per_s");
+	w->achieved_per_s = harness_json_double(reply, "achieved_per_s");
+	w->due = (uint64_t)harness_json_double(reply, "due");
+	w->messages = (uint64_t)harness_json_double(reply, "messages");
+	w->late = (uint64_t)harness_json_double(reply, "late");
+	w->errors = (uint64_t)harness_json_double(reply, "errors");
+	w->mismatches = (uint64_t)harness_json_double(reply, "mismatches");
 	w->rtt_p99_us =
-	    harness_reply_number(json_object_get(reply, "rtt_us"), "p99");
-	double drain = harness_reply_number(reply, "elapsed_s") - w->duration_s;
+	    harness_json_double(json_object_get(reply, "rtt_us"), "p99");
+	double drain = harness_json_double(reply, "elapsed_s") - w->duration_s;
 	w->drain_s = drain > 0 ? drain : 0;
 	w->gap_s = st->gap_s;
 	json_decref(reply);

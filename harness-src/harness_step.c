@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "harness_format.h"
+#include "harness_json.h"
 #include "harness_sweep_internal.h"
 
 #define SETTLE_TIMEOUT_S 15.0
@@ -157,11 +158,11 @@ static int echo_round(struct sweep *s, struct harness_step *step, char *why,
 		return err;
 	struct cpu_mark after_cpu = cpu_now(s);
 	step->echoed = 1;
-	step->echo_messages = (uint64_t)harness_reply_number(reply, "messages");
+	step->echo_messages = (uint64_t)harness_json_double(reply, "messages");
 	step->echo_errors =
-	    (uint64_t)(harness_reply_number(reply, "errors") +
-		       harness_reply_number(reply, "mismatches"));
-	step->echo_msgs_per_s = harness_reply_number(reply, "msgs_per_s");
+	    (uint64_t)(harness_json_double(reply, "errors") +
+		       harness_json_double(reply, "mismatches"));
+	step->echo_msgs_per_s = harness_json_double(reply, "msgs_per_s");
 	harness_json_latency(json_object_get(reply, "rtt_us"), &step->echo_rtt);
 	json_decref(reply);
 	step->echo_server_cpu_us_per_msg =
@@ -176,16 +177,16 @@ static int echo_round(struct sweep *s, struct harness_step *step, char *why,
 
 static void read_load_reply(const json_t *reply, struct harness_load *l)
 {
-	l->offered_per_s = harness_reply_number(reply, "offered_per_s");
-	l->sent_per_s = harness_reply_number(reply, "sent_per_s");
-	l->achieved_per_s = harness_reply_number(reply, "achieved_per_s");
-	l->duration_s = harness_reply_number(reply, "duration_s");
-	l->connections = (uint64_t)harness_reply_number(reply, "connections");
-	l->due = (uint64_t)harness_reply_number(reply, "due");
-	l->messages = (uint64_t)harness_reply_number(reply, "messages");
-	l->late = (uint64_t)harness_reply_number(reply, "late");
-	l->errors = (uint64_t)harness_reply_number(reply, "errors");
-	l->mismatches = (uint64_t)harness_reply_number(reply, "mismatches");
+	l->offered_per_s = harness_json_double(reply, "offered_per_s");
+	l->sent_per_s = harness_json_double(reply, "sent_per_s");
+	l->achieved_per_s = harness_json_double(reply, "achieved_per_s");
+	l->duration_s = harness_json_double(reply, "duration_s");
+	l->connections = (uint64_t)harness_json_double(reply, "connections");
+	l->due = (uint64_t)harness_json_double(reply, "due");
+	l->messages = (uint64_t)harness_json_double(reply, "messages");
+	l->late = (uint64_t)harness_json_double(reply, "late");
+	l->errors = (uint64_t)harness_json_double(reply, "errors");
+	l->mismatches = (uint64_t)harness_json_double(reply, "mismatches");
 	l->client_could_not_offer =
 	    json_is_true(json_object_get(reply, "client_could_not_offer")) ||
 	    l->sent_per_s < 0.98 * l->offered_per_s;
@@ -249,11 +250,10 @@ static int ramp(struct sweep *s, struct harness_step *step, char *why,
 	    harness_sweep_check, s, &reply, why, why_size);
 	if (err)
 		return err;
-	step->established =
-	    (uint64_t)harness_reply_number(reply, "established");
-	step->failed = (uint64_t)harness_reply_number(reply, "failed");
-	step->elapsed_s = harness_reply_number(reply, "elapsed_s");
-	step->connect_rate = harness_reply_number(reply, "connect_rate");
+	step->established = (uint64_t)harness_json_double(reply, "established");
+	step->failed = (uint64_t)harness_json_double(reply, "failed");
+	step->elapsed_s = harness_json_double(reply, "elapsed_s");
+	step->connect_rate = harness_json_double(reply, "connect_rate");
 	harness_json_latency(json_object_get(reply, "connect_latency_us"),
 			     &step->connect_latency);
 	json_t *failures = json_object_get(reply, "failures");
@@ -382,10 +382,10 @@ int harness_verify_all(struct sweep *s, char *why, size_t why_size)
 	if (err)
 		return err;
 	run->verified = 1;
-	run->verify_checked = (uint64_t)harness_reply_number(reply, "checked");
-	run->verify_alive = (uint64_t)harness_reply_number(reply, "alive");
-	run->verify_dead = (uint64_t)harness_reply_number(reply, "dead");
-	run->verify_elapsed_s = harness_reply_number(reply, "elapsed_s");
+	run->verify_checked = (uint64_t)harness_json_double(reply, "checked");
+	run->verify_alive = (uint64_t)harness_json_double(reply, "alive");
+	run->verify_dead = (uint64_t)harness_json_double(reply, "dead");
+	run->verify_elapsed_s = harness_json_double(reply, "elapsed_s");
 	json_decref(reply);
 	struct mcs_stats_total t;
 	mcs_stats_sum(&s->stats, &t);

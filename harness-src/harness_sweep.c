@@ -22,57 +22,18 @@
 
 #include "harness_backend_options.h"
 #include "harness_format.h"
+#include "harness_netns.h"
+#include "harness_plan.h"
 #include "harness_plot.h"
+#include "harness_report.h"
+#include "harness_results.h"
 #include "harness_signal.h"
+#include "harness_soak.h"
 #include "harness_sweep_internal.h"
 #include "mcs_clock.h"
 #include "mcs_format.h"
 #include "mcs_loader.h"
 #include "mcs_proc.h"
-
-int harness_make_dirs(const char *path)
-{
-	char buf[PATH_MAX];
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
-int harness_make_run_dir(struct harness_run *run, const char *out)
-{
-	time_t t = time(NULL);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(run->started_at, sizeof(run->started_at), "%Y-%m-%dT%H:%M:%SZ",
-		 &tm);
-	char stamp[32];
-	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
-	for (int attempt = 0; attempt < 100; attempt++) {
-		if (attempt)
-			snprintf(run->run_id, sizeof(run->run_id), "%s-%d",
-				 stamp, attempt);
-		else
-			snprintf(run->run_id, sizeof(run->run_id), "%s", stamp);
-		int len = snprintf(run->dir, sizeof(run->dir), "%s/%s/%s", out,
-				   run->backend, run->run_id);
-		if (len >= (int)sizeof(run->dir))
-			return -ENAMETOOLONG;
-		struct stat st;
-		if (stat(run->dir, &st) == 0)
-			continue;
-		return harness_make_dirs(run->dir);
-	}
-	return -EEXIST;
-}
 
 static int sweep_steps(struct sweep *s, char *why, size_t why_size)
 {

@@ -37,13 +37,6 @@ struct sweep {
 	double last_memory_check;
 };
 
-/* The run's folder out/<backend>/<run-id> (made), its id and start time
- * in run. 0 or -errno. */
-int harness_make_run_dir(struct harness_run *run, const char *out);
-
-/* mkdir -p path. 0 or -errno. */
-int harness_make_dirs(const char *path);
-
 /* Signals, a dead server, a failed worker: 0 to carry on, or -errno with
  * why. Also draws the live progress line on a terminal. Fits
  * harness_waiter. */
@@ -65,9 +58,9 @@ int harness_grow_step(struct sweep *s, uint64_t target, int *paused, char *why,
 int harness_verify_all(struct sweep *s, char *why, size_t why_size);
 
 /* harness_kernel_caches.c: keep the slabinfo snapshot of the measurement
- * just taken as point index (0 the baseline, i step i); after the sweep, the fit per cache into
- * run->kernel_cache_fit (or the reason it is missing); free the
- * snapshots. */
+ * just taken as point index (0 the baseline, i step i); after the sweep, the
+ * fit per cache into run->kernel_cache_fit (or the reason it is missing); free
+ * the snapshots. */
 void harness_take_slab_point(struct sweep *s, size_t index);
 void harness_fit_kernel_caches(struct sweep *s);
 void harness_release_kernel_caches(struct sweep *s);
@@ -85,5 +78,10 @@ void harness_remove_stale_stats(void);
 void harness_print_step(struct sweep *s, const struct harness_step *step);
 int harness_pause(struct sweep *s, const struct harness_step *step, char *why,
 		  size_t why_size);
+
+/* harness_soak_run.c: hold the last step for o->soak_s, sampling into
+ * run->soak. Returns 0, or -errno with why: a lost connection, an echo
+ * error, a signal, a process gone. */
+int harness_soak_run(struct sweep *s, char *why, size_t why_size);
 
 #endif /* HARNESS_SWEEP_INTERNAL_H */
