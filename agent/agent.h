@@ -22,7 +22,7 @@
 #include <limits.h>
 #include <stddef.h>
 
-#include "harness_process.h"
+#include "mcs_process.h"
 #include "mcs_stats.h"
 #include "mcs_version.h"
 

@@ -23,7 +23,7 @@
 #include "harness_multihost.h"
 #include "harness_options.h"
 #include "harness_plot.h"
-#include "harness_process.h"
+#include "mcs_process.h"
 #include "harness_signal.h"
 #include "harness_sweep.h"
 #include "mcs_loader.h"

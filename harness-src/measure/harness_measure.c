@@ -9,6 +9,7 @@
 
 #include "harness_slab.h"
 #include "mcs_proc.h"
+#include "mcs_slabinfo.h"
 
 size_t harness_server_pids(pid_t server, const struct mcs_stats_block *stats,
 			   pid_t *pids, size_t max)
@@ -63,10 +64,10 @@ void harness_sample_cpu(const pid_t *server_pids, size_t server_count,
 }
 
 /* The snapshot the last harness_sample_system() read, and how it went. */
-static struct harness_slab_snapshot last_slab;
+static struct mcs_slab_snapshot last_slab;
 static int last_slab_error = -ENODATA;
 
-static uint64_t active_bytes(const struct harness_slab_snapshot *snap)
+static uint64_t active_bytes(const struct mcs_slab_snapshot *snap)
 {
 	uint64_t total = 0;
 	for (size_t i = 0; i < snap->count; i++)
@@ -76,8 +77,8 @@ static uint64_t active_bytes(const struct harness_slab_snapshot *snap)
 
 int harness_parse_slabinfo(const char *text, uint64_t *bytes)
 {
-	static struct harness_slab_snapshot snap;
-	int err = harness_slab_parse(text, sysconf(_SC_PAGESIZE), &snap);
+	static struct mcs_slab_snapshot snap;
+	int err = mcs_slab_parse(text, sysconf(_SC_PAGESIZE), &snap);
 	if (err)
 		return err;
 	*bytes = active_bytes(&snap);
@@ -89,11 +90,11 @@ int harness_parse_slabinfo(const char *text, uint64_t *bytes)
  * cache in the kernel, not worth doing twice per measurement. */
 static void read_slab_objects(struct harness_sample *sample)
 {
-	last_slab_error = harness_slab_read(&last_slab);
+	last_slab_error = mcs_slab_read(&last_slab);
 	sample->slab_objects = last_slab_error ? 0 : active_bytes(&last_slab);
 }
 
-const struct harness_slab_snapshot *harness_sample_slab(int *err)
+const struct mcs_slab_snapshot *harness_sample_slab(int *err)
 {
 	*err = last_slab_error;
 	return &last_slab;

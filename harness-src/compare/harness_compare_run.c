@@ -10,7 +10,7 @@
 
 #include <jansson.h>
 
-#include "harness_compare.h"
+#include "harness_compare_plot.h"
 #include "harness_file.h"
 #include "harness_sweep_internal.h"
 

@@ -89,171 +89,12 @@ static size_t category_index(const char *category)
 	return HARNESS_SLAB_CATEGORIES - 1;
 }
 
-/* ---- parsing ---- */
-
-/* A token in [*p, end): skips blanks, returns its length (0 at the end of
- * the line) and leaves *p after it. */
-static size_t next_token(const char **p, const char *end, const char **token)
-{
-	const char *s = *p;
-	while (s < end && (*s == ' ' || *s == '\t' || *s == '\r'))
-		s++;
-	*token = s;
-	while (s < end && *s != ' ' && *s != '\t' && *s != '\r')
-		s++;
-	*p = s;
-	return (size_t)(s - *token);
-}
-
-/* A decimal token that fits in 64 bits; returns 1 if it is one. */
-static int token_u64(const char *token, size_t len, uint64_t *value)
-{
-	uint64_t v = 0;
-	if (len == 0)
-		return 0;
-	for (size_t i = 0; i < len; i++) {
-		unsigned digit = (unsigned char)token[i] - '0';
-		if (digit > 9 || v > (UINT64_MAX - digit) / 10)
-			return 0;
-		v = v * 10 + digit;
-	}
-	*value = v;
-	return 1;
-}
-
-static int next_u64(const char **p, const char *end, uint64_t *value)
-{
-	const char *token;
-	size_t len = next_token(p, end, &token);
-	return token_u64(token, len, value);
-}
-
-static int next_u32(const char **p, const char *end, uint32_t *value)
-{
-	uint64_t v;
-	if (!next_u64(p, end, &v) || v > UINT32_MAX)
-		return 0;
-	*value = (uint32_t)v;
-	return 1;
-}
-
-static void copy_name(char *dst, const char *token, size_t len)
-{
-	if (len > HARNESS_SLAB_NAME_SIZE - 1)
-		len = HARNESS_SLAB_NAME_SIZE - 1;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)token[i];
-		dst[i] = c > 0x20 && c < 0x7f ? (char)c : '?';
-	}
-	dst[len] = '\0';
-}
-
-/* After the five numbers: skip to "slabdata" and read its first two
- * numbers (active_slabs, num_slabs). Returns 1 if both were there. */
-static int parse_slabdata(const char *p, const char *end, uint64_t *num_slabs)
-{
-	const char *token;
-	size_t len;
-	while ((len = next_token(&p, end, &token)) != 0) {
-		if (len == 8 && memcmp(token, "slabdata", 8) == 0) {
-			uint64_t active_slabs;
-			return next_u64(&p, end, &active_slabs) &&
-			       next_u64(&p, end, num_slabs);
-		}
-	}
-	return 0;
-}
-
-/* One cache line in [line, end). Returns 1 if it is well formed. */
-static int parse_cache_line(const char *line, const char *end,
-			    uint64_t page_size, struct harness_slab_cache *c)
-{
-	const char *p = line, *name;
-	size_t name_len = next_token(&p, end, &name);
-	if (name_len == 0 || !next_u64(&p, end, &c->active_objs) ||
-	    !next_u64(&p, end, &c->num_objs) ||
-	    !next_u32(&p, end, &c->objsize) ||
-	    !next_u32(&p, end, &c->objperslab) ||
-	    !next_u32(&p, end, &c->pagesperslab) ||
-	    !parse_slabdata(p, end, &c->num_slabs))
-		return 0;
-	uint64_t pages;
-	if (__builtin_mul_overflow(c->num_slabs, c->pagesperslab, &pages) ||
-	    __builtin_mul_overflow(pages, page_size, &c->slab_bytes) ||
-	    __builtin_mul_overflow(c->active_objs, c->objsize,
-				   &c->active_bytes))
-		return 0;
-	copy_name(c->name, name, name_len);
-	return 1;
-}
-
-static int is_blank_or_comment(const char *line, const char *end)
-{
-	const char *token;
-	size_t len = next_token(&line, end, &token);
-	return len == 0 || token[0] == '#';
-}
-
-int harness_slab_parse(const char *text, long page_size,
-		       struct harness_slab_snapshot *snap)
-{
-	memset(snap, 0, sizeof(*snap));
-	if (!text || page_size <= 0)
-		return -EINVAL;
-	if (strncmp(text, "slabinfo - version: 2.", 22) != 0)
-		return -EPROTO;
-	const char *line = strchr(text, '\n');
-	while (line && *++line) {
-		const char *end = strchr(line, '\n');
-		if (!end)
-			end = line + strlen(line);
-		struct harness_slab_cache cache = {0};
-		if (is_blank_or_comment(line, end)) {
-			/* nothing to keep */
-		} else if (!parse_cache_line(line, end, (uint64_t)page_size,
-					     &cache)) {
-			snap->malformed++;
-		} else {
-			if (snap->count < HARNESS_SLAB_MAX_CACHES)
-				snap->caches[snap->count++] = cache;
-			snap->seen++;
-		}
-		line = *end ? end : NULL;
-	}
-	return 0;
-}
-
-int harness_slab_read(struct harness_slab_snapshot *snap)
-{
-	long page_size = sysconf(_SC_PAGESIZE);
-	size_t size = 256 * 1024;
-	for (;;) {
-		char *text = malloc(size);
-		if (!text) {
-			memset(snap, 0, sizeof(*snap));
-			return -ENOMEM;
-		}
-		ssize_t n = mcs_read_small_file("/proc/slabinfo", text, size);
-		int err =
-		    n < 0 ? (int)n : harness_slab_parse(text, page_size, snap);
-		free(text);
-		/* Thousands of caches (memory cgroups) need a larger buffer. */
-		if (err == -EFBIG && size < 64 * 1024 * 1024) {
-			size *= 4;
-			continue;
-		}
-		if (err)
-			memset(snap, 0, sizeof(*snap));
-		return err;
-	}
-}
-
 /* ---- the fit ---- */
 
 /* One cache line of one snapshot, sorted by name to group a cache's
  * lines across the sweep. */
 struct cache_ref {
-	const struct harness_slab_cache *cache;
+	const struct mcs_slab_cache *cache;
 	size_t point;
 };
 
@@ -279,21 +120,21 @@ static int compare_slopes(const void *a, const void *b)
 }
 
 /* Every snapshot's caches as refs sorted by (name, point). */
-static struct cache_ref *sorted_refs(const struct harness_slab_snapshot *points,
+static struct cache_ref *sorted_refs(const struct mcs_slab_snapshot *points,
 				     size_t n, size_t *count)
 {
 	size_t total = 0;
 	for (size_t i = 0; i < n; i++)
-		total += points[i].count < HARNESS_SLAB_MAX_CACHES
+		total += points[i].count < MCS_SLAB_MAX_CACHES
 			     ? points[i].count
-			     : HARNESS_SLAB_MAX_CACHES;
+			     : MCS_SLAB_MAX_CACHES;
 	struct cache_ref *refs = malloc((total ? total : 1) * sizeof(*refs));
 	if (!refs)
 		return NULL;
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0;
-		     j < points[i].count && j < HARNESS_SLAB_MAX_CACHES; j++)
+		     j < points[i].count && j < MCS_SLAB_MAX_CACHES; j++)
 			refs[k++] = (struct cache_ref){&points[i].caches[j], i};
 	qsort(refs, total, sizeof(*refs), compare_refs);
 	*count = total;
@@ -313,7 +154,7 @@ static int fit_one(const struct cache_ref *refs, size_t len, const double *x,
 	memset(s->active, 0, n * sizeof(double));
 	memset(s->objects, 0, n * sizeof(double));
 	for (size_t i = 0; i < len; i++) {
-		const struct harness_slab_cache *c = refs[i].cache;
+		const struct mcs_slab_cache *c = refs[i].cache;
 		s->slab[refs[i].point] += (double)c->slab_bytes;
 		s->active[refs[i].point] += (double)c->active_bytes;
 		s->objects[refs[i].point] += (double)c->active_objs;
@@ -380,8 +221,8 @@ static void choose_caches(struct harness_slab_slope *slopes, size_t count,
 	}
 }
 
-int harness_slab_fit(const struct harness_slab_snapshot *points,
-		     const double *x, size_t n, double min_slope_bytes,
+int harness_slab_fit(const struct mcs_slab_snapshot *points, const double *x,
+		     size_t n, double min_slope_bytes,
 		     struct harness_slab_fit *fit)
 {
 	memset(fit, 0, sizeof(*fit));
@@ -415,7 +256,7 @@ int harness_slab_fit(const struct harness_slab_snapshot *points,
 /* The symlinks of slab_dir: a merged cache's name and the directory it
  * shares with the others merged into the same slabs. */
 struct slab_link {
-	char name[HARNESS_SLAB_NAME_SIZE];
+	char name[MCS_SLAB_NAME_SIZE];
 	char target[64];
 };
 
@@ -431,7 +272,7 @@ static int read_links(const char *slab_dir, struct slab_link **links,
 	int err = 0;
 	while ((entry = readdir(dir)) != NULL) {
 		if (entry->d_name[0] == '.' ||
-		    strlen(entry->d_name) >= HARNESS_SLAB_NAME_SIZE)
+		    strlen(entry->d_name) >= MCS_SLAB_NAME_SIZE)
 			continue;
 		char target[64];
 		ssize_t len = readlinkat(dirfd(dir), entry->d_name, target,
@@ -449,8 +290,8 @@ static int read_links(const char *slab_dir, struct slab_link **links,
 			list = more;
 		}
 		target[len] = '\0';
-		copy_name(list[used].name, entry->d_name,
-			  strlen(entry->d_name));
+		mcs_slab_copy_name(list[used].name, entry->d_name,
+				   strlen(entry->d_name));
 		memcpy(list[used].target, target, (size_t)len + 1);
 		used++;
 	}
@@ -524,7 +365,7 @@ static json_t *names_json(const char *names)
 	json_t *list = json_array();
 	const char *p = names, *end = names + strlen(names), *token;
 	size_t len;
-	while (list && (len = next_token(&p, end, &token)) != 0)
+	while (list && (len = mcs_slab_next_token(&p, end, &token)) != 0)
 		json_array_append_new(list, json_stringn(token, len));
 	return list;
 }

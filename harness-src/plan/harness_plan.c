@@ -11,7 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "harness_memory.h"
+#include "harness_memory_guard.h"
 #include "harness_netns.h"
 #include "mcs_proc.h"
 

@@ -7,7 +7,7 @@
  * Each backend's points are shifted by a few percent along the log x axis
  * so that error bars at the same step do not hide each other; the .dat
  * files hold the unshifted numbers. */
-#include "harness_compare.h"
+#include "harness_compare_plot.h"
 #include "harness_file.h"
 #include "harness_gnuplot.h"
 #include "harness_slab.h"

@@ -81,7 +81,7 @@ static const struct backend_extra backend_extras[] = {
     {"poll", NULL, 0},
 };
 
-uint64_t harness_slab_object_cost(const struct harness_slab_cache *c,
+uint64_t harness_slab_object_cost(const struct mcs_slab_cache *c,
 				  long page_size)
 {
 	if (c->objperslab == 0 || c->pagesperslab == 0 || page_size <= 0)
@@ -91,8 +91,8 @@ uint64_t harness_slab_object_cost(const struct harness_slab_cache *c,
 	return cost > c->objsize ? cost : c->objsize;
 }
 
-static const struct harness_slab_cache *
-find_cache(const struct harness_slab_snapshot *snap, const char *name)
+static const struct mcs_slab_cache *
+find_cache(const struct mcs_slab_snapshot *snap, const char *name)
 {
 	for (size_t i = 0; i < snap->count; i++)
 		if (strcmp(snap->caches[i].name, name) == 0)
@@ -121,12 +121,12 @@ static void append(struct text *t, const char *format, ...)
 }
 
 /* Add each cache of list to the estimate and its term to the text. */
-static void add_caches(const struct harness_slab_snapshot *snap, long page_size,
+static void add_caches(const struct mcs_slab_snapshot *snap, long page_size,
 		       const struct cache_use *list, size_t count,
 		       struct harness_kernel_estimate *e, struct text *t)
 {
 	for (size_t i = 0; i < count; i++) {
-		const struct harness_slab_cache *c =
+		const struct mcs_slab_cache *c =
 		    find_cache(snap, list[i].cache);
 		uint64_t cost = c ? harness_slab_object_cost(c, page_size) : 0;
 		int defaulted = cost == 0;
@@ -149,9 +149,9 @@ static const struct backend_extra *find_extra(const char *backend)
 	return NULL;
 }
 
-void harness_kernel_estimate_from_slabinfo(
-    const struct harness_slab_snapshot *snap, long page_size,
-    const char *backend, struct harness_kernel_estimate *e)
+void harness_kernel_estimate_from_slabinfo(const struct mcs_slab_snapshot *snap,
+					   long page_size, const char *backend,
+					   struct harness_kernel_estimate *e)
 {
 	memset(e, 0, sizeof(*e));
 	e->from_slabinfo = 1;
@@ -202,12 +202,12 @@ void harness_kernel_estimate_constant(int err,
 void harness_kernel_estimate_here(const char *backend,
 				  struct harness_kernel_estimate *e)
 {
-	struct harness_slab_snapshot *snap = malloc(sizeof(*snap));
+	struct mcs_slab_snapshot *snap = malloc(sizeof(*snap));
 	if (!snap) {
 		harness_kernel_estimate_constant(-ENOMEM, e);
 		return;
 	}
-	int err = harness_slab_read(snap);
+	int err = mcs_slab_read(snap);
 	if (err)
 		harness_kernel_estimate_constant(err, e);
 	else

@@ -33,7 +33,7 @@ void harness_sample_cpu(const pid_t *server_pids, size_t server_count,
 			double *server_cpu, double *client_cpu);
 
 /* Sum of active_objs x objsize in /proc/slabinfo text (parsed by
- * harness_slab_parse()). Returns 0 or -EPROTO if the text is not
+ * mcs_slab_parse()). Returns 0 or -EPROTO if the text is not
  * slabinfo 2.x. */
 int harness_parse_slabinfo(const char *text, uint64_t *bytes);
 
@@ -41,8 +41,8 @@ int harness_parse_slabinfo(const char *text, uint64_t *bytes);
  * harness_sample_system() (or harness_sample_take()), the one the
  * slab_objects figure came from; *err is 0, or how that read failed
  * (-EACCES when not root, -ENODATA before any read). */
-struct harness_slab_snapshot;
-const struct harness_slab_snapshot *harness_sample_slab(int *err);
+struct mcs_slab_snapshot;
+const struct mcs_slab_snapshot *harness_sample_slab(int *err);
 
 /* The system-wide part only (before anything starts). */
 int harness_sample_system(struct harness_sample *sample);

@@ -17,7 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "harness_process.h"
+#include "mcs_process.h"
 #include "mcs_proc.h"
 
 #define EHASH_SYSCTL "net.ipv4.tcp_child_ehash_entries"

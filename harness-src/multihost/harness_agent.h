@@ -13,7 +13,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
-#include "harness_process.h"
+#include "mcs_process.h"
 
 #define HARNESS_AGENT_QUEUE 32
 /* A ping a second; an agent silent this long is gone. */

@@ -28,7 +28,7 @@
 /* What one object of cache c costs in its slabs: pagesperslab x page_size
  * / objperslab rounded up, and never less than objsize. 0 when the line
  * gives no objects per slab or no pages. Pure. */
-uint64_t harness_slab_object_cost(const struct harness_slab_cache *c,
+uint64_t harness_slab_object_cost(const struct mcs_slab_cache *c,
 				  long page_size);
 
 /* The estimate for backend (its --backend name) from snap, a slabinfo
@@ -36,8 +36,8 @@ uint64_t harness_slab_object_cost(const struct harness_slab_cache *c,
  * counted with the epoll item, the larger of the readiness backends'
  * extras. Pure: no I/O. */
 void harness_kernel_estimate_from_slabinfo(
-    const struct harness_slab_snapshot *snap, long page_size,
-    const char *backend, struct harness_kernel_estimate *estimate);
+    const struct mcs_slab_snapshot *snap, long page_size, const char *backend,
+    struct harness_kernel_estimate *estimate);
 
 /* The constant, with err (-errno) from reading slabinfo in the source. */
 void harness_kernel_estimate_constant(int err,

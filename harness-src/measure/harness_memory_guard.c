@@ -1,7 +1,7 @@
 /* harness_memory.c - how much memory a sweep may still take, and whether
  * the OOM killer ran: /proc/meminfo, /proc/vmstat, and the files of the
  * memory cgroup the harness runs in (v1 or v2). */
-#include "harness_memory.h"
+#include "harness_memory_guard.h"
 
 #include <errno.h>
 #include <inttypes.h>

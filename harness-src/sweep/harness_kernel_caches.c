@@ -28,7 +28,7 @@ void harness_take_slab_point(struct sweep *s, size_t index)
 	/* The snapshot measure() just read for slab_objects: the same
 	 * instant as the step's other kernel figures, and no second read. */
 	int err;
-	const struct harness_slab_snapshot *snap = harness_sample_slab(&err);
+	const struct mcs_slab_snapshot *snap = harness_sample_slab(&err);
 	if (!err)
 		s->slab_points[index] = *snap;
 	if (err)

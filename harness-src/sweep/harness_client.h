@@ -9,7 +9,7 @@
 #include <stddef.h>
 
 #include "harness_measure.h"
-#include "harness_process.h"
+#include "mcs_process.h"
 
 struct harness_client {
 	struct harness_child child;

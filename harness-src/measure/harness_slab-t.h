@@ -7,40 +7,17 @@
 #include <stdint.h>
 #include <jansson.h>
 
-#define HARNESS_SLAB_MAX_CACHES	 512 /* caches kept in one snapshot */
-#define HARNESS_SLAB_NAME_SIZE	 48  /* longest name kept, with its NUL */
-#define HARNESS_SLAB_FIT_CACHES	 64  /* caches listed in one fit */
+#include "mcs_slabinfo.h"
+
+#define HARNESS_SLAB_FIT_CACHES	 64 /* caches listed in one fit */
 #define HARNESS_SLAB_MERGED_SIZE 160
 #define HARNESS_SLAB_CATEGORIES	 8
-
-/* One line of /proc/slabinfo. */
-struct harness_slab_cache {
-	/* Printable ASCII only (other bytes become '?'), cut to 47 bytes. */
-	char name[HARNESS_SLAB_NAME_SIZE];
-	uint64_t active_objs, num_objs;
-	uint32_t objsize, objperslab, pagesperslab;
-	uint64_t num_slabs;
-	/* num_slabs x pagesperslab x page size: the pages the cache holds,
-	 * what meminfo Slab counts (a slab allocated at a lower fallback
-	 * order is counted at the cache's usual order). */
-	uint64_t slab_bytes;
-	uint64_t active_bytes; /* active_objs x objsize: objects in use */
-};
-
-/* Every cache at one moment. Flat (no pointers, no heap): the harness
- * keeps one per measurement and may copy or store them. */
-struct harness_slab_snapshot {
-	size_t count;	  /* caches kept in caches[], in text order */
-	size_t seen;	  /* well-formed cache lines, kept or not */
-	size_t malformed; /* lines that were neither a cache nor a comment */
-	struct harness_slab_cache caches[HARNESS_SLAB_MAX_CACHES];
-};
 
 /* One cache's growth per connection over a sweep. slope_bytes can be
  * below active_slope_bytes when new objects fill slabs the cache already
  * held (freed by an earlier run): the pages did not grow. */
 struct harness_slab_slope {
-	char name[HARNESS_SLAB_NAME_SIZE];
+	char name[MCS_SLAB_NAME_SIZE];
 	const char *category; /* harness_slab_category(name) */
 	const char *ends;     /* harness_slab_ends(name), see note_merges */
 	double slope_bytes;   /* fitted growth of slab_bytes per conn */

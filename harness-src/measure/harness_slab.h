@@ -1,6 +1,5 @@
-/* harness_slab.h - kernel memory by slab cache: parse /proc/slabinfo into
- * flat snapshots, fit each cache's growth per connection over a sweep, and
- * name what each cache is (issue 10, part 3).
+/* harness_slab.h - kernel memory by slab cache: fit each cache's growth per
+ * connection over a sweep, and name what each cache is (issue 10, part 3).
  *
  * The whole-Slab slope says a loopback connection costs ~8 KB of kernel
  * memory; this says where: TCP, sock_inode_cache, dentry, filp, the
@@ -8,8 +7,9 @@
  * its whole slabs (num_slabs x pagesperslab x page size), the pages it
  * holds, so that the per-cache slopes add up to the whole-Slab slope.
  *
- * Parsing, categories and the fit are pure (no I/O) and unit-tested;
- * harness_slab_read() and harness_slab_note_merges() read /proc and /sys.
+ * The snapshots themselves are read by common/mcs_slabinfo.h (the agent
+ * reads them too). Categories and the fit are pure (no I/O) and
+ * unit-tested; harness_slab_note_merges() reads /sys.
  */
 #ifndef HARNESS_SLAB_H
 #define HARNESS_SLAB_H
@@ -21,24 +21,6 @@
 
 #include "harness_slab-t.h"
 
-/* Parse slabinfo text (NUL-terminated) taken on a machine whose page size
- * is page_size bytes. Comment lines ("# name ...") and empty lines are
- * skipped; a line without a name, its five numbers and the slabdata
- * section (a truncated line, say) is counted in malformed and skipped, as
- * is one whose byte counts would overflow 64 bits. Past
- * HARNESS_SLAB_MAX_CACHES the first caches are kept and seen says how
- * many there were. Returns 0; -EPROTO if the first line is not "slabinfo -
- * version: 2.x"; -EINVAL if text is NULL or page_size is not positive
- * (snap is then zeroed). */
-int harness_slab_parse(const char *text, long page_size,
-		       struct harness_slab_snapshot *snap);
-
-/* Read and parse /proc/slabinfo with this machine's page size. Returns 0,
- * or -errno: -EACCES when not root (slabinfo is mode 0400), -ENOENT
- * without /proc or slabinfo, -ENOMEM, or -EPROTO from parsing. snap is
- * zeroed on failure. */
-int harness_slab_read(struct harness_slab_snapshot *snap);
-
 /* Fit slab_bytes, active_bytes and active_objs of every cache against x
  * over n points (x[i] connections held, points[i] the snapshot taken
  * there), by least squares (harness_fit_linear). A cache is matched by
@@ -46,8 +28,8 @@ int harness_slab_read(struct harness_slab_snapshot *snap);
  * one name in a snapshot are added. Returns 0; -EINVAL when n < 2 or
  * every x is the same (fit then holds only min_slope_bytes and points);
  * -ENOMEM. Pure: no I/O. */
-int harness_slab_fit(const struct harness_slab_snapshot *points,
-		     const double *x, size_t n, double min_slope_bytes,
+int harness_slab_fit(const struct mcs_slab_snapshot *points, const double *x,
+		     size_t n, double min_slope_bytes,
 		     struct harness_slab_fit *fit);
 
 /* The bar a cache belongs to: "TCP" (TCP and TCPv6 sockets),

@@ -1,6 +1,6 @@
 /* harness_process.c - fork/exec children in their own process groups,
  * talk to them over pipes, and kill and reap them on every exit path. */
-#include "harness_process.h"
+#include "mcs_process.h"
 
 #include <dirent.h>
 #include <errno.h>

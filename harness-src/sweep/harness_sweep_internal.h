@@ -7,8 +7,8 @@
 #include <stddef.h>
 
 #include "harness_client.h"
-#include "harness_memory.h"
-#include "harness_process.h"
+#include "harness_memory_guard.h"
+#include "mcs_process.h"
 #include "harness_run.h"
 #include "harness_slab.h"
 #include "mcs_clock.h"
@@ -30,7 +30,7 @@ struct sweep {
 	struct harness_sample previous; /* for per-step CPU */
 	uint64_t previous_established;	/* for CPU per connect */
 	/* /proc/slabinfo at the baseline [0] and after each step [i]. */
-	struct harness_slab_snapshot *slab_points;
+	struct mcs_slab_snapshot *slab_points;
 	size_t slab_point_count;
 	int slab_error;		      /* -errno: a snapshot could not be read */
 	struct harness_memory memory; /* the memory guard */
