@@ -1,4 +1,4 @@
-/* harness_process.c - fork/exec children in their own process groups,
+/* mcs_process.c - fork/exec children in their own process groups,
  * talk to them over pipes, and kill and reap them on every exit path. */
 #include "mcs_process.h"
 
@@ -18,7 +18,7 @@
 #include "mcs_clock.h"
 
 /* The oom_score_adj the server and client get ("" to leave theirs
- * alone): see harness_protect_from_oom(). */
+ * alone): see mcs_protect_from_oom(). */
 static char child_oom_score[24];
 
 static int write_oom_score(const char *value)
@@ -32,7 +32,7 @@ static int write_oom_score(const char *value)
 	return err;
 }
 
-int harness_protect_from_oom(void)
+int mcs_protect_from_oom(void)
 {
 	char value[16] = "";
 	int fd = open("/proc/self/oom_score_adj", O_RDONLY | O_CLOEXEC);
@@ -54,9 +54,9 @@ int harness_protect_from_oom(void)
 	return write_oom_score("-1000");
 }
 
-int harness_child_start(struct harness_child *child, const char *name,
-			char *const argv[], const char *log_path, char *why,
-			size_t why_size)
+int mcs_child_start(struct mcs_child *child, const char *name,
+		    char *const argv[], const char *log_path, char *why,
+		    size_t why_size)
 {
 	memset(child, 0, sizeof(*child));
 	child->name = name;
@@ -106,7 +106,7 @@ int harness_child_start(struct harness_child *child, const char *name,
 		if (getppid() != parent)
 			_exit(127);
 		/* The OOM killer picks a server or client process before
-		 * the harness (harness_protect_from_oom). */
+		 * the harness (mcs_protect_from_oom). */
 		if (child_oom_score[0])
 			write_oom_score(child_oom_score);
 		dup2(in[0], STDIN_FILENO);
@@ -140,7 +140,7 @@ int harness_child_start(struct harness_child *child, const char *name,
 	return 0;
 }
 
-static int take_line(struct harness_child *child, char *line, size_t line_size)
+static int take_line(struct mcs_child *child, char *line, size_t line_size)
 {
 	char *nl = memchr(child->buffer, '\n', child->buffered);
 	if (!nl)
@@ -155,8 +155,8 @@ static int take_line(struct harness_child *child, char *line, size_t line_size)
 	return 1;
 }
 
-int harness_child_read_line(struct harness_child *child, char *line,
-			    size_t line_size, int timeout_ms)
+int mcs_child_read_line(struct mcs_child *child, char *line, size_t line_size,
+			int timeout_ms)
 {
 	double deadline = mcs_now_seconds() + timeout_ms / 1000.0;
 	for (;;) {
@@ -193,7 +193,7 @@ int harness_child_read_line(struct harness_child *child, char *line,
 	}
 }
 
-int harness_child_write(struct harness_child *child, const char *text)
+int mcs_child_write(struct mcs_child *child, const char *text)
 {
 	size_t len = strlen(text), done = 0;
 	if (child->stdin_fd < 0)
@@ -210,7 +210,7 @@ int harness_child_write(struct harness_child *child, const char *text)
 	return 0;
 }
 
-int harness_child_exited(struct harness_child *child)
+int mcs_child_exited(struct mcs_child *child)
 {
 	if (child->pid <= 0)
 		return 1;
@@ -220,16 +220,16 @@ int harness_child_exited(struct harness_child *child)
 		child->status = status;
 		child->pid = 0;
 		/* Its workers may outlive it: the group still gets killed in
-		 * harness_child_stop(). */
+		 * mcs_child_stop(). */
 		return 1;
 	}
 	return 0;
 }
 
-static int wait_exit(struct harness_child *child, double seconds)
+static int wait_exit(struct mcs_child *child, double seconds)
 {
 	double deadline = mcs_now_seconds() + seconds;
-	while (!harness_child_exited(child)) {
+	while (!mcs_child_exited(child)) {
 		if (mcs_now_seconds() >= deadline)
 			return 0;
 		usleep(10000);
@@ -243,8 +243,8 @@ static int group_alive(pid_t group)
 	return kill(-group, 0) == 0 || errno == EPERM;
 }
 
-void harness_child_stop(struct harness_child *child, double eof_grace,
-			double term_grace)
+void mcs_child_stop(struct mcs_child *child, double eof_grace,
+		    double term_grace)
 {
 	/* Even once the child itself is reaped (it died and the sweep saw
 	 * it), its workers may still be in its group. */
@@ -285,8 +285,8 @@ void harness_child_stop(struct harness_child *child, double eof_grace,
 	}
 }
 
-void harness_child_last_log_line(const struct harness_child *child, char *line,
-				 size_t line_size)
+void mcs_child_last_log_line(const struct mcs_child *child, char *line,
+			     size_t line_size)
 {
 	line[0] = '\0';
 	FILE *f = fopen(child->log_path, "r");
@@ -303,7 +303,7 @@ void harness_child_last_log_line(const struct harness_child *child, char *line,
 	fclose(f);
 }
 
-void harness_describe_status(int status, char *text, size_t text_size)
+void mcs_describe_status(int status, char *text, size_t text_size)
 {
 	if (WIFEXITED(status))
 		snprintf(text, text_size, "exited with status %d",
@@ -315,7 +315,7 @@ void harness_describe_status(int status, char *text, size_t text_size)
 		snprintf(text, text_size, "stopped (status 0x%x)", status);
 }
 
-void harness_remove_dir(const char *dir)
+void mcs_remove_dir(const char *dir)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
@@ -331,7 +331,7 @@ void harness_remove_dir(const char *dir)
 	rmdir(dir);
 }
 
-int harness_pid_name_gone(const char *name, const char *prefix, int own)
+int mcs_pid_name_gone(const char *name, const char *prefix, int own)
 {
 	size_t prefix_len = strlen(prefix);
 	int pid;
@@ -344,17 +344,17 @@ int harness_pid_name_gone(const char *name, const char *prefix, int own)
 	return kill(pid, 0) != 0 && errno == ESRCH;
 }
 
-void harness_remove_dead_pid_dirs(const char *parent, const char *prefix,
-				  int remove_own)
+void mcs_remove_dead_pid_dirs(const char *parent, const char *prefix,
+			      int remove_own)
 {
 	DIR *d = opendir(parent);
 	struct dirent *e;
 	while (d && (e = readdir(d))) {
-		if (!harness_pid_name_gone(e->d_name, prefix, remove_own))
+		if (!mcs_pid_name_gone(e->d_name, prefix, remove_own))
 			continue;
 		char dir[PATH_MAX];
 		snprintf(dir, sizeof(dir), "%s/%s", parent, e->d_name);
-		harness_remove_dir(dir);
+		mcs_remove_dir(dir);
 	}
 	if (d)
 		closedir(d);

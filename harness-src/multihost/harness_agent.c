@@ -30,8 +30,8 @@ int harness_agent_start(struct harness_agent *a, const char *host,
 	int err = harness_transport_command(transport, host, argv, &command,
 					    why, why_size);
 	if (!err)
-		err = harness_child_start(&a->child, "agent", command.argv,
-					  log_path, why, why_size);
+		err = mcs_child_start(&a->child, "agent", command.argv,
+				      log_path, why, why_size);
 	if (err) {
 		a->gone = 1;
 		snprintf(a->reason, sizeof(a->reason), "%s", why);
@@ -44,7 +44,7 @@ int harness_agent_start(struct harness_agent *a, const char *host,
 void harness_agent_last_log_line(const struct harness_agent *a, char *line,
 				 size_t line_size)
 {
-	harness_child_last_log_line(&a->child, line, line_size);
+	mcs_child_last_log_line(&a->child, line, line_size);
 }
 
 /* Mark it gone with a reason, once. */
@@ -76,7 +76,7 @@ int harness_agent_send(struct harness_agent *a, json_t *request)
 	line[len] = '\n';
 	line[len + 1] = '\0';
 	free(text);
-	int err = a->gone ? -EPIPE : harness_child_write(&a->child, line);
+	int err = a->gone ? -EPIPE : mcs_child_write(&a->child, line);
 	free(line);
 	if (err) {
 		set_gone(a, "its connection closed (writing to it failed)");
@@ -179,8 +179,7 @@ static void read_agent(struct harness_agent *a)
 {
 	static char line[1 << 16];
 	for (;;) {
-		int got =
-		    harness_child_read_line(&a->child, line, sizeof(line), 0);
+		int got = mcs_child_read_line(&a->child, line, sizeof(line), 0);
 		if (got == 1) {
 			a->last_heard = mcs_now_seconds();
 			handle_line(a, line);
@@ -189,12 +188,12 @@ static void read_agent(struct harness_agent *a)
 		if (got == -EPIPE) {
 			char status[96] = "", last[320] = "", reason[640];
 			/* Its end usually follows the pipe's at once. */
-			for (int i = 0;
-			     i < 50 && !harness_child_exited(&a->child); i++)
+			for (int i = 0; i < 50 && !mcs_child_exited(&a->child);
+			     i++)
 				usleep(10000);
-			if (harness_child_exited(&a->child))
-				harness_describe_status(a->child.status, status,
-							sizeof(status));
+			if (mcs_child_exited(&a->child))
+				mcs_describe_status(a->child.status, status,
+						    sizeof(status));
 			harness_agent_last_log_line(a, last, sizeof(last));
 			snprintf(reason, sizeof(reason),
 				 "its connection closed%s%s%s%s%s",
@@ -293,7 +292,7 @@ void harness_agent_close(struct harness_agent *a, double grace_s)
 		}
 	}
 	/* A gone agent's transport may hang on a dead link: no waiting. */
-	harness_child_stop(&a->child, a->gone ? 0.5 : 5.0, 5.0);
+	mcs_child_stop(&a->child, a->gone ? 0.5 : 5.0, 5.0);
 	for (size_t i = 0; i < HARNESS_AGENT_QUEUE; i++) {
 		json_decref(a->replies[i]);
 		a->replies[i] = NULL;

@@ -23,9 +23,9 @@
 #define HARNESS_AGENT_WATCHDOG_S 15
 
 struct harness_agent {
-	char name[128];		    /* the host as given (for messages) */
-	const char *role;	    /* "server" or "client" */
-	struct harness_child child; /* the transport running mcs-agent */
+	char name[128];		/* the host as given (for messages) */
+	const char *role;	/* "server" or "client" */
+	struct mcs_child child; /* the transport running mcs-agent */
 	int next_id;
 	/* Gone: its connection closed, it said it stops, it fell silent,
 	 * or its process exited when no stop was asked; why in reason. */

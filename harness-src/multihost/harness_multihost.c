@@ -728,7 +728,7 @@ int harness_multihost_sweep(const struct harness_options *o,
 	}
 	char why[640] = "";
 	/* The agents' logs of harnesses killed outright (SIGKILL). */
-	harness_remove_dead_pid_dirs("/tmp", "mcs-harness-hosts-", 0);
+	mcs_remove_dead_pid_dirs("/tmp", "mcs-harness-hosts-", 0);
 	snprintf(m.log_dir, sizeof(m.log_dir), "/tmp/mcs-harness-hosts-%d",
 		 (int)getpid());
 	int err = mkdir(m.log_dir, 0700) == 0 || errno == EEXIST

@@ -117,7 +117,7 @@ int harness_netns_remove_stale(void)
 			continue;
 		char why[256];
 		const char *args[] = {"ip", "netns", "delete", e->d_name, NULL};
-		if (harness_pid_name_gone(e->d_name, HARNESS_NETNS_PREFIX, 0) &&
+		if (mcs_pid_name_gone(e->d_name, HARNESS_NETNS_PREFIX, 0) &&
 		    run_ip(args, why, sizeof(why)) == 0)
 			removed++;
 		else

@@ -155,17 +155,16 @@ int harness_sweep_check(void *context, char *why, size_t why_size)
 			 strsignal(sig));
 		return -EINTR;
 	}
-	if (s->server.pid > 0 && harness_child_exited(&s->server)) {
+	if (s->server.pid > 0 && mcs_child_exited(&s->server)) {
 		char status[96], last[400];
-		harness_describe_status(s->server.status, status,
-					sizeof(status));
-		harness_child_last_log_line(&s->server, last, sizeof(last));
+		mcs_describe_status(s->server.status, status, sizeof(status));
+		mcs_child_last_log_line(&s->server, last, sizeof(last));
 		snprintf(why, why_size, "server (pid %d) %s%s%s",
 			 (int)s->server.group, status, last[0] ? ": " : "",
 			 last);
 		return -ECHILD;
 	}
-	if (s->client.child.pid > 0 && harness_child_exited(&s->client.child)) {
+	if (s->client.child.pid > 0 && mcs_child_exited(&s->client.child)) {
 		harness_client_describe_exit(&s->client, why, why_size);
 		return -ECHILD;
 	}

@@ -32,7 +32,7 @@ void harness_remove_stale_stats(void)
 		return;
 	struct dirent *e;
 	while ((e = readdir(d))) {
-		if (!harness_pid_name_gone(e->d_name, "mcs-harness-", 0))
+		if (!mcs_pid_name_gone(e->d_name, "mcs-harness-", 0))
 			continue;
 		char name[300];
 		snprintf(name, sizeof(name), "/%s", e->d_name);
@@ -72,7 +72,7 @@ static int find_binary(const char *name, char *path, size_t path_size,
 
 /* Start one process of the sweep: through the transport into the sweep's
  * network namespace (the mechanism a remote host uses too), or here. */
-static int start_child(struct sweep *s, struct harness_child *child,
+static int start_child(struct sweep *s, struct mcs_child *child,
 		       const char *name, char *const argv[], const char *log,
 		       char *why, size_t why_size)
 {
@@ -83,8 +83,7 @@ static int start_child(struct sweep *s, struct harness_child *child,
 	    argv, &command, why, why_size);
 	if (err)
 		return err;
-	return harness_child_start(child, name, command.argv, log, why,
-				   why_size);
+	return mcs_child_start(child, name, command.argv, log, why, why_size);
 }
 
 /* Append --backend-opt NAME=VALUE for each setting that applies to
@@ -129,16 +128,16 @@ int harness_start_server(struct sweep *s, char *why, size_t why_size)
 	double deadline = mcs_now_seconds() + STARTUP_TIMEOUT_S;
 	char line[1024];
 	for (;;) {
-		int got = harness_child_read_line(&s->server, line,
-						  sizeof(line), 250);
+		int got =
+		    mcs_child_read_line(&s->server, line, sizeof(line), 250);
 		if (got == 1 && strstr(line, "listening"))
 			break;
 		if (got == -EPIPE || (got < 0 && got != -EINTR)) {
 			harness_sweep_check(s, why, why_size);
 			if (!why[0] || s->server.pid > 0) {
 				char last[400];
-				harness_child_last_log_line(&s->server, last,
-							    sizeof(last));
+				mcs_child_last_log_line(&s->server, last,
+							sizeof(last));
 				snprintf(why, why_size,
 					 "server did not start: %s",
 					 last[0] ? last : "no reason given");
@@ -233,12 +232,12 @@ void harness_stop_children(struct sweep *s)
 			json_decref(bye);
 	}
 	/* On a signal, do not wait for a polite exit. */
-	harness_child_stop(&s->client.child, harness_stop_signal() ? 0.5 : 5.0,
-			   10.0);
+	mcs_child_stop(&s->client.child, harness_stop_signal() ? 0.5 : 5.0,
+		       10.0);
 	s->run->teardown_client_s = mcs_now_seconds() - started;
 	if (s->stats.header)
 		mcs_stats_close(&s->stats);
-	harness_child_stop(&s->server, 0.0, 15.0);
+	mcs_child_stop(&s->server, 0.0, 15.0);
 	s->run->teardown_server_s = mcs_now_seconds() - started;
 	/* The server unlinks its stats; if it was killed, we do. */
 	if (s->stats_name[0])

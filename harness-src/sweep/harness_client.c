@@ -52,8 +52,8 @@ void harness_client_describe_exit(struct harness_client *client, char *why,
 	 * the reason is lost with the pipe. Bounded: 64 lines, 100 ms each. */
 	static char line[1 << 16];
 	for (int i = 0; i < 64; i++) {
-		if (harness_child_read_line(&client->child, line, sizeof(line),
-					    100) != 1)
+		if (mcs_child_read_line(&client->child, line, sizeof(line),
+					100) != 1)
 			break;
 		json_t *j = json_loads(line, 0, NULL);
 		const char *kind =
@@ -64,10 +64,10 @@ void harness_client_describe_exit(struct harness_client *client, char *why,
 			snprintf(message, sizeof(message), "%s", text);
 		json_decref(j);
 	}
-	harness_child_last_log_line(&client->child, last, sizeof(last));
-	if (harness_child_exited(&client->child))
-		harness_describe_status(client->child.status, status,
-					sizeof(status));
+	mcs_child_last_log_line(&client->child, last, sizeof(last));
+	if (mcs_child_exited(&client->child))
+		mcs_describe_status(client->child.status, status,
+				    sizeof(status));
 	const char *reason = message[0] ? message : last;
 	snprintf(why, why_size, "client (pid %d) %s%s%s (log: %s)",
 		 (int)client->child.group, status, reason[0] ? ": " : "",
@@ -83,7 +83,7 @@ int harness_client_request(struct harness_client *client, const char *command,
 	if (command) {
 		char line[256];
 		snprintf(line, sizeof(line), "%s\n", command);
-		int err = harness_child_write(&client->child, line);
+		int err = mcs_child_write(&client->child, line);
 		if (err) {
 			harness_client_describe_exit(client, why, why_size);
 			return err;
@@ -92,8 +92,8 @@ int harness_client_request(struct harness_client *client, const char *command,
 	double deadline = mcs_now_seconds() + timeout_s;
 	static char line[1 << 16];
 	for (;;) {
-		int got = harness_child_read_line(&client->child, line,
-						  sizeof(line), 250);
+		int got = mcs_child_read_line(&client->child, line,
+					      sizeof(line), 250);
 		if (got == -EPIPE) {
 			harness_client_describe_exit(client, why, why_size);
 			return -EPIPE;

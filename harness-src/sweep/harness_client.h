@@ -12,7 +12,7 @@
 #include "mcs_process.h"
 
 struct harness_client {
-	struct harness_child child;
+	struct mcs_child child;
 	pid_t pids[HARNESS_MAX_PIDS]; /* the client and its workers */
 	size_t pid_count;
 	unsigned procs;

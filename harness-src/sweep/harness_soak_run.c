@@ -184,7 +184,7 @@ static int start_window(struct soak_state *st, double length, char *why,
 			: 0;
 	st->window_started = now;
 	st->window_length = length;
-	int err = harness_child_write(&st->s->client.child, command);
+	int err = mcs_child_write(&st->s->client.child, command);
 	if (err)
 		harness_client_describe_exit(&st->s->client, why, why_size);
 	return err;

@@ -17,7 +17,7 @@
 struct sweep {
 	struct harness_run *run;
 	const struct harness_options *o;
-	struct harness_child server;
+	struct mcs_child server;
 	struct harness_client client;
 	struct mcs_stats_block stats;
 	char stats_name[64];
