@@ -612,20 +612,11 @@ static int finish(struct mh *m, int err, const char *why)
 
 static void write_results(struct mh *m)
 {
-	struct harness_run *run = m->run;
-	const struct harness_options *o = m->o;
-	harness_run_fit(run);
-	snprintf(run->kernel_cache_unavailable,
-		 sizeof(run->kernel_cache_unavailable),
+	snprintf(m->run->kernel_cache_unavailable,
+		 sizeof(m->run->kernel_cache_unavailable),
 		 "not fitted per cache in a multi-host run");
-	char why[512];
-	if (harness_results_write(run, why, sizeof(why)))
-		fprintf(stderr, "harness: %s\n", why);
-	if (harness_results_link_latest(run, o->out, why, sizeof(why)))
-		fprintf(stderr, "harness: %s\n", why);
-	if (!o->no_plot && run->step_count &&
-	    harness_plot_run(run, why, sizeof(why)))
-		fprintf(stderr, "harness: plots: %s\n", why);
+	harness_run_fit(m->run);
+	harness_results_save(m->run, m->o->out, !m->o->no_plot);
 }
 
 /* The hosts' own figures at the last step, after the summary. */

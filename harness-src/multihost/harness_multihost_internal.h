@@ -48,6 +48,10 @@ struct mh {
 	size_t step_index;
 	uint64_t accepts; /* the server's accepts, last read */
 	uint64_t live;	  /* the server's live connections, last read */
+	/* The ramp's window: accepts and every host's CPU when it opened,
+	 * and the connections the clients opened in it. */
+	uint64_t ramp_accepts, ramp_new;
+	double ramp_cpu[HARNESS_MAX_HOSTS];
 	int tty;
 };
 

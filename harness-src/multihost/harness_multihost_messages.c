@@ -14,12 +14,9 @@
 
 int mh_check(struct mh *m, char *why, size_t why_size)
 {
-	int sig = harness_stop_signal();
-	if (sig) {
-		snprintf(why, why_size, "stopped by signal %d (%s)", sig,
-			 strsignal(sig));
-		return -EINTR;
-	}
+	int err = harness_stop_why(why, why_size);
+	if (err)
+		return err;
 	for (size_t k = 0; k < m->count; k++) {
 		struct harness_agent *a = &m->hosts[k].agent;
 		if (!a->gone)
@@ -46,14 +43,13 @@ int mh_wait_reply(struct mh *m, size_t k, int id, double timeout_s,
 		if (*reply)
 			break;
 		int err = mh_check(m, why, why_size);
+		if (!err)
+			err = harness_timed_out(
+			    deadline, why, why_size,
+			    "host %s (%s): no answer within %.0f s", a->name,
+			    a->role, timeout_s);
 		if (err)
 			return err;
-		if (mcs_now_seconds() > deadline) {
-			snprintf(why, why_size,
-				 "host %s (%s): no answer within %.0f s",
-				 a->name, a->role, timeout_s);
-			return -ETIMEDOUT;
-		}
 		harness_agents_pump(m->agents, m->count, 100);
 	}
 	const char *event = json_string_value(json_object_get(*reply, "event"));

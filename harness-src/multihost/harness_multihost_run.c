@@ -14,15 +14,18 @@
 
 #include "harness_backend_options.h"
 #include "harness_client.h"
+#include "harness_driver.h"
 #include "harness_format.h"
 #include "harness_json.h"
 #include "harness_multihost_internal.h"
+#include "harness_report.h"
+#include "harness_run.h"
+#include "harness_signal.h"
 #include "mcs_backend_options.h"
 #include "mcs_clock.h"
 
 #define STARTUP_TIMEOUT_S  30.0
 #define REQUEST_TIMEOUT_S  30.0
-#define SETTLE_TIMEOUT_S   15.0
 #define LOAD_REPLY_SLACK_S 30.0
 #define STOP_TIMEOUT_S	   60.0
 
@@ -184,14 +187,13 @@ static int start_server(struct mh *m, char *why, size_t why_size)
 	int err = start_proc(m, 0, "server", args, why, why_size);
 	double deadline = mcs_now_seconds() + STARTUP_TIMEOUT_S;
 	while (!err && !m->hosts[0].agent.listening) {
-		err = mh_check(m, why, why_size);
-		if (!err && mcs_now_seconds() > deadline) {
-			snprintf(why, why_size,
-				 "host %s (server): its workers did not all "
-				 "listen within %.0f s",
-				 m->hosts[0].agent.name, STARTUP_TIMEOUT_S);
-			err = -ETIMEDOUT;
-		}
+		err = harness_timed_out(deadline, why, why_size,
+					"host %s (server): its workers "
+					"did not all listen within %.0f s",
+					m->hosts[0].agent.name,
+					STARTUP_TIMEOUT_S);
+		if (!err)
+			err = mh_check(m, why, why_size);
 		harness_agents_pump(m->agents, m->count, 100);
 	}
 	return err;
@@ -231,15 +233,13 @@ static int wait_clients(struct mh *m, const char *event, const int *want,
 		if (!missing)
 			return 0;
 		int err = mh_check(m, why, why_size);
+		if (!err)
+			err = harness_timed_out(deadline, why, why_size,
+						"the client hosts did not all "
+						"answer '%s' within %.0f s",
+						event, timeout_s);
 		if (err)
 			return err;
-		if (mcs_now_seconds() > deadline) {
-			snprintf(why, why_size,
-				 "the client hosts did not all answer '%s' "
-				 "within %.0f s",
-				 event, timeout_s);
-			return -ETIMEDOUT;
-		}
 		harness_agents_pump(m->agents, m->count, 100);
 	}
 }
@@ -323,42 +323,24 @@ static int tell_clients(struct mh *m, const int *want, char lines[][96],
 	return 0;
 }
 
-/* Wait until the server holds what the clients established and its
- * accepts stop moving. */
-static int settle(struct mh *m, uint64_t established, char *why,
-		  size_t why_size)
+/* The server's counters (its host checked meanwhile). */
+static int hosts_server_counts(void *driver, uint64_t *live, uint64_t *accepts,
+			       char *why, size_t why_size)
 {
-	double deadline = mcs_now_seconds() + SETTLE_TIMEOUT_S;
-	uint64_t last = UINT64_MAX;
-	int quiet = 0;
-	for (;;) {
-		int err = server_stats(m, why, why_size);
-		if (err)
-			return err;
-		quiet = m->accepts == last ? quiet + 1 : 0;
-		last = m->accepts;
-		if (m->live == established && quiet >= 2)
-			return 0;
-		if (mcs_now_seconds() > deadline)
-			break;
-		usleep(100000);
-	}
-	if (m->live < established) {
-		snprintf(why, why_size,
-			 "the server on %s holds %" PRIu64 " connections but "
-			 "the client hosts have %" PRIu64 " established after "
-			 "%.0f s: %" PRIu64 " were lost",
-			 m->hosts[0].agent.name, m->live, established,
-			 SETTLE_TIMEOUT_S, established - m->live);
-		return -EPROTO;
-	}
-	char text[256];
-	snprintf(text, sizeof(text),
-		 "at %" PRIu64 " established the server counted %" PRIu64
-		 " live connections",
-		 established, m->live);
-	harness_run_warn(m->run, text);
-	return 0;
+	int err = server_stats(driver, why, why_size);
+	const struct mh *m = driver;
+	*live = m->live;
+	*accepts = m->accepts;
+	return err;
+}
+
+static void hosts_describe_lost(void *driver, char *where, size_t where_size,
+				char *detail, size_t detail_size)
+{
+	(void)detail;
+	(void)detail_size;
+	struct mh *m = driver;
+	snprintf(where, where_size, " on %s", m->hosts[0].agent.name);
 }
 
 static void merge_failures(json_t *into, const json_t *from)
@@ -488,20 +470,14 @@ static void keep_host_steps(struct mh *m, const struct harness_host_step *hs,
 	}
 }
 
-static void print_step(struct mh *m, const struct harness_step *step)
+static void hosts_print_step(void *driver, const struct harness_step *step)
 {
-	char conns[32], target[32], rate[32], user[32], kernel[32];
-	harness_format_count(step->established, conns, sizeof(conns));
-	harness_format_count(m->run->plan.target, target, sizeof(target));
-	harness_format_count((uint64_t)step->connect_rate, rate, sizeof(rate));
-	harness_format_bytes(step->server_user_bytes, user, sizeof(user));
+	struct mh *m = driver;
+	char conns[32], kernel[32];
 	harness_format_bytes(step->kernel_bytes, kernel, sizeof(kernel));
-	printf("%s step %zu/%zu: %s/%s established, %s conn/s (slowest host), "
-	       "p99 %.0f us; server %s (%.0f B/conn), server host kernel %s "
-	       "(%.0f B/conn);",
-	       m->run->backend, m->step_index + 1, m->run->planned_step_count,
-	       conns, target, rate, step->connect_latency.p99, user,
-	       step->user_bytes_per_conn, kernel, step->kernel_bytes_per_conn);
+	harness_print_step_head(m->run, m->step_index, step, " (slowest host)");
+	printf(", server host kernel %s (%.0f B/conn);", kernel,
+	       step->kernel_bytes_per_conn);
 	for (size_t k = 1; k < m->count; k++) {
 		const struct harness_host_record *r = m->hosts[k].record;
 		const struct harness_host_step *s =
@@ -513,27 +489,22 @@ static void print_step(struct mh *m, const struct harness_step *step)
 	fflush(stdout);
 }
 
-/* A step short of its target: how many each host has and why. */
-static int short_step(struct mh *m, const struct harness_step *step, char *why,
-		      size_t why_size)
+/* A step short of its target: how many each host has. */
+static void hosts_describe_short(void *driver, char *why, size_t why_size)
 {
-	char *text = json_dumps(step->failures, JSON_COMPACT);
-	int used = snprintf(why, why_size,
-			    "target not reached: %" PRIu64 " of %" PRIu64
-			    " established, %" PRIu64 " connects failed %s:",
-			    step->established, step->connections, step->failed,
-			    text ? text : "");
-	free(text);
-	for (size_t k = 1; k < m->count && used > 0 && (size_t)used < why_size;
-	     k++) {
+	struct mh *m = driver;
+	size_t used = strlen(why);
+	for (size_t k = 1; k < m->count && used < why_size; k++) {
 		const struct harness_host_record *r = m->hosts[k].record;
 		const struct harness_host_step *s =
 		    &r->steps[r->step_count - 1];
-		used += snprintf(why + used, why_size - (size_t)used,
-				 " %s %" PRIu64 "/%" PRIu64, r->name,
-				 s->established, s->connections);
+		int n = snprintf(
+		    why + used, why_size - used, "%s %s %" PRIu64 "/%" PRIu64,
+		    k == 1 ? ":" : "", r->name, s->established, s->connections);
+		if (n < 0)
+			break;
+		used += (size_t)n;
 	}
-	return -EPROTO;
 }
 
 /* Split count over the clients by what each holds: "CMD part ARGS". */
@@ -552,12 +523,10 @@ static void split_by_held(struct mh *m, uint64_t count, uint64_t *parts)
 			    parts);
 }
 
-static int echo_round(struct mh *m, struct harness_step *step, char *why,
-		      size_t why_size)
+static int hosts_echo(void *driver, struct harness_step *step, uint64_t count,
+		      char *why, size_t why_size)
 {
-	uint64_t count = m->o->echo_sample < step->established
-			     ? m->o->echo_sample
-			     : step->established;
+	struct mh *m = driver;
 	uint64_t parts[HARNESS_MAX_CLIENT_HOSTS];
 	split_by_held(m, count, parts);
 	int want[HARNESS_MAX_HOSTS] = {0};
@@ -589,77 +558,67 @@ static int echo_round(struct mh *m, struct harness_step *step, char *why,
 	free_replies(m, replies);
 	if (err)
 		return err;
-	step->echoed = 1;
 	step->echo_msgs_per_s =
 	    slowest > 0 ? (double)step->echo_messages / slowest : 0;
 	latency_of(&rtt, &step->echo_rtt);
-	return harness_step_check_echo(step, count, why, why_size);
+	return 0;
 }
 
-static int load_round(struct mh *m, struct harness_step *step, char *why,
+static int hosts_load(void *driver, struct harness_step *step, char *why,
 		      size_t why_size)
 {
-	const struct harness_options *o = m->o;
+	struct mh *m = driver;
 	uint64_t parts[HARNESS_MAX_CLIENT_HOSTS];
-	split_by_held(m, (uint64_t)o->load_rate, parts);
+	split_by_held(m, (uint64_t)m->o->load_rate, parts);
 	int want[HARNESS_MAX_HOSTS] = {0};
 	char lines[HARNESS_MAX_HOSTS][96];
 	for (size_t k = 1; k < m->count; k++) {
 		want[k] = parts[k - 1] > 0;
 		snprintf(lines[k], sizeof(lines[k]), "load %" PRIu64 " %u %.3f",
-			 parts[k - 1], o->load_size, o->load_duration);
+			 parts[k - 1], m->o->load_size, m->o->load_duration);
 	}
 	json_t *replies[HARNESS_MAX_HOSTS] = {0};
 	int err = tell_clients(m, want, lines, why, why_size);
 	if (!err)
 		err = wait_clients(m, "load", want, replies,
-				   o->load_duration + LOAD_REPLY_SLACK_S, why,
-				   why_size);
-	struct harness_load *l = &step->load;
+				   m->o->load_duration + LOAD_REPLY_SLACK_S,
+				   why, why_size);
 	static struct mcs_histogram rtt;
 	mcs_histogram_init(&rtt);
 	for (size_t k = 1; k < m->count && !err; k++) {
-		const json_t *r = replies[k];
-		if (!r)
+		if (!replies[k])
 			continue;
-		l->offered_per_s += harness_json_double(r, "offered_per_s");
-		l->sent_per_s += harness_json_double(r, "sent_per_s");
-		l->achieved_per_s += harness_json_double(r, "achieved_per_s");
-		l->duration_s = harness_json_double(r, "duration_s");
-		l->connections += harness_json_u64(r, "connections");
-		l->due += harness_json_u64(r, "due");
-		l->messages += harness_json_u64(r, "messages");
-		l->late += harness_json_u64(r, "late");
-		l->errors += harness_json_u64(r, "errors");
-		l->mismatches += harness_json_u64(r, "mismatches");
-		l->client_could_not_offer |=
-		    json_is_true(json_object_get(r, "client_could_not_offer"));
-		harness_histogram_add_json(json_object_get(r, "rtt_hist"),
-					   &rtt);
+		harness_load_add_reply(&step->load, replies[k]);
+		harness_histogram_add_json(
+		    json_object_get(replies[k], "rtt_hist"), &rtt);
 	}
 	free_replies(m, replies);
-	if (err)
-		return err;
-	step->loaded = 1;
-	latency_of(&rtt, &l->rtt);
-	return harness_step_check_load(step, o->load_rate, why, why_size);
+	if (!err)
+		latency_of(&rtt, &step->load.rtt);
+	return err;
 }
 
-/* One step: grow every client host at once to its part of target. */
-static int grow_step(struct mh *m, uint64_t target, char *why, size_t why_size)
+static void hosts_begin_step(void *driver, size_t index, uint64_t target)
 {
-	struct harness_run *run = m->run;
-	struct harness_step *step = &run->steps[run->step_count];
-	memset(step, 0, sizeof(*step));
-	step->connections = target;
+	(void)target;
+	struct mh *m = driver;
+	m->step_index = index;
+}
+
+/* One step's ramp: every client host grown at once to its part of the
+ * step's target, their replies merged into step. */
+static int hosts_ramp(void *driver, struct harness_step *step, char *why,
+		      size_t why_size)
+{
+	struct mh *m = driver;
 	uint64_t shares[HARNESS_MAX_CLIENT_HOSTS],
 	    parts[HARNESS_MAX_CLIENT_HOSTS];
 	for (size_t k = 1; k < m->count; k++) {
 		shares[k - 1] = m->hosts[k].share;
 		parts[k - 1] = m->hosts[k].part;
 	}
-	harness_hosts_split(target, run->plan.target, shares, m->count - 1,
-			    parts);
+	harness_hosts_split(step->connections, m->run->plan.target, shares,
+			    m->count - 1, parts);
 	int want[HARNESS_MAX_HOSTS] = {0};
 	char lines[HARNESS_MAX_HOSTS][96];
 	for (size_t k = 1; k < m->count; k++) {
@@ -668,53 +627,63 @@ static int grow_step(struct mh *m, uint64_t target, char *why, size_t why_size)
 		snprintf(lines[k], sizeof(lines[k]), "grow %" PRIu64,
 			 parts[k - 1]);
 	}
-	double cpu_before[HARNESS_MAX_HOSTS];
+	/* The ramp's window opens: accepts and every host's CPU. */
 	int err = server_stats(m, why, why_size);
 	if (!err)
 		err = measure_all(m, NULL, why, why_size);
 	if (err)
 		return err;
-	uint64_t accepts_before = m->accepts;
+	m->ramp_accepts = m->accepts;
 	for (size_t k = 0; k < m->count; k++)
-		cpu_before[k] = m->hosts[k].cpu;
+		m->ramp_cpu[k] = m->hosts[k].cpu;
 	json_t *replies[HARNESS_MAX_HOSTS] = {0};
 	err = tell_clients(m, want, lines, why, why_size);
 	if (!err)
 		err = wait_clients(m, "step", want, replies, m->o->step_timeout,
 				   why, why_size);
-	uint64_t new_total = 0;
+	m->ramp_new = 0;
 	if (!err)
-		err = merge_steps(m, replies, step, &new_total, why, why_size);
+		err =
+		    merge_steps(m, replies, step, &m->ramp_new, why, why_size);
 	free_replies(m, replies);
-	if (err)
-		return err;
-	/* Measure what there is, even if the step fell short. */
-	err = settle(m, step->established, why, why_size);
-	struct harness_host_step hs[HARNESS_MAX_HOSTS];
-	int measured = measure_all(m, hs, why, why_size);
-	if (measured)
-		return measured;
-	fill_step(m, step, hs, cpu_before, accepts_before, new_total);
-	keep_host_steps(m, hs, 0);
-	run->step_count++;
-	if (err)
-		return err;
-	if (step->established < target) {
-		print_step(m, step);
-		return short_step(m, step, why, why_size);
-	}
-	int last = m->step_index + 1 == run->planned_step_count;
-	if (m->o->echo || (m->o->echo_last && last))
-		err = echo_round(m, step, why, why_size);
-	if (!err && m->o->load_rate > 0)
-		err = load_round(m, step, why, why_size);
-	print_step(m, step);
 	return err;
 }
 
-/* The liveness check on every client host. */
-static int verify_all(struct mh *m, char *why, size_t why_size)
+/* Once settled: every host measured into the step and its own record. */
+static int hosts_measure_step(void *driver, struct harness_step *step,
+			      char *why, size_t why_size)
 {
+	struct mh *m = driver;
+	struct harness_host_step hs[HARNESS_MAX_HOSTS];
+	int err = measure_all(m, hs, why, why_size);
+	if (err)
+		return err;
+	fill_step(m, step, hs, m->ramp_cpu, m->ramp_accepts, m->ramp_new);
+	keep_host_steps(m, hs, 0);
+	return 0;
+}
+
+static int hosts_measure_baseline(void *driver, char *why, size_t why_size)
+{
+	struct mh *m = driver;
+	struct harness_run *run = m->run;
+	struct harness_host_step hs[HARNESS_MAX_HOSTS];
+	int err = measure_all(m, hs, why, why_size);
+	if (err)
+		return err;
+	double none[HARNESS_MAX_HOSTS] = {0};
+	fill_step(m, &run->baseline, hs, none, m->accepts, 0);
+	run->baseline.server_cpu_s = run->baseline.client_cpu_s = 0;
+	run->baseline.server_ramp_cpu_s = run->baseline.client_ramp_cpu_s = 0;
+	keep_host_steps(m, hs, 1);
+	return 0;
+}
+
+/* The liveness check on every client host. */
+static int hosts_verify(void *driver, uint64_t *server_live, char *why,
+			size_t why_size)
+{
+	struct mh *m = driver;
 	struct harness_run *run = m->run;
 	int want[HARNESS_MAX_HOSTS] = {0};
 	char lines[HARNESS_MAX_HOSTS][96];
@@ -738,48 +707,39 @@ static int verify_all(struct mh *m, char *why, size_t why_size)
 			run->verify_elapsed_s = e;
 	}
 	free_replies(m, replies);
-	if (err)
-		return err;
-	run->verified = 1;
 	if (!err)
 		err = server_stats(m, why, why_size);
-	if (err)
-		return err;
-	err = harness_run_check_verify(run, m->live, why, why_size);
-	if (err)
-		return err;
-	char alive[32];
-	harness_format_count(run->verify_alive, alive, sizeof(alive));
-	printf("%s verify: all %s connections established and answering, "
-	       "across %zu client hosts (%.1f s)\n",
-	       run->backend, alive, m->count - 1, run->verify_elapsed_s);
-	return 0;
+	*server_live = m->live;
+	return err;
 }
+
+static void hosts_describe_clients(void *driver, char *text, size_t text_size)
+{
+	const struct mh *m = driver;
+	snprintf(text, text_size, ", across %zu client hosts", m->count - 1);
+}
+
+const struct harness_driver_ops harness_hosts_driver = {
+    .poll_s = 0.1,
+    .clients_have = "client hosts have",
+    .server_counts = hosts_server_counts,
+    .describe_lost = hosts_describe_lost,
+    .measure_baseline = hosts_measure_baseline,
+    .begin_step = hosts_begin_step,
+    .ramp = hosts_ramp,
+    .measure_step = hosts_measure_step,
+    .echo = hosts_echo,
+    .load = hosts_load,
+    .verify = hosts_verify,
+    .print_step = hosts_print_step,
+    .describe_short = hosts_describe_short,
+    .describe_clients = hosts_describe_clients,
+};
 
 int mh_sweep_steps(struct mh *m, char *why, size_t why_size)
 {
-	struct harness_run *run = m->run;
-	/* Both up, nothing connected: the fixed cost. */
-	int err = settle(m, 0, why, why_size);
-	struct harness_host_step hs[HARNESS_MAX_HOSTS];
-	if (!err)
-		err = measure_all(m, hs, why, why_size);
-	if (err)
-		return err;
-	double none[HARNESS_MAX_HOSTS] = {0};
-	fill_step(m, &run->baseline, hs, none, m->accepts, 0);
-	run->baseline.server_cpu_s = run->baseline.client_cpu_s = 0;
-	run->baseline.server_ramp_cpu_s = run->baseline.client_ramp_cpu_s = 0;
-	keep_host_steps(m, hs, 1);
-	run->have_baseline = 1;
-	for (m->step_index = 0; m->step_index < run->planned_step_count;
-	     m->step_index++) {
-		err = grow_step(m, run->planned_steps[m->step_index], why,
-				why_size);
-		if (err)
-			return err;
-	}
-	return verify_all(m, why, why_size);
+	return harness_steps_run(&harness_hosts_driver, m, m->run,
+				 &m->step_index, why, why_size);
 }
 
 void mh_stop_all(struct mh *m)

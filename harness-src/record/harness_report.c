@@ -105,3 +105,19 @@ void harness_print_failure(const struct harness_run *run, const char *why,
 		run->backend, run->failed_step, conns,
 		run->signal ? "interrupted" : "failed", why, run->dir);
 }
+
+void harness_print_step_head(const struct harness_run *run, size_t index,
+			     const struct harness_step *step,
+			     const char *rate_note)
+{
+	char conns[32], target[32], rate[32], user[32];
+	harness_format_count(step->established, conns, sizeof(conns));
+	harness_format_count(run->plan.target, target, sizeof(target));
+	harness_format_count((uint64_t)step->connect_rate, rate, sizeof(rate));
+	harness_format_bytes(step->server_user_bytes, user, sizeof(user));
+	printf("%s step %zu/%zu: %s/%s established, %s conn/s%s, p99 %.0f us; "
+	       "server %s (%.0f B/conn)",
+	       run->backend, index + 1, run->planned_step_count, conns, target,
+	       rate, rate_note, step->connect_latency.p99, user,
+	       step->user_bytes_per_conn);
+}

@@ -16,4 +16,11 @@ void harness_print_warnings(const struct harness_run *run, FILE *out);
 void harness_print_failure(const struct harness_run *run, const char *why,
 			   FILE *out);
 
+/* The head of a step's line, on stdout: "epoll step 2/3: 10,000/100,000
+ * established, 40,445 conn/s<rate_note>, p99 18431 us; server 1.9 MiB
+ * (200 B/conn)"; the driver prints the rest. index is 0-based. */
+void harness_print_step_head(const struct harness_run *run, size_t index,
+			     const struct harness_step *step,
+			     const char *rate_note);
+
 #endif /* HARNESS_REPORT_H */

@@ -4,6 +4,7 @@
  * harness_fields.c; the record's own operations are in harness_run.c. */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,6 +13,7 @@
 #include "harness_format.h"
 #include "harness_machine.h"
 #include "harness_results.h"
+#include "harness_plot.h"
 #include "harness_soak.h"
 #include "harness_transport.h"
 
@@ -320,4 +322,16 @@ int harness_results_link_latest(const struct harness_run *run, const char *out,
 		snprintf(why, why_size, "cannot link %s: %s", link,
 			 strerror(-err));
 	return err;
+}
+
+void harness_results_save(const struct harness_run *run, const char *out,
+			  int plot)
+{
+	char why[PATH_MAX + 160]; /* "cannot write PATH: REASON" */
+	if (harness_results_write(run, why, sizeof(why)))
+		fprintf(stderr, "harness: %s\n", why);
+	if (harness_results_link_latest(run, out, why, sizeof(why)))
+		fprintf(stderr, "harness: %s\n", why);
+	if (plot && run->step_count && harness_plot_run(run, why, sizeof(why)))
+		fprintf(stderr, "harness: plots: %s\n", why);
 }

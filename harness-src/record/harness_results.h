@@ -17,4 +17,10 @@ int harness_results_write(const struct harness_run *run, char *why,
 int harness_results_link_latest(const struct harness_run *run, const char *out,
 				char *why, size_t why_size);
 
+/* Write the results, point OUT/<backend>/latest at them and, with plot
+ * and at least one step, draw the run's plots; say on stderr what could
+ * not be done ("harness: ..."): the run's outcome does not depend on it. */
+void harness_results_save(const struct harness_run *run, const char *out,
+			  int plot);
+
 #endif /* HARNESS_RESULTS_H */

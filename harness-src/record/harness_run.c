@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "harness_file.h"
+#include "harness_json.h"
 #include "harness_fit.h"
 #include "harness_signal.h"
 
@@ -73,6 +74,22 @@ void harness_step_ramp_cpu(struct harness_step *step, uint64_t connected)
 	step->client_bound =
 	    step->client_ramp_cpu_s > step->server_ramp_cpu_s &&
 	    step->client_ramp_cpu_s > 0.1;
+}
+
+void harness_load_add_reply(struct harness_load *l, const json_t *reply)
+{
+	l->offered_per_s += harness_json_double(reply, "offered_per_s");
+	l->sent_per_s += harness_json_double(reply, "sent_per_s");
+	l->achieved_per_s += harness_json_double(reply, "achieved_per_s");
+	l->duration_s = harness_json_double(reply, "duration_s");
+	l->connections += harness_json_u64(reply, "connections");
+	l->due += harness_json_u64(reply, "due");
+	l->messages += harness_json_u64(reply, "messages");
+	l->late += harness_json_u64(reply, "late");
+	l->errors += harness_json_u64(reply, "errors");
+	l->mismatches += harness_json_u64(reply, "mismatches");
+	l->client_could_not_offer |=
+	    json_is_true(json_object_get(reply, "client_could_not_offer"));
 }
 
 int harness_step_check_echo(const struct harness_step *step, uint64_t count,

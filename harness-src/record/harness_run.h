@@ -25,6 +25,11 @@ void harness_step_per_connection(struct harness_step *step);
  * (connected), and whether the client was the busier side. */
 void harness_step_ramp_cpu(struct harness_step *step, uint64_t connected);
 
+/* Add a client's `load` reply (docs/CONTROL.md) to l: rates, counts and
+ * whether it could not offer its rate; duration_s is the reply's. The
+ * latency is the caller's (percentiles or a merged histogram). */
+void harness_load_add_reply(struct harness_load *l, const json_t *reply);
+
 /* 0, or -EPROTO with why when the step's echo round over count
  * connections had errors or mismatched replies. */
 int harness_step_check_echo(const struct harness_step *step, uint64_t count,

@@ -149,12 +149,9 @@ int harness_check_fds_full(struct sweep *s, char *why, size_t why_size)
 int harness_sweep_check(void *context, char *why, size_t why_size)
 {
 	struct sweep *s = context;
-	int sig = harness_stop_signal();
-	if (sig) {
-		snprintf(why, why_size, "interrupted by signal %d (%s)", sig,
-			 strsignal(sig));
-		return -EINTR;
-	}
+	int err = harness_stop_why(why, why_size);
+	if (err)
+		return err;
 	if (s->server.pid > 0 && mcs_child_exited(&s->server)) {
 		char status[96], last[400];
 		mcs_describe_status(s->server.status, status, sizeof(status));
@@ -194,7 +191,7 @@ int harness_sweep_check(void *context, char *why, size_t why_size)
 			}
 		}
 		if (t.accept_fd_limit) {
-			int err = check_fd_limit(s, why, why_size);
+			err = check_fd_limit(s, why, why_size);
 			if (err)
 				return err;
 		}

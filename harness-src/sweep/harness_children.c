@@ -145,15 +145,14 @@ int harness_start_server(struct sweep *s, char *why, size_t why_size)
 			return -ECHILD;
 		}
 		err = harness_sweep_check(s, why, why_size);
+		if (!err)
+			err = harness_timed_out(
+			    deadline, why, why_size,
+			    "server workers did not all listen within %.0f s "
+			    "(see server.log in the run directory)",
+			    STARTUP_TIMEOUT_S);
 		if (err)
 			return err;
-		if (mcs_now_seconds() > deadline) {
-			snprintf(why, why_size,
-				 "server workers did not all listen within "
-				 "%.0f s (see server.log in the run directory)",
-				 STARTUP_TIMEOUT_S);
-			return -ETIMEDOUT;
-		}
 	}
 	err = mcs_stats_open(&s->stats, s->stats_name);
 	if (err) {

@@ -9,6 +9,7 @@
 
 #include "harness_json.h"
 #include "harness_run.h"
+#include "harness_signal.h"
 #include "mcs_clock.h"
 
 void harness_json_latency(const json_t *object, struct harness_latency *l)
@@ -16,11 +17,10 @@ void harness_json_latency(const json_t *object, struct harness_latency *l)
 	memset(l, 0, sizeof(*l));
 	if (!json_is_object(object))
 		return;
-	l->p50 = harness_json_double(object, "p50");
-	l->p90 = harness_json_double(object, "p90");
-	l->p99 = harness_json_double(object, "p99");
-	l->p999 = harness_json_double(object, "p999");
-	l->max = harness_json_double(object, "max");
+	static const char *const keys[] = {"p50", "p90", "p99", "p999", "max"};
+	double *values[] = {&l->p50, &l->p90, &l->p99, &l->p999, &l->max};
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		*values[i] = harness_json_double(object, keys[i]);
 }
 
 void harness_client_take_pids(struct harness_client *client,
@@ -140,11 +140,11 @@ int harness_client_request(struct harness_client *client, const char *command,
 			if (err)
 				return err;
 		}
-		if (mcs_now_seconds() > deadline) {
-			snprintf(why, why_size,
-				 "client did not answer '%s' within %.0f s",
-				 command ? command : "startup", timeout_s);
-			return -ETIMEDOUT;
-		}
+		int err = harness_timed_out(
+		    deadline, why, why_size,
+		    "client did not answer '%s' within %.0f s",
+		    command ? command : "startup", timeout_s);
+		if (err)
+			return err;
 	}
 }

@@ -7,29 +7,23 @@
 #include <unistd.h>
 
 #include "harness_format.h"
+#include "harness_report.h"
 #include "harness_signal.h"
 #include "harness_sweep_internal.h"
 
 void harness_print_step(struct sweep *s, const struct harness_step *step)
 {
-	char conns[32], target[32], rate[32], user[32], client[32], kernel[32];
-	harness_format_count(step->established, conns, sizeof(conns));
-	harness_format_count(s->run->plan.target, target, sizeof(target));
-	harness_format_count((uint64_t)step->connect_rate, rate, sizeof(rate));
-	harness_format_bytes(step->server_user_bytes, user, sizeof(user));
+	char client[32], kernel[32];
 	harness_format_bytes(step->client_user_bytes, client, sizeof(client));
 	harness_format_bytes(step->kernel_bytes, kernel, sizeof(kernel));
 	if (s->tty)
 		printf("\r\033[K");
-	printf("%s step %zu/%zu: %s/%s established, %s conn/s, p99 %.0f us; "
-	       "server %s (%.0f B/conn), client %s, kernel %s (%.0f "
-	       "B/conn); CPU %.1f us/accept (server), %.1f us/connect "
-	       "(client); %.1f s\n",
-	       s->run->backend, s->step_index + 1, s->run->planned_step_count,
-	       conns, target, rate, step->connect_latency.p99, user,
-	       step->user_bytes_per_conn, client, kernel,
-	       step->kernel_bytes_per_conn, step->server_cpu_us_per_accept,
-	       step->client_cpu_us_per_connect, step->wall_s);
+	harness_print_step_head(s->run, s->step_index, step, "");
+	printf(", client %s, kernel %s (%.0f B/conn); CPU %.1f us/accept "
+	       "(server), %.1f us/connect (client); %.1f s\n",
+	       client, kernel, step->kernel_bytes_per_conn,
+	       step->server_cpu_us_per_accept, step->client_cpu_us_per_connect,
+	       step->wall_s);
 	if (step->echoed)
 		printf("%s   echo: %" PRIu64 " messages, %.0f msg/s, rtt p50 "
 		       "%.0f us p99 %.0f us; after it: server %.0f B/conn, "

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "harness_backend_options.h"
+#include "harness_driver.h"
 #include "harness_format.h"
 #include "harness_netns.h"
 #include "harness_plan.h"
@@ -37,25 +38,13 @@
 
 static int sweep_steps(struct sweep *s, char *why, size_t why_size)
 {
-	struct harness_run *run = s->run;
 	int err = harness_start_server(s, why, why_size);
 	if (!err)
 		err = harness_start_client(s, why, why_size);
-	if (!err) /* Both up, nothing connected: the fixed cost. */
-		err = harness_measure_baseline(s, why, why_size);
 	if (err)
 		return err;
-	int paused = 0;
-	for (s->step_index = 0; s->step_index < run->planned_step_count;
-	     s->step_index++) {
-		err = harness_grow_step(s, run->planned_steps[s->step_index],
-					&paused, why, why_size);
-		if (err)
-			return err;
-	}
-	if (s->o->soak_s > 0) /* hold the last step, then verify */
-		err = harness_soak_run(s, why, why_size);
-	return err ? err : harness_verify_all(s, why, why_size);
+	return harness_steps_run(&harness_local_driver, s, s->run,
+				 &s->step_index, why, why_size);
 }
 
 static void warn_client_bound(struct harness_run *run)
@@ -302,17 +291,7 @@ static void write_results(struct sweep *s)
 	harness_run_fit(run);
 	harness_fit_kernel_caches(s);
 	warn_client_bound(run);
-	char write_why[512];
-	if (harness_results_write(run, write_why, sizeof(write_why)))
-		fprintf(stderr, "harness: %s\n", write_why);
-	if (harness_results_link_latest(run, o->out, write_why,
-					sizeof(write_why)))
-		fprintf(stderr, "harness: %s\n", write_why);
-	if (!o->no_plot && run->step_count) {
-		char plot_why[512];
-		if (harness_plot_run(run, plot_why, sizeof(plot_why)))
-			fprintf(stderr, "harness: plots: %s\n", plot_why);
-	}
+	harness_results_save(run, o->out, !o->no_plot);
 }
 
 static void report(const struct harness_run *run, int err, const char *why)

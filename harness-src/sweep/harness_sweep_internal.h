@@ -27,6 +27,10 @@ struct sweep {
 	uint64_t step_target;
 	double step_started;
 	double last_progress;
+	/* The ramp's window: the server's accepts and both sides' CPU
+	 * seconds when it opened. */
+	uint64_t ramp_accepts;
+	double ramp_server_cpu, ramp_client_cpu;
 	struct harness_sample previous; /* for per-step CPU */
 	uint64_t previous_established;	/* for CPU per connect */
 	/* /proc/slabinfo at the baseline [0] and after each step [i]. */
@@ -48,14 +52,6 @@ int harness_sweep_check(void *context, char *why, size_t why_size);
  * why for the first such worker). */
 void harness_note_memory(struct sweep *s, const struct harness_memory_now *m);
 int harness_check_fds_full(struct sweep *s, char *why, size_t why_size);
-
-/* harness_step.c: measure the baseline (both up, nothing connected); run
- * one step (ramp, settle, measure, echo, load); the final liveness check.
- * Each returns 0 or -errno with why. */
-int harness_measure_baseline(struct sweep *s, char *why, size_t why_size);
-int harness_grow_step(struct sweep *s, uint64_t target, int *paused, char *why,
-		      size_t why_size);
-int harness_verify_all(struct sweep *s, char *why, size_t why_size);
 
 /* harness_kernel_caches.c: keep the slabinfo snapshot of the measurement
  * just taken as point index (0 the baseline, i step i); after the sweep, the

@@ -1,8 +1,14 @@
-/* harness_signal.c - flag-setting handlers for stop and resume signals. */
+/* harness_signal.c - flag-setting handlers for stop and resume signals,
+ * and the two ways every wait ends early: a stop signal, a deadline. */
 #include "harness_signal.h"
 
+#include <errno.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
+
+#include "mcs_clock.h"
 
 static volatile sig_atomic_t stop_signal;
 static volatile sig_atomic_t resume_requested;
@@ -43,4 +49,26 @@ int harness_take_resume(void)
 	int was = resume_requested;
 	resume_requested = 0;
 	return was;
+}
+
+int harness_stop_why(char *why, size_t why_size)
+{
+	int sig = stop_signal;
+	if (!sig)
+		return 0;
+	snprintf(why, why_size, "interrupted by signal %d (%s)", sig,
+		 strsignal(sig));
+	return -EINTR;
+}
+
+int harness_timed_out(double deadline, char *why, size_t why_size,
+		      const char *format, ...)
+{
+	if (mcs_now_seconds() <= deadline)
+		return 0;
+	va_list ap;
+	va_start(ap, format);
+	vsnprintf(why, why_size, format, ap);
+	va_end(ap);
+	return -ETIMEDOUT;
 }
