@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +16,8 @@
 
 #define TARGET_MAX 10000000ull
 #define LOAD_MAX   10000000ull
+/* getopt_long() values of the table's options: OPTION_BASE + index. */
+#define OPTION_BASE 1000
 #define LOAD_SIZE_MAX                                                          \
 	65535ull /* the client counts a message's bytes in 16 bits */
 
@@ -123,33 +127,94 @@ static int check_load(const struct harness_options *o, char *why,
 }
 
 /* --server-host, --client-hosts, --transport, --remote-dir. */
-static int parse_host_option(int c, const char *arg, struct harness_options *o,
+static int parse_server_host(const char *arg, struct harness_options *o,
 			     char *why, size_t why_size)
 {
-	switch (c) {
-	case 'H':
-		o->server_host_given = 1;
-		return harness_hosts_parse_server(arg, &o->hosts.server, why,
-						  why_size);
-	case 'C':
-		o->client_hosts_given = 1;
-		return harness_hosts_parse_clients(arg, &o->hosts, why,
-						   why_size);
-	case 'X':
-		o->transport_given = 1;
-		if (strlen(arg) >= sizeof(o->transport))
-			return mcs_option_error(why, why_size, "--transport",
-						arg,
-						"a template under 512 "
-						"characters");
-		snprintf(o->transport, sizeof(o->transport), "%s", arg);
-		return harness_transport_check(arg, why, why_size);
-	default:
-		if (harness_hosts_check_dir(arg, why, why_size))
-			return -EINVAL;
-		snprintf(o->remote_dir, sizeof(o->remote_dir), "%s", arg);
-		return 0;
-	}
+	o->server_host_given = 1;
+	return harness_hosts_parse_server(arg, &o->hosts.server, why, why_size);
+}
+
+static int parse_client_hosts(const char *arg, struct harness_options *o,
+			      char *why, size_t why_size)
+{
+	o->client_hosts_given = 1;
+	return harness_hosts_parse_clients(arg, &o->hosts, why, why_size);
+}
+
+static int parse_transport(const char *arg, struct harness_options *o,
+			   char *why, size_t why_size)
+{
+	o->transport_given = 1;
+	if (strlen(arg) >= sizeof(o->transport))
+		return mcs_option_error(why, why_size, "--transport", arg,
+					"a template under 512 characters");
+	snprintf(o->transport, sizeof(o->transport), "%s", arg);
+	return harness_transport_check(arg, why, why_size);
+}
+
+static int parse_remote_dir(const char *arg, struct harness_options *o,
+			    char *why, size_t why_size)
+{
+	if (harness_hosts_check_dir(arg, why, why_size))
+		return -EINVAL;
+	snprintf(o->remote_dir, sizeof(o->remote_dir), "%s", arg);
+	return 0;
+}
+
+/* --backend NAME|a,b|all. */
+static int parse_backend_option(const char *arg, struct harness_options *o,
+				char *why, size_t why_size)
+{
+	if (parse_backends(arg, o))
+		return mcs_option_error(why, why_size, "--backend", arg,
+					"a backend name (see --list-backends), "
+					"a comma list of names, or all");
+	return 0;
+}
+
+static int parse_steps(const char *arg, struct harness_options *o, char *why,
+		       size_t why_size)
+{
+	if (mcs_parse_count_list(arg, 1, TARGET_MAX, o->steps,
+				 HARNESS_MAX_STEPS, &o->step_count))
+		return mcs_option_error(why, why_size, "--steps", arg,
+					"increasing counts like 1k,10k,100k "
+					"(at most 64)");
+	return 0;
+}
+
+/* --workers N|auto (auto: 0, the plan's choice). */
+static int parse_workers(const char *arg, struct harness_options *o, char *why,
+			 size_t why_size)
+{
+	uint64_t v = 0;
+	if (strcmp(arg, "auto") != 0 && mcs_parse_count(arg, 1, 4096, &v))
+		return mcs_option_error(why, why_size, "--workers", arg,
+					"a number from 1 to 4096, or auto");
+	o->workers = (unsigned)v;
+	return 0;
+}
+
+static int parse_ports(const char *arg, struct harness_options *o, char *why,
+		       size_t why_size)
+{
+	if (mcs_parse_port_range(arg, &o->port_first, &o->port_last))
+		return mcs_option_error(why, why_size, "--ports", arg,
+					"A-B with 1 <= A <= B <= 65535");
+	o->ports_given = 1;
+	return 0;
+}
+
+/* --min-free SIZE|0|auto. */
+static int parse_min_free(const char *arg, struct harness_options *o, char *why,
+			  size_t why_size)
+{
+	o->min_free_given = strcmp(arg, "auto") != 0;
+	if (o->min_free_given && mcs_parse_size(arg, 1ull << 50, &o->min_free))
+		return mcs_option_error(why, why_size, "--min-free", arg,
+					"a size like 512M or 2G, 0 (no guard) "
+					"or auto");
+	return 0;
 }
 
 /* A multi-host run needs both host options, one backend, one run. */
@@ -197,211 +262,374 @@ static int check_multihost(struct harness_options *o, char *why,
 	return 0;
 }
 
-void harness_print_usage(FILE *out)
+/* Every option of the harness, declared once (as fio's struct fio_option):
+ * the parser and --help both come from this table. An option's value goes
+ * into the field at offset, checked by its kind (a flag, a count in
+ * [min, max], a duration in seconds in [min, max], a path shorter than the
+ * field less min bytes), or through parse. */
+enum option_kind { OPT_FLAG, OPT_COUNT, OPT_DURATION, OPT_PATH, OPT_CUSTOM };
+enum option_type { T_U64, T_UNSIGNED, T_DOUBLE }; /* a count's field */
+
+struct harness_option {
+	const char *name; /* --NAME */
+	const char *arg;  /* its value as --help shows it; NULL: a flag */
+	enum option_kind kind;
+	size_t offset, size; /* the field in struct harness_options */
+	enum option_type type;
+	double min, max;
+	const char *expect; /* what a bad value should have been */
+	int (*parse)(const char *arg, struct harness_options *o, char *why,
+		     size_t why_size);
+	const char *help; /* --help's text, a '\n' before each further line */
+};
+
+#define FIELD(f)                                                               \
+	.offset = offsetof(struct harness_options, f),                         \
+	.size = sizeof(((struct harness_options *)0)->f)
+
+static const struct harness_option options[] = {
+    {.name = "backend",
+     .arg = "NAME|all",
+     .kind = OPT_CUSTOM,
+     .parse = parse_backend_option,
+     .help = "backend to measure; a comma list (epoll,io_uring), or\n"
+	     "all for every installed one"},
+    {.name = "backend-opt",
+     .arg = "[BACKEND:]NAME=VALUE",
+     .kind = OPT_CUSTOM,
+     .parse = add_backend_setting,
+     .help = "set a backend option on the server (repeatable): for\n"
+	     "every backend swept, or with BACKEND: for that one;\n"
+	     "--list-backends lists them, sweep.json records every\n"
+	     "value in backend_options"},
+    {.name = "repeat",
+     .arg = "N",
+     .kind = OPT_COUNT,
+     FIELD(repeat),
+     .type = T_UNSIGNED,
+     .min = 1,
+     .max = HARNESS_MAX_REPEAT,
+     .expect = "a number of runs from 1 to 50",
+     .help = "run each backend N times, interleaved: round r runs\n"
+	     "every backend, in an order rotated each round; with\n"
+	     "more than one run, DIR/compare/<run-id>/ gets\n"
+	     "summary.json, summary.md and plots of medians with\n"
+	     "min-max bars (default 1)"},
+    {.name = "load",
+     .arg = "RATE",
+     .kind = OPT_COUNT,
+     FIELD(load_rate),
+     .type = T_DOUBLE,
+     .min = 1,
+     .max = LOAD_MAX,
+     .expect = "messages per second from 1 to 10M (20k forms accepted)",
+     .help = "at every step, after the idle measurement, offer RATE\n"
+	     "messages/s in all (20k forms accepted), open loop,\n"
+	     "spread evenly over every held connection; latency\n"
+	     "from each message's intended send time"},
+    {.name = "load-size",
+     .arg = "B",
+     .kind = OPT_COUNT,
+     FIELD(load_size),
+     .type = T_UNSIGNED,
+     .min = 1,
+     .max = LOAD_SIZE_MAX,
+     .expect = "bytes per message from 1 to 65535",
+     .help = "bytes per load message (default 64)"},
+    {.name = "load-duration",
+     .arg = "S",
+     .kind = OPT_DURATION,
+     FIELD(load_duration),
+     .min = 0.1,
+     .max = 3600,
+     .expect = "seconds from 0.1 to 3600 (90s, 10m, 1h forms accepted)",
+     .help = "seconds of load per step (default 5)"},
+    {.name = "soak",
+     .arg = "DURATION",
+     .kind = OPT_DURATION,
+     FIELD(soak_s),
+     .min = 1,
+     .max = HARNESS_SOAK_MAX_S,
+     .expect = "a duration from 1 s to 168h: seconds (600) or 90s, 10m, 1h",
+     .help = "hold the last step for DURATION (600, 90s, 10m, 1h)\n"
+	     "before the liveness check, sampling memory and live\n"
+	     "counts every 10 s (with --load, the load runs all\n"
+	     "along in 10 s windows); fails if a connection is lost\n"
+	     "or an echo errs; reports the slope of server PSS over\n"
+	     "time (sweep.json soak, soak.csv, soak.png)"},
+    {.name = "target",
+     .arg = "N",
+     .kind = OPT_COUNT,
+     FIELD(target),
+     .type = T_U64,
+     .min = 1,
+     .max = TARGET_MAX,
+     .expect = "a count from 1 to 10M (250k, 1M forms accepted)",
+     .help = "connections at the last step (1k, 250k, 1M forms)"},
+    {.name = "steps",
+     .arg = "LIST",
+     .kind = OPT_CUSTOM,
+     .parse = parse_steps,
+     .help = "counts to stop at on the way, increasing\n"
+	     "(default " HARNESS_DEFAULT_STEPS "; those above N\n"
+	     "are dropped and N is always the last step)"},
+    {.name = "points",
+     .arg = "K",
+     .kind = OPT_COUNT,
+     FIELD(points),
+     .type = T_UNSIGNED,
+     .min = 1,
+     .max = HARNESS_MAX_STEPS,
+     .expect = "a number of steps from 1 to 64",
+     .help = "instead: K steps evenly spaced on a log scale"},
+    {.name = "workers",
+     .arg = "N|auto",
+     .kind = OPT_CUSTOM,
+     .parse = parse_workers,
+     .help = "server worker processes (default auto: enough for\n"
+	     "N at 90% of each worker's fd-capped capacity)"},
+    {.name = "ports",
+     .arg = "A-B",
+     .kind = OPT_CUSTOM,
+     .parse = parse_ports,
+     .help = "listening ports, one per worker (default from 2048)"},
+    {.name = "echo",
+     .kind = OPT_FLAG,
+     FIELD(echo),
+     .help = "at every step, echo 64 bytes over a sample of the\n"
+	     "connections and measure memory again after it"},
+    {.name = "echo-sample",
+     .arg = "N",
+     .kind = OPT_COUNT,
+     FIELD(echo_sample),
+     .type = T_U64,
+     .min = 1,
+     .max = TARGET_MAX,
+     .expect = "a count from 1 to 10M",
+     .help = "connections in that sample (default 10k)"},
+    {.name = "out",
+     .arg = "DIR",
+     .kind = OPT_PATH,
+     FIELD(out),
+     .min = 128,
+     .expect = "a directory path",
+     .help = "results directory (default results)"},
+    {.name = "tune",
+     .kind = OPT_FLAG,
+     FIELD(tune),
+     .help = "(root) apply every recommended sysctl, even if the\n"
+	     "target does not need it"},
+    {.name = "no-tune",
+     .kind = OPT_FLAG,
+     FIELD(no_tune),
+     .help = "never change a sysctl; stop if the target needs one\n"
+	     "(default: as root, raise what the target needs and\n"
+	     "say so; otherwise stop with the command to run)"},
+    {.name = "no-plot",
+     .kind = OPT_FLAG,
+     FIELD(no_plot),
+     .help = "skip the gnuplot PNGs"},
+    {.name = "no-netns",
+     .kind = OPT_FLAG,
+     FIELD(no_netns),
+     .help = "run on the host's network namespace (default as root:\n"
+	     "each sweep in a namespace of its own, its hash sized\n"
+	     "for the target, the host's sysctls untouched)"},
+    {.name = "pause-at",
+     .arg = "N",
+     .kind = OPT_COUNT,
+     FIELD(pause_at),
+     .type = T_U64,
+     .min = 1,
+     .max = TARGET_MAX,
+     .expect = "a connection count from 1 to 10M",
+     .help = "after measuring the step at N connections, wait for\n"
+	     "Enter (or SIGUSR1) so the figures can be checked by\n"
+	     "hand"},
+    {.name = "step-timeout",
+     .arg = "S",
+     .kind = OPT_DURATION,
+     FIELD(step_timeout),
+     .min = 1,
+     .max = 86400,
+     .expect = "seconds from 1 to 86400 (90s, 10m, 1h forms accepted)",
+     .help = "most seconds one step may take (default 300; 90s, 10m\n"
+	     "forms accepted)"},
+    {.name = "rate",
+     .arg = "R",
+     .kind = OPT_COUNT,
+     FIELD(rate),
+     .type = T_U64,
+     .min = 1,
+     .max = 100000000,
+     .expect = "connects per second from 1 to 100M",
+     .help = "cap the client's connects per second, in all\n"
+	     "(default: as fast as it can; a slow ramp shows\n"
+	     "memory and latency at a known rate)"},
+    {.name = "min-free",
+     .arg = "SIZE",
+     .kind = OPT_CUSTOM,
+     .parse = parse_min_free,
+     .help = "stop the sweep (failed, results kept) when the memory\n"
+	     "it may still take falls below SIZE: MemAvailable, or\n"
+	     "the headroom under its memory cgroup's limit (default\n"
+	     "auto: 5% of that bound, at least 4M; 0: no guard)"},
+    {.name = "server-host",
+     .arg = "[USER@]HOST[=ADDR]",
+     .kind = OPT_CUSTOM,
+     .parse = parse_server_host,
+     .help = "multi-host run (docs/MULTIHOST.md): the server on HOST,\n"
+	     "bound to ADDR (default: HOST's address; `local` is\n"
+	     "this machine, 127.0.0.1)"},
+    {.name = "client-hosts",
+     .arg = "H1,H2,...",
+     .kind = OPT_CUSTOM,
+     .parse = parse_client_hosts,
+     .help = "the client shards, one per host, each [USER@]HOST[=SRC]"},
+    {.name = "transport",
+     .arg = "TEMPLATE",
+     .kind = OPT_CUSTOM,
+     .parse = parse_transport,
+     .help = "how each host's agent is started, {host} replaced\n"
+	     "(default '" HARNESS_TRANSPORT_SSH "';\n"
+	     "also 'ip netns exec {host}', 'docker exec -i {host}',\n"
+	     "'kubectl exec -i {host} --')"},
+    {.name = "remote-dir",
+     .arg = "DIR",
+     .kind = OPT_CUSTOM,
+     .parse = parse_remote_dir,
+     .help = "folder of mcs-agent, server and client on every host\n"
+	     "(default: this harness's own folder)"},
+    {.name = "list-backends",
+     .kind = OPT_FLAG,
+     FIELD(list_backends),
+     .help = "list installed backends and whether they work here"},
+    {.name = "list-fields",
+     .kind = OPT_FLAG,
+     FIELD(list_fields),
+     .help = "list every per-step figure: JSON key, CSV column, unit"},
+    {.name = "summarize",
+     .arg = "DIR",
+     .kind = OPT_PATH,
+     FIELD(summarize),
+     .min = 0,
+     .expect = "a comparison folder, e.g. results/compare/<run-id>",
+     .help = "write a comparison's summary and plots again from the\n"
+	     "runs its summary.json lists (DIR: results/compare/<id>)"},
+    {.name = "help", .kind = OPT_FLAG, FIELD(help)},
+};
+
+#define OPTION_COUNT (sizeof(options) / sizeof(options[0]))
+#define HELP_COLUMN  22 /* where the help text starts */
+
+/* "  --NAME ARG  help", the help's further lines under its first; a name
+ * too long for the column puts all the help on the lines below. */
+static void print_option(const struct harness_option *opt, FILE *out)
 {
-	fprintf(
-	    out,
-	    "usage: harness --backend NAME[,NAME...]|all --target N [--steps "
-	    "LIST | --points K]\n"
-	    "               [--backend-opt [BACKEND:]NAME=VALUE]...\n"
-	    "               [--load RATE [--load-size B] [--load-duration S]] "
-	    "[--repeat N]\n"
-	    "               [--soak DURATION]\n"
-	    "               [--workers N|auto] [--ports A-B] [--echo] [--out "
-	    "DIR]\n"
-	    "               [--tune | --no-tune] [--no-plot] [--no-netns]\n"
-	    "               [--pause-at N] [--rate R] [--min-free SIZE] "
-	    "[--step-timeout S]\n"
-	    "               [--server-host [USER@]HOST[=ADDR] --client-hosts "
-	    "H1,H2,...\n"
-	    "                [--transport TEMPLATE] [--remote-dir DIR]]\n"
-	    "       harness --list-backends | --list-fields | --summarize DIR "
-	    "| "
-	    "--help\n"
-	    "\n"
-	    "Measure what it costs to hold N concurrent loopback TCP "
-	    "connections with\n"
-	    "one I/O backend: grow the count step by step with one server and "
-	    "one\n"
-	    "client, measure connections, connect rate and latency, user and "
-	    "kernel\n"
-	    "memory at every step, prove all N alive at the end, fit memory = "
-	    "base +\n"
-	    "slope x connections, and write CSV, JSON and PNG plots.\n"
-	    "\n"
-	    "  --backend NAME|all  backend to measure; a comma list "
-	    "(epoll,io_uring), or\n"
-	    "                      all for every installed one\n"
-	    "  --backend-opt [BACKEND:]NAME=VALUE\n"
-	    "                      set a backend option on the server "
-	    "(repeatable): for\n"
-	    "                      every backend swept, or with BACKEND: for "
-	    "that one;\n"
-	    "                      --list-backends lists them, sweep.json "
-	    "records every\n"
-	    "                      value in backend_options\n"
-	    "  --repeat N          run each backend N times, interleaved: "
-	    "round "
-	    "r runs\n"
-	    "                      every backend, in an order rotated each "
-	    "round; with\n"
-	    "                      more than one run, DIR/compare/<run-id>/ "
-	    "gets\n"
-	    "                      summary.json, summary.md and plots of "
-	    "medians with\n"
-	    "                      min-max bars (default 1)\n"
-	    "  --load RATE         at every step, after the idle measurement, "
-	    "offer RATE\n"
-	    "                      messages/s in all (20k forms accepted), "
-	    "open loop,\n"
-	    "                      spread evenly over every held connection; "
-	    "latency\n"
-	    "                      from each message's intended send time\n"
-	    "  --load-size B       bytes per load message (default 64)\n"
-	    "  --load-duration S   seconds of load per step (default 5)\n"
-	    "  --soak DURATION     hold the last step for DURATION (600, 90s, "
-	    "10m, 1h)\n"
-	    "                      before the liveness check, sampling memory "
-	    "and live\n"
-	    "                      counts every 10 s (with --load, the load "
-	    "runs all\n"
-	    "                      along in 10 s windows); fails if a "
-	    "connection is lost\n"
-	    "                      or an echo errs; reports the slope of "
-	    "server PSS over\n"
-	    "                      time (sweep.json soak, soak.csv, "
-	    "soak.png)\n"
-	    "  --target N          connections at the last step (1k, 250k, 1M "
-	    "forms)\n"
-	    "  --steps LIST        counts to stop at on the way, increasing\n"
-	    "                      (default " HARNESS_DEFAULT_STEPS
-	    "; those above N\n"
-	    "                      are dropped and N is always the last step)\n"
-	    "  --points K          instead: K steps evenly spaced on a log "
-	    "scale\n"
-	    "  --workers N|auto    server worker processes (default auto: "
-	    "enough for\n"
-	    "                      N at 90%% of each worker's fd-capped "
-	    "capacity)\n"
-	    "  --ports A-B         listening ports, one per worker (default "
-	    "from 2048)\n"
-	    "  --echo              at every step, echo 64 bytes over a sample "
-	    "of the\n"
-	    "                      connections and measure memory again after "
-	    "it\n"
-	    "  --echo-sample N     connections in that sample (default 10k)\n"
-	    "  --out DIR           results directory (default results)\n"
-	    "  --tune              (root) apply every recommended sysctl, even "
-	    "if the\n"
-	    "                      target does not need it\n"
-	    "  --no-tune           never change a sysctl; stop if the target "
-	    "needs one\n"
-	    "                      (default: as root, raise what the target "
-	    "needs and\n"
-	    "                      say so; otherwise stop with the command to "
-	    "run)\n"
-	    "  --no-plot           skip the gnuplot PNGs\n"
-	    "  --no-netns          run on the host's network namespace "
-	    "(default as root:\n"
-	    "                      each sweep in a namespace of its own, its "
-	    "hash sized\n"
-	    "                      for the target, the host's sysctls "
-	    "untouched)\n"
-	    "  --pause-at N        after measuring the step at N connections, "
-	    "wait for\n"
-	    "                      Enter (or SIGUSR1) so the figures can be "
-	    "checked by\n"
-	    "                      hand\n"
-	    "  --step-timeout S    most seconds one step may take (default "
-	    "300; 90s, 10m\n"
-	    "                      forms accepted)\n"
-	    "  --rate R            cap the client's connects per second, in "
-	    "all\n"
-	    "                      (default: as fast as it can; a slow ramp "
-	    "shows\n"
-	    "                      memory and latency at a known rate)\n"
-	    "  --min-free SIZE     stop the sweep (failed, results kept) when "
-	    "the memory\n"
-	    "                      it may still take falls below SIZE: "
-	    "MemAvailable, or\n"
-	    "                      the headroom under its memory cgroup's "
-	    "limit (default\n"
-	    "                      auto: 5%% of that bound, at least 4M; 0: "
-	    "no guard)\n"
-	    "  --server-host [USER@]HOST[=ADDR]\n"
-	    "                      multi-host run (docs/MULTIHOST.md): the "
-	    "server on HOST,\n"
-	    "                      bound to ADDR (default: HOST's address; "
-	    "`local` is\n"
-	    "                      this machine, 127.0.0.1)\n"
-	    "  --client-hosts H1,H2,...\n"
-	    "                      the client shards, one per host, each "
-	    "[USER@]HOST[=SRC]\n"
-	    "  --transport TEMPLATE  how each host's agent is started, "
-	    "{host} replaced\n"
-	    "                      (default '" HARNESS_TRANSPORT_SSH "';\n"
-	    "                      also 'ip netns exec {host}', 'docker exec "
-	    "-i {host}',\n"
-	    "                      'kubectl exec -i {host} --')\n"
-	    "  --remote-dir DIR    folder of mcs-agent, server and client on "
-	    "every host\n"
-	    "                      (default: this harness's own folder)\n"
-	    "  --list-backends     list installed backends and whether they "
-	    "work here\n"
-	    "  --list-fields       list every per-step figure: JSON key, CSV "
-	    "column, unit\n"
-	    "  --summarize DIR     write a comparison's summary and plots "
-	    "again "
-	    "from the\n"
-	    "                      runs its summary.json lists (DIR: "
-	    "results/compare/<id>)\n"
-	    "\n"
-	    "Results go to DIR/<backend>/<run-id>/ (sweep.csv, sweep.json, "
-	    "*.png), and\n"
-	    "DIR/compare-*.png compares the latest run of every backend.\n"
-	    "Exit status: 0 done, 1 a step or the preflight failed (results so "
-	    "far are\n"
-	    "kept), 2 bad usage, 128+signal when interrupted (130 for "
-	    "Ctrl-C).\n");
+	char name[64];
+	int len = snprintf(name, sizeof(name), "--%s%s%s", opt->name,
+			   opt->arg ? " " : "", opt->arg ? opt->arg : "");
+	if (len > HELP_COLUMN - 2)
+		fprintf(out, "  %s\n%*s", name, HELP_COLUMN, "");
+	else
+		fprintf(out, "  %-*s  ", HELP_COLUMN - 4, name);
+	for (const char *p = opt->help; *p;) {
+		const char *end = strchr(p, '\n');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		fprintf(out, "%.*s\n", (int)n, p);
+		if (!end)
+			break;
+		p = end + 1;
+		fprintf(out, "%*s", HELP_COLUMN, "");
+	}
 }
 
-int harness_parse_options(int argc, char **argv, struct harness_options *o,
-			  char *why, size_t why_size)
+void harness_print_usage(FILE *out)
 {
-	static const struct option longs[] = {
-	    {"backend", required_argument, NULL, 'b'},
-	    {"backend-opt", required_argument, NULL, 'O'},
-	    {"target", required_argument, NULL, 'n'},
-	    {"steps", required_argument, NULL, 's'},
-	    {"points", required_argument, NULL, 'k'},
-	    {"workers", required_argument, NULL, 'w'},
-	    {"ports", required_argument, NULL, 'p'},
-	    {"echo", no_argument, NULL, 'e'},
-	    {"echo-sample", required_argument, NULL, 'E'},
-	    {"out", required_argument, NULL, 'o'},
-	    {"tune", no_argument, NULL, 't'},
-	    {"no-tune", no_argument, NULL, 'T'},
-	    {"no-plot", no_argument, NULL, 'P'},
-	    {"no-netns", no_argument, NULL, 'N'},
-	    {"pause-at", required_argument, NULL, 'a'},
-	    {"step-timeout", required_argument, NULL, 'S'},
-	    {"rate", required_argument, NULL, 'r'},
-	    {"min-free", required_argument, NULL, 'm'},
-	    {"load", required_argument, NULL, 'L'},
-	    {"load-size", required_argument, NULL, 'Z'},
-	    {"load-duration", required_argument, NULL, 'D'},
-	    {"soak", required_argument, NULL, 'K'},
-	    {"repeat", required_argument, NULL, 'R'},
-	    {"list-fields", no_argument, NULL, 'F'},
-	    {"summarize", required_argument, NULL, 'M'},
-	    {"server-host", required_argument, NULL, 'H'},
-	    {"client-hosts", required_argument, NULL, 'C'},
-	    {"transport", required_argument, NULL, 'X'},
-	    {"remote-dir", required_argument, NULL, 'Y'},
-	    {"list-backends", no_argument, NULL, 'l'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
+	fputs("usage: harness --backend NAME[,NAME...]|all --target N [--steps "
+	      "LIST | --points K]\n"
+	      "               [--backend-opt [BACKEND:]NAME=VALUE]...\n"
+	      "               [--load RATE [--load-size B] [--load-duration "
+	      "S]] [--repeat N]\n"
+	      "               [--soak DURATION]\n"
+	      "               [--workers N|auto] [--ports A-B] [--echo] [--out "
+	      "DIR]\n"
+	      "               [--tune | --no-tune] [--no-plot] [--no-netns]\n"
+	      "               [--pause-at N] [--rate R] [--min-free SIZE] "
+	      "[--step-timeout S]\n"
+	      "               [--server-host [USER@]HOST[=ADDR] --client-hosts "
+	      "H1,H2,...\n"
+	      "                [--transport TEMPLATE] [--remote-dir DIR]]\n"
+	      "       harness --list-backends | --list-fields | --summarize "
+	      "DIR | --help\n"
+	      "\n"
+	      "Measure what it costs to hold N concurrent loopback TCP "
+	      "connections with\n"
+	      "one I/O backend: grow the count step by step with one server "
+	      "and one\n"
+	      "client, measure connections, connect rate and latency, user and "
+	      "kernel\n"
+	      "memory at every step, prove all N alive at the end, fit memory "
+	      "= base +\n"
+	      "slope x connections, and write CSV, JSON and PNG plots.\n"
+	      "\n",
+	      out);
+	for (size_t i = 0; i < OPTION_COUNT; i++)
+		if (options[i].help)
+			print_option(&options[i], out);
+	fputs("\n"
+	      "Results go to DIR/<backend>/<run-id>/ (sweep.csv, sweep.json, "
+	      "*.png), and\n"
+	      "DIR/compare-*.png compares the latest run of every backend.\n"
+	      "Exit status: 0 done, 1 a step or the preflight failed (results "
+	      "so far are\n"
+	      "kept), 2 bad usage, 128+signal when interrupted (130 for "
+	      "Ctrl-C).\n",
+	      out);
+}
+
+/* One option's value into o. 0, or -EINVAL with why naming the option. */
+static int set_option(const struct harness_option *opt, const char *arg,
+		      struct harness_options *o, char *why, size_t why_size)
+{
+	char *field = (char *)o + opt->offset;
+	char option[40];
+	snprintf(option, sizeof(option), "--%s", opt->name);
+	uint64_t count;
+	double seconds;
+	switch (opt->kind) {
+	case OPT_FLAG: *(int *)field = 1; return 0;
+	case OPT_CUSTOM: return opt->parse(arg, o, why, why_size) ? -EINVAL : 0;
+	case OPT_PATH:
+		if (!arg[0] || strlen(arg) >= opt->size - (size_t)opt->min)
+			return mcs_option_error(why, why_size, option, arg,
+						opt->expect);
+		snprintf(field, opt->size, "%s", arg);
+		return 0;
+	case OPT_DURATION:
+		if (harness_parse_duration(arg, opt->min, opt->max, &seconds))
+			return mcs_option_error(why, why_size, option, arg,
+						opt->expect);
+		*(double *)field = seconds;
+		return 0;
+	case OPT_COUNT:
+		if (mcs_parse_count(arg, (uint64_t)opt->min, (uint64_t)opt->max,
+				    &count))
+			return mcs_option_error(why, why_size, option, arg,
+						opt->expect);
+		if (opt->type == T_U64)
+			*(uint64_t *)field = count;
+		else if (opt->type == T_UNSIGNED)
+			*(unsigned *)field = (unsigned)count;
+		else
+			*(double *)field = (double)count;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static void set_defaults(struct harness_options *o)
+{
 	memset(o, 0, sizeof(*o));
 	o->port_first = 2048;
 	o->port_last = 2048;
@@ -414,207 +642,62 @@ int harness_parse_options(int argc, char **argv, struct harness_options *o,
 	snprintf(o->out, sizeof(o->out), "results");
 	snprintf(o->transport, sizeof(o->transport), "%s",
 		 HARNESS_TRANSPORT_SSH);
-	why[0] = '\0';
+}
 
-	mcs_getopt_reset();
-	int c;
-	uint64_t v;
-	while ((c = getopt_long(argc, argv, ":h", longs, NULL)) != -1) {
-		const char *arg = optarg;
-		switch (c) {
-		case 'b':
-			if (parse_backends(arg, o))
-				return mcs_option_error(
-				    why, why_size, "--backend", arg,
-				    "a backend name (see --list-backends), a "
-				    "comma list of names, or all");
-			break;
-		case 'O':
-			if (add_backend_setting(arg, o, why, why_size))
-				return -EINVAL;
-			break;
-		case 'n':
-			if (mcs_parse_count(arg, 1, TARGET_MAX, &o->target))
-				return mcs_option_error(
-				    why, why_size, "--target", arg,
-				    "a count from 1 to 10M (250k, 1M "
-				    "forms accepted)");
-			break;
-		case 's':
-			if (mcs_parse_count_list(arg, 1, TARGET_MAX, o->steps,
-						 HARNESS_MAX_STEPS,
-						 &o->step_count))
-				return mcs_option_error(
-				    why, why_size, "--steps", arg,
-				    "increasing counts like "
-				    "1k,10k,100k (at most 64)");
-			break;
-		case 'k':
-			if (mcs_parse_count(arg, 1, HARNESS_MAX_STEPS, &v))
-				return mcs_option_error(
-				    why, why_size, "--points", arg,
-				    "a number of steps from 1 to 64");
-			o->points = (unsigned)v;
-			break;
-		case 'w':
-			if (strcmp(arg, "auto") == 0) {
-				o->workers = 0;
-				break;
-			}
-			if (mcs_parse_count(arg, 1, 4096, &v))
-				return mcs_option_error(
-				    why, why_size, "--workers", arg,
-				    "a number from 1 to 4096, or auto");
-			o->workers = (unsigned)v;
-			break;
-		case 'p':
-			if (mcs_parse_port_range(arg, &o->port_first,
-						 &o->port_last))
-				return mcs_option_error(
-				    why, why_size, "--ports", arg,
-				    "A-B with 1 <= A <= B <= 65535");
-			o->ports_given = 1;
-			break;
-		case 'e': o->echo = 1; break;
-		case 'E':
-			if (mcs_parse_count(arg, 1, TARGET_MAX,
-					    &o->echo_sample))
-				return mcs_option_error(
-				    why, why_size, "--echo-sample", arg,
-				    "a count from 1 to 10M");
-			break;
-		case 'o':
-			if (!arg[0] || strlen(arg) >= sizeof(o->out) - 128)
-				return mcs_option_error(why, why_size, "--out",
-							arg,
-							"a directory path");
-			snprintf(o->out, sizeof(o->out), "%s", arg);
-			break;
-		case 't': o->tune = 1; break;
-		case 'T': o->no_tune = 1; break;
-		case 'P': o->no_plot = 1; break;
-		case 'N': o->no_netns = 1; break;
-		case 'a':
-			if (mcs_parse_count(arg, 1, TARGET_MAX, &o->pause_at))
-				return mcs_option_error(
-				    why, why_size, "--pause-at", arg,
-				    "a connection count from 1 to 10M");
-			break;
-		case 'S':
-			if (harness_parse_duration(arg, 1, 86400,
-						   &o->step_timeout))
-				return mcs_option_error(
-				    why, why_size, "--step-timeout", arg,
-				    "seconds from 1 to 86400 (90s, 10m, 1h "
-				    "forms accepted)");
-			break;
-		case 'r':
-			if (mcs_parse_count(arg, 1, 100000000, &o->rate))
-				return mcs_option_error(
-				    why, why_size, "--rate", arg,
-				    "connects per second from 1 to 100M");
-			break;
-		case 'm':
-			if (strcmp(arg, "auto") == 0) {
-				o->min_free_given = 0;
-				break;
-			}
-			if (mcs_parse_size(arg, 1ull << 50, &o->min_free))
-				return mcs_option_error(
-				    why, why_size, "--min-free", arg,
-				    "a size like 512M or 2G, 0 (no guard) "
-				    "or auto");
-			o->min_free_given = 1;
-			break;
-		case 'L':
-			if (mcs_parse_count(arg, 1, LOAD_MAX, &v))
-				return mcs_option_error(
-				    why, why_size, "--load", arg,
-				    "messages per second from 1 to 10M (20k "
-				    "forms accepted)");
-			o->load_rate = (double)v;
-			break;
-		case 'Z':
-			if (mcs_parse_count(arg, 1, LOAD_SIZE_MAX, &v))
-				return mcs_option_error(
-				    why, why_size, "--load-size", arg,
-				    "bytes per message from 1 to 65535");
-			o->load_size = (unsigned)v;
-			break;
-		case 'D':
-			if (harness_parse_duration(arg, 0.1, 3600,
-						   &o->load_duration))
-				return mcs_option_error(
-				    why, why_size, "--load-duration", arg,
-				    "seconds from 0.1 to 3600 (90s, 10m, 1h "
-				    "forms accepted)");
-			break;
-		case 'K':
-			if (harness_parse_duration(arg, 1, HARNESS_SOAK_MAX_S,
-						   &o->soak_s))
-				return mcs_option_error(
-				    why, why_size, "--soak", arg,
-				    "a duration from 1 s to 168h: seconds "
-				    "(600) or 90s, 10m, 1h");
-			break;
-		case 'R':
-			if (mcs_parse_count(arg, 1, HARNESS_MAX_REPEAT, &v))
-				return mcs_option_error(
-				    why, why_size, "--repeat", arg,
-				    "a number of runs from 1 to 50");
-			o->repeat = (unsigned)v;
-			break;
-		case 'F': o->list_fields = 1; break;
-		case 'M':
-			if (!arg[0] || strlen(arg) >= sizeof(o->summarize))
-				return mcs_option_error(
-				    why, why_size, "--summarize", arg,
-				    "a comparison folder, e.g. "
-				    "results/compare/<run-id>");
-			snprintf(o->summarize, sizeof(o->summarize), "%s", arg);
-			break;
-		case 'H':
-		case 'C':
-		case 'X':
-		case 'Y':
-			if (parse_host_option(c, arg, o, why, why_size))
-				return -EINVAL;
-			break;
-		case 'l': o->list_backends = 1; break;
-		case 'h': o->help = 1; break;
-		default: return mcs_getopt_error(c, argv, why, why_size);
-		}
-	}
-	if (optind < argc)
-		return mcs_unexpected_argument(argv[optind], why, why_size);
+/* What the options must say together: a backend and a target (unless
+ * only listing or summarizing), no two that exclude each other. */
+static int check_together(struct harness_options *o, char *why, size_t why_size)
+{
 	if (o->help || o->list_backends || o->list_fields || o->summarize[0])
 		return 0;
-	if (!o->backend[0]) {
-		snprintf(why, why_size,
-			 "option --backend is required: a name from "
-			 "--list-backends, or all");
-		return -EINVAL;
-	}
-	if (!o->target) {
-		snprintf(why, why_size,
-			 "option --target is required: the connection count "
-			 "to reach, e.g. --target 1M");
-		return -EINVAL;
-	}
-	if (o->points && o->step_count) {
-		snprintf(why, why_size,
-			 "options --steps and --points exclude each other: "
-			 "give one");
-		return -EINVAL;
-	}
-	if (o->tune && o->no_tune) {
-		snprintf(why, why_size,
-			 "options --tune and --no-tune exclude each other");
+	const char *error =
+	    !o->backend[0] ? "option --backend is required: a name from "
+			     "--list-backends, or all"
+	    : !o->target   ? "option --target is required: the connection "
+			     "count to reach, e.g. --target 1M"
+	    : o->points && o->step_count
+		? "options --steps and --points exclude each other: give one"
+	    : o->tune && o->no_tune
+		? "options --tune and --no-tune exclude each other"
+		: NULL;
+	if (error) {
+		snprintf(why, why_size, "%s", error);
 		return -EINVAL;
 	}
 	if (check_multihost(o, why, why_size))
 		return -EINVAL;
 	return check_load(o, why, why_size);
+}
+
+int harness_parse_options(int argc, char **argv, struct harness_options *o,
+			  char *why, size_t why_size)
+{
+	struct option longs[OPTION_COUNT + 1];
+	for (size_t i = 0; i < OPTION_COUNT; i++)
+		longs[i] = (struct option){options[i].name,
+					   options[i].arg ? required_argument
+							  : no_argument,
+					   NULL, OPTION_BASE + (int)i};
+	longs[OPTION_COUNT] = (struct option){NULL, 0, NULL, 0};
+	set_defaults(o);
+	why[0] = '\0';
+	mcs_getopt_reset();
+	int c;
+	while ((c = getopt_long(argc, argv, ":h", longs, NULL)) != -1) {
+		if (c == 'h') {
+			o->help = 1;
+			continue;
+		}
+		if (c < OPTION_BASE)
+			return mcs_getopt_error(c, argv, why, why_size);
+		int err = set_option(&options[c - OPTION_BASE], optarg, o, why,
+				     why_size);
+		if (err)
+			return err;
+	}
+	if (optind < argc)
+		return mcs_unexpected_argument(argv[optind], why, why_size);
+	return check_together(o, why, why_size);
 }
 
 size_t harness_step_list(const struct harness_options *o, uint64_t target,

@@ -40,103 +40,138 @@ static void warn(struct harness_plan *plan, const char *text)
 			 sizeof(plan->warnings[0]), "%s", text);
 }
 
-static int plan_workers(const struct harness_options *o,
-			const struct mcs_backend_ops *ops,
-			struct harness_plan *plan, char *why, size_t why_size)
+/* The workers' arithmetic, apart from its messages: the ports there are
+ * room for, how many workers the harness may start, what one holds at
+ * HARNESS_WORKER_FILL, how many the target needs and what the most
+ * workers hold. Pure. */
+struct worker_math {
+	unsigned port_room, max_workers;
+	int by_ports; /* --ports, not the harness's cap, sets max_workers */
+	uint64_t share, needed, limit;
+};
+
+static void worker_math(const struct harness_options *o,
+			const struct harness_plan *plan, struct worker_math *w)
 {
-	unsigned port_room = (unsigned)o->port_last - o->port_first + 1;
-	unsigned max_workers = HARNESS_MAX_SERVER_WORKERS;
-	if (o->ports_given && port_room < max_workers)
-		max_workers = port_room;
+	w->port_room = (unsigned)o->port_last - o->port_first + 1;
+	w->max_workers = HARNESS_MAX_SERVER_WORKERS;
+	if (o->ports_given && w->port_room < w->max_workers)
+		w->max_workers = w->port_room;
+	w->by_ports = w->max_workers < HARNESS_MAX_SERVER_WORKERS;
+	w->share = (uint64_t)(plan->capacity_per_worker * HARNESS_WORKER_FILL);
+	if (w->share == 0)
+		w->share = 1;
+	w->needed = divide_up(plan->target, w->share);
+	w->limit = (uint64_t)w->max_workers * w->share;
+}
+
+/* What one worker holds with its RLIMIT_NOFILE less its port. */
+static int worker_capacity(const struct mcs_backend_ops *ops,
+			   struct harness_plan *plan, char *why,
+			   size_t why_size)
+{
 	uint64_t fd_budget = plan->fd_limit > 1 ? plan->fd_limit - 1 : 0;
 	if (fd_budget > UINT32_MAX)
 		fd_budget = UINT32_MAX;
 	plan->capacity_per_worker = ops->capacity((unsigned)fd_budget);
-	if (plan->capacity_per_worker == 0) {
-		snprintf(
-		    why, why_size,
-		    "backend %s can hold no connections with RLIMIT_NOFILE "
-		    "%" PRIu64 ": raise it (ulimit -n)",
-		    plan->backend, plan->fd_limit);
+	if (plan->capacity_per_worker)
+		return 0;
+	snprintf(why, why_size,
+		 "backend %s can hold no connections with RLIMIT_NOFILE "
+		 "%" PRIu64 ": raise it (ulimit -n)",
+		 plan->backend, plan->fd_limit);
+	return -ERANGE;
+}
+
+/* --workers N: refused when N cannot hold the target or has no ports. */
+static int fixed_workers(const struct harness_options *o,
+			 struct harness_plan *plan, const struct worker_math *w,
+			 char *why, size_t why_size)
+{
+	uint64_t held = (uint64_t)o->workers * plan->capacity_per_worker;
+	if (held < plan->target) {
+		snprintf(why, why_size,
+			 "--workers %u holds at most %" PRIu64
+			 " connections with %s (%u each): use "
+			 "--workers %" PRIu64 " or --workers auto",
+			 o->workers, held, plan->backend,
+			 plan->capacity_per_worker, w->needed);
 		return -ERANGE;
 	}
-	uint64_t share =
-	    (uint64_t)(plan->capacity_per_worker * HARNESS_WORKER_FILL);
-	if (share == 0)
-		share = 1;
-
-	if (o->workers) {
-		if ((uint64_t)o->workers * plan->capacity_per_worker <
-		    plan->target) {
-			snprintf(why, why_size,
-				 "--workers %u holds at most %" PRIu64
-				 " connections with %s (%u each): use "
-				 "--workers %" PRIu64 " or --workers auto",
-				 o->workers,
-				 (uint64_t)o->workers *
-				     plan->capacity_per_worker,
-				 plan->backend, plan->capacity_per_worker,
-				 divide_up(plan->target, share));
-			return -ERANGE;
-		}
-		if (o->workers > port_room && o->ports_given) {
-			snprintf(why, why_size,
-				 "--workers %u needs %u ports but --ports "
-				 "%u-%u has %u: widen --ports",
-				 o->workers, o->workers, o->port_first,
-				 o->port_last, port_room);
-			return -ERANGE;
-		}
-		plan->workers = o->workers;
-	} else {
-		uint64_t needed = divide_up(plan->target, share);
-		if (needed > max_workers) {
-			uint64_t limit = (uint64_t)max_workers * share;
-			int by_ports = max_workers < HARNESS_MAX_SERVER_WORKERS;
-			if (!(ops->flags & MCS_BACKEND_SELF_LIMITED)) {
-				if (by_ports)
-					snprintf(
-					    why, why_size,
-					    "%s needs %" PRIu64 " workers "
-					    "(one port each, %" PRIu64
-					    " connections each) for %" PRIu64
-					    " connections but --ports "
-					    "%u-%u has %u ports: widen "
-					    "--ports to %u-%" PRIu64,
-					    plan->backend, needed, share,
-					    plan->target, o->port_first,
-					    o->port_last, port_room,
-					    o->port_first,
-					    o->port_first + needed - 1);
-				else
-					snprintf(
-					    why, why_size,
-					    "%s needs %" PRIu64 " server "
-					    "processes for %" PRIu64
-					    " connections, more than the "
-					    "%d the harness starts: lower "
-					    "--target to %" PRIu64
-					    " or raise RLIMIT_NOFILE",
-					    plan->backend, needed, plan->target,
-					    HARNESS_MAX_SERVER_WORKERS, limit);
-				return -ERANGE;
-			}
-			plan->limited = 1;
-			snprintf(plan->limit_reason, sizeof(plan->limit_reason),
-				 "%s holds at most %u connections per process "
-				 "(its own limit, not the fd cap): %u "
-				 "processes (%s) x %" PRIu64 " = %" PRIu64
-				 " connections, short of %" PRIu64,
-				 plan->backend, plan->capacity_per_worker,
-				 max_workers,
-				 by_ports ? "one per port of --ports"
-					  : "the harness's cap",
-				 share, limit, plan->target);
-			plan->target = limit;
-			needed = max_workers;
-		}
-		plan->workers = (unsigned)needed;
+	if (o->workers > w->port_room && o->ports_given) {
+		snprintf(why, why_size,
+			 "--workers %u needs %u ports but --ports "
+			 "%u-%u has %u: widen --ports",
+			 o->workers, o->workers, o->port_first, o->port_last,
+			 w->port_room);
+		return -ERANGE;
 	}
+	plan->workers = o->workers;
+	return 0;
+}
+
+/* More workers needed than the harness may start: refused, with the fix. */
+static int too_many_workers(const struct harness_options *o,
+			    const struct harness_plan *plan,
+			    const struct worker_math *w, char *why,
+			    size_t why_size)
+{
+	if (w->by_ports)
+		snprintf(why, why_size,
+			 "%s needs %" PRIu64 " workers (one port each, "
+			 "%" PRIu64 " connections each) for %" PRIu64
+			 " connections but --ports %u-%u has %u ports: widen "
+			 "--ports to %u-%" PRIu64,
+			 plan->backend, w->needed, w->share, plan->target,
+			 o->port_first, o->port_last, w->port_room,
+			 o->port_first, o->port_first + w->needed - 1);
+	else
+		snprintf(why, why_size,
+			 "%s needs %" PRIu64 " server processes for %" PRIu64
+			 " connections, more than the %d the harness starts: "
+			 "lower --target to %" PRIu64 " or raise RLIMIT_NOFILE",
+			 plan->backend, w->needed, plan->target,
+			 HARNESS_MAX_SERVER_WORKERS, w->limit);
+	return -ERANGE;
+}
+
+/* A backend with its own per-process limit (select) sweeps to what the
+ * most workers hold, and the plan says why. */
+static void limit_to_workers(struct harness_plan *plan,
+			     const struct worker_math *w)
+{
+	plan->limited = 1;
+	snprintf(plan->limit_reason, sizeof(plan->limit_reason),
+		 "%s holds at most %u connections per process "
+		 "(its own limit, not the fd cap): %u "
+		 "processes (%s) x %" PRIu64 " = %" PRIu64
+		 " connections, short of %" PRIu64,
+		 plan->backend, plan->capacity_per_worker, w->max_workers,
+		 w->by_ports ? "one per port of --ports" : "the harness's cap",
+		 w->share, w->limit, plan->target);
+	plan->target = w->limit;
+	plan->workers = w->max_workers;
+}
+
+static int plan_workers(const struct harness_options *o,
+			const struct mcs_backend_ops *ops,
+			struct harness_plan *plan, char *why, size_t why_size)
+{
+	int err = worker_capacity(ops, plan, why, why_size);
+	if (err)
+		return err;
+	struct worker_math w;
+	worker_math(o, plan, &w);
+	if (o->workers)
+		err = fixed_workers(o, plan, &w, why, why_size);
+	else if (w.needed <= w.max_workers)
+		plan->workers = (unsigned)w.needed;
+	else if (ops->flags & MCS_BACKEND_SELF_LIMITED)
+		limit_to_workers(plan, &w);
+	else
+		err = too_many_workers(o, plan, &w, why, why_size);
+	if (err)
+		return err;
 	plan->port_first = o->port_first;
 	plan->port_last = (uint16_t)(o->port_first + plan->workers - 1);
 	if ((unsigned)o->port_first + plan->workers - 1 > 65535) {

@@ -44,16 +44,9 @@ static void write_log_x(FILE *f, double lo, double hi)
 		fprintf(f, "set xrange [%.6g:%.6g]\n", lo / 1.5, hi * 1.5);
 }
 
-int harness_plot_run(const struct harness_run *run, char *why, size_t why_size)
+/* The largest memory figure of any step, to choose MiB or GiB. */
+static uint64_t largest_bytes(const struct harness_run *run)
 {
-	char path[PATH_MAX + 16];
-	FILE *f;
-	int err = harness_file_create(run->dir, "plots.gp", path, sizeof(path),
-				      &f, why, why_size);
-	if (err)
-		return err;
-	const char *b = run->backend;
-	int echo = run->options && run->options->echo;
 	uint64_t largest = 0;
 	for (size_t i = 0; i < run->step_count; i++) {
 		const struct harness_step *s = &run->steps[i];
@@ -65,9 +58,13 @@ int harness_plot_run(const struct harness_run *run, char *why, size_t why_size)
 		if (m > largest)
 			largest = m;
 	}
-	int gib = largest > (4ull << 30);
-	/* A fit over too few points or connections draws no slope lines. */
-	int fitted = harness_run_fit_meaningful(run, NULL, 0);
+	return largest;
+}
+
+/* The steps' smallest and largest connection counts, for the log x axis. */
+static void connection_range(const struct harness_run *run, double *lo,
+			     double *hi)
+{
 	double x_lo = 0, x_hi = 0;
 	for (size_t i = 0; i < run->step_count; i++) {
 		double c = (double)run->steps[i].connections;
@@ -76,6 +73,15 @@ int harness_plot_run(const struct harness_run *run, char *why, size_t why_size)
 		if (c > x_hi)
 			x_hi = c;
 	}
+	*lo = x_lo;
+	*hi = x_hi;
+}
+
+/* The script's head: the preamble, the log x axis, the fits' figures. */
+static void plot_header(FILE *f, const struct harness_run *run, int fitted)
+{
+	double x_lo, x_hi;
+	connection_range(run, &x_lo, &x_hi);
 	fprintf(
 	    f, "# Plots of one sweep: gnuplot plots.gp (in this directory).\n");
 	fputs(preamble, f);
@@ -88,7 +94,12 @@ int harness_plot_run(const struct harness_run *run, char *why, size_t why_size)
 		run->user_fit.slope, run->user_fit.base, run->client_fit.slope,
 		run->client_fit.base, run->kernel_fit.slope,
 		run->kernel_fit.base, run->kernel_object_fit.slope, fitted);
+}
 
+static void plot_per_connection(FILE *f, const struct harness_run *run,
+				int fitted)
+{
+	const char *b = run->backend;
 	/* Bytes per connection: raw (total / connections) and the slope. */
 	fprintf(
 	    f,
@@ -123,7 +134,15 @@ int harness_plot_run(const struct harness_run *run, char *why, size_t why_size)
 			", \\\n  objects_slope with lines lc 4 dt 2 title "
 			"sprintf('slab objects slope %%.0f B', objects_slope)");
 	fprintf(f, "\nunset logscale\n");
+}
 
+static void plot_memory(FILE *f, const struct harness_run *run)
+{
+	const char *b = run->backend;
+	int echo = run->options && run->options->echo;
+	int gib = largest_bytes(run) > (4ull << 30);
+	double x_lo, x_hi;
+	connection_range(run, &x_lo, &x_hi);
 	/* Totals against the fitted lines: base + slope x connections. */
 	/* Two panels: user memory is MiB where kernel memory is GiB, so one
 	 * axis would hide it. */
@@ -182,7 +201,11 @@ int harness_plot_run(const struct harness_run *run, char *why, size_t why_size)
 	    f,
 	    "set autoscale\nset xlabel 'concurrent connections (log scale)'\n");
 	write_log_x(f, x_lo, x_hi);
+}
 
+static void plot_connect_rate(FILE *f, const struct harness_run *run)
+{
+	const char *b = run->backend;
 	fprintf(f,
 		"set output 'connect-rate.png'\n"
 		"set title \"%s: connect rate during each step\"\n"
@@ -193,7 +216,12 @@ int harness_plot_run(const struct harness_run *run, char *why, size_t why_size)
 		"with linespoints lc 1 pt 7 title 'connect rate'\n"
 		"set autoscale y\n",
 		b);
+}
 
+static void plot_latency(FILE *f, const struct harness_run *run)
+{
+	const char *b = run->backend;
+	int echo = run->options && run->options->echo;
 	fprintf(f,
 		"set output 'latency.png'\n"
 		"set title \"%s: connect latency per step\"\n"
@@ -214,6 +242,23 @@ int harness_plot_run(const struct harness_run *run, char *why, size_t why_size)
 			   "(xc(\"connections\")):(yc(\"echo_rtt_p99_us\")) "
 			   "with linespoints dt 2 pt 6 title 'echo RTT p99'");
 	fprintf(f, "\n");
+}
+
+int harness_plot_run(const struct harness_run *run, char *why, size_t why_size)
+{
+	char path[PATH_MAX + 16];
+	FILE *f;
+	int err = harness_file_create(run->dir, "plots.gp", path, sizeof(path),
+				      &f, why, why_size);
+	if (err)
+		return err;
+	/* A fit over too few points or connections draws no slope lines. */
+	int fitted = harness_run_fit_meaningful(run, NULL, 0);
+	plot_header(f, run, fitted);
+	plot_per_connection(f, run, fitted);
+	plot_memory(f, run);
+	plot_connect_rate(f, run);
+	plot_latency(f, run);
 	err = ferror(f) ? -EIO : 0;
 	fclose(f);
 	if (err) {

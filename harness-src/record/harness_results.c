@@ -150,9 +150,10 @@ static json_t *memory_json(const struct harness_run *run)
 	return j;
 }
 
-static int write_json(const struct harness_run *run, const char *path)
+/* sweep.json, section by section (the keys in this order): which run, what
+ * it aimed at, how long it took. */
+static void add_identity(json_t *root, const struct harness_run *run)
 {
-	json_t *root = json_object();
 	json_object_set_new(root, "backend", json_string(run->backend));
 	/* Every option's value as the server ran, defaults included. */
 	json_object_set_new(root, "backend_options",
@@ -184,6 +185,11 @@ static int write_json(const struct harness_run *run, const char *path)
 	/* 0: the client connected as fast as it could. */
 	json_object_set_new(root, "rate_cap",
 			    json_integer((json_int_t)run->options->rate));
+}
+
+/* How it ended: memory pressure, and the failure or the limit. */
+static void add_outcome(json_t *root, const struct harness_run *run)
+{
 	json_object_set_new(root, "memory", memory_json(run));
 	if (run->status == HARNESS_RUN_FAILED ||
 	    run->status == HARNESS_RUN_INTERRUPTED) {
@@ -201,6 +207,11 @@ static int write_json(const struct harness_run *run, const char *path)
 		json_object_set_new(root, "limit",
 				    json_string(run->plan.limit_reason));
 	}
+}
+
+/* The plan's steps, the baseline, every step measured, the liveness check. */
+static void add_steps(json_t *root, const struct harness_run *run)
+{
 	json_t *planned = json_array();
 	for (size_t i = 0; i < run->planned_step_count; i++)
 		json_array_append_new(
@@ -221,6 +232,11 @@ static int write_json(const struct harness_run *run, const char *path)
 			      (json_int_t)run->verify_alive, "dead",
 			      (json_int_t)run->verify_dead, "elapsed_s",
 			      run->verify_elapsed_s));
+}
+
+/* The fits, the soak, CPU, warnings and what the memory figures mean. */
+static void add_figures(json_t *root, const struct harness_run *run)
+{
 	if (run->have_fit)
 		json_object_set_new(root, "fit", fit_json(run));
 	if (run->soak.started)
@@ -253,6 +269,11 @@ static int write_json(const struct harness_run *run, const char *path)
 		"active_objs x objsize in /proc/slabinfo, root only) does "
 		"not. Both are system-wide: other activity on the machine "
 		"shows up in them."));
+}
+
+/* Where it ran: the plan, the namespace, the hosts, the machine. */
+static void add_context(json_t *root, const struct harness_run *run)
+{
 	json_object_set_new(root, "plan", plan_json(&run->plan));
 	json_object_set_new(root, "network_namespace", netns_json(run));
 	if (run->hosts) {
@@ -262,6 +283,16 @@ static int write_json(const struct harness_run *run, const char *path)
 				    harness_multihost_json(run->hosts));
 	}
 	json_object_set_new(root, "machine", harness_machine_json(&run->plan));
+}
+
+static int write_json(const struct harness_run *run, const char *path)
+{
+	json_t *root = json_object();
+	add_identity(root, run);
+	add_outcome(root, run);
+	add_steps(root, run);
+	add_figures(root, run);
+	add_context(root, run);
 	int err = json_dump_file(root, path,
 				 JSON_INDENT(2) | JSON_REAL_PRECISION(10));
 	json_decref(root);
