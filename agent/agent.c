@@ -191,7 +191,7 @@ int main(int argc, char **argv)
 	}
 	remove_stale_stats();
 	/* Log folders of agents killed outright (mine, if a pid is reused). */
-	harness_remove_dead_pid_dirs("/tmp", "mcs-agent-", 1);
+	mcs_remove_dead_pid_dirs("/tmp", "mcs-agent-", 1);
 	snprintf(a.log_dir, sizeof(a.log_dir), "/tmp/mcs-agent-%d",
 		 (int)getpid());
 	if (mkdir(a.log_dir, 0700) < 0) {
@@ -203,9 +203,9 @@ int main(int argc, char **argv)
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	uint64_t soft;
 	mcs_fd_limit_raise(&soft); /* the children inherit it */
-	harness_protect_from_oom();
+	mcs_protect_from_oom();
 	int status = serve(&a);
 	agent_procs_stop_all(&a);
-	harness_remove_dir(a.log_dir);
+	mcs_remove_dir(a.log_dir);
 	return status;
 }

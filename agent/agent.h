@@ -22,7 +22,7 @@
 #include <limits.h>
 #include <stddef.h>
 
-#include "harness_process.h"
+#include "mcs_process.h"
 #include "mcs_stats.h"
 #include "mcs_version.h"
 
@@ -36,7 +36,7 @@ enum agent_proc_id { AGENT_SERVER, AGENT_CLIENT, AGENT_PROC_COUNT };
 /* One process the agent may run: the server or a client shard. */
 struct agent_proc {
 	const char *name; /* "server", "client": the binary and the id */
-	struct harness_child child;
+	struct mcs_child child;
 	int running;		      /* started, its group not yet stopped */
 	char stats_name[64];	      /* the server's stats object */
 	struct mcs_stats_block stats; /* mapped once the server listens */

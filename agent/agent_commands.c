@@ -69,10 +69,9 @@ static void do_input(struct agent *a, const struct agent_request *r)
 	struct agent_proc *p = &a->procs[id];
 	char text[1024];
 	int len = snprintf(text, sizeof(text), "%s\n", line);
-	int err = !p->running ? -ESRCH
-		  : len >= (int)sizeof(text)
-		      ? -E2BIG
-		      : harness_child_write(&p->child, text);
+	int err = !p->running		     ? -ESRCH
+		  : len >= (int)sizeof(text) ? -E2BIG
+					     : mcs_child_write(&p->child, text);
 	if (err) {
 		char why[160];
 		snprintf(why, sizeof(why), "cannot write to the %s: %s",

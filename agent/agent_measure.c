@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "agent.h"
-#include "harness_slab.h"
+#include "mcs_slabinfo.h"
 #include "mcs_proc.h"
 
 #define MAX_PIDS 1100
@@ -101,8 +101,8 @@ static json_t *meminfo_json(void)
  * active_bytes, active_objs, objsize]. Not root: {"error": "EACCES"}. */
 static json_t *slabinfo_json(int with_caches)
 {
-	static struct harness_slab_snapshot snap;
-	int err = harness_slab_read(&snap);
+	static struct mcs_slab_snapshot snap;
+	int err = mcs_slab_read(&snap);
 	json_t *o = json_object();
 	if (err) {
 		const char *name = strerrorname_np(-err);
@@ -112,7 +112,7 @@ static json_t *slabinfo_json(int with_caches)
 	uint64_t slab = 0, active = 0;
 	json_t *caches = with_caches ? json_object() : NULL;
 	for (size_t i = 0; i < snap.count; i++) {
-		const struct harness_slab_cache *c = &snap.caches[i];
+		const struct mcs_slab_cache *c = &snap.caches[i];
 		slab += c->slab_bytes;
 		active += c->active_bytes;
 		if (caches)

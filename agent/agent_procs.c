@@ -1,7 +1,7 @@
 /* agent_procs.c - the server and the client shard an agent runs: started
  * from the agent's own directory only (the name picks the binary, the
  * request gives its arguments, no shell anywhere), each in a process group
- * of its own that dies with the agent (harness_process.h); their stdout
+ * of its own that dies with the agent (mcs_process.h); their stdout
  * lines relayed as "output" events, their exit as an "exited" event, and
  * their whole group stopped on request or when the agent ends. */
 #include <errno.h>
@@ -114,7 +114,7 @@ int agent_proc_start(struct agent *a, int id, json_t *args, char *why,
 		return err;
 	snprintf(log, sizeof(log), "%s/%s.log", a->log_dir, p->name);
 	unlink(log);
-	err = harness_child_start(&p->child, p->name, argv, log, why, why_size);
+	err = mcs_child_start(&p->child, p->name, argv, log, why, why_size);
 	if (err)
 		return err;
 	p->running = 1;
@@ -167,8 +167,8 @@ static void relay(struct agent *a, struct agent_proc *p, int wait_ms)
 {
 	static char line[AGENT_LINE_MAX];
 	for (;;) {
-		int got = harness_child_read_line(&p->child, line, sizeof(line),
-						  wait_ms);
+		int got =
+		    mcs_child_read_line(&p->child, line, sizeof(line), wait_ms);
 		if (got == -EMSGSIZE) {
 			/* Drop what cannot be a protocol line. */
 			p->child.buffered = 0;
@@ -186,7 +186,7 @@ static void add_end(json_t *o, struct agent_proc *p)
 {
 	char text[128];
 	int status = p->child.status;
-	harness_describe_status(status, text, sizeof(text));
+	mcs_describe_status(status, text, sizeof(text));
 	json_object_set_new(o, "proc", json_string(p->name));
 	json_object_set_new(o, "status", json_string(text));
 	json_object_set_new(
@@ -201,7 +201,7 @@ static void add_end(json_t *o, struct agent_proc *p)
 /* After the process is gone: its group killed, its stats let go. */
 static void finish(struct agent_proc *p)
 {
-	harness_child_stop(&p->child, 0.0, TERM_GRACE_S);
+	mcs_child_stop(&p->child, 0.0, TERM_GRACE_S);
 	if (p->stats.header)
 		mcs_stats_close(&p->stats);
 	if (p->stats_name[0])
@@ -227,12 +227,12 @@ json_t *agent_proc_stop(struct agent *a, int id, double grace_s)
 		p->child.stdin_fd = -1;
 	}
 	double deadline = mcs_now_seconds() + grace_s;
-	while (!harness_child_exited(&p->child) && mcs_now_seconds() < deadline)
+	while (!mcs_child_exited(&p->child) && mcs_now_seconds() < deadline)
 		relay(a, p, 50);
 	if (p->child.pid > 0)
 		kill(-p->child.pid, SIGTERM);
 	deadline = mcs_now_seconds() + TERM_GRACE_S;
-	while (!harness_child_exited(&p->child) && mcs_now_seconds() < deadline)
+	while (!mcs_child_exited(&p->child) && mcs_now_seconds() < deadline)
 		relay(a, p, 50);
 	relay(a, p, 0);
 	finish(p);
@@ -247,7 +247,7 @@ void agent_procs_pump(struct agent *a)
 		if (!p->running)
 			continue;
 		relay(a, p, 0);
-		if (!harness_child_exited(&p->child))
+		if (!mcs_child_exited(&p->child))
 			continue;
 		relay(a, p, 100); /* what it printed before it went */
 		finish(p);

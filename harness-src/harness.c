@@ -23,7 +23,7 @@
 #include "harness_multihost.h"
 #include "harness_options.h"
 #include "harness_plot.h"
-#include "harness_process.h"
+#include "mcs_process.h"
 #include "harness_signal.h"
 #include "harness_sweep.h"
 #include "mcs_loader.h"
@@ -190,7 +190,7 @@ int main(int argc, char **argv)
 	}
 	harness_signals_install();
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
-	harness_protect_from_oom(); /* as root; otherwise unprotected */
+	mcs_protect_from_oom(); /* as root; otherwise unprotected */
 	if (count > 1 || options.repeat > 1)
 		return compare(&options, names, (size_t)count);
 	static struct harness_run run;

@@ -14,6 +14,7 @@
 
 #include "harness_kernel_estimate.h"
 #include "harness_slab.h"
+#include "mcs_slabinfo.h"
 
 #define HEADER                                                                 \
 	"slabinfo - version: 2.1\n"                                            \
@@ -60,7 +61,7 @@ static const char slabinfo_bigger_tcp[] =
     HEADER "TCP                   92    143   2560   12    8 : tunables    0 "
 	   "   0    0 : slabdata     11     11      0\n" REST;
 
-static struct harness_slab_snapshot snap; /* 50 KB: not on the stack */
+static struct mcs_slab_snapshot snap; /* 50 KB: not on the stack */
 
 /* Per connection on 6.18.44, both ends, from the lines above:
  * TCP 2 x ceil(32768/13) = 2 x 2521, sock_inode_cache 2 x ceil(16384/19)
@@ -71,25 +72,25 @@ static struct harness_slab_snapshot snap; /* 50 KB: not on the stack */
 static void estimate(const char *text, const char *backend,
 		     struct harness_kernel_estimate *e)
 {
-	assert_int_equal(harness_slab_parse(text, 4096, &snap), 0);
+	assert_int_equal(mcs_slab_parse(text, 4096, &snap), 0);
 	harness_kernel_estimate_from_slabinfo(&snap, 4096, backend, e);
 }
 
 static void test_object_cost_is_what_a_slab_spends(void **state)
 {
 	(void)state;
-	struct harness_slab_cache c = {
+	struct mcs_slab_cache c = {
 	    .objsize = 2368, .objperslab = 13, .pagesperslab = 8};
 	assert_int_equal(harness_slab_object_cost(&c, 4096), 2521);
-	c = (struct harness_slab_cache){
+	c = (struct mcs_slab_cache){
 	    .objsize = 32, .objperslab = 128, .pagesperslab = 1};
 	assert_int_equal(harness_slab_object_cost(&c, 4096), 32);
 	/* Never below objsize, whatever the line says. */
-	c = (struct harness_slab_cache){
+	c = (struct mcs_slab_cache){
 	    .objsize = 4096, .objperslab = 4, .pagesperslab = 1};
 	assert_int_equal(harness_slab_object_cost(&c, 4096), 4096);
 	/* A line without objects per slab gives nothing to go by. */
-	c = (struct harness_slab_cache){
+	c = (struct mcs_slab_cache){
 	    .objsize = 192, .objperslab = 0, .pagesperslab = 1};
 	assert_int_equal(harness_slab_object_cost(&c, 4096), 0);
 }
@@ -181,7 +182,7 @@ static void test_estimate_follows_the_kernel(void **state)
 	assert_int_equal(e.caches_bytes, EVERY_CONNECTION + 2 * (2731 - 2521));
 	assert_non_null(strstr(e.source, "TCP 2x2731 + "));
 	/* 64 KiB pages: one slab of 21 dentries spends 16 times as much. */
-	assert_int_equal(harness_slab_parse(slabinfo_6_18_44, 65536, &snap), 0);
+	assert_int_equal(mcs_slab_parse(slabinfo_6_18_44, 65536, &snap), 0);
 	harness_kernel_estimate_from_slabinfo(&snap, 65536, "select", &e);
 	assert_non_null(strstr(e.source, "dentry 2x3121 + "));
 }

@@ -10,7 +10,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "harness_memory.h"
+#include "harness_memory_guard.h"
 
 static void test_cgroup_v1_memory_line_wins(void **state)
 {

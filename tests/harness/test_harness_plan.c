@@ -11,6 +11,7 @@
 
 #include <string.h>
 
+#include "harness_fit.h"
 #include "harness_format.h"
 #include "harness_plan.h"
 

@@ -17,6 +17,7 @@
 
 #include "harness_fit.h"
 #include "harness_slab.h"
+#include "mcs_slabinfo.h"
 
 /* Lines copied from /proc/slabinfo on the kernel 6.18 build machine. */
 static const char real_slabinfo[] =
@@ -39,10 +40,10 @@ static const char real_slabinfo[] =
     "kmalloc-1k           733    784   1024   16    4 : tunables    0    0  "
     "  0 : slabdata     49     49      0\n";
 
-static struct harness_slab_snapshot snap; /* 50 KB: not on the stack */
+static struct mcs_slab_snapshot snap; /* 50 KB: not on the stack */
 
-static const struct harness_slab_cache *
-find(const struct harness_slab_snapshot *s, const char *name)
+static const struct mcs_slab_cache *find(const struct mcs_slab_snapshot *s,
+					 const char *name)
 {
 	for (size_t i = 0; i < s->count; i++)
 		if (strcmp(s->caches[i].name, name) == 0)
@@ -53,12 +54,12 @@ find(const struct harness_slab_snapshot *s, const char *name)
 static void test_parse_real_lines(void **state)
 {
 	(void)state;
-	assert_int_equal(harness_slab_parse(real_slabinfo, 4096, &snap), 0);
+	assert_int_equal(mcs_slab_parse(real_slabinfo, 4096, &snap), 0);
 	assert_int_equal(snap.count, 7);
 	assert_int_equal(snap.seen, 7);
 	assert_int_equal(snap.malformed, 0);
 	assert_string_equal(snap.caches[0].name, "io_kiocb");
-	const struct harness_slab_cache *tcp = find(&snap, "TCP");
+	const struct mcs_slab_cache *tcp = find(&snap, "TCP");
 	assert_non_null(tcp);
 	assert_int_equal(tcp->active_objs, 26);
 	assert_int_equal(tcp->num_objs, 26);
@@ -68,32 +69,32 @@ static void test_parse_real_lines(void **state)
 	assert_int_equal(tcp->num_slabs, 2);
 	assert_int_equal(tcp->slab_bytes, 2 * 8 * 4096);
 	assert_int_equal(tcp->active_bytes, 26 * 2368);
-	const struct harness_slab_cache *k = find(&snap, "kmalloc-1k");
+	const struct mcs_slab_cache *k = find(&snap, "kmalloc-1k");
 	assert_non_null(k);
 	assert_int_equal(k->slab_bytes, 49 * 4 * 4096);
 	assert_int_equal(k->active_bytes, 733 * 1024);
 	/* The page size is the caller's: 64 KiB pages, 16 times the bytes. */
-	assert_int_equal(harness_slab_parse(real_slabinfo, 65536, &snap), 0);
+	assert_int_equal(mcs_slab_parse(real_slabinfo, 65536, &snap), 0);
 	assert_int_equal(find(&snap, "dentry")->slab_bytes, 4690ULL * 65536);
 }
 
 static void test_bad_headers(void **state)
 {
 	(void)state;
-	assert_int_equal(harness_slab_parse("", 4096, &snap), -EPROTO);
-	assert_int_equal(harness_slab_parse("slabinfo - version: 1.1\n"
-					    "TCP 1 1 1 1 1 : slabdata 1 1 0\n",
-					    4096, &snap),
+	assert_int_equal(mcs_slab_parse("", 4096, &snap), -EPROTO);
+	assert_int_equal(mcs_slab_parse("slabinfo - version: 1.1\n"
+					"TCP 1 1 1 1 1 : slabdata 1 1 0\n",
+					4096, &snap),
 			 -EPROTO);
-	assert_int_equal(harness_slab_parse(real_slabinfo + 24, 4096, &snap),
+	assert_int_equal(mcs_slab_parse(real_slabinfo + 24, 4096, &snap),
 			 -EPROTO); /* starts at the comment line */
-	assert_int_equal(harness_slab_parse("slabinfo", 4096, &snap), -EPROTO);
+	assert_int_equal(mcs_slab_parse("slabinfo", 4096, &snap), -EPROTO);
 	assert_int_equal(snap.count, 0);
-	assert_int_equal(harness_slab_parse(NULL, 4096, &snap), -EINVAL);
-	assert_int_equal(harness_slab_parse(real_slabinfo, 0, &snap), -EINVAL);
+	assert_int_equal(mcs_slab_parse(NULL, 4096, &snap), -EINVAL);
+	assert_int_equal(mcs_slab_parse(real_slabinfo, 0, &snap), -EINVAL);
 	/* Any 2.x is the same format; the header alone is an empty list. */
-	assert_int_equal(
-	    harness_slab_parse("slabinfo - version: 2.0", 4096, &snap), 0);
+	assert_int_equal(mcs_slab_parse("slabinfo - version: 2.0", 4096, &snap),
+			 0);
 	assert_int_equal(snap.count, 0);
 }
 
@@ -115,7 +116,7 @@ static void test_broken_lines(void **state)
 	    "a_name_much_longer_than_forty_seven_bytes_for_sure 1 1 8 512 1 "
 	    ": tunables 0 0 0 : slabdata 1 1 0\n"
 	    "last 3 3 64 64 1 : tunables 0 0 0 : slabdata 1 1"; /* no \n */
-	assert_int_equal(harness_slab_parse(text, 4096, &snap), 0);
+	assert_int_equal(mcs_slab_parse(text, 4096, &snap), 0);
 	assert_int_equal(snap.malformed, 5);
 	assert_int_equal(snap.count, 4);
 	assert_int_equal(snap.seen, 4);
@@ -132,7 +133,7 @@ static void test_broken_lines(void **state)
 static void test_more_caches_than_room(void **state)
 {
 	(void)state;
-	const size_t lines = HARNESS_SLAB_MAX_CACHES + 88;
+	const size_t lines = MCS_SLAB_MAX_CACHES + 88;
 	size_t size = 64 + lines * 80, used = 0;
 	char *text = malloc(size);
 	assert_non_null(text);
@@ -142,19 +143,19 @@ static void test_more_caches_than_room(void **state)
 					 "cache-%zu 1 1 64 64 1 : tunables 0 0 "
 					 "0 : slabdata 1 1 0\n",
 					 i);
-	assert_int_equal(harness_slab_parse(text, 4096, &snap), 0);
+	assert_int_equal(mcs_slab_parse(text, 4096, &snap), 0);
 	free(text);
-	assert_int_equal(snap.count, HARNESS_SLAB_MAX_CACHES);
+	assert_int_equal(snap.count, MCS_SLAB_MAX_CACHES);
 	assert_int_equal(snap.seen, lines);
 	assert_string_equal(snap.caches[0].name, "cache-0");
-	assert_string_equal(snap.caches[HARNESS_SLAB_MAX_CACHES - 1].name,
+	assert_string_equal(snap.caches[MCS_SLAB_MAX_CACHES - 1].name,
 			    "cache-511");
 }
 
 static void test_read_this_machine(void **state)
 {
 	(void)state;
-	int err = harness_slab_read(&snap);
+	int err = mcs_slab_read(&snap);
 	if (geteuid() != 0 && err == -EACCES) {
 		assert_int_equal(snap.count, 0);
 		return;
@@ -204,13 +205,13 @@ static void test_categories_and_ends(void **state)
 /* ---- the fit ---- */
 
 #define POINTS 5
-static struct harness_slab_snapshot sweep[POINTS];
+static struct mcs_slab_snapshot sweep[POINTS];
 static const double xs[POINTS] = {0, 5120, 20480, 51200, 102400};
 
-static void add_cache(struct harness_slab_snapshot *s, const char *name,
+static void add_cache(struct mcs_slab_snapshot *s, const char *name,
 		      uint32_t objsize, uint64_t objects, uint64_t slab_bytes)
 {
-	struct harness_slab_cache *c = &s->caches[s->count++];
+	struct mcs_slab_cache *c = &s->caches[s->count++];
 	memset(c, 0, sizeof(*c));
 	snprintf(c->name, sizeof(c->name), "%s", name);
 	c->objsize = objsize;
@@ -226,7 +227,7 @@ static void add_cache(struct harness_slab_snapshot *s, const char *name,
 static void build_sweep(void)
 {
 	for (size_t i = 0; i < POINTS; i++) {
-		struct harness_slab_snapshot *s = &sweep[i];
+		struct mcs_slab_snapshot *s = &sweep[i];
 		uint64_t x = (uint64_t)xs[i];
 		memset(s, 0, sizeof(*s));
 		if (i % 2)
@@ -359,7 +360,7 @@ static void test_fit_degenerate(void **state)
 			 -EINVAL);
 	assert_float_equal(fit.min_slope_bytes, 16, 0);
 	/* Empty snapshots fit to nothing, without error. */
-	struct harness_slab_snapshot *empty = calloc(2, sizeof(*empty));
+	struct mcs_slab_snapshot *empty = calloc(2, sizeof(*empty));
 	assert_non_null(empty);
 	assert_int_equal(harness_slab_fit(empty, xs, 2, 16, &fit), 0);
 	assert_int_equal(fit.count, 0);

@@ -21,7 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "harness_compare.h"
+#include "harness_compare_plot.h"
 #include "harness_summary.h"
 
 static void test_spread_odd_even_and_missing(void **state)

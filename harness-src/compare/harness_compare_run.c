@@ -1,0 +1,189 @@
+/* harness_compare_run.c - the folder, the list of runs and the closing
+ * summary of one comparison invocation (see harness_compare_run.h). */
+#include "harness_compare_run.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "harness_compare_plot.h"
+#include "harness_file.h"
+#include "harness_sweep_internal.h"
+
+int harness_comparison_start(struct harness_comparison *c, const char *out,
+			     size_t backends, unsigned rounds)
+{
+	memset(c, 0, sizeof(*c));
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	char stamp[32];
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+	char parent[PATH_MAX];
+	snprintf(parent, sizeof(parent), "%s/compare", out);
+	for (int attempt = 0; attempt < 100; attempt++) {
+		if (attempt)
+			snprintf(c->id, sizeof(c->id), "%s-%d", stamp, attempt);
+		else
+			snprintf(c->id, sizeof(c->id), "%s", stamp);
+		if (snprintf(c->dir, sizeof(c->dir), "%s/%s", parent, c->id) >=
+		    (int)sizeof(c->dir))
+			break;
+		struct stat st;
+		if (stat(c->dir, &st) == 0)
+			continue;
+		int err = harness_make_dirs(c->dir);
+		if (err) {
+			fprintf(stderr, "harness: cannot create %s: %s\n",
+				c->dir, strerror(-err));
+			return 1;
+		}
+		printf("harness: comparing %zu backend%s over %u round%s "
+		       "(order rotated each round); summary in %s\n",
+		       backends, backends == 1 ? "" : "s", rounds,
+		       rounds == 1 ? "" : "s", c->dir);
+		return 0;
+	}
+	fprintf(stderr, "harness: cannot make a folder under %s/compare\n",
+		out);
+	return 1;
+}
+
+void harness_comparison_add(struct harness_comparison *c, const char *backend,
+			    unsigned round, const struct harness_run *run)
+{
+	if (!run->dir[0] || c->count == sizeof(c->runs) / sizeof(c->runs[0]))
+		return;
+	struct harness_compare_run *r = &c->runs[c->count++];
+	snprintf(r->backend, sizeof(r->backend), "%s", backend);
+	r->round = round + 1;
+	snprintf(r->dir, sizeof(r->dir), "%s", run->dir);
+}
+
+/* <from>/<name> to <to>/<name>. 0 or -errno. */
+static int copy_file(const char *from, const char *to, const char *name)
+{
+	char source[PATH_MAX + 64], target[PATH_MAX + 64];
+	snprintf(source, sizeof(source), "%s/%s", from, name);
+	snprintf(target, sizeof(target), "%s/%s", to, name);
+	FILE *in = fopen(source, "rb");
+	if (!in)
+		return -errno;
+	FILE *outf = fopen(target, "wb");
+	if (!outf) {
+		int err = -errno;
+		fclose(in);
+		return err;
+	}
+	char buf[65536];
+	size_t n;
+	int err = 0;
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		if (fwrite(buf, 1, n, outf) != n) {
+			err = -EIO;
+			break;
+		}
+	fclose(in);
+	if (fclose(outf) != 0 && !err)
+		err = -errno;
+	return err;
+}
+
+static const char *const plot_files[] = {
+    "compare-server-cpu.png",
+    "compare-load-latency.png",
+    "compare-server-cpu-per-msg.png",
+    "compare-server-memory.png",
+    "compare-kernel-memory.png",
+    "compare-connect-rate.png",
+    "compare-latency.png",
+    "compare-kernel-by-cache.png",
+};
+
+static void print_file(const char *dir, const char *name)
+{
+	char path[PATH_MAX + 64];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return;
+	char line[1024];
+	while (fgets(line, sizeof(line), f))
+		fputs(line, stdout);
+	fclose(f);
+}
+
+void harness_comparison_finish(struct harness_comparison *c,
+			       const struct harness_options *o)
+{
+	char why[512];
+	if (!c->count) {
+		fprintf(stderr, "harness: no run of the comparison got as far "
+				"as its results: nothing to summarize\n");
+		return;
+	}
+	if (harness_summary_write(c->dir, c->runs, c->count, why,
+				  sizeof(why))) {
+		fprintf(stderr, "harness: summary: %s\n", why);
+		return;
+	}
+	print_file(c->dir, "summary.md");
+	if (!o->no_plot) {
+		if (harness_compare_plot(c->dir, c->runs, c->count, why,
+					 sizeof(why)))
+			fprintf(stderr, "harness: comparison plots: %s\n", why);
+		for (size_t i = 0;
+		     i < sizeof(plot_files) / sizeof(plot_files[0]); i++)
+			copy_file(c->dir, o->out, plot_files[i]);
+	}
+	printf("harness: summary of %zu runs in %s/summary.md (and .json)%s\n",
+	       c->count, c->dir,
+	       o->no_plot ? ""
+			  : "; its plots there and in <out>/compare-*.png");
+}
+
+int harness_comparison_resummarize(const char *dir,
+				   const struct harness_options *o)
+{
+	static struct harness_comparison c;
+	memset(&c, 0, sizeof(c));
+	char path[PATH_MAX + 32];
+	snprintf(path, sizeof(path), "%s/summary.json", dir);
+	json_error_t error;
+	json_t *root = json_load_file(path, 0, &error);
+	json_t *runs = json_object_get(root, "runs");
+	if (!json_is_array(runs)) {
+		fprintf(stderr,
+			"harness: --summarize: cannot read the runs of %s: %s "
+			"(give a folder written by a comparison, "
+			"results/compare/<run-id>)\n",
+			path, root ? "no \"runs\" list" : error.text);
+		json_decref(root);
+		return 1;
+	}
+	snprintf(c.dir, sizeof(c.dir), "%s", dir);
+	size_t i;
+	json_t *run;
+	json_array_foreach(runs, i, run)
+	{
+		const char *backend =
+		    json_string_value(json_object_get(run, "backend"));
+		const char *run_dir =
+		    json_string_value(json_object_get(run, "dir"));
+		json_t *round = json_object_get(run, "round");
+		if (!backend || !run_dir || !json_is_integer(round) ||
+		    c.count == sizeof(c.runs) / sizeof(c.runs[0]))
+			continue;
+		struct harness_compare_run *r = &c.runs[c.count++];
+		snprintf(r->backend, sizeof(r->backend), "%s", backend);
+		r->round = (unsigned)json_integer_value(round);
+		snprintf(r->dir, sizeof(r->dir), "%s", run_dir);
+	}
+	json_decref(root);
+	harness_comparison_finish(&c, o);
+	return c.count ? 0 : 1;
+}

@@ -1,0 +1,192 @@
+/* harness_run.c - the run record's operations, shared by a local and a
+ * multi-host sweep: how a run ended, its warnings, a step's derived
+ * figures, the echo, load and liveness verdicts, the fit, and the run's
+ * folder (harness_run.h). */
+#include "harness_run.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "harness_file.h"
+#include "harness_json.h"
+#include "harness_fit.h"
+#include "harness_signal.h"
+
+const char *harness_run_status_name(enum harness_run_status status)
+{
+	switch (status) {
+	case HARNESS_RUN_COMPLETE: return "complete";
+	case HARNESS_RUN_LIMITED: return "limited";
+	case HARNESS_RUN_FAILED: return "failed";
+	case HARNESS_RUN_INTERRUPTED: return "interrupted";
+	}
+	return "unknown";
+}
+
+void harness_run_warn(struct harness_run *run, const char *text)
+{
+	if (run->warning_count <
+	    sizeof(run->warnings) / sizeof(run->warnings[0]))
+		snprintf(run->warnings[run->warning_count++],
+			 sizeof(run->warnings[0]), "%s", text);
+}
+
+int harness_run_record_end(struct harness_run *run, int err, size_t step_index,
+			   const char *why)
+{
+	if (!err) {
+		run->status = run->plan.limited ? HARNESS_RUN_LIMITED
+						: HARNESS_RUN_COMPLETE;
+		return 0;
+	}
+	int sig = harness_stop_signal();
+	run->status = sig ? HARNESS_RUN_INTERRUPTED : HARNESS_RUN_FAILED;
+	run->signal = sig;
+	run->failed_step = (int)step_index + 1;
+	run->failed_connections = step_index < run->planned_step_count
+				      ? run->planned_steps[step_index]
+				      : run->plan.target;
+	snprintf(run->failure, sizeof(run->failure), "%s", why);
+	return sig ? 128 + sig : 1;
+}
+
+void harness_step_per_connection(struct harness_step *step)
+{
+	if (!step->connections)
+		return;
+	double n = (double)step->connections;
+	step->user_bytes_per_conn = step->server_user_bytes / n;
+	step->client_user_bytes_per_conn = step->client_user_bytes / n;
+	step->kernel_bytes_per_conn = step->kernel_bytes / n;
+	step->kernel_object_bytes_per_conn = step->kernel_object_bytes / n;
+}
+
+void harness_step_ramp_cpu(struct harness_step *step, uint64_t connected)
+{
+	step->server_cpu_us_per_accept =
+	    step->accepted ? step->server_ramp_cpu_s * 1e6 / step->accepted : 0;
+	step->client_cpu_us_per_connect =
+	    connected ? step->client_ramp_cpu_s * 1e6 / connected : 0;
+	step->client_bound =
+	    step->client_ramp_cpu_s > step->server_ramp_cpu_s &&
+	    step->client_ramp_cpu_s > 0.1;
+}
+
+void harness_load_add_reply(struct harness_load *l, const json_t *reply)
+{
+	l->offered_per_s += harness_json_double(reply, "offered_per_s");
+	l->sent_per_s += harness_json_double(reply, "sent_per_s");
+	l->achieved_per_s += harness_json_double(reply, "achieved_per_s");
+	l->duration_s = harness_json_double(reply, "duration_s");
+	l->connections += harness_json_u64(reply, "connections");
+	l->due += harness_json_u64(reply, "due");
+	l->messages += harness_json_u64(reply, "messages");
+	l->late += harness_json_u64(reply, "late");
+	l->errors += harness_json_u64(reply, "errors");
+	l->mismatches += harness_json_u64(reply, "mismatches");
+	l->client_could_not_offer |=
+	    json_is_true(json_object_get(reply, "client_could_not_offer"));
+}
+
+int harness_step_check_echo(const struct harness_step *step, uint64_t count,
+			    char *why, size_t why_size)
+{
+	if (!step->echo_errors)
+		return 0;
+	snprintf(why, why_size,
+		 "echo over %" PRIu64 " connections: %" PRIu64
+		 " errors or mismatched replies",
+		 count, step->echo_errors);
+	return -EPROTO;
+}
+
+int harness_step_check_load(const struct harness_step *step, double rate,
+			    char *why, size_t why_size)
+{
+	if (!step->load.mismatches)
+		return 0;
+	snprintf(why, why_size,
+		 "load of %.0f msg/s: %" PRIu64 " echoes came back "
+		 "with wrong bytes: the server corrupts data",
+		 rate, step->load.mismatches);
+	return -EPROTO;
+}
+
+int harness_run_check_verify(const struct harness_run *run,
+			     uint64_t server_live, char *why, size_t why_size)
+{
+	if (run->verify_alive == run->plan.target && !run->verify_dead)
+		return 0;
+	snprintf(why, why_size,
+		 "liveness check: %" PRIu64 " of %" PRIu64
+		 " connections answered, %" PRIu64 " dead (server "
+		 "holds %" PRIu64 ")",
+		 run->verify_alive, run->plan.target, run->verify_dead,
+		 server_live);
+	return -EPROTO;
+}
+
+void harness_run_fit(struct harness_run *run)
+{
+	double x[HARNESS_MAX_STEPS + 1], user[HARNESS_MAX_STEPS + 1];
+	double client[HARNESS_MAX_STEPS + 1], kernel[HARNESS_MAX_STEPS + 1];
+	double objects[HARNESS_MAX_STEPS + 1];
+	size_t n = 0;
+	const struct harness_step *points[HARNESS_MAX_STEPS + 1];
+	if (run->have_baseline)
+		points[n++] = &run->baseline;
+	for (size_t i = 0; i < run->step_count; i++)
+		points[n++] = &run->steps[i];
+	for (size_t i = 0; i < n; i++) {
+		/* Fit against what the server really held. */
+		x[i] = (double)points[i]->server_live;
+		user[i] = (double)points[i]->server_user_bytes;
+		client[i] = (double)points[i]->client_user_bytes;
+		kernel[i] = (double)points[i]->kernel_bytes;
+		objects[i] = (double)points[i]->kernel_object_bytes;
+	}
+	run->have_fit = harness_fit_linear(x, user, n, &run->user_fit) == 0;
+	harness_fit_linear(x, client, n, &run->client_fit);
+	harness_fit_linear(x, kernel, n, &run->kernel_fit);
+	harness_fit_linear(x, objects, n, &run->kernel_object_fit);
+}
+
+int harness_run_fit_meaningful(const struct harness_run *run, char *why,
+			       size_t why_size)
+{
+	uint64_t last =
+	    run->step_count ? run->steps[run->step_count - 1].server_live : 0;
+	return harness_fit_meaningful(run->user_fit.points, last, why,
+				      why_size);
+}
+
+int harness_make_run_dir(struct harness_run *run, const char *out)
+{
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(run->started_at, sizeof(run->started_at), "%Y-%m-%dT%H:%M:%SZ",
+		 &tm);
+	char stamp[32];
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+	for (int attempt = 0; attempt < 100; attempt++) {
+		if (attempt)
+			snprintf(run->run_id, sizeof(run->run_id), "%s-%d",
+				 stamp, attempt);
+		else
+			snprintf(run->run_id, sizeof(run->run_id), "%s", stamp);
+		int len = snprintf(run->dir, sizeof(run->dir), "%s/%s/%s", out,
+				   run->backend, run->run_id);
+		if (len >= (int)sizeof(run->dir))
+			return -ENAMETOOLONG;
+		struct stat st;
+		if (stat(run->dir, &st) == 0)
+			continue;
+		return harness_make_dirs(run->dir);
+	}
+	return -EEXIST;
+}
