@@ -52,37 +52,6 @@ static int parse_backends(const char *arg, struct harness_options *o)
 	return 0;
 }
 
-int harness_parse_duration(const char *text, double min, double max,
-			   double *seconds)
-{
-	static const struct {
-		char suffix;
-		double seconds;
-	} units[] = {{'s', 1}, {'m', 60}, {'h', 3600}};
-	char number[32];
-	size_t length = strlen(text);
-	if (!length || length >= sizeof(number))
-		return -EINVAL;
-	double unit = 1;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-		if (text[length - 1] == units[i].suffix) {
-			unit = units[i].seconds;
-			length--;
-			break;
-		}
-	memcpy(number, text, length);
-	number[length] = '\0';
-	double value;
-	int err = mcs_parse_seconds(number, max / unit, &value);
-	if (err)
-		return err;
-	value *= unit;
-	if (value < min || value > max)
-		return -ERANGE;
-	*seconds = value;
-	return 0;
-}
-
 double harness_load_ceiling(uint64_t first_step)
 {
 	return (double)first_step * 1000.0;
@@ -607,7 +576,7 @@ static int set_option(const struct harness_option *opt, const char *arg,
 		snprintf(field, opt->size, "%s", arg);
 		return 0;
 	case OPT_DURATION:
-		if (harness_parse_duration(arg, opt->min, opt->max, &seconds))
+		if (mcs_parse_duration(arg, opt->min, opt->max, &seconds))
 			return mcs_option_error(why, why_size, option, arg,
 						opt->expect);
 		*(double *)field = seconds;

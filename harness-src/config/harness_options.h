@@ -21,13 +21,6 @@ void harness_print_usage(FILE *out);
 int harness_parse_options(int argc, char **argv, struct harness_options *o,
 			  char *why, size_t why_size);
 
-/* A duration: plain seconds ("600", "2.5") or with one unit suffix, s, m
- * or h ("90s", "10m", "1h", "1.5h"); no sign, spaces or other suffix. The
- * seconds must lie in [min, max]. Returns 0, -EINVAL for malformed text or
- * -ERANGE for a value outside. */
-int harness_parse_duration(const char *text, double min, double max,
-			   double *seconds);
-
 /* The most messages per second --load may offer at a first step of
  * first_step connections: one message per connection per millisecond,
  * below which an open-loop schedule on loopback means nothing. */

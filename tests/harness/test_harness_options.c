@@ -14,6 +14,7 @@
 #include "harness_backend_options.h"
 #include "harness_format.h"
 #include "harness_options.h"
+#include "mcs_parse.h"
 
 static int parse(struct harness_options *o, char *why, size_t why_size,
 		 int argc, char **argv)
@@ -280,7 +281,7 @@ static void test_durations(void **state)
 		    {"25s", 25},  {"168h", 604800}};
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		double seconds = -1;
-		if (harness_parse_duration(good[i].text, 1, HARNESS_SOAK_MAX_S,
+		if (mcs_parse_duration(good[i].text, 1, HARNESS_SOAK_MAX_S,
 					   &seconds) != 0 ||
 		    seconds != good[i].seconds)
 			fail_msg("%s: %g", good[i].text, seconds);
@@ -290,16 +291,16 @@ static void test_durations(void **state)
 			     "nan", "1e999", "10M", "1d"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		double seconds;
-		if (harness_parse_duration(bad[i], 1, HARNESS_SOAK_MAX_S,
+		if (mcs_parse_duration(bad[i], 1, HARNESS_SOAK_MAX_S,
 					   &seconds) != -EINVAL)
 			fail_msg("'%s' was not refused as malformed", bad[i]);
 	}
 	double seconds;
-	assert_int_equal(harness_parse_duration("0", 1, 60, &seconds), -ERANGE);
-	assert_int_equal(harness_parse_duration("2m", 1, 60, &seconds),
+	assert_int_equal(mcs_parse_duration("0", 1, 60, &seconds), -ERANGE);
+	assert_int_equal(mcs_parse_duration("2m", 1, 60, &seconds),
 			 -ERANGE);
 	assert_int_equal(
-	    harness_parse_duration("169h", 1, HARNESS_SOAK_MAX_S, &seconds),
+	    mcs_parse_duration("169h", 1, HARNESS_SOAK_MAX_S, &seconds),
 	    -ERANGE);
 
 	struct harness_options o;
