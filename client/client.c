@@ -31,6 +31,7 @@
 #include "client_shard.h"
 #include "client_shared.h"
 #include "client_worker.h"
+#include "mcs_version.h"
 #include "mcs_clock.h"
 
 #define STARTUP_SECONDS	 15.0
@@ -845,6 +846,10 @@ int main(int argc, char **argv)
 	}
 	if (c.options.help) {
 		client_print_usage(stdout);
+		return 0;
+	}
+	if (c.options.version) {
+		mcs_version_print(stdout, "client");
 		return 0;
 	}
 	if (client_read_limits(&c.limits, why, sizeof(why))) {

@@ -32,6 +32,7 @@ enum {
 	OPT_RESET_ON_EXIT,
 	OPT_CONNECT_ORDER,
 	OPT_HELP,
+	OPT_VERSION,
 };
 
 static const struct option long_options[] = {
@@ -51,6 +52,7 @@ static const struct option long_options[] = {
     {"reset-on-exit", no_argument, NULL, OPT_RESET_ON_EXIT},
     {"connect-order", required_argument, NULL, OPT_CONNECT_ORDER},
     {"help", no_argument, NULL, OPT_HELP},
+    {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
 };
 
@@ -62,7 +64,7 @@ void client_print_usage(FILE *out)
 	    "              [--payload BYTES --interval MS] [--hold SECONDS]\n"
 	    "              [--window W] [--timeout SECONDS] [--json]\n"
 	    "              [--control] [--reset-on-exit]\n"
-	    "              [--connect-order spread|port] [--help]\n"
+	    "              [--connect-order spread|port] [--version] [--help]\n"
 	    "       client HOST PORTS [CONNECTIONS]\n"
 	    "\n"
 	    "Load generator: opens N concurrent TCP connections to a server "
@@ -124,6 +126,7 @@ void client_print_usage(FILE *out)
 	    "leaves no\n"
 	    "                       TIME_WAIT on the client side "
 	    "(default: FIN)\n"
+	    "  --version            the commit this binary was built from\n"
 	    "  --help               this text\n"
 	    "\n"
 	    "Exit status: 0 when every connection came up (and every echo "
@@ -411,8 +414,9 @@ int client_parse_options(int argc, char **argv, struct client_options *options,
 	mcs_getopt_reset();
 	int c;
 	while ((c = getopt_long(argc, argv, "+:", long_options, NULL)) != -1) {
-		if (c == OPT_HELP) {
-			options->help = 1;
+		if (c == OPT_HELP || c == OPT_VERSION) {
+			options->help = c == OPT_HELP;
+			options->version = c == OPT_VERSION;
 			return 0;
 		}
 		int err = parse_option(c, optarg, argv, options, &have_interval,

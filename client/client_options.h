@@ -34,6 +34,7 @@ struct client_options {
 	int reset_on_exit; /* SO_LINGER {1,0}: close sends RST, no TIME_WAIT */
 	int connect_by_port; /* --connect-order port: one port's in a row */
 	int help;
+	int version; /* --version */
 };
 
 /* Fill options from argv (defaults first). Returns 0, or -EINVAL with a

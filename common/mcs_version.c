@@ -25,3 +25,9 @@ unsigned mcs_version_abi(void)
 {
 	return MCS_BACKEND_ABI_VERSION;
 }
+
+void mcs_version_print(FILE *out, const char *program)
+{
+	fprintf(out, "%s %s%s (plugin ABI %u)\n", program, mcs_version_commit(),
+		mcs_version_dirty() ? "-dirty" : "", mcs_version_abi());
+}

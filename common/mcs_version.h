@@ -5,6 +5,8 @@
 #ifndef MCS_VERSION_H
 #define MCS_VERSION_H
 
+#include <stdio.h>
+
 /* The version of the agent protocol (docs/MULTIHOST.md): a harness
  * refuses an agent that speaks another. */
 #define MCS_AGENT_PROTOCOL_VERSION 1
@@ -17,5 +19,10 @@ int mcs_version_dirty(void);
 
 /* MCS_BACKEND_ABI_VERSION this binary was built with. */
 unsigned mcs_version_abi(void);
+
+/* The --version line of every binary: "PROGRAM COMMIT[-dirty] (plugin
+ * ABI N)", where dirty means tracked files other than results differed
+ * from the commit when it was built. */
+void mcs_version_print(FILE *out, const char *program);
 
 #endif /* MCS_VERSION_H */

@@ -23,6 +23,7 @@
 #include "harness_multihost.h"
 #include "harness_options.h"
 #include "harness_plot.h"
+#include "mcs_version.h"
 #include "mcs_process.h"
 #include "harness_signal.h"
 #include "harness_sweep.h"
@@ -165,6 +166,10 @@ int main(int argc, char **argv)
 	}
 	if (options.help) {
 		harness_print_usage(stdout);
+		return 0;
+	}
+	if (options.version) {
+		mcs_version_print(stdout, "mcs-harness");
 		return 0;
 	}
 	if (options.list_backends)

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mcs_version.h"
 #include "mcs_backend_options.h"
 #include "mcs_clock.h"
 #include "mcs_loader.h"
@@ -239,6 +240,10 @@ static int read_command_line(struct server *s, int argc, char **argv)
 	}
 	if (s->options.help) {
 		server_print_usage(stdout);
+		return 0;
+	}
+	if (s->options.version) {
+		mcs_version_print(stdout, "server");
 		return 0;
 	}
 	if (s->options.list_backends)

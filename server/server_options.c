@@ -23,7 +23,7 @@ void server_print_usage(FILE *out)
 	    "[--backlog N]\n"
 	    "              [--interval SECONDS] [--duration SECONDS] "
 	    "[--stats-shm NAME]\n"
-	    "              [--json] [--list-backends] [--help]\n"
+	    "              [--json] [--list-backends] [--version] [--help]\n"
 	    "\n"
 	    "Echo server holding as many TCP connections as its workers can: "
 	    "each\n"
@@ -69,6 +69,7 @@ void server_print_usage(FILE *out)
 	    "  --json                print the final stats as one JSON object\n"
 	    "  --list-backends       list installed backends and whether they "
 	    "work here\n"
+	    "  --version             the commit this binary was built from\n"
 	    "\n"
 	    "Exit status: 0 after --duration, 128+signal after SIGINT/SIGTERM, "
 	    "1 when\n"
@@ -93,6 +94,7 @@ static const struct option long_options[] = {
     {"json", no_argument, NULL, 'j'},
     {"list-backends", no_argument, NULL, 'l'},
     {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
 };
 
@@ -260,6 +262,7 @@ static int parse_option(int c, const char *arg, char *const argv[],
 	case 'A': o->any_address = 1; return 0;
 	case 'l': o->list_backends = 1; return 0;
 	case 'h': o->help = 1; return 0;
+	case 'V': o->version = 1; return 0;
 	default: return mcs_getopt_error(c, argv, why, why_size);
 	}
 }

@@ -31,7 +31,8 @@ struct server_options {
 	char stats_name[64];	 /* shm name, "" = /mcs-server-<pid> */
 	int list_backends;
 	int help;
-	int json; /* final stats as one JSON object */
+	int version; /* --version */
+	int json;    /* final stats as one JSON object */
 };
 
 /* Fill options from argv. Returns 0, or -EINVAL with a one-line reason

@@ -70,6 +70,7 @@ struct harness_options {
 	char summarize[PATH_MAX]; /* --summarize DIR: redo a comparison's
 				     summary and plots from its runs */
 	int help;
+	int version; /* --version */
 };
 
 /* --soak's most seconds: a week. */

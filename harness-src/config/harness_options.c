@@ -485,6 +485,10 @@ static const struct harness_option options[] = {
      .expect = "a comparison folder, e.g. results/compare/<run-id>",
      .help = "write a comparison's summary and plots again from the\n"
 	     "runs its summary.json lists (DIR: results/compare/<id>)"},
+    {.name = "version",
+     .kind = OPT_FLAG,
+     FIELD(version),
+     .help = "the commit this binary was built from"},
     {.name = "help", .kind = OPT_FLAG, FIELD(help)},
 };
 
@@ -617,7 +621,8 @@ static void set_defaults(struct harness_options *o)
  * only listing or summarizing), no two that exclude each other. */
 static int check_together(struct harness_options *o, char *why, size_t why_size)
 {
-	if (o->help || o->list_backends || o->list_fields || o->summarize[0])
+	if (o->help || o->version || o->list_backends || o->list_fields ||
+	    o->summarize[0])
 		return 0;
 	const char *error =
 	    !o->backend[0] ? "option --backend is required: a name from "
