@@ -3,12 +3,15 @@
  * in); the git commit is asked of the source tree at run time. */
 #include "harness_machine.h"
 
+#include "mcs_version.h"
+
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
 #include "mcs_proc.h"
+#include "mcs_version.h"
 
 #ifndef MCS_LIBURING_VERSION
 #define MCS_LIBURING_VERSION "unknown"
@@ -18,9 +21,6 @@
 #endif
 #ifndef MCS_JANSSON_VERSION
 #define MCS_JANSSON_VERSION "unknown"
-#endif
-#ifndef MCS_SOURCE_DIR
-#define MCS_SOURCE_DIR "."
 #endif
 
 static const char *const sysctls[] = {
@@ -37,29 +37,15 @@ static const char *const sysctls[] = {
     "net.ipv4.tcp_tw_reuse",
 };
 
+/* The build, not the source tree as it is now: the commit built into the
+ * binary, and whether tracked files other than results differed then
+ * (common/version.cmake). */
 static void git_commit(json_t *machine)
 {
-	char line[128] = "";
-	FILE *p = popen(
-	    "git -C '" MCS_SOURCE_DIR "' rev-parse HEAD 2>/dev/null", "r");
-	if (p) {
-		if (!fgets(line, sizeof(line), p))
-			line[0] = '\0';
-		pclose(p);
-	}
-	line[strcspn(line, "\n")] = '\0';
 	json_object_set_new(machine, "git_commit",
-			    json_string(line[0] ? line : "unknown"));
-	int dirty = 0;
-	p = popen("git -C '" MCS_SOURCE_DIR "' status --porcelain "
-		  "--untracked-files=no 2>/dev/null",
-		  "r");
-	if (p) {
-		char any[8];
-		dirty = fgets(any, sizeof(any), p) != NULL;
-		pclose(p);
-	}
-	json_object_set_new(machine, "git_dirty", json_boolean(dirty));
+			    json_string(mcs_version_commit()));
+	json_object_set_new(machine, "git_dirty",
+			    json_boolean(mcs_version_dirty()));
 }
 
 json_t *harness_machine_json(const struct harness_plan *plan)
