@@ -29,18 +29,6 @@
 #include "harness_sweep.h"
 #include "mcs_loader.h"
 
-static void refresh_compare(const struct harness_options *o)
-{
-	if (o->no_plot)
-		return;
-	char why[512];
-	if (harness_plot_compare(o->out, why, sizeof(why)))
-		fprintf(stderr, "harness: comparison plots: %s\n", why);
-	else
-		printf("harness: comparison plots in %s/compare-*.png\n",
-		       o->out);
-}
-
 /* Whether backend name loads and works here; why if not. */
 static int usable(const char *name, int *unknown, char *why, size_t why_size)
 {
@@ -199,8 +187,5 @@ int main(int argc, char **argv)
 	if (count > 1 || options.repeat > 1)
 		return compare(&options, names, (size_t)count);
 	static struct harness_run run;
-	int status = harness_sweep(&options, names[0], &run);
-	if (run.step_count)
-		refresh_compare(&options);
-	return status;
+	return harness_sweep(&options, names[0], &run);
 }

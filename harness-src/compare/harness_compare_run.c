@@ -64,46 +64,6 @@ void harness_comparison_add(struct harness_comparison *c, const char *backend,
 	snprintf(r->dir, sizeof(r->dir), "%s", run->dir);
 }
 
-/* <from>/<name> to <to>/<name>. 0 or -errno. */
-static int copy_file(const char *from, const char *to, const char *name)
-{
-	char source[PATH_MAX + 64], target[PATH_MAX + 64];
-	snprintf(source, sizeof(source), "%s/%s", from, name);
-	snprintf(target, sizeof(target), "%s/%s", to, name);
-	FILE *in = fopen(source, "rb");
-	if (!in)
-		return -errno;
-	FILE *outf = fopen(target, "wb");
-	if (!outf) {
-		int err = -errno;
-		fclose(in);
-		return err;
-	}
-	char buf[65536];
-	size_t n;
-	int err = 0;
-	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
-		if (fwrite(buf, 1, n, outf) != n) {
-			err = -EIO;
-			break;
-		}
-	fclose(in);
-	if (fclose(outf) != 0 && !err)
-		err = -errno;
-	return err;
-}
-
-static const char *const plot_files[] = {
-    "compare-server-cpu.png",
-    "compare-load-latency.png",
-    "compare-server-cpu-per-msg.png",
-    "compare-server-memory.png",
-    "compare-kernel-memory.png",
-    "compare-connect-rate.png",
-    "compare-latency.png",
-    "compare-kernel-by-cache.png",
-};
-
 static void print_file(const char *dir, const char *name)
 {
 	char path[PATH_MAX + 64];
@@ -136,14 +96,9 @@ void harness_comparison_finish(struct harness_comparison *c,
 		if (harness_compare_plot(c->dir, c->runs, c->count, why,
 					 sizeof(why)))
 			fprintf(stderr, "harness: comparison plots: %s\n", why);
-		for (size_t i = 0;
-		     i < sizeof(plot_files) / sizeof(plot_files[0]); i++)
-			copy_file(c->dir, o->out, plot_files[i]);
 	}
 	printf("harness: summary of %zu runs in %s/summary.md (and .json)%s\n",
-	       c->count, c->dir,
-	       o->no_plot ? ""
-			  : "; its plots there and in <out>/compare-*.png");
+	       c->count, c->dir, o->no_plot ? "" : "; its plots there");
 }
 
 int harness_comparison_resummarize(const char *dir,
@@ -163,7 +118,7 @@ int harness_comparison_resummarize(const char *dir,
 			"results/compare/<run-id>)\n",
 			path, root ? "no \"runs\" list" : error.text);
 		json_decref(root);
-		return 1;
+		return 2; /* bad usage: not a comparison folder */
 	}
 	snprintf(c.dir, sizeof(c.dir), "%s", dir);
 	size_t i;

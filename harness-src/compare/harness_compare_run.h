@@ -1,7 +1,7 @@
 /* harness_compare_run.h - one comparison invocation (several backends, or
  * --repeat): its folder <out>/compare/<run-id>/, the runs it made, and at
  * the end their summary and plots (harness_summary.h, harness_compare.h),
- * refreshed as <out>/compare-*.png too. */
+ * all in that folder. */
 #ifndef HARNESS_COMPARE_RUN_H
 #define HARNESS_COMPARE_RUN_H
 
@@ -31,14 +31,15 @@ void harness_comparison_add(struct harness_comparison *c, const char *backend,
 			    unsigned round, const struct harness_run *run);
 
 /* Write summary.json, summary.md and (unless --no-plot) the plots of the
- * runs recorded, copy the plots to <out>/compare-*.png, and print the
- * summary. */
+ * runs recorded into the comparison's folder, and print the summary. */
 void harness_comparison_finish(struct harness_comparison *c,
 			       const struct harness_options *o);
 
 /* --summarize DIR: read the runs DIR/summary.json lists, then write the
- * summary and plots again (after an upgrade, or a fix of the summary).
- * Returns the exit status: 0, or 1 with the reason printed. */
+ * summary and plots again into DIR itself (after an upgrade, or a fix of
+ * the summary). Returns the exit status: 0; 2 with the reason printed when
+ * DIR is not a comparison's folder (bad usage); 1 when no run it lists
+ * could be read. */
 int harness_comparison_resummarize(const char *dir,
 				   const struct harness_options *o);
 

@@ -3,6 +3,7 @@
 #include "harness_options.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <getopt.h>
 #include <math.h>
 #include <stddef.h>
@@ -40,7 +41,7 @@ static int parse_backends(const char *arg, struct harness_options *o)
 		name[len] = '\0';
 		for (size_t i = 0; i < o->backend_count; i++)
 			if (strcmp(o->backends[i], name) == 0)
-				return -EINVAL;
+				return -EEXIST; /* named twice */
 		if (strcmp(name, "all") == 0 && (o->backend_count || comma))
 			return -EINVAL; /* all stands alone */
 		o->backend_count++;
@@ -134,7 +135,17 @@ static int parse_remote_dir(const char *arg, struct harness_options *o,
 static int parse_backend_option(const char *arg, struct harness_options *o,
 				char *why, size_t why_size)
 {
-	if (parse_backends(arg, o))
+	int err = parse_backends(arg, o);
+	if (err == -EEXIST) {
+		char shown[64];
+		snprintf(why, why_size,
+			 "bad --backend '%s': %s is named twice (each backend "
+			 "runs once a round; --repeat N runs them N times)",
+			 mcs_printable(arg, shown, sizeof(shown)),
+			 o->backends[o->backend_count]);
+		return -EINVAL;
+	}
+	if (err)
 		return mcs_option_error(why, why_size, "--backend", arg,
 					"a backend name (see --list-backends), "
 					"a comma list of names, or all");
@@ -347,9 +358,9 @@ static const struct harness_option options[] = {
      .kind = OPT_COUNT,
      FIELD(points),
      .type = T_UNSIGNED,
-     .min = 1,
+     .min = 2,
      .max = HARNESS_MAX_STEPS,
-     .expect = "a number of steps from 1 to 64",
+     .expect = "a number of steps from 2 to 64 (one step is --steps N)",
      .help = "instead: K steps evenly spaced on a log scale"},
     {.name = "workers",
      .arg = "N|auto",
@@ -382,7 +393,7 @@ static const struct harness_option options[] = {
      FIELD(out),
      .min = 128,
      .expect = "a directory path",
-     .help = "results directory (default results)"},
+     .help = "results directory (default runs, which git ignores)"},
     {.name = "tune",
      .kind = OPT_FLAG,
      FIELD(tune),
@@ -552,8 +563,9 @@ void harness_print_usage(FILE *out)
 			print_option(&options[i], out);
 	fputs("\n"
 	      "Results go to DIR/<backend>/<run-id>/ (sweep.csv, sweep.json, "
-	      "*.png), and\n"
-	      "DIR/compare-*.png compares the latest run of every backend.\n"
+	      "*.png), a\n"
+	      "comparison's to DIR/compare/<run-id>/ (DIR: --out, default "
+	      "runs).\n"
 	      "Exit status: 0 done, 1 a step or the preflight failed (results "
 	      "so far are\n"
 	      "kept), 2 bad usage, 128+signal when interrupted (130 for "
@@ -612,7 +624,7 @@ static void set_defaults(struct harness_options *o)
 	o->repeat = 1;
 	o->load_size = 64;
 	o->load_duration = 5;
-	snprintf(o->out, sizeof(o->out), "results");
+	snprintf(o->out, sizeof(o->out), "runs");
 	snprintf(o->transport, sizeof(o->transport), "%s",
 		 HARNESS_TRANSPORT_SSH);
 }
@@ -636,6 +648,14 @@ static int check_together(struct harness_options *o, char *why, size_t why_size)
 		: NULL;
 	if (error) {
 		snprintf(why, why_size, "%s", error);
+		return -EINVAL;
+	}
+	if (o->pause_at > o->target) {
+		snprintf(why, why_size,
+			 "bad --pause-at %" PRIu64 ": above --target %" PRIu64
+			 ", so the sweep would never pause; give a step at or "
+			 "below the target",
+			 o->pause_at, o->target);
 		return -EINVAL;
 	}
 	if (check_multihost(o, why, why_size))

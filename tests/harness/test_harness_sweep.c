@@ -205,8 +205,11 @@ static void test_sweep_to_30k(void **state)
 		assert_int_equal(stat(path, &st), 0);
 		assert_true(st.st_size > 0);
 	}
+	/* No plot of "the latest run of every backend" beside them: such
+	 * plots mixed runs of different days, and a single run writes only
+	 * into its own folder. */
 	snprintf(path, sizeof(path), "%s/compare-server-memory.png", out_dir);
-	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(stat(path, &st), -1);
 }
 
 /* Start a 20k sweep that pauses after its 2k step; returns its pid once

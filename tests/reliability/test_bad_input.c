@@ -80,6 +80,7 @@ static const struct bad_input rows[] = {
     {"server", {"--address"}, "--address"},
     {"server", {"--address", ""}, "--address"},
     {"server", {"--address", "1.2.3"}, "--address"},
+    {"server", {"--address", "0.0.0.0"}, "--any-address"},
     {"server", {"--address", "1.2.3.4.5"}, "--address"},
     {"server", {"--address", "256.0.0.1"}, "--address"},
     {"server", {"--address", "-1.0.0.0"}, "--address"},
@@ -240,6 +241,18 @@ static const struct bad_input rows[] = {
     {"mcs-harness", {"--soak", HUGE_NUMBER}, "--soak"},
     {"mcs-harness", {"--step-timeout", "10x"}, "--step-timeout"},
     {"mcs-harness", {"--load-duration", "-1"}, "--load-duration"},
+    /* Options that each parse but together would start a sweep that
+     * cannot do what was asked. */
+    {"mcs-harness",
+     {"--backend", "epoll", "--target", "1k", "--pause-at", "5k"},
+     "--pause-at"},
+    {"mcs-harness",
+     {"--backend", "epoll", "--target", "10k", "--points", "1"},
+     "--points"},
+    {"mcs-harness",
+     {"--backend", "epoll,epoll", "--target", "1k"},
+     "named twice"},
+    {"mcs-harness", {"--summarize", "/nonexistent/mcs-compare"}, "--summarize"},
     /* --backend-opt: the form at once, the rest against the backends */
     {"mcs-harness", {"--backend-opt"}, "--backend-opt"},
     {"mcs-harness", {"--backend-opt", "direct"}, "--backend-opt"},
