@@ -63,6 +63,13 @@ static json_t *fit_json(const struct harness_run *run)
 	char why[320];
 	int meaningful = harness_run_fit_meaningful(run, why, sizeof(why));
 	json_object_set_new(fit, "meaningful", json_boolean(meaningful));
+	/* Which slopes are not on a line (r2 below HARNESS_FIT_R2_MIN). */
+	json_t *low = json_array();
+	if (run->user_fit.r2 < HARNESS_FIT_R2_MIN)
+		json_array_append_new(low, json_string("user"));
+	if (run->kernel_fit.r2 < HARNESS_FIT_R2_MIN)
+		json_array_append_new(low, json_string("kernel"));
+	json_object_set_new(fit, "r2_below_0_99", low);
 	if (!meaningful)
 		json_object_set_new(fit, "not_meaningful", json_string(why));
 	json_object_set_new(fit, "x", json_string("server_live"));

@@ -130,6 +130,21 @@ int harness_run_check_verify(const struct harness_run *run,
 	return -EPROTO;
 }
 
+/* A slope whose points are not on a line, said as a warning. */
+static void warn_low_r2(struct harness_run *run, const char *what,
+			const struct harness_fit *fit)
+{
+	if (!(fit->r2 < HARNESS_FIT_R2_MIN))
+		return;
+	char text[320];
+	snprintf(text, sizeof(text),
+		 "the %s fit is not a straight line (r2 %.3f, below %.2f; "
+		 "slope %.1f B per connection): it did not grow with the "
+		 "count alone, so read the per-step figures before the slope",
+		 what, fit->r2, HARNESS_FIT_R2_MIN, fit->slope);
+	harness_run_warn(run, text);
+}
+
 void harness_run_fit(struct harness_run *run)
 {
 	double x[HARNESS_MAX_STEPS + 1], user[HARNESS_MAX_STEPS + 1];
@@ -153,6 +168,10 @@ void harness_run_fit(struct harness_run *run)
 	harness_fit_linear(x, client, n, &run->client_fit);
 	harness_fit_linear(x, kernel, n, &run->kernel_fit);
 	harness_fit_linear(x, objects, n, &run->kernel_object_fit);
+	if (run->have_fit && harness_run_fit_meaningful(run, NULL, 0)) {
+		warn_low_r2(run, "server user memory", &run->user_fit);
+		warn_low_r2(run, "kernel memory", &run->kernel_fit);
+	}
 }
 
 int harness_run_fit_meaningful(const struct harness_run *run, char *why,

@@ -21,4 +21,9 @@ struct harness_fit {
 #define HARNESS_FIT_MIN_POINTS	    3
 #define HARNESS_FIT_MIN_CONNECTIONS 5000
 
+/* Below this r2 the points are not on a line: memory did not grow with the
+ * count alone (a buffer pool touched by traffic, a page-granular jump),
+ * and the slope is flagged in the console, sweep.json and the report. */
+#define HARNESS_FIT_R2_MIN 0.99
+
 #endif /* HARNESS_FIT_T_H */

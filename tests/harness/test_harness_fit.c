@@ -9,6 +9,10 @@
 #include <errno.h>
 
 #include "harness_fit.h"
+#include "harness_run.h"
+
+#include <stdlib.h>
+#include <string.h>
 
 static void test_exact_line(void **state)
 {
@@ -70,6 +74,42 @@ static void test_flat_and_degenerate(void **state)
 	assert_int_equal(harness_fit_linear(same_x, x, 3, &fit), -EINVAL);
 }
 
+/* A run's memory points: a straight line gives no warning; a jump in the
+ * middle (a buffer pool touched by traffic) is flagged, in the warnings
+ * the console prints and sweep.json keeps. */
+static struct harness_run *run_with_user(const double *user, size_t steps)
+{
+	struct harness_run *run = calloc(1, sizeof(*run));
+	assert_non_null(run);
+	run->have_baseline = 1;
+	run->baseline.server_user_bytes = (uint64_t)user[0];
+	for (size_t i = 0; i < steps; i++) {
+		struct harness_step *s = &run->steps[run->step_count++];
+		s->server_live = 10000u << i;
+		s->server_user_bytes = (uint64_t)user[i + 1];
+		s->kernel_bytes = 5000ull * s->server_live;
+	}
+	return run;
+}
+
+static void test_low_r2_is_flagged(void **state)
+{
+	(void)state;
+	const double line[] = {1e6, 1e6 + 8e4, 1e6 + 16e4, 1e6 + 32e4};
+	struct harness_run *run = run_with_user(line, 3);
+	harness_run_fit(run);
+	assert_int_equal(run->warning_count, 0);
+	free(run);
+	const double jump[] = {1e6, 1.1e6, 3.3e6, 3.35e6, 3.4e6};
+	run = run_with_user(jump, 4);
+	harness_run_fit(run);
+	assert_true(run->user_fit.r2 < HARNESS_FIT_R2_MIN);
+	assert_int_equal(run->warning_count, 1);
+	assert_non_null(strstr(run->warnings[0], "server user memory fit is "
+						 "not a straight line"));
+	free(run);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -77,6 +117,7 @@ int main(void)
 	    cmocka_unit_test(test_textbook_data),
 	    cmocka_unit_test(test_fixed_cost_is_not_per_connection),
 	    cmocka_unit_test(test_flat_and_degenerate),
+	    cmocka_unit_test(test_low_r2_is_flagged),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
