@@ -27,6 +27,7 @@
 #include "mcs_process.h"
 #include "harness_signal.h"
 #include "harness_sweep.h"
+#include "mcs_clock.h"
 #include "mcs_loader.h"
 
 /* Whether backend name loads and works here; why if not. */
@@ -93,6 +94,24 @@ static int choose_backends(const struct harness_options *o,
 }
 
 /* Rounds of every backend, rotated; then the summary and its plots. */
+/* "run k of n" with the time left, estimated from the runs so far (every
+ * backend runs once a round, so a round's mean is a fair guess). */
+static void print_progress(unsigned round, unsigned rounds, size_t k,
+			   size_t count, const char *name, size_t done,
+			   size_t total, double elapsed)
+{
+	char left[64] = "";
+	if (done) {
+		double seconds =
+		    elapsed / (double)done * (double)(total - done);
+		snprintf(left, sizeof(left), ", about %.0f min left",
+			 seconds / 60.0 < 1 ? 1.0 : seconds / 60.0);
+	}
+	printf("harness: run %zu of %zu (round %u/%u, backend %zu/%zu): "
+	       "%s%s\n",
+	       done + 1, total, round + 1, rounds, k + 1, count, name, left);
+}
+
 static int compare(const struct harness_options *given,
 		   char names[][MCS_BACKEND_NAME_MAX], size_t count)
 {
@@ -104,12 +123,15 @@ static int compare(const struct harness_options *given,
 	if (status)
 		return status;
 	static struct harness_run run;
+	size_t total = (size_t)o.repeat * count, done = 0;
+	double started = mcs_now_seconds();
 	for (unsigned round = 0; round < o.repeat; round++) {
 		for (size_t k = 0; k < count; k++) {
 			const char *name = names[(k + round) % count];
-			printf("harness: round %u/%u, run %zu/%zu: %s\n",
-			       round + 1, o.repeat, k + 1, count, name);
+			print_progress(round, o.repeat, k, count, name, done,
+				       total, mcs_now_seconds() - started);
 			int s = harness_sweep(&o, name, &run);
+			done++;
 			harness_comparison_add(&c, name, round, &run);
 			if (s >= 128) {
 				harness_comparison_finish(&c, &o);

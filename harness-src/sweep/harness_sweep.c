@@ -294,15 +294,37 @@ static void write_results(struct sweep *s)
 	harness_results_save(run, o->out, !o->no_plot);
 }
 
-static void report(const struct harness_run *run, int err, const char *why)
+/* The end of the run, as the console shows it: warnings, then the
+ * summary or the failure. */
+static void print_end(const struct harness_run *run, int err, const char *why,
+		      FILE *out, FILE *err_out)
 {
-	harness_print_warnings(run, stderr);
+	harness_print_warnings(run, err_out);
 	if (!err) {
-		harness_print_summary(run, stdout);
+		harness_print_summary(run, out);
 		return;
 	}
-	harness_print_failure(run, why, stderr);
-	harness_soak_print_summary(&run->soak, run->backend, stderr);
+	harness_print_failure(run, why, err_out);
+	harness_soak_print_summary(&run->soak, run->backend, err_out);
+}
+
+/* On the console, and the same text in <run>/summary.txt, so the folder
+ * says how the run ended without its console. */
+static void report(const struct harness_run *run, int err, const char *why)
+{
+	print_end(run, err, why, stdout, stderr);
+	if (!run->dir[0])
+		return;
+	char path[PATH_MAX + 16];
+	snprintf(path, sizeof(path), "%s/summary.txt", run->dir);
+	FILE *f = fopen(path, "w");
+	if (!f) {
+		fprintf(stderr, "harness: cannot write %s: %s\n", path,
+			strerror(errno));
+		return;
+	}
+	print_end(run, err, why, f, f);
+	fclose(f);
 }
 
 int harness_sweep(const struct harness_options *o, const char *backend,
