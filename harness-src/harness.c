@@ -23,6 +23,7 @@
 #include "harness_multihost.h"
 #include "harness_options.h"
 #include "harness_plot.h"
+#include "harness_report_html.h"
 #include "harness_process.h"
 #include "harness_signal.h"
 #include "harness_sweep.h"
@@ -176,6 +177,14 @@ int main(int argc, char **argv)
 	if (options.summarize[0])
 		return harness_comparison_resummarize(options.summarize,
 						      &options);
+	if (options.report[0]) {
+		if (harness_report_write(options.report, why, sizeof(why))) {
+			fprintf(stderr, "harness: --report: %s\n", why);
+			return 1;
+		}
+		printf("harness: wrote %s/report.html\n", options.report);
+		return 0;
+	}
 	if (options.multihost)
 		return multihost(&options);
 	char names[HARNESS_MAX_BACKENDS][MCS_BACKEND_NAME_MAX];

@@ -11,7 +11,9 @@
 #include <jansson.h>
 
 #include "harness_compare.h"
+#include "harness_report_html.h"
 #include "harness_sweep_internal.h"
+#include "harness_verdict.h"
 
 int harness_comparison_start(struct harness_comparison *c, const char *out,
 			     size_t backends, unsigned rounds)
@@ -131,6 +133,9 @@ void harness_comparison_finish(struct harness_comparison *c,
 		return;
 	}
 	print_file(c->dir, "summary.md");
+	if (harness_report_comparison(c->dir, "epoll", HARNESS_VERDICT_NOISE,
+				      why, sizeof(why)))
+		fprintf(stderr, "harness: report.html: %s\n", why);
 	if (!o->no_plot) {
 		if (harness_compare_plot(c->dir, c->runs, c->count, why,
 					 sizeof(why)))

@@ -217,7 +217,7 @@ void harness_print_usage(FILE *out)
 	    "                [--transport TEMPLATE] [--remote-dir DIR]]\n"
 	    "       harness --list-backends | --list-fields | --summarize DIR "
 	    "| "
-	    "--help\n"
+	    "--report DIR | --help\n"
 	    "\n"
 	    "Measure what it costs to hold N concurrent loopback TCP "
 	    "connections with\n"
@@ -355,6 +355,10 @@ void harness_print_usage(FILE *out)
 	    "from the\n"
 	    "                      runs its summary.json lists (DIR: "
 	    "results/compare/<id>)\n"
+	    "  --report DIR        write DIR/report.html again from the data "
+	    "there, running\n"
+	    "                      nothing (DIR: a run's or a comparison's "
+	    "folder)\n"
 	    "\n"
 	    "Results go to DIR/<backend>/<run-id>/ (sweep.csv, sweep.json, "
 	    "*.png), and\n"
@@ -394,6 +398,7 @@ int harness_parse_options(int argc, char **argv, struct harness_options *o,
 	    {"repeat", required_argument, NULL, 'R'},
 	    {"list-fields", no_argument, NULL, 'F'},
 	    {"summarize", required_argument, NULL, 'M'},
+	    {"report", required_argument, NULL, 'J'},
 	    {"server-host", required_argument, NULL, 'H'},
 	    {"client-hosts", required_argument, NULL, 'C'},
 	    {"transport", required_argument, NULL, 'X'},
@@ -573,6 +578,13 @@ int harness_parse_options(int argc, char **argv, struct harness_options *o,
 				    "results/compare/<run-id>");
 			snprintf(o->summarize, sizeof(o->summarize), "%s", arg);
 			break;
+		case 'J':
+			if (!arg[0] || strlen(arg) >= sizeof(o->report))
+				return mcs_option_error(
+				    why, why_size, "--report", arg,
+				    "a run's or a comparison's folder");
+			snprintf(o->report, sizeof(o->report), "%s", arg);
+			break;
 		case 'H':
 		case 'C':
 		case 'X':
@@ -587,7 +599,8 @@ int harness_parse_options(int argc, char **argv, struct harness_options *o,
 	}
 	if (optind < argc)
 		return mcs_unexpected_argument(argv[optind], why, why_size);
-	if (o->help || o->list_backends || o->list_fields || o->summarize[0])
+	if (o->help || o->list_backends || o->list_fields || o->summarize[0] ||
+	    o->report[0])
 		return 0;
 	if (!o->backend[0]) {
 		snprintf(why, why_size,

@@ -23,6 +23,7 @@
 #include "harness_backend_options.h"
 #include "harness_format.h"
 #include "harness_plot.h"
+#include "harness_report_html.h"
 #include "harness_signal.h"
 #include "harness_sweep_internal.h"
 #include "mcs_clock.h"
@@ -350,6 +351,8 @@ static void write_results(struct sweep *s)
 	char write_why[512];
 	if (harness_results_write(run, write_why, sizeof(write_why)))
 		fprintf(stderr, "harness: %s\n", write_why);
+	else if (harness_report_run(run->dir, write_why, sizeof(write_why)))
+		fprintf(stderr, "harness: report.html: %s\n", write_why);
 	if (harness_results_link_latest(run, o->out, write_why,
 					sizeof(write_why)))
 		fprintf(stderr, "harness: %s\n", write_why);
