@@ -204,9 +204,10 @@ static void matrix(FILE *f, const json_t *summary, const char *reference,
 	      f);
 }
 
-/* The runs summary.json lists, each at its folder, or else beside the
- * comparison (<compare_dir>/../../<backend>/<run_id>), so a copied
- * results tree reads too. NULL with *n 0 when there is none. */
+/* The runs summary.json lists, each beside the comparison
+ * (<compare_dir>/../../<backend>/<run_id>, so a copied or moved results
+ * tree reads its own runs), or else at the folder it names (relative to
+ * the current directory). NULL with *n 0 when there is none. */
 static struct harness_compare_run *
 summary_runs(const json_t *summary, const char *compare_dir, size_t *n)
 {
@@ -227,12 +228,11 @@ summary_runs(const json_t *summary, const char *compare_dir, size_t *n)
 		snprintf(r->backend, sizeof(r->backend), "%s", backend);
 		r->round =
 		    (unsigned)json_integer_value(json_object_get(run, "round"));
-		char path[PATH_MAX + 32];
-		snprintf(path, sizeof(path), "%s/sweep.json", dir);
-		if (access(path, R_OK) != 0 && id &&
-		    snprintf(path, sizeof(path), "%s/../../%s/%s/sweep.json",
-			     compare_dir, backend, id) < (int)sizeof(path) &&
-		    access(path, R_OK) == 0)
+		char beside[PATH_MAX + 32];
+		if (id && snprintf(beside, sizeof(beside),
+				   "%s/../../%s/%s/sweep.json", compare_dir,
+				   backend, id) < (int)sizeof(beside) &&
+		    access(beside, R_OK) == 0)
 			snprintf(r->dir, sizeof(r->dir), "%s/../../%s/%s",
 				 compare_dir, backend, id);
 		else

@@ -14,8 +14,9 @@
 int harness_report_run(const char *run_dir, char *why, size_t why_size);
 
 /* <compare_dir>/report.html from <compare_dir>/summary.json and its runs'
- * sweep.json (each found at the folder summary.json names, or else at
- * <compare_dir>/../../<backend>/<run_id>). Ratios and verdicts are
+ * sweep.json (each found beside the comparison, at
+ * <compare_dir>/../../<backend>/<run_id>, or else at the folder
+ * summary.json names). Ratios and verdicts are
  * against reference (a backend name, "epoll" by default) with noise the
  * fraction harness_verdict_of() takes. 0 or -errno with why. */
 int harness_report_comparison(const char *compare_dir, const char *reference,

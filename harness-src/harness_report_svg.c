@@ -165,7 +165,7 @@ static void y_axis(FILE *out, struct scale *y, double lo, double hi)
 static void frame(FILE *out, const struct harness_svg_chart *c)
 {
 	fprintf(out,
-		"<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" "
+		"<svg class=\"chart\" "
 		"data-chart=\"");
 	harness_svg_escape(out, c->id);
 	fprintf(out,
@@ -428,7 +428,7 @@ void harness_svg_stacked_bars(FILE *out, const struct harness_svg_bars *b)
 	double bottom = TOP + b->count * BAR_ROW;
 	double height = fmax(bottom + 60, TOP + legend_rows(b) * 20 + 10);
 	fprintf(out,
-		"<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" "
+		"<svg class=\"chart\" "
 		"data-chart=\"");
 	harness_svg_escape(out, b->id);
 	fprintf(out, "\" viewBox=\"0 0 %.0f %.0f\" role=\"img\">\n<defs>",
