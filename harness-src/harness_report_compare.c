@@ -95,15 +95,18 @@ static void matrix_cell(FILE *f, const json_t *figure, const char *backend,
 	struct harness_interval iv;
 	entry_interval(entry, &iv);
 	char m[48], lo[48], hi[48];
+	fprintf(f, "<span class=\"median\">%s</span><br>",
+		harness_round3(json_number_value(median), m, sizeof(m)));
+	if (iv.n >= 2) /* one value has no interval */
+		fprintf(f,
+			"<span class=\"interval\" title=\"%s\">[%s \u2013 "
+			"%s]</span> ",
+			iv.bootstrap ? "95% bootstrap interval of the median"
+				     : "min\u2013max (fewer than 3 runs)",
+			harness_round3(iv.low, lo, sizeof(lo)),
+			harness_round3(iv.high, hi, sizeof(hi)));
 	fprintf(f,
-		"<span class=\"median\">%s</span><br><span class=\"interval\" "
-		"title=\"%s\">[%s\u2013%s]</span> <span class=\"n\">n=<span "
-		"class=\"count\">%lld</span></span>",
-		harness_round3(json_number_value(median), m, sizeof(m)),
-		iv.bootstrap ? "95% bootstrap interval of the median"
-			     : "min\u2013max (fewer than 3 runs)",
-		harness_round3(iv.low, lo, sizeof(lo)),
-		harness_round3(iv.high, hi, sizeof(hi)),
+		"<span class=\"n\">n=<span class=\"count\">%lld</span></span>",
 		(long long)json_integer_value(json_object_get(entry, "n")));
 	if (unit && strcmp(unit, "\u00b5s") == 0 &&
 	    json_number_value(median) >= 1000)
@@ -229,9 +232,10 @@ summary_runs(const json_t *summary, const char *compare_dir, size_t *n)
 		r->round =
 		    (unsigned)json_integer_value(json_object_get(run, "round"));
 		char beside[PATH_MAX + 32];
-		if (id && snprintf(beside, sizeof(beside),
-				   "%s/../../%s/%s/sweep.json", compare_dir,
-				   backend, id) < (int)sizeof(beside) &&
+		if (id &&
+		    snprintf(beside, sizeof(beside),
+			     "%s/../../%s/%s/sweep.json", compare_dir, backend,
+			     id) < (int)sizeof(beside) &&
 		    access(beside, R_OK) == 0)
 			snprintf(r->dir, sizeof(r->dir), "%s/../../%s/%s",
 				 compare_dir, backend, id);
