@@ -164,9 +164,8 @@ static void y_axis(FILE *out, struct scale *y, double lo, double hi)
 
 static void frame(FILE *out, const struct harness_svg_chart *c)
 {
-	fprintf(out,
-		"<svg class=\"chart\" "
-		"data-chart=\"");
+	fprintf(out, "<svg class=\"chart\" "
+		     "data-chart=\"");
 	harness_svg_escape(out, c->id);
 	fprintf(out,
 		"\" viewBox=\"0 0 %.0f %.0f\" role=\"img\">\n"
@@ -410,9 +409,13 @@ static void bars_legend_entry(FILE *out, const struct harness_svg_bars *b,
 static void bars_legend(FILE *out, const struct harness_svg_bars *b)
 {
 	int row = 0;
+	size_t most =
+	    0; /* segment by segment, so the legend keeps their order */
 	for (size_t r = 0; r < b->count; r++)
-		for (size_t i = 0; i < b->bars[r].count; i++)
-			if (first_of_label(b, r, i))
+		most = b->bars[r].count > most ? b->bars[r].count : most;
+	for (size_t i = 0; i < most; i++)
+		for (size_t r = 0; r < b->count; r++)
+			if (i < b->bars[r].count && first_of_label(b, r, i))
 				bars_legend_entry(out, b, row++,
 						  b->bars[r].segments[i].colour,
 						  b->bars[r].segments[i].label);
@@ -427,9 +430,8 @@ void harness_svg_stacked_bars(FILE *out, const struct harness_svg_bars *b)
 		most = fmax(most, bar_total(&b->bars[r]));
 	double bottom = TOP + b->count * BAR_ROW;
 	double height = fmax(bottom + 60, TOP + legend_rows(b) * 20 + 10);
-	fprintf(out,
-		"<svg class=\"chart\" "
-		"data-chart=\"");
+	fprintf(out, "<svg class=\"chart\" "
+		     "data-chart=\"");
 	harness_svg_escape(out, b->id);
 	fprintf(out, "\" viewBox=\"0 0 %.0f %.0f\" role=\"img\">\n<defs>",
 		WIDTH, height);
