@@ -205,6 +205,12 @@ void report_step_charts(FILE *f, const struct report_run *runs, size_t count)
 {
 	if (count > MAX_RUNS)
 		count = MAX_RUNS;
+	int any = 0;
+	for (size_t i = 0; i < sizeof(step_charts) / sizeof(step_charts[0]);
+	     i++)
+		any |= chart_has_data(&step_charts[i], runs, count);
+	if (!any) /* no step measured: nothing to draw */
+		return;
 	fputs("<h2 id=\"charts\">Against connection count</h2>\n"
 	      "<p class=\"hint\">One line per run, one colour per backend. "
 	      "Memory per connection is the growth since the previous step "
