@@ -23,6 +23,8 @@
 #include "harness_multihost.h"
 #include "harness_options.h"
 #include "harness_plot.h"
+#include "harness_report_html.h"
+#include "harness_verdict.h"
 #include "mcs_version.h"
 #include "mcs_process.h"
 #include "harness_signal.h"
@@ -112,6 +114,27 @@ static void print_progress(unsigned round, unsigned rounds, size_t k,
 	       done + 1, total, round + 1, rounds, k + 1, count, name, left);
 }
 
+/* report.html of a run that got as far as its sweep.json (a refused
+ * preflight leaves none: nothing to say). */
+static void report_run(const struct harness_run *run)
+{
+	char why[512];
+	if (!run->dir[0] || !run->step_count)
+		return;
+	if (harness_report_run(run->dir, why, sizeof(why)))
+		fprintf(stderr, "harness: report.html: %s\n", why);
+}
+
+static void report_comparison(const char *dir)
+{
+	char why[512];
+	if (harness_report_comparison(dir, "epoll", HARNESS_VERDICT_NOISE, why,
+				      sizeof(why)))
+		fprintf(stderr, "harness: report.html: %s\n", why);
+	else
+		printf("harness: the comparison's page: %s/report.html\n", dir);
+}
+
 static int compare(const struct harness_options *given,
 		   char names[][MCS_BACKEND_NAME_MAX], size_t count)
 {
@@ -131,10 +154,12 @@ static int compare(const struct harness_options *given,
 			print_progress(round, o.repeat, k, count, name, done,
 				       total, mcs_now_seconds() - started);
 			int s = harness_sweep(&o, name, &run);
+			report_run(&run);
 			done++;
 			harness_comparison_add(&c, name, round, &run);
 			if (s >= 128) {
 				harness_comparison_finish(&c, &o);
+				report_comparison(c.dir);
 				return s; /* interrupted: stop here */
 			}
 			if (s)
@@ -142,6 +167,7 @@ static int compare(const struct harness_options *given,
 		}
 	}
 	harness_comparison_finish(&c, &o);
+	report_comparison(c.dir);
 	return status;
 }
 
@@ -162,7 +188,9 @@ static int multihost(const struct harness_options *o)
 	harness_signals_install();
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	static struct harness_run run;
-	return harness_multihost_sweep(o, o->backend, &run);
+	int status = harness_multihost_sweep(o, o->backend, &run);
+	report_run(&run);
+	return status;
 }
 
 int main(int argc, char **argv)
@@ -188,9 +216,21 @@ int main(int argc, char **argv)
 		harness_fields_print(stdout);
 		return 0;
 	}
-	if (options.summarize[0])
-		return harness_comparison_resummarize(options.summarize,
-						      &options);
+	if (options.summarize[0]) {
+		int status =
+		    harness_comparison_resummarize(options.summarize, &options);
+		if (status == 0)
+			report_comparison(options.summarize);
+		return status;
+	}
+	if (options.report[0]) {
+		if (harness_report_write(options.report, why, sizeof(why))) {
+			fprintf(stderr, "harness: --report: %s\n", why);
+			return 1;
+		}
+		printf("harness: wrote %s/report.html\n", options.report);
+		return 0;
+	}
 	if (options.multihost)
 		return multihost(&options);
 	char names[HARNESS_MAX_BACKENDS][MCS_BACKEND_NAME_MAX];
@@ -209,5 +249,7 @@ int main(int argc, char **argv)
 	if (count > 1 || options.repeat > 1)
 		return compare(&options, names, (size_t)count);
 	static struct harness_run run;
-	return harness_sweep(&options, names[0], &run);
+	int status = harness_sweep(&options, names[0], &run);
+	report_run(&run);
+	return status;
 }

@@ -31,6 +31,7 @@ test_packages=(
 	clang libclang-rt-14-dev         # libFuzzer targets (tests/fuzz/run-fuzz.sh)
 	python3-matplotlib               # scripts/report.py (reporting only)
 	openssh-server                   # tests/multihost: sshd in test namespaces
+	chromium                         # tests/report: report.html in headless Chromium
 )
 
 packages=("${main_packages[@]}")

@@ -69,6 +69,7 @@ struct harness_options {
 	int list_fields;	  /* --list-fields: the per-step measurements */
 	char summarize[PATH_MAX]; /* --summarize DIR: redo a comparison's
 				     summary and plots from its runs */
+	char report[PATH_MAX];	  /* --report DIR: (re)write its report.html */
 	int help;
 	int version; /* --version */
 };

@@ -496,6 +496,14 @@ static const struct harness_option options[] = {
      .expect = "a comparison folder, e.g. results/compare/<run-id>",
      .help = "write a comparison's summary and plots again from the\n"
 	     "runs its summary.json lists (DIR: results/compare/<id>)"},
+    {.name = "report",
+     .arg = "DIR",
+     .kind = OPT_PATH,
+     FIELD(report),
+     .min = 0,
+     .expect = "a run's or a comparison's folder",
+     .help = "write DIR/report.html again from the data there,\n"
+	     "running nothing (DIR: a run's or a comparison's folder)"},
     {.name = "version",
      .kind = OPT_FLAG,
      FIELD(version),
@@ -545,7 +553,8 @@ void harness_print_usage(FILE *out)
 	      "H1,H2,...\n"
 	      "                [--transport TEMPLATE] [--remote-dir DIR]]\n"
 	      "       harness --list-backends | --list-fields | --summarize "
-	      "DIR | --help\n"
+	      "DIR | --report DIR |\n"
+	      "               --version | --help\n"
 	      "\n"
 	      "Measure what it costs to hold N concurrent loopback TCP "
 	      "connections with\n"
@@ -634,7 +643,7 @@ static void set_defaults(struct harness_options *o)
 static int check_together(struct harness_options *o, char *why, size_t why_size)
 {
 	if (o->help || o->version || o->list_backends || o->list_fields ||
-	    o->summarize[0])
+	    o->summarize[0] || o->report[0])
 		return 0;
 	const char *error =
 	    !o->backend[0] ? "option --backend is required: a name from "

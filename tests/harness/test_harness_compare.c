@@ -204,9 +204,9 @@ static void test_compare_epoll_select(void **state)
 	json_decref(summary);
 
 	struct stat st;
-	const char *files[] = {"summary.md", "compare-server-cpu.png",
-			       "compare-load-latency.png",
-			       "compare-server-cpu-per-msg.png"};
+	const char *files[] = {
+	    "summary.md", "report.html", "compare-server-cpu.png",
+	    "compare-load-latency.png", "compare-server-cpu-per-msg.png"};
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
 		assert_int_equal(stat(path, &st), 0);

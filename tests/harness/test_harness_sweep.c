@@ -197,9 +197,9 @@ static void test_sweep_to_30k(void **state)
 
 	char path[PATH_MAX + 64];
 	struct stat st;
-	const char *files[] = {"sweep.csv", "memory-per-connection.png",
-			       "connect-rate.png", "latency.png",
-			       "summary.txt"};
+	const char *files[] = {
+	    "sweep.csv",	"report.html", "memory-per-connection.png",
+	    "connect-rate.png", "latency.png", "summary.txt"};
 	for (size_t f = 0; f < sizeof(files) / sizeof(files[0]); f++) {
 		snprintf(path, sizeof(path), "%s/epoll/latest/%s", out_dir,
 			 files[f]);
