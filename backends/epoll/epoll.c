@@ -1,6 +1,7 @@
 /* epoll.c - the epoll backend: one edge-triggered epoll loop per worker
- * process (the loop itself is backends/lib/epoll_loop.c, shared with
- * thread-per-core).
+ * process (the wait is backends/lib/epoll_loop.c, shared with
+ * thread-per-core; accepting, the cap, the pause, the stop and echo are
+ * the readiness core's, backends/lib/readiness_core.c).
  *
  * Technique: readiness, edge-triggered, accept4 until EAGAIN, batched
  * epoll_wait, 8-byte connections, shared read buffer, bounded pending
@@ -23,11 +24,11 @@ static unsigned epoll_capacity(unsigned fd_limit)
 static int epoll_init(const struct mcs_worker_config *config, void **state,
 		      char *why, size_t why_size)
 {
-	struct epoll_loop_params params = {
+	struct readiness_params params = {
+	    .name = "epoll",
 	    .config = config,
 	    .max_connections = config->max_connections,
-	    .listen_flags = 0,
-	    .counters = config->stats,
+	    .stats = config->stats,
 	};
 	struct epoll_loop *loop;
 	int err = epoll_loop_create(&params, &loop, why, why_size);
@@ -35,16 +36,6 @@ static int epoll_init(const struct mcs_worker_config *config, void **state,
 		return err;
 	*state = loop;
 	return 0;
-}
-
-static int epoll_run(void *state, char *why, size_t why_size)
-{
-	return epoll_loop_run(state, why, why_size);
-}
-
-static void epoll_stop(void *state)
-{
-	epoll_loop_stop(state);
 }
 
 static void epoll_destroy(void *state)
@@ -60,7 +51,7 @@ MCS_BACKEND_EXPORT const struct mcs_backend_ops mcs_backend = {
     .flags = MCS_BACKEND_READINESS,
     .capacity = epoll_capacity,
     .init = epoll_init,
-    .run = epoll_run,
-    .stop = epoll_stop,
+    .run = readiness_core_run,
+    .stop = readiness_core_stop,
     .destroy = epoll_destroy,
 };

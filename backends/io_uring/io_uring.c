@@ -281,11 +281,149 @@ static void uring_destroy(void *state)
 	free(b);
 }
 
+/* The options and the sizes they give: how many shared receive buffers,
+ * and how large (the read buffer size, at most the write limit). */
+static int uring_read_options(struct uring_backend *b,
+			      const struct mcs_worker_config *config,
+			      uint32_t *buffer_count, uint32_t *buffer_size,
+			      char *why, size_t why_size)
+{
+	const struct uring_options *options = config->options;
+	if (!options) {
+		snprintf(why, why_size,
+			 "io_uring: no options in the worker config: parse "
+			 "them with mcs_backend_options_parse()");
+		return -EINVAL;
+	}
+	b->direct = options->direct;
+	/* Until a recv says EINVAL, if the option allows it at all. */
+	b->recv_limit = options->recv_limit;
+	*buffer_count = (uint32_t)options->buffers;
+	*buffer_size = config->read_buffer_size;
+	if (config->write_backlog_limit < *buffer_size)
+		*buffer_size = config->write_backlog_limit;
+	b->backlog_limit = config->write_backlog_limit;
+	if (*buffer_size == 0) {
+		snprintf(why, why_size,
+			 "io_uring: read buffer and write limit must be > 0");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The listener and per-buffer arrays and the connection pool. */
+static int uring_allocate(struct uring_backend *b,
+			  const struct mcs_worker_config *config,
+			  uint32_t buffer_count, char *why, size_t why_size)
+{
+	b->listeners = malloc(sizeof(int) * config->port_count);
+	b->listener_armed = calloc(config->port_count, 1);
+	b->buffer_next = calloc(buffer_count, sizeof(uint16_t));
+	b->buffer_length = calloc(buffer_count, sizeof(uint32_t));
+	b->buffer_sent = calloc(buffer_count, sizeof(uint32_t));
+	if (!b->listeners || !b->listener_armed || !b->buffer_next ||
+	    !b->buffer_length || !b->buffer_sent) {
+		snprintf(why, why_size,
+			 "io_uring: out of memory for worker state");
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < config->port_count; i++)
+		b->listeners[i] = -1;
+	b->listener_count = config->port_count;
+	int err = mcs_pool_init(&b->conns, sizeof(struct uring_conn),
+				config->max_connections);
+	if (err)
+		snprintf(why, why_size, "io_uring: connection pool for %u: %s",
+			 config->max_connections, strerror(-err));
+	return err;
+}
+
+/* The ring, and in direct mode its sparse file table. */
+static int uring_setup_ring(struct uring_backend *b,
+			    const struct mcs_worker_config *config, char *why,
+			    size_t why_size)
+{
+	int err = mcs__uring_queue_init(&b->ring, URING_SQ_ENTRIES,
+					URING_CQ_ENTRIES, &b->setup_flags);
+	if (err) {
+		snprintf(why, why_size, "io_uring_setup: %s", strerror(-err));
+		return err;
+	}
+	b->ring_ready = 1;
+	if (!b->direct)
+		return 0;
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
+		err = -errno;
+		snprintf(why, why_size, "getrlimit: %s", strerror(errno));
+		return err;
+	}
+	/* The kernel refuses a table larger than RLIMIT_NOFILE. */
+	uint64_t slots =
+	    (uint64_t)config->max_connections + URING_DIRECT_HEADROOM;
+	if (slots > rl.rlim_cur)
+		slots = rl.rlim_cur;
+	b->table_slots = (unsigned)slots;
+	err = io_uring_register_files_sparse(&b->ring, b->table_slots);
+	if (err)
+		snprintf(why, why_size,
+			 "io_uring_register_files_sparse(%u): %s",
+			 b->table_slots, strerror(-err));
+	return err;
+}
+
+/* The provided-buffer ring and the pool of spill chunks for slow peers. */
+static int uring_setup_buffers(struct uring_backend *b,
+			       const struct mcs_worker_config *config,
+			       uint32_t buffer_count, uint32_t buffer_size,
+			       char *why, size_t why_size)
+{
+	int err = mcs__uring_buffers_init(&b->ring, &b->bufs, buffer_count,
+					  buffer_size, URING_BUFFER_GROUP);
+	if (err) {
+		snprintf(why, why_size,
+			 "io_uring_register_buf_ring(%u x %u bytes): %s",
+			 buffer_count, buffer_size, strerror(-err));
+		return err;
+	}
+	b->free_buffers = buffer_count;
+	b->chunk_bytes = b->backlog_limit + buffer_size;
+	err = mcs_pool_init(&b->chunks,
+			    sizeof(struct uring_chunk) + b->chunk_bytes,
+			    config->max_connections);
+	if (err)
+		snprintf(why, why_size, "io_uring: spill chunk pool: %s",
+			 strerror(-err));
+	return err;
+}
+
+/* The eventfd that stop() writes and a listener per port. */
+static int uring_open_descriptors(struct uring_backend *b,
+				  const struct mcs_worker_config *config,
+				  char *why, size_t why_size)
+{
+	/* Blocking: io_uring hands -EAGAIN back for O_NONBLOCK files. */
+	b->wake_fd = eventfd(0, EFD_CLOEXEC);
+	if (b->wake_fd < 0) {
+		int err = -errno;
+		snprintf(why, why_size, "eventfd: %s", strerror(errno));
+		return err;
+	}
+	for (unsigned i = 0; i < config->port_count; i++) {
+		int fd = mcs_listen_tcp(config->address, config->ports[i],
+					config->listen_backlog,
+					MCS_LISTEN_BLOCKING, why, why_size);
+		if (fd < 0)
+			return fd;
+		b->listeners[i] = fd;
+	}
+	return 0;
+}
+
 static int uring_init(const struct mcs_worker_config *config, void **state,
 		      char *why, size_t why_size)
 {
-	int err;
-	const struct uring_options *options = config->options;
+	uint32_t buffer_count = 0, buffer_size = 0;
 	struct uring_backend *b = calloc(1, sizeof(*b));
 	if (!b) {
 		snprintf(why, why_size,
@@ -297,120 +435,26 @@ static int uring_init(const struct mcs_worker_config *config, void **state,
 	b->wake_fd = -1;
 	b->starved_head = b->starved_tail = MCS_POOL_NONE;
 	b->pause.tv_nsec = ACCEPT_PAUSE_NS;
-	if (!options) {
-		err = -EINVAL;
-		snprintf(why, why_size,
-			 "io_uring: no options in the worker config: parse "
-			 "them with mcs_backend_options_parse()");
-		goto err;
+	int err = uring_read_options(b, config, &buffer_count, &buffer_size,
+				     why, why_size);
+	if (!err)
+		err = uring_allocate(b, config, buffer_count, why, why_size);
+	if (!err)
+		err = uring_setup_ring(b, config, why, why_size);
+	if (!err)
+		err = uring_setup_buffers(b, config, buffer_count, buffer_size,
+					  why, why_size);
+	if (!err) {
+		/* Optional: saves an fget per io_uring_enter. */
+		io_uring_register_ring_fd(&b->ring);
+		err = uring_open_descriptors(b, config, why, why_size);
 	}
-	b->direct = options->direct;
-	/* Until a recv says EINVAL, if the option allows it at all. */
-	b->recv_limit = options->recv_limit;
-	uint32_t buffer_count = (uint32_t)options->buffers;
-	uint32_t buffer_size = config->read_buffer_size;
-	if (config->write_backlog_limit < buffer_size)
-		buffer_size = config->write_backlog_limit;
-	b->backlog_limit = config->write_backlog_limit;
-	if (buffer_size == 0) {
-		err = -EINVAL;
-		snprintf(why, why_size,
-			 "io_uring: read buffer and write limit must be > 0");
-		goto err;
-	}
-	b->listeners = malloc(sizeof(int) * config->port_count);
-	b->listener_armed = calloc(config->port_count, 1);
-	b->buffer_next = calloc(buffer_count, sizeof(uint16_t));
-	b->buffer_length = calloc(buffer_count, sizeof(uint32_t));
-	b->buffer_sent = calloc(buffer_count, sizeof(uint32_t));
-	if (!b->listeners || !b->listener_armed || !b->buffer_next ||
-	    !b->buffer_length || !b->buffer_sent) {
-		err = -ENOMEM;
-		snprintf(why, why_size,
-			 "io_uring: out of memory for worker state");
-		goto err;
-	}
-	for (unsigned i = 0; i < config->port_count; i++)
-		b->listeners[i] = -1;
-	b->listener_count = config->port_count;
-	err = mcs_pool_init(&b->conns, sizeof(struct uring_conn),
-			    config->max_connections);
 	if (err) {
-		snprintf(why, why_size, "io_uring: connection pool for %u: %s",
-			 config->max_connections, strerror(-err));
-		goto err;
-	}
-	err = mcs__uring_queue_init(&b->ring, URING_SQ_ENTRIES,
-				    URING_CQ_ENTRIES, &b->setup_flags);
-	if (err) {
-		snprintf(why, why_size, "io_uring_setup: %s", strerror(-err));
-		goto err;
-	}
-	b->ring_ready = 1;
-	if (b->direct) {
-		struct rlimit rl;
-		if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
-			err = -errno;
-			snprintf(why, why_size, "getrlimit: %s",
-				 strerror(errno));
-			goto err;
-		}
-		/* The kernel refuses a table larger than RLIMIT_NOFILE. */
-		uint64_t slots =
-		    (uint64_t)config->max_connections + URING_DIRECT_HEADROOM;
-		if (slots > rl.rlim_cur)
-			slots = rl.rlim_cur;
-		b->table_slots = (unsigned)slots;
-		err = io_uring_register_files_sparse(&b->ring, b->table_slots);
-		if (err) {
-			snprintf(why, why_size,
-				 "io_uring_register_files_sparse(%u): %s",
-				 b->table_slots, strerror(-err));
-			goto err;
-		}
-	}
-	err = mcs__uring_buffers_init(&b->ring, &b->bufs, buffer_count,
-				      buffer_size, URING_BUFFER_GROUP);
-	if (err) {
-		snprintf(why, why_size,
-			 "io_uring_register_buf_ring(%u x %u bytes): %s",
-			 buffer_count, buffer_size, strerror(-err));
-		goto err;
-	}
-	b->free_buffers = buffer_count;
-	b->chunk_bytes = b->backlog_limit + buffer_size;
-	err = mcs_pool_init(&b->chunks,
-			    sizeof(struct uring_chunk) + b->chunk_bytes,
-			    config->max_connections);
-	if (err) {
-		snprintf(why, why_size, "io_uring: spill chunk pool: %s",
-			 strerror(-err));
-		goto err;
-	}
-	/* Optional: saves an fget per io_uring_enter. */
-	io_uring_register_ring_fd(&b->ring);
-	/* Blocking: io_uring hands -EAGAIN back for O_NONBLOCK files. */
-	b->wake_fd = eventfd(0, EFD_CLOEXEC);
-	if (b->wake_fd < 0) {
-		err = -errno;
-		snprintf(why, why_size, "eventfd: %s", strerror(errno));
-		goto err;
-	}
-	for (unsigned i = 0; i < config->port_count; i++) {
-		int fd = mcs_listen_tcp(config->address, config->ports[i],
-					config->listen_backlog,
-					MCS_LISTEN_BLOCKING, why, why_size);
-		if (fd < 0) {
-			err = fd;
-			goto err;
-		}
-		b->listeners[i] = fd;
+		uring_destroy(b);
+		return err;
 	}
 	*state = b;
 	return 0;
-err:
-	uring_destroy(b);
-	return err;
 }
 
 /* An SQE, submitting what is queued if the SQ is full. NULL only if the

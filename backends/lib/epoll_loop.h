@@ -1,5 +1,7 @@
-/* epoll_loop.h - one edge-triggered epoll event loop serving echo on its own
- * listeners. The engine of two backends: `epoll` runs one loop per worker
+/* epoll_loop.h - one edge-triggered epoll loop serving echo on its own
+ * listeners: the epoll wait and its translation, under the readiness core
+ * (readiness_core.h) that owns accepting, the cap, the pause, the stop and
+ * echo. The engine of two backends: `epoll` runs one loop per worker
  * process; `thread-per-core` runs one per pinned thread, each with its own
  * SO_REUSEPORT listeners, sharing nothing on the hot path.
  *
@@ -11,32 +13,13 @@
 
 #include <stddef.h>
 
-#include "mcs_backend.h"
+#include "readiness_core.h"
 
 struct epoll_loop;
 
-/* Called after every batch of events (e.g. to publish thread-local
- * counters); may be NULL. */
-typedef void (*epoll_loop_batch_fn)(void *arg);
-
-struct epoll_loop_params {
-	const struct mcs_worker_config *config; /* ports, buffers, backlog */
-	unsigned max_connections;		/* this loop's cap */
-	unsigned listen_flags;			/* enum mcs_listen_flag */
-	struct mcs_worker_stats *counters;	/* where this loop counts */
-	epoll_loop_batch_fn after_batch;
-	void *after_batch_arg;
-	/* Optional cap shared by several loops (thread-per-core: the fd
-	 * table is per process). admit() returns 1 if one more connection
-	 * may be held, counting it; release() gives the slot back. Without
-	 * them the loop enforces max_connections alone. */
-	int (*admit)(void *arg);
-	void (*release)(void *arg);
-	void *cap_arg;
-};
-
-/* 0, or -errno with a reason in why; on failure nothing is left open. */
-int epoll_loop_create(const struct epoll_loop_params *params,
+/* params as for readiness_core_init() (edge_triggered is implied). 0, or
+ * -errno with a reason in why; on failure nothing is left open. */
+int epoll_loop_create(const struct readiness_params *params,
 		      struct epoll_loop **loop, char *why, size_t why_size);
 /* Serve until epoll_loop_stop(); 0, or -errno if epoll_wait failed. */
 int epoll_loop_run(struct epoll_loop *loop, char *why, size_t why_size);
@@ -46,7 +29,7 @@ void epoll_loop_stop(struct epoll_loop *loop);
 void epoll_loop_destroy(struct epoll_loop *loop);
 
 /* Descriptors a loop keeps besides its connections and listeners: the
- * epoll fd, the eventfd, and a spare for accept-and-close beyond the cap. */
-#define EPOLL_LOOP_FIXED_FDS 3u
+ * core's eventfd and spare, and the epoll fd. */
+#define EPOLL_LOOP_FIXED_FDS (READINESS_CORE_FDS + 1u)
 
 #endif /* EPOLL_LOOP_H */

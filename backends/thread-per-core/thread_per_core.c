@@ -53,7 +53,6 @@ struct tpc_thread {
 
 struct tpc_backend {
 	_Atomic unsigned held; /* connections held by all threads */
-	unsigned max_connections;
 	struct mcs_worker_stats *shared;
 	unsigned thread_count;
 	struct tpc_thread *threads;
@@ -113,23 +112,6 @@ static void tpc_publish(void *arg)
 		;
 }
 
-static int tpc_admit(void *arg)
-{
-	struct tpc_backend *b = arg;
-	unsigned held =
-	    atomic_fetch_add_explicit(&b->held, 1, memory_order_relaxed);
-	if (held < b->max_connections)
-		return 1;
-	atomic_fetch_sub_explicit(&b->held, 1, memory_order_relaxed);
-	return 0;
-}
-
-static void tpc_release(void *arg)
-{
-	struct tpc_backend *b = arg;
-	atomic_fetch_sub_explicit(&b->held, 1, memory_order_relaxed);
-}
-
 static void tpc_destroy(void *state)
 {
 	struct tpc_backend *b = state;
@@ -172,7 +154,6 @@ static int tpc_init(const struct mcs_worker_config *config, void **state,
 		return -ENOMEM;
 	}
 	b->shared = config->stats;
-	b->max_connections = config->max_connections;
 	b->threads = calloc(threads, sizeof(*b->threads));
 	if (!b->threads) {
 		free(b);
@@ -187,16 +168,15 @@ static int tpc_init(const struct mcs_worker_config *config, void **state,
 		/* Any thread may end up holding the whole cap: its pool
 		 * reserves room for it (address space only, touched as
 		 * used); the shared counter enforces the cap. */
-		struct epoll_loop_params params = {
+		struct readiness_params params = {
+		    .name = "epoll",
 		    .config = config,
 		    .max_connections = config->max_connections,
 		    .listen_flags = MCS_LISTEN_REUSEPORT,
-		    .counters = &t->local,
+		    .stats = &t->local,
+		    .shared_live = &b->held,
 		    .after_batch = tpc_publish,
 		    .after_batch_arg = t,
-		    .admit = tpc_admit,
-		    .release = tpc_release,
-		    .cap_arg = b,
 		};
 		err = epoll_loop_create(&params, &t->loop, why, why_size);
 		if (err)
