@@ -33,7 +33,7 @@ static void refresh_compare(const struct harness_options *o)
 	if (o->no_plot)
 		return;
 	char why[512];
-	if (harness_plot_compare(o->out, why, sizeof(why)))
+	if (harness_plot_latest_runs(o->out, why, sizeof(why)))
 		fprintf(stderr, "harness: comparison plots: %s\n", why);
 	else
 		printf("harness: comparison plots in %s/compare-*.png\n",

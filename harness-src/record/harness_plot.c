@@ -501,7 +501,7 @@ static int write_compare(FILE *f, const struct compared *c)
 	return ferror(f) ? -EIO : 0;
 }
 
-int harness_plot_compare(const char *out, char *why, size_t why_size)
+int harness_plot_latest_runs(const char *out, char *why, size_t why_size)
 {
 	struct compared c = {.out = out};
 	int err = find_compared(&c, why, why_size);

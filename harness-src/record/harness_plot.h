@@ -16,6 +16,6 @@ int harness_plot_run(const struct harness_run *run, char *why, size_t why_size);
 /* compare-*.png in out: the latest run of every backend found under
  * out/<backend>/<run-id>/sweep.csv. Returns 0 (also when there is nothing
  * to compare) or -errno with why. */
-int harness_plot_compare(const char *out, char *why, size_t why_size);
+int harness_plot_latest_runs(const char *out, char *why, size_t why_size);
 
 #endif /* HARNESS_PLOT_H */
