@@ -1,4 +1,4 @@
-/* harness_compare.c - the comparison plots of one invocation: for each
+/* harness_compare_plot.c - the comparison plots of one invocation: for each
  * per-step figure, the median over a backend's runs at each step with
  * min-max error bars; and the kernel slope by slab cache as stacked bars.
  *
@@ -82,7 +82,7 @@ static double kernel_bytes_per_conn(const json_t *step)
 }
 
 /* " at 20,000 msg/s offered" from the runs' load.offered_per_s. */
-static void offered_rate(const struct harness_compare_set *set, char *text,
+static void offered_rate(const struct harness_summary_set *set, char *text,
 			 size_t size)
 {
 	double lo = NAN, hi = NAN;
@@ -90,7 +90,7 @@ static void offered_rate(const struct harness_compare_set *set, char *text,
 		const json_t *steps = json_object_get(set->sweeps[i], "steps");
 		size_t s;
 		const json_t *step;
-		if (!harness_compare_usable(set, i))
+		if (!harness_summary_usable(set, i))
 			continue;
 		json_array_foreach(steps, s, step)
 		{
@@ -166,13 +166,13 @@ static double step_value(const struct step_plot *plot, const json_t *step)
 			  : harness_json_number(step, plot->path);
 }
 
-static int run_of(const struct harness_compare_set *set, size_t i, size_t b)
+static int run_of(const struct harness_summary_set *set, size_t i, size_t b)
 {
 	return strcmp(set->runs[i].backend, set->backends[b]) == 0 &&
-	       harness_compare_usable(set, i);
+	       harness_summary_usable(set, i);
 }
 
-static size_t backend_steps(const struct harness_compare_set *set, size_t b,
+static size_t backend_steps(const struct harness_summary_set *set, size_t b,
 			    size_t *runs)
 {
 	size_t most = 0;
@@ -195,7 +195,7 @@ struct point {
 
 /* Backend b's point at step index s; 0 when there is none to draw.
  * scratch holds 2 x run_count doubles. */
-static int step_point(const struct harness_compare_set *set,
+static int step_point(const struct harness_summary_set *set,
 		      const struct step_plot *plot, size_t b, size_t s,
 		      double *scratch, struct point *p)
 {
@@ -225,7 +225,7 @@ struct plot_data {
 };
 
 /* One block per backend with data: x median min max n. */
-static void write_blocks(FILE *dat, const struct harness_compare_set *set,
+static void write_blocks(FILE *dat, const struct harness_summary_set *set,
 			 const struct step_plot *plot, double *scratch,
 			 struct plot_data *d)
 {
@@ -256,7 +256,7 @@ static void write_blocks(FILE *dat, const struct harness_compare_set *set,
 }
 
 /* "epoll, 3 runs, fit slope 8.0 B [7.9-8.1]" */
-static void legend(const struct harness_compare_set *set,
+static void legend(const struct harness_summary_set *set,
 		   const struct step_plot *plot, size_t b, size_t runs,
 		   char *text, size_t size)
 {
@@ -365,7 +365,7 @@ static void write_axes(FILE *gp, const struct step_plot *plot,
 			d->y_max >= 1e4 ? "%.0s%c" : "%g");
 }
 
-static void write_series(FILE *gp, const struct harness_compare_set *set,
+static void write_series(FILE *gp, const struct harness_summary_set *set,
 			 const struct step_plot *plot,
 			 const struct plot_data *d)
 {
@@ -389,7 +389,7 @@ static void write_series(FILE *gp, const struct harness_compare_set *set,
 	fprintf(gp, "\n");
 }
 
-static int plot_steps(const char *dir, const struct harness_compare_set *set,
+static int plot_steps(const char *dir, const struct harness_summary_set *set,
 		      const struct step_plot *plot, double *scratch, char *why,
 		      size_t why_size)
 {
@@ -515,7 +515,7 @@ static int run_categories(struct cache_bars *bars, const char *backend,
 
 /* Backend b's medians per category and its whole-Slab spread; scratch
  * holds (CATEGORY_COUNT + 1) x run_count doubles. */
-static void backend_bars(const struct harness_compare_set *set, size_t b,
+static void backend_bars(const struct harness_summary_set *set, size_t b,
 			 double *scratch, struct cache_bars *bars)
 {
 	size_t rows = 0, slabs = 0, n = set->run_count;
@@ -557,7 +557,7 @@ static double label_height(const struct cache_bars *bars, size_t b)
 
 /* Columns: 1 backend, 2-9 categories, 10-12 Slab median min max, 13 label
  * height, 14 Slab text, 15 sum-of-caches text, 16 runs with caches. */
-static void write_bars_row(FILE *dat, const struct harness_compare_set *set,
+static void write_bars_row(FILE *dat, const struct harness_summary_set *set,
 			   const struct cache_bars *bars, size_t b)
 {
 	size_t runs = bars->with_caches[b];
@@ -587,7 +587,7 @@ static void write_bars_row(FILE *dat, const struct harness_compare_set *set,
 		fprintf(dat, "\tSlab only\n");
 }
 
-static void write_bars_data(FILE *dat, const struct harness_compare_set *set,
+static void write_bars_data(FILE *dat, const struct harness_summary_set *set,
 			    const struct cache_bars *bars)
 {
 	fprintf(dat, "# backend");
@@ -613,7 +613,7 @@ static void ends_text(const char *ends, char *text, size_t size)
 
 /* "\nno per-cache data from select, libuv: not root: ..." */
 static void write_missing_caches(FILE *gp,
-				 const struct harness_compare_set *set,
+				 const struct harness_summary_set *set,
 				 const struct cache_bars *bars)
 {
 	size_t missing = 0, named = 0;
@@ -635,7 +635,7 @@ static void write_missing_caches(FILE *gp,
 				  : "no fit.kernel_by_cache in sweep.json");
 }
 
-static void write_bars_head(FILE *gp, const struct harness_compare_set *set,
+static void write_bars_head(FILE *gp, const struct harness_summary_set *set,
 			    const struct cache_bars *bars)
 {
 	const char *f = "compare-kernel-by-cache";
@@ -663,7 +663,7 @@ static void write_bars_head(FILE *gp, const struct harness_compare_set *set,
 
 /* The stacked caches, the Slab line with its min-max, and above each bar
  * the two sums, with "backend / runs" under it. */
-static void write_bars_script(FILE *gp, const struct harness_compare_set *set,
+static void write_bars_script(FILE *gp, const struct harness_summary_set *set,
 			      const struct cache_bars *bars)
 {
 	const char *f = "compare-kernel-by-cache";
@@ -690,7 +690,7 @@ static void write_bars_script(FILE *gp, const struct harness_compare_set *set,
 		f);
 }
 
-static int bars_to_draw(const struct harness_compare_set *set,
+static int bars_to_draw(const struct harness_summary_set *set,
 			const struct cache_bars *bars)
 {
 	for (size_t b = 0; b < set->backend_count; b++)
@@ -699,7 +699,7 @@ static int bars_to_draw(const struct harness_compare_set *set,
 	return 0;
 }
 
-static int write_bars(const char *dir, const struct harness_compare_set *set,
+static int write_bars(const char *dir, const struct harness_summary_set *set,
 		      const struct cache_bars *bars, char *why, size_t why_size)
 {
 	const char *f = "compare-kernel-by-cache";
@@ -727,7 +727,7 @@ static int write_bars(const char *dir, const struct harness_compare_set *set,
 }
 
 static int plot_kernel_by_cache(const char *dir,
-				const struct harness_compare_set *set,
+				const struct harness_summary_set *set,
 				char *why, size_t why_size)
 {
 	double *scratch =
@@ -757,16 +757,16 @@ static void reset_log(const char *dir)
 }
 
 int harness_compare_plot(const char *compare_dir,
-			 const struct harness_compare_run *runs, size_t n,
+			 const struct harness_summary_run *runs, size_t n,
 			 char *why, size_t why_size)
 {
-	struct harness_compare_set set;
-	int err = harness_compare_load(runs, n, &set, why, why_size);
+	struct harness_summary_set set;
+	int err = harness_summary_load(runs, n, &set, why, why_size);
 	if (err)
 		return err;
 	double *scratch = malloc(2 * n * sizeof(*scratch));
 	if (!scratch) {
-		harness_compare_free(&set);
+		harness_summary_free(&set);
 		snprintf(why, why_size, "out of memory plotting %zu runs", n);
 		return -ENOMEM;
 	}
@@ -787,6 +787,6 @@ int harness_compare_plot(const char *compare_dir,
 		snprintf(why, why_size, "%s", first_why);
 	}
 	free(scratch);
-	harness_compare_free(&set);
+	harness_summary_free(&set);
 	return err;
 }

@@ -1,4 +1,4 @@
-/* harness_compare.h - the comparison plots of one invocation (issue 10):
+/* harness_compare_plot.h - the comparison plots of one invocation (issue 10):
  * per backend, the median over its runs at each step with min-max error
  * bars, drawn from exactly the runs given (not the latest run of each
  * backend found on disk). gnuplot (pngcairo) makes the PNGs; each PNG's
@@ -27,7 +27,7 @@
  * from exactly these runs. Returns 0 or -errno with why (the first plot
  * that failed; the others are still attempted). */
 int harness_compare_plot(const char *compare_dir,
-			 const struct harness_compare_run *runs, size_t n,
+			 const struct harness_summary_run *runs, size_t n,
 			 char *why, size_t why_size);
 
 #endif /* HARNESS_COMPARE_H */

@@ -58,7 +58,7 @@ void harness_comparison_add(struct harness_comparison *c, const char *backend,
 {
 	if (!run->dir[0] || c->count == sizeof(c->runs) / sizeof(c->runs[0]))
 		return;
-	struct harness_compare_run *r = &c->runs[c->count++];
+	struct harness_summary_run *r = &c->runs[c->count++];
 	snprintf(r->backend, sizeof(r->backend), "%s", backend);
 	r->round = round + 1;
 	snprintf(r->dir, sizeof(r->dir), "%s", run->dir);
@@ -133,7 +133,7 @@ int harness_comparison_resummarize(const char *dir,
 		if (!backend || !run_dir || !json_is_integer(round) ||
 		    c.count == sizeof(c.runs) / sizeof(c.runs[0]))
 			continue;
-		struct harness_compare_run *r = &c.runs[c.count++];
+		struct harness_summary_run *r = &c.runs[c.count++];
 		snprintf(r->backend, sizeof(r->backend), "%s", backend);
 		r->round = (unsigned)json_integer_value(round);
 		snprintf(r->dir, sizeof(r->dir), "%s", run_dir);

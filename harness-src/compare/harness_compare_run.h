@@ -1,6 +1,7 @@
 /* harness_compare_run.h - one comparison invocation (several backends, or
  * --repeat): its folder <out>/compare/<run-id>/, the runs it made, and at
- * the end their summary and plots (harness_summary.h, harness_compare.h),
+ * the end their summary and plots (harness_summary.h,
+ * harness_compare_plot.h),
  * all in that folder. */
 #ifndef HARNESS_COMPARE_RUN_H
 #define HARNESS_COMPARE_RUN_H
@@ -15,7 +16,7 @@
 struct harness_comparison {
 	char id[40];
 	char dir[PATH_MAX];
-	struct harness_compare_run
+	struct harness_summary_run
 	    runs[HARNESS_MAX_BACKENDS * HARNESS_MAX_REPEAT];
 	size_t count;
 };

@@ -128,7 +128,7 @@ double harness_json_number(const json_t *root, const char *path)
 	return node && json_is_number(node) ? json_number_value(node) : NAN;
 }
 
-static int add_backend(struct harness_compare_set *set, const char *name)
+static int add_backend(struct harness_summary_set *set, const char *name)
 {
 	for (size_t b = 0; b < set->backend_count; b++)
 		if (strcmp(set->backends[b], name) == 0)
@@ -140,7 +140,7 @@ static int add_backend(struct harness_compare_set *set, const char *name)
 	return 0;
 }
 
-static void load_sweep(struct harness_compare_set *set, size_t i)
+static void load_sweep(struct harness_summary_set *set, size_t i)
 {
 	char path[PATH_MAX + 16];
 	json_error_t error;
@@ -158,8 +158,8 @@ static void load_sweep(struct harness_compare_set *set, size_t i)
 	}
 }
 
-int harness_compare_load(const struct harness_compare_run *runs, size_t n,
-			 struct harness_compare_set *set, char *why,
+int harness_summary_load(const struct harness_summary_run *runs, size_t n,
+			 struct harness_summary_set *set, char *why,
 			 size_t why_size)
 {
 	memset(set, 0, sizeof(*set));
@@ -172,7 +172,7 @@ int harness_compare_load(const struct harness_compare_run *runs, size_t n,
 	set->sweeps = calloc(n, sizeof(*set->sweeps));
 	set->errors = calloc(n, sizeof(*set->errors));
 	if (!set->sweeps || !set->errors) {
-		harness_compare_free(set);
+		harness_summary_free(set);
 		snprintf(why, why_size, "out of memory loading %zu runs", n);
 		return -ENOMEM;
 	}
@@ -181,7 +181,7 @@ int harness_compare_load(const struct harness_compare_run *runs, size_t n,
 			add_backend(set, "epoll");
 	for (size_t i = 0; i < n; i++) {
 		if (add_backend(set, runs[i].backend) < 0) {
-			harness_compare_free(set);
+			harness_summary_free(set);
 			snprintf(why, why_size,
 				 "more than %d backends to compare",
 				 HARNESS_COMPARE_MAX_BACKENDS);
@@ -192,7 +192,7 @@ int harness_compare_load(const struct harness_compare_run *runs, size_t n,
 	return 0;
 }
 
-void harness_compare_free(struct harness_compare_set *set)
+void harness_summary_free(struct harness_summary_set *set)
 {
 	for (size_t i = 0; i < set->run_count; i++) {
 		if (set->sweeps)
@@ -207,7 +207,7 @@ void harness_compare_free(struct harness_compare_set *set)
 	set->run_count = 0;
 }
 
-static const char *run_status(const struct harness_compare_set *set, size_t i)
+static const char *run_status(const struct harness_summary_set *set, size_t i)
 {
 	if (!set->sweeps[i])
 		return "unreadable";
@@ -216,7 +216,7 @@ static const char *run_status(const struct harness_compare_set *set, size_t i)
 	return status ? status : "unknown";
 }
 
-int harness_compare_usable(const struct harness_compare_set *set, size_t i)
+int harness_summary_usable(const struct harness_summary_set *set, size_t i)
 {
 	const char *status = run_status(set, i);
 	return set->sweeps[i] && strcmp(status, "failed") != 0 &&
@@ -297,7 +297,7 @@ static double figure_value(const struct summary_figure *figure,
 
 /* The figure over backend b's usable runs, in run order (NaN if absent);
  * values must hold run_count. */
-static void figure_spread(const struct harness_compare_set *set,
+static void figure_spread(const struct harness_summary_set *set,
 			  const struct summary_figure *figure, size_t b,
 			  double *values, size_t *count,
 			  struct harness_spread *spread)
@@ -305,7 +305,7 @@ static void figure_spread(const struct harness_compare_set *set,
 	*count = 0;
 	for (size_t i = 0; i < set->run_count; i++)
 		if (strcmp(set->runs[i].backend, set->backends[b]) == 0 &&
-		    harness_compare_usable(set, i))
+		    harness_summary_usable(set, i))
 			values[(*count)++] =
 			    figure_value(figure, set->sweeps[i]);
 	harness_spread_of(values, *count, spread);
@@ -325,7 +325,7 @@ static void figure_table_free(struct figure_table *t)
 		free(t->values[b]);
 }
 
-static int figure_table_fill(const struct harness_compare_set *set,
+static int figure_table_fill(const struct harness_summary_set *set,
 			     const struct summary_figure *figure,
 			     struct figure_table *t)
 {
@@ -358,7 +358,7 @@ static json_t *overlap_json(int overlap)
 	return overlap < 0 ? json_null() : json_boolean(overlap);
 }
 
-static json_t *runs_json(const struct harness_compare_set *set)
+static json_t *runs_json(const struct harness_summary_set *set)
 {
 	json_t *runs = json_array();
 	for (size_t i = 0; i < set->run_count; i++) {
@@ -368,7 +368,7 @@ static json_t *runs_json(const struct harness_compare_set *set)
 			      set->runs[i].backend, "round",
 			      (json_int_t)set->runs[i].round, "dir",
 			      set->runs[i].dir, "status", run_status(set, i),
-			      "used", harness_compare_usable(set, i));
+			      "used", harness_summary_usable(set, i));
 		const char *id =
 		    json_string_value(json_object_get(sweep, "run_id"));
 		if (id)
@@ -413,7 +413,7 @@ static json_t *spread_json(const struct figure_table *t, size_t b)
 	return o;
 }
 
-static json_t *figure_json(const struct harness_compare_set *set,
+static json_t *figure_json(const struct harness_summary_set *set,
 			   const struct summary_figure *figure,
 			   const struct figure_table *t)
 {
@@ -428,7 +428,7 @@ static json_t *figure_json(const struct harness_compare_set *set,
 
 /* Every pair where both have the figure: a a later backend than b (in
  * backend order, epoll first), ratio a over b, as "vs epoll" reads. */
-static void pairs_json(json_t *pairs, const struct harness_compare_set *set,
+static void pairs_json(json_t *pairs, const struct harness_summary_set *set,
 		       const struct summary_figure *figure,
 		       const struct figure_table *t)
 {
@@ -457,7 +457,7 @@ static int compare_rounds(const void *a, const void *b)
 }
 
 /* The distinct rounds, ascending; returns how many (at most n). */
-static size_t distinct_rounds(const struct harness_compare_set *set,
+static size_t distinct_rounds(const struct harness_summary_set *set,
 			      unsigned *rounds)
 {
 	size_t count = 0;
@@ -472,7 +472,7 @@ static size_t distinct_rounds(const struct harness_compare_set *set,
 	return count;
 }
 
-static json_t *order_json(const struct harness_compare_set *set)
+static json_t *order_json(const struct harness_summary_set *set)
 {
 	json_t *order = json_array();
 	unsigned *rounds = malloc(set->run_count * sizeof(*rounds));
@@ -492,7 +492,7 @@ static json_t *order_json(const struct harness_compare_set *set)
 	return order;
 }
 
-static json_t *summary_json(const struct harness_compare_set *set)
+static json_t *summary_json(const struct harness_summary_set *set)
 {
 	json_t *list = json_array(), *pairs = json_array();
 	for (size_t f = 0; f < FIGURE_COUNT; f++) {
@@ -566,7 +566,7 @@ static void md_versus(FILE *f, const struct figure_table *t, size_t b)
 			      : ", **beyond spread**");
 }
 
-static size_t backend_runs(const struct harness_compare_set *set, size_t b,
+static size_t backend_runs(const struct harness_summary_set *set, size_t b,
 			   size_t *usable)
 {
 	size_t all = 0;
@@ -574,7 +574,7 @@ static size_t backend_runs(const struct harness_compare_set *set, size_t b,
 	for (size_t i = 0; i < set->run_count; i++)
 		if (strcmp(set->runs[i].backend, set->backends[b]) == 0) {
 			all++;
-			*usable += harness_compare_usable(set, i) != 0;
+			*usable += harness_summary_usable(set, i) != 0;
 		}
 	return all;
 }
@@ -592,7 +592,7 @@ static void md_table_head(FILE *f, size_t first, size_t last)
 	fprintf(f, "\n");
 }
 
-static void md_table_rows(FILE *f, const struct harness_compare_set *set,
+static void md_table_rows(FILE *f, const struct harness_summary_set *set,
 			  const struct figure_table *t, size_t first,
 			  size_t last)
 {
@@ -610,7 +610,7 @@ static void md_table_rows(FILE *f, const struct harness_compare_set *set,
 
 /* One table: the figures of one set, from first to one past last; a line
  * instead when no run recorded any of them. */
-static int md_table(FILE *f, const struct harness_compare_set *set,
+static int md_table(FILE *f, const struct harness_summary_set *set,
 		    size_t first, size_t last)
 {
 	struct figure_table t[FIGURE_COUNT];
@@ -662,7 +662,7 @@ static void md_pair(FILE *f, const struct summary_figure *figure,
 }
 
 /* The differences whose ranges do not overlap. */
-static int md_beyond(FILE *f, const struct harness_compare_set *set)
+static int md_beyond(FILE *f, const struct harness_summary_set *set)
 {
 	size_t listed = 0, unjudged = 0;
 	fprintf(f, "\n## Differences beyond the spread\n\n");
@@ -696,7 +696,7 @@ static int md_beyond(FILE *f, const struct harness_compare_set *set)
 	return 0;
 }
 
-static void md_runs(FILE *f, const struct harness_compare_set *set)
+static void md_runs(FILE *f, const struct harness_summary_set *set)
 {
 	fprintf(f, "\n## Runs\n\n| round | backend | run | status | "
 		   "connections at last step |\n|---:|---|---|---|---:|\n");
@@ -711,12 +711,12 @@ static void md_runs(FILE *f, const struct harness_compare_set *set)
 		fprintf(f, "| %u | %s | %s | %s%s | %s |\n", set->runs[i].round,
 			set->runs[i].backend, id ? id : set->runs[i].dir,
 			run_status(set, i),
-			harness_compare_usable(set, i) ? "" : " (not used)",
+			harness_summary_usable(set, i) ? "" : " (not used)",
 			held);
 	}
 }
 
-static int summary_md(FILE *f, const struct harness_compare_set *set)
+static int summary_md(FILE *f, const struct harness_summary_set *set)
 {
 	fprintf(f,
 		"# Comparison: %zu backends, %zu runs, interleaved\n\n"
@@ -742,7 +742,7 @@ static int summary_md(FILE *f, const struct harness_compare_set *set)
 }
 
 static int write_md(const char *compare_dir,
-		    const struct harness_compare_set *set, char *why,
+		    const struct harness_summary_set *set, char *why,
 		    size_t why_size)
 {
 	char path[PATH_MAX + 16];
@@ -761,7 +761,7 @@ static int write_md(const char *compare_dir,
 }
 
 static int write_json(const char *compare_dir,
-		      const struct harness_compare_set *set, char *why,
+		      const struct harness_summary_set *set, char *why,
 		      size_t why_size)
 {
 	char path[PATH_MAX + 16];
@@ -785,16 +785,16 @@ static int write_json(const char *compare_dir,
 }
 
 int harness_summary_write(const char *compare_dir,
-			  const struct harness_compare_run *runs, size_t n,
+			  const struct harness_summary_run *runs, size_t n,
 			  char *why, size_t why_size)
 {
-	struct harness_compare_set set;
-	int err = harness_compare_load(runs, n, &set, why, why_size);
+	struct harness_summary_set set;
+	int err = harness_summary_load(runs, n, &set, why, why_size);
 	if (err)
 		return err;
 	err = write_json(compare_dir, &set, why, why_size);
 	if (!err)
 		err = write_md(compare_dir, &set, why, why_size);
-	harness_compare_free(&set);
+	harness_summary_free(&set);
 	return err;
 }

@@ -6,7 +6,7 @@
  * and writes them as summary.json and summary.md.
  *
  * The math (spread of a list, ratio, overlap) and the number formatting
- * are pure and unit-tested; harness_compare.h plots the same runs. */
+ * are pure and unit-tested; harness_compare_plot.h plots the same runs. */
 #ifndef HARNESS_SUMMARY_H
 #define HARNESS_SUMMARY_H
 
@@ -15,7 +15,7 @@
 #include <stddef.h>
 
 /* One run of the invocation: dir holds its sweep.json. */
-struct harness_compare_run {
+struct harness_summary_run {
 	char backend[32];
 	unsigned round;
 	char dir[PATH_MAX];
@@ -60,8 +60,8 @@ double harness_json_number(const json_t *root, const char *path);
 /* The runs of one invocation with their sweep.json loaded, grouped by
  * backend (epoll first, the others in order of first appearance). */
 #define HARNESS_COMPARE_MAX_BACKENDS 16
-struct harness_compare_set {
-	const struct harness_compare_run *runs;
+struct harness_summary_set {
+	const struct harness_summary_run *runs;
 	size_t run_count;
 	json_t **sweeps; /* per run; NULL when unreadable */
 	char **errors;	 /* per run; why sweep.json could not be read */
@@ -72,20 +72,20 @@ struct harness_compare_set {
 /* Load every run's sweep.json. An unreadable file is not an error (the run
  * may have died before writing it): it is recorded in errors. Returns 0,
  * -EINVAL for no runs or too many backends, -ENOMEM. */
-int harness_compare_load(const struct harness_compare_run *runs, size_t n,
-			 struct harness_compare_set *set, char *why,
+int harness_summary_load(const struct harness_summary_run *runs, size_t n,
+			 struct harness_summary_set *set, char *why,
 			 size_t why_size);
-void harness_compare_free(struct harness_compare_set *set);
+void harness_summary_free(struct harness_summary_set *set);
 
 /* Whether run i counts towards the figures: its sweep.json was read and
  * its status is neither "failed" nor "interrupted". */
-int harness_compare_usable(const struct harness_compare_set *set, size_t i);
+int harness_summary_usable(const struct harness_summary_set *set, size_t i);
 
 /* Read every run's sweep.json, compute the headline figures, write
  * <compare_dir>/summary.json and summary.md (compare_dir must exist).
  * Returns 0 or -errno with why. */
 int harness_summary_write(const char *compare_dir,
-			  const struct harness_compare_run *runs, size_t n,
+			  const struct harness_summary_run *runs, size_t n,
 			  char *why, size_t why_size);
 
 #endif /* HARNESS_SUMMARY_H */

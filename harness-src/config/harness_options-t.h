@@ -54,7 +54,8 @@ struct harness_options {
 	double load_duration; /* --load-duration seconds (default 5) */
 	double soak_s;	      /* --soak: hold the last step this long (0: no) */
 	uint64_t min_free;    /* --min-free bytes (valid if min_free_given) */
-	int min_free_given;   /* else the default floor (harness_memory.h) */
+	int min_free_given;   /* else the default floor (harness_memory_guard.h)
+			       */
 	/* Multi-host (docs/MULTIHOST.md): --server-host and --client-hosts
 	 * both given, parsed into hosts; --transport, the command template
 	 * every host's agent is started through (default OpenSSH in batch

@@ -1,4 +1,4 @@
-/* harness_memory.c - how much memory a sweep may still take, and whether
+/* harness_memory_guard.c - how much memory a sweep may still take, and whether
  * the OOM killer ran: /proc/meminfo, /proc/vmstat, and the files of the
  * memory cgroup the harness runs in (v1 or v2). */
 #include "harness_memory_guard.h"

@@ -1,4 +1,4 @@
-/* harness_memory.h - memory pressure during a sweep: how much memory the
+/* harness_memory_guard.h - memory pressure during a sweep: how much memory the
  * run may still take (the machine's MemAvailable, or the headroom under
  * the limit of the memory cgroup the harness runs in, whichever is less),
  * and whether the kernel's OOM killer ran while it did.

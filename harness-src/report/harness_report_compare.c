@@ -211,11 +211,11 @@ static void matrix(FILE *f, const json_t *summary, const char *reference,
  * (<compare_dir>/../../<backend>/<run_id>, so a copied or moved results
  * tree reads its own runs), or else at the folder it names (relative to
  * the current directory). NULL with *n 0 when there is none. */
-static struct harness_compare_run *
+static struct harness_summary_run *
 summary_runs(const json_t *summary, const char *compare_dir, size_t *n)
 {
 	const json_t *runs = json_object_get(summary, "runs");
-	struct harness_compare_run *out =
+	struct harness_summary_run *out =
 	    calloc(json_array_size(runs) + 1, sizeof(*out));
 	*n = 0;
 	size_t i;
@@ -227,7 +227,7 @@ summary_runs(const json_t *summary, const char *compare_dir, size_t *n)
 		const char *id = report_string(run, "run_id", NULL);
 		if (!out || !backend || !dir)
 			continue;
-		struct harness_compare_run *r = &out[(*n)++];
+		struct harness_summary_run *r = &out[(*n)++];
 		snprintf(r->backend, sizeof(r->backend), "%s", backend);
 		r->round =
 		    (unsigned)json_integer_value(json_object_get(run, "round"));
@@ -247,7 +247,7 @@ summary_runs(const json_t *summary, const char *compare_dir, size_t *n)
 
 /* Distinct values of one string per run ("git commit", "kernel"),
  * written comma-separated with their counts; returns how many. */
-static size_t distinct(const struct harness_compare_set *set,
+static size_t distinct(const struct harness_summary_set *set,
 		       const char *(*of)(const json_t *sweep), char *text,
 		       size_t size)
 {
@@ -298,7 +298,7 @@ static const char *started_of(const json_t *sweep)
 }
 
 /* A provenance row that turns red with a sentence when it mixes. */
-static void mixed_row(FILE *f, const struct harness_compare_set *set,
+static void mixed_row(FILE *f, const struct harness_summary_set *set,
 		      const char *name, const char *(*of)(const json_t *),
 		      const char *alert, int always)
 {
@@ -319,7 +319,7 @@ static void mixed_row(FILE *f, const struct harness_compare_set *set,
 }
 
 /* The first and last start time of the runs. */
-static void first_last(FILE *f, const struct harness_compare_set *set)
+static void first_last(FILE *f, const struct harness_summary_set *set)
 {
 	const char *lo = NULL, *hi = NULL;
 	for (size_t i = 0; i < set->run_count; i++) {
@@ -336,7 +336,7 @@ static void first_last(FILE *f, const struct harness_compare_set *set)
 }
 
 static void compare_provenance(FILE *f, const char *id,
-			       const struct harness_compare_set *set,
+			       const struct harness_summary_set *set,
 			       const json_t *first)
 {
 	char text[512];
@@ -355,7 +355,7 @@ static void compare_provenance(FILE *f, const char *id,
 	fputs("</td></tr>\n", f);
 	size_t used = 0;
 	for (size_t i = 0; i < set->run_count; i++)
-		used += (size_t)harness_compare_usable(set, i);
+		used += (size_t)harness_summary_usable(set, i);
 	snprintf(text, sizeof(text),
 		 "%zu, %zu of them usable (read, neither "
 		 "failed nor interrupted)",
@@ -380,9 +380,9 @@ static void compare_provenance(FILE *f, const char *id,
 }
 
 static void run_row(FILE *f, const char *compare_dir,
-		    const struct harness_compare_set *set, size_t i)
+		    const struct harness_summary_set *set, size_t i)
 {
-	const struct harness_compare_run *r = &set->runs[i];
+	const struct harness_summary_run *r = &set->runs[i];
 	const json_t *sweep = set->sweeps[i];
 	char link[PATH_MAX];
 	int dirty = -1;
@@ -405,14 +405,14 @@ static void run_row(FILE *f, const char *compare_dir,
 	report_text(f, sweep ? report_string(sweep, "status", NULL)
 			     : set->errors[i]);
 	fprintf(f, "%s</td><td><code>%.10s</code>%s</td></tr>\n",
-		harness_compare_usable(set, i) ? ""
+		harness_summary_usable(set, i) ? ""
 					       : " <span class=\"alert\">not "
 						 "used</span>",
 		commit ? commit : "-", dirty == 1 ? " dirty" : "");
 }
 
 static void runs_table(FILE *f, const char *compare_dir,
-		       const struct harness_compare_set *set)
+		       const struct harness_summary_set *set)
 {
 	fputs("<h2 id=\"runs\">Runs</h2>\n<p class=\"hint\">In the order they "
 	      "ran, interleaved round by round. Each links to its own "
@@ -428,13 +428,13 @@ static void runs_table(FILE *f, const char *compare_dir,
 
 static void compare_body(FILE *f, const char *compare_dir, const char *id,
 			 const json_t *summary,
-			 const struct harness_compare_set *set,
+			 const struct harness_summary_set *set,
 			 const char *reference, double noise)
 {
 	static struct report_run runs[HARNESS_COMPARE_MAX_BACKENDS * 64];
 	size_t count = 0;
 	for (size_t i = 0; i < set->run_count && count < 1024; i++)
-		if (harness_compare_usable(set, i))
+		if (harness_summary_usable(set, i))
 			runs[count++] = (struct report_run){
 			    set->runs[i].backend, set->sweeps[i]};
 	fputs("<h1>Comparison ", f);
@@ -462,10 +462,10 @@ int harness_report_comparison(const char *compare_dir, const char *reference,
 		return -EINVAL;
 	}
 	size_t n;
-	struct harness_compare_run *runs =
+	struct harness_summary_run *runs =
 	    summary_runs(summary, compare_dir, &n);
-	struct harness_compare_set set;
-	int err = harness_compare_load(runs, n, &set, why, why_size);
+	struct harness_summary_set set;
+	int err = harness_summary_load(runs, n, &set, why, why_size);
 	if (!err) {
 		const char *id =
 		    realpath(compare_dir, real) && strrchr(real, '/')
@@ -480,7 +480,7 @@ int harness_report_comparison(const char *compare_dir, const char *reference,
 				     reference, noise);
 			err = report_page_close(f, compare_dir, why, why_size);
 		}
-		harness_compare_free(&set);
+		harness_summary_free(&set);
 	}
 	free(runs);
 	json_decref(summary);

@@ -166,7 +166,7 @@ static void fixture_dir(char *dir, size_t size)
 }
 
 /* The fixture invocation in the order it ran: rounds rotated. */
-static size_t fixture_runs(struct harness_compare_run *runs)
+static size_t fixture_runs(struct harness_summary_run *runs)
 {
 	static const char *const order[][3] = {{"epoll", "io_uring", "select"},
 					       {"io_uring", "select", "epoll"}};
@@ -392,7 +392,7 @@ static char *read_text(const char *dir, const char *name)
 static void test_summary_of_fixtures(void **state)
 {
 	(void)state;
-	struct harness_compare_run runs[6];
+	struct harness_summary_run runs[6];
 	size_t n = fixture_runs(runs);
 	char *dir = make_out_dir();
 	char why[512] = "";
@@ -447,7 +447,7 @@ static void test_plots_of_fixtures(void **state)
 	(void)state;
 	if (!have_gnuplot())
 		skip();
-	struct harness_compare_run runs[6];
+	struct harness_summary_run runs[6];
 	size_t n = fixture_runs(runs);
 	char *dir = make_out_dir();
 	char why[512] = "";
@@ -478,7 +478,7 @@ static void test_plots_of_fixtures(void **state)
 static void test_runs_without_sweeps(void **state)
 {
 	(void)state;
-	struct harness_compare_run runs[2] = {
+	struct harness_summary_run runs[2] = {
 	    {"epoll", 0, "/nonexistent/epoll"},
 	    {"select", 0, "/nonexistent/select"}};
 	char *dir = make_out_dir();
@@ -514,7 +514,7 @@ static void test_old_sweeps(void **state)
 	static const char *const names[] = {"epoll", "io_uring", "libuv",
 					    "select", "thread-per-core"};
 	const char *source = getenv("MCS_SOURCE_DIR");
-	struct harness_compare_run runs[5];
+	struct harness_summary_run runs[5];
 	size_t n = 0;
 	for (size_t i = 0; source && i < 5; i++) {
 		memset(&runs[n], 0, sizeof(runs[n]));
