@@ -759,8 +759,10 @@ int harness_multihost_sweep(const struct harness_options *o,
 	keep_logs(&m);
 	write_results(&m);
 	report(&m, err, why);
-	for (size_t i = 0; i < run->step_count; i++)
+	for (size_t i = 0; i < run->step_count; i++) {
 		json_decref(run->steps[i].failures);
+		json_decref(run->steps[i].histograms);
+	}
 	json_decref(run->baseline.failures);
 	for (size_t k = 0; k < m.count; k++) {
 		json_decref(m.hosts[k].hello);

@@ -247,6 +247,8 @@ json_t *harness_step_json(const struct harness_step *s)
 	json_object_set_new(j, "failures",
 			    s->failures ? json_incref(s->failures)
 					: json_object());
+	if (s->histograms)
+		json_object_set(j, "histograms", s->histograms);
 	return j;
 }
 

@@ -49,8 +49,12 @@ struct harness_step {
 	uint64_t server_live; /* as the server counts them (shared stats) */
 	uint64_t failed;      /* this step's failed connect attempts */
 	json_t *failures;     /* {"ECONNREFUSED": 3, ...}, owned */
-	double elapsed_s;     /* the client's time for this step */
-	double connect_rate;  /* connections per second during the step */
+	/* The full histograms the client sent (common/mcs_histogram.h
+	 * buckets): {"connect_latency_us": {...}, "echo_rtt_us": {...},
+	 * "load_rtt_us": {...}}, owned; NULL when none came. */
+	json_t *histograms;
+	double elapsed_s;    /* the client's time for this step */
+	double connect_rate; /* connections per second during the step */
 	struct harness_latency connect_latency;
 	uint64_t server_user_bytes;   /* PSS, all server processes */
 	uint64_t client_user_bytes;   /* PSS, all client processes */

@@ -86,6 +86,19 @@ static void measure_memory_after(struct sweep *s,
 	*kernel = after.kernel_bytes;
 }
 
+/* Keep the client's full histogram key of reply as name in the step's
+ * histograms, so sweep.json has the buckets and not only percentiles. */
+static void keep_histogram(struct harness_step *step, const char *name,
+			   json_t *reply, const char *key)
+{
+	json_t *hist = json_object_get(reply, key);
+	if (!json_is_object(hist))
+		return;
+	if (!step->histograms)
+		step->histograms = json_object();
+	json_object_set(step->histograms, name, hist);
+}
+
 static int local_echo(void *driver, struct harness_step *step, uint64_t count,
 		      char *why, size_t why_size)
 {
@@ -106,6 +119,7 @@ static int local_echo(void *driver, struct harness_step *step, uint64_t count,
 			    harness_json_u64(reply, "mismatches");
 	step->echo_msgs_per_s = harness_json_double(reply, "msgs_per_s");
 	harness_json_latency(json_object_get(reply, "rtt_us"), &step->echo_rtt);
+	keep_histogram(step, "echo_rtt_us", reply, "rtt_hist");
 	json_decref(reply);
 	step->echo_server_cpu_us_per_msg =
 	    per_op_us(after_cpu.server - before.server, step->echo_messages);
@@ -138,6 +152,7 @@ static int local_load(void *driver, struct harness_step *step, char *why,
 	struct harness_load *l = &step->load;
 	harness_load_add_reply(l, reply);
 	harness_json_latency(json_object_get(reply, "rtt_us"), &l->rtt);
+	keep_histogram(step, "load_rtt_us", reply, "rtt_hist");
 	json_decref(reply);
 	l->server_cpu_s = after_cpu.server - before.server;
 	l->client_cpu_s = after_cpu.client - before.client;
@@ -157,6 +172,7 @@ static void local_begin_step(void *driver, size_t index, uint64_t target)
 	s->step_target = target;
 	s->step_started = mcs_now_seconds();
 }
+
 
 /* `grow N`: the client's figures for the step. */
 static int local_ramp(void *driver, struct harness_step *step, char *why,
@@ -186,6 +202,8 @@ static int local_ramp(void *driver, struct harness_step *step, char *why,
 	json_t *failures = json_object_get(reply, "failures");
 	step->failures =
 	    json_is_object(failures) ? json_incref(failures) : json_object();
+	keep_histogram(step, "connect_latency_us", reply,
+		       "connect_latency_hist");
 	harness_client_take_pids(&s->client, reply);
 	json_decref(reply);
 	return 0;

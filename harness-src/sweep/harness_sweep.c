@@ -356,8 +356,10 @@ int harness_sweep(const struct harness_options *o, const char *backend,
 	write_results(&s);
 	report(run, err, why);
 	harness_release_kernel_caches(&s);
-	for (size_t i = 0; i < run->step_count; i++)
+	for (size_t i = 0; i < run->step_count; i++) {
 		json_decref(run->steps[i].failures);
+		json_decref(run->steps[i].histograms);
+	}
 	json_decref(run->baseline.failures);
 	json_decref(run->backend_options);
 	run->backend_options = NULL;

@@ -163,6 +163,15 @@ static void test_sweep_to_30k(void **state)
 		assert_non_null(echo);
 		assert_int_equal((int)number(echo, "errors"), 0);
 		assert_true(number(echo, "msgs_per_s") > 0);
+		/* The full histograms, not only percentiles: every echo of
+		 * the step is counted in its buckets. */
+		json_t *hist = json_object_get(step, "histograms");
+		json_t *echo_hist = json_object_get(hist, "echo_rtt_us");
+		assert_true(number(echo_hist, "count") ==
+			    number(echo, "messages"));
+		assert_true(
+		    json_array_size(json_object_get(echo_hist, "buckets")) > 0);
+		assert_non_null(json_object_get(hist, "connect_latency_us"));
 	}
 	/* At 30k the kernel holds ~60k sockets: a few KB per connection, at
 	 * least 1 KB and far below 100 KB whatever the machine's noise. */
