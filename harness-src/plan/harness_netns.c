@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -27,6 +28,7 @@
 /* The host's value while a harness has it changed: a kill -9 between set
  * and restore leaves this file, and the next run puts the value back. */
 #define EHASH_SAVED "/run/mcs-harness-ehash-saved"
+#define EHASH_LOCK  "/run/mcs-harness-ehash.lock"
 
 static struct harness_netns *current;
 
@@ -92,7 +94,7 @@ static int run_ip(const char *const args[], char *why, size_t why_size)
 	return -EIO;
 }
 
-static void restore_saved_ehash(void)
+static void restore_saved_ehash_locked(void)
 {
 	FILE *f = fopen(EHASH_SAVED, "r");
 	if (!f)
@@ -104,6 +106,25 @@ static void restore_saved_ehash(void)
 	if (value[0] && mcs_sysctl_write(EHASH_SYSCTL, value) != 0)
 		return; /* keep the file: the next run tries again */
 	unlink(EHASH_SAVED);
+}
+
+/* The host-wide lock around every change of tcp_child_ehash_entries: an
+ * fd to close to release it, or -1 (then unlocked: /run not writable). */
+static int ehash_lock(void)
+{
+	int lock = open(EHASH_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (lock >= 0)
+		while (flock(lock, LOCK_EX) != 0 && errno == EINTR)
+			;
+	return lock;
+}
+
+static void restore_saved_ehash(void)
+{
+	int lock = ehash_lock();
+	restore_saved_ehash_locked();
+	if (lock >= 0)
+		close(lock);
 }
 
 int harness_netns_remove_stale(void)
@@ -131,9 +152,9 @@ int harness_netns_remove_stale(void)
 	return removed;
 }
 
-/* Set the host's tcp_child_ehash_entries, make the namespace (which takes
- * its hash size from it), and put the host's value back. */
-static int make_namespace(struct harness_netns *ns, char *why, size_t why_size)
+/* The section make_namespace() runs under its lock. */
+static int make_namespace_locked(struct harness_netns *ns, char *why,
+				 size_t why_size)
 {
 	char before[32], value[32];
 	int err = mcs_sysctl_read(EHASH_SYSCTL, before, sizeof(before));
@@ -170,6 +191,20 @@ static int make_namespace(struct harness_netns *ns, char *why, size_t why_size)
 			 EHASH_SYSCTL, before, strerror(-restore));
 		err = restore;
 	}
+	return err;
+}
+
+/* Set the host's tcp_child_ehash_entries, make the namespace (which takes
+ * its hash size from it), and put the host's value back. Two runs doing
+ * this at once (ctest -j2 runs two sweeps) would each read the other's
+ * value as the host's and leave it set: the section holds an exclusive
+ * lock on EHASH_LOCK for its few milliseconds. */
+static int make_namespace(struct harness_netns *ns, char *why, size_t why_size)
+{
+	int lock = ehash_lock();
+	int err = make_namespace_locked(ns, why, why_size);
+	if (lock >= 0)
+		close(lock); /* releases the lock */
 	return err;
 }
 
