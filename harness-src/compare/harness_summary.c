@@ -1,5 +1,6 @@
 /* harness_summary.c - the headline figures of a comparison run: the spread
- * math, reading the runs' sweep.json, and summary.json / summary.md.
+ * math, reading the runs' sweep.json, and summary.json / summary.md, whose
+ * intervals, ratios and calls follow the rules of harness_verdict.h.
  *
  * Every headline figure is one row of `figures` below: adding a figure is
  * adding a row. A figure is read from each usable run of a backend; its
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include "harness_file.h"
+#include "harness_verdict.h"
 
 void harness_spread_of(const double *values, size_t count,
 		       struct harness_spread *spread)
@@ -314,6 +316,9 @@ static void figure_spread(const struct harness_summary_set *set,
 /* Every backend's spread of one figure. */
 struct figure_table {
 	struct harness_spread spread[HARNESS_COMPARE_MAX_BACKENDS];
+	/* The median's interval, by which differences are called
+	 * (harness_verdict.h): bootstrap from 3 runs, min-max below. */
+	struct harness_interval interval[HARNESS_COMPARE_MAX_BACKENDS];
 	double *values[HARNESS_COMPARE_MAX_BACKENDS];
 	size_t count[HARNESS_COMPARE_MAX_BACKENDS];
 	long epoll; /* index of epoll in the set, -1 when absent */
@@ -339,6 +344,7 @@ static int figure_table_fill(const struct harness_summary_set *set,
 		}
 		figure_spread(set, figure, b, t->values[b], &t->count[b],
 			      &t->spread[b]);
+		harness_interval_of(t->values[b], t->count[b], &t->interval[b]);
 		if (strcmp(set->backends[b], "epoll") == 0)
 			t->epoll = (long)b;
 	}
@@ -402,13 +408,31 @@ static json_t *spread_json(const struct figure_table *t, size_t b)
 			json_array_append_new(values,
 					      json_real(t->values[b][i]));
 	json_object_set_new(o, "values", values);
+	const struct harness_interval *in = &t->interval[b];
+	set_number(o, "low", in->low);
+	set_number(o, "high", in->high);
+	json_object_set_new(o, "interval",
+			    json_string(in->bootstrap ? "bootstrap 95% of the "
+							"median"
+						      : "min-max"));
 	if (t->epoll >= 0 && s->n) {
 		const struct harness_spread *e = &t->spread[t->epoll];
-		set_number(o, "ratio_to_epoll", harness_spread_ratio(s, e));
-		if (e->n)
+		const struct harness_interval *ei = &t->interval[t->epoll];
+		/* A ratio only where both sides stand clear of zero. */
+		set_number(
+		    o, "ratio_to_epoll",
+		    harness_ratio_means_something(in, ei, HARNESS_VERDICT_NOISE)
+			? harness_spread_ratio(s, e)
+			: NAN);
+		if (e->n) {
 			json_object_set_new(
 			    o, "within_spread_of_epoll",
 			    overlap_json(harness_spread_overlap(s, e)));
+			json_object_set_new(
+			    o, "verdict_vs_epoll",
+			    json_string(harness_verdict_name(harness_verdict_of(
+				in, ei, HARNESS_VERDICT_NOISE))));
+		}
 	}
 	return o;
 }
@@ -438,14 +462,22 @@ static void pairs_json(json_t *pairs, const struct harness_summary_set *set,
 				continue;
 			int overlap = harness_spread_overlap(&t->spread[a],
 							     &t->spread[b]);
+			enum harness_verdict v =
+			    harness_verdict_of(&t->interval[a], &t->interval[b],
+					       HARNESS_VERDICT_NOISE);
 			json_t *pair = json_pack(
-			    "{s:s, s:s, s:s, s:o}", "figure", figure->key, "a",
-			    set->backends[a], "b", set->backends[b],
+			    "{s:s, s:s, s:s, s:o, s:s}", "figure", figure->key,
+			    "a", set->backends[a], "b", set->backends[b],
 			    "beyond_spread",
-			    overlap < 0 ? json_null() : json_boolean(!overlap));
-			set_number(
-			    pair, "ratio",
-			    harness_spread_ratio(&t->spread[a], &t->spread[b]));
+			    overlap < 0 ? json_null() : json_boolean(!overlap),
+			    "verdict", harness_verdict_name(v));
+			set_number(pair, "ratio",
+				   harness_ratio_means_something(
+				       &t->interval[a], &t->interval[b],
+				       HARNESS_VERDICT_NOISE)
+				       ? harness_spread_ratio(&t->spread[a],
+							      &t->spread[b])
+				       : NAN);
 			json_array_append_new(pairs, pair);
 		}
 }
@@ -519,7 +551,7 @@ static json_t *summary_json(const struct harness_summary_set *set)
 
 /* ---- summary.md ---- */
 
-static void md_cell(FILE *f, const struct harness_spread *s)
+static void md_cell(FILE *f, const struct harness_interval *s)
 {
 	char med[48], lo[48], hi[48];
 	if (!s->n) {
@@ -527,14 +559,17 @@ static void md_cell(FILE *f, const struct harness_spread *s)
 		return;
 	}
 	harness_summary_format(s->median, med, sizeof(med));
-	harness_summary_format(s->min, lo, sizeof(lo));
-	harness_summary_format(s->max, hi, sizeof(hi));
+	harness_summary_format(s->low, lo, sizeof(lo));
+	harness_summary_format(s->high, hi, sizeof(hi));
 	if (s->n == 1)
 		fprintf(f, " %s (1) |", med);
 	else
 		fprintf(f, " %s [%s–%s] (%zu) |", med, lo, hi, s->n);
 }
 
+/* The ratio to epoll where it means something, and the verdict by the
+ * rules of harness_verdict.h: a difference is called only with 3 runs a
+ * side, intervals apart and a gap beyond the noise. */
 static void md_versus(FILE *f, const struct figure_table *t, size_t b)
 {
 	if (t->epoll < 0 || !t->spread[b].n || !t->spread[t->epoll].n) {
@@ -545,25 +580,23 @@ static void md_versus(FILE *f, const struct figure_table *t, size_t b)
 		fprintf(f, " (baseline) |");
 		return;
 	}
-	double ratio =
-	    harness_spread_ratio(&t->spread[b], &t->spread[t->epoll]);
-	int overlap =
-	    harness_spread_overlap(&t->spread[b], &t->spread[t->epoll]);
-	char text[48];
-	if (isnan(ratio)) {
-		fprintf(f, " - (%s) |",
-			overlap < 0   ? "no ratio"
-			: overlap > 0 ? "no ratio of a figure near 0; within "
-					"spread"
-				      : "no ratio of a figure near 0; "
-					"**beyond spread**");
+	const struct harness_interval *in = &t->interval[b];
+	const struct harness_interval *e = &t->interval[t->epoll];
+	enum harness_verdict v =
+	    harness_verdict_of(in, e, HARNESS_VERDICT_NOISE);
+	const char *call = v == HARNESS_VERDICT_UNDECIDED ? "n < 3: no call"
+			   : v == HARNESS_VERDICT_SAME	  ? "same"
+			   : v == HARNESS_VERDICT_LOWER	  ? "**lower**"
+							  : "**higher**";
+	if (!harness_ratio_means_something(in, e, HARNESS_VERDICT_NOISE)) {
+		fprintf(f, " - (no ratio of a figure near 0; %s) |", call);
 		return;
 	}
-	harness_summary_format(ratio, text, sizeof(text));
-	fprintf(f, " ×%s%s |", text,
-		overlap < 0   ? " (n<2)"
-		: overlap > 0 ? ", within spread"
-			      : ", **beyond spread**");
+	char text[48];
+	harness_summary_format(
+	    harness_spread_ratio(&t->spread[b], &t->spread[t->epoll]), text,
+	    sizeof(text));
+	fprintf(f, " ×%s, %s |", text, call);
 }
 
 static size_t backend_runs(const struct harness_summary_set *set, size_t b,
@@ -601,7 +634,7 @@ static void md_table_rows(FILE *f, const struct harness_summary_set *set,
 		fprintf(f, "| %s | %zu of %zu |", set->backends[b], usable,
 			all);
 		for (size_t k = first; k < last; k++) {
-			md_cell(f, &t[k].spread[b]);
+			md_cell(f, &t[k].interval[b]);
 			md_versus(f, &t[k], b);
 		}
 		fprintf(f, "\n");
@@ -641,31 +674,41 @@ static int md_table(FILE *f, const struct harness_summary_set *set,
 
 static void md_pair(FILE *f, const struct summary_figure *figure,
 		    const struct figure_table *t, const char *a_name,
-		    const char *b_name, size_t a, size_t b)
+		    const char *b_name, size_t a, size_t b, const char *call)
 {
+	const struct harness_interval *ia = &t->interval[a],
+				      *ib = &t->interval[b];
 	char ma[48], mb[48], ratio[64], la[48], ha[48], lb[48], hb[48];
-	harness_summary_format(t->spread[a].median, ma, sizeof(ma));
-	harness_summary_format(t->spread[b].median, mb, sizeof(mb));
-	harness_summary_format(t->spread[a].min, la, sizeof(la));
-	harness_summary_format(t->spread[a].max, ha, sizeof(ha));
-	harness_summary_format(t->spread[b].min, lb, sizeof(lb));
-	harness_summary_format(t->spread[b].max, hb, sizeof(hb));
-	double r = harness_spread_ratio(&t->spread[a], &t->spread[b]);
+	harness_summary_format(ia->median, ma, sizeof(ma));
+	harness_summary_format(ib->median, mb, sizeof(mb));
+	harness_summary_format(ia->low, la, sizeof(la));
+	harness_summary_format(ia->high, ha, sizeof(ha));
+	harness_summary_format(ib->low, lb, sizeof(lb));
+	harness_summary_format(ib->high, hb, sizeof(hb));
+	double r = harness_ratio_means_something(ia, ib, HARNESS_VERDICT_NOISE)
+		       ? harness_spread_ratio(&t->spread[a], &t->spread[b])
+		       : NAN;
 	char number[48];
 	harness_summary_format(r, number, sizeof(number));
 	snprintf(ratio, sizeof(ratio), isnan(r) ? "%s" : "×%s; ",
 		 isnan(r) ? "" : number);
 	const char *space = *figure->unit ? " " : "";
-	fprintf(f, "- %s: %s %s%s%s vs %s %s%s%s (%s[%s–%s] and [%s–%s])\n",
-		figure->name, a_name, ma, space, figure->unit, b_name, mb,
+	fprintf(f,
+		"- %s: %s %s%s%s is %s than %s %s%s%s (%s[%s–%s] and "
+		"[%s–%s])\n",
+		figure->name, a_name, ma, space, figure->unit, call, b_name, mb,
 		space, figure->unit, ratio, la, ha, lb, hb);
 }
 
-/* The differences whose ranges do not overlap. */
+/* The differences called by the rules of harness_verdict.h. */
 static int md_beyond(FILE *f, const struct harness_summary_set *set)
 {
 	size_t listed = 0, unjudged = 0;
-	fprintf(f, "\n## Differences beyond the spread\n\n");
+	fprintf(f,
+		"\n## Differences\n\nCalled only with at least %d runs a "
+		"side, the 95%% intervals of the medians apart, and a gap "
+		"above %.0f%% of the larger median.\n\n",
+		HARNESS_VERDICT_MIN_N, HARNESS_VERDICT_NOISE * 100);
 	for (size_t k = 0; k < FIGURE_COUNT; k++) {
 		struct figure_table t;
 		if (figure_table_fill(set, &figures[k], &t) < 0)
@@ -674,25 +717,28 @@ static int md_beyond(FILE *f, const struct harness_summary_set *set)
 			for (size_t b = 0; b < a; b++) {
 				if (!t.spread[a].n || !t.spread[b].n)
 					continue;
-				int o = harness_spread_overlap(&t.spread[a],
-							       &t.spread[b]);
-				unjudged += o < 0;
-				if (o != 0)
+				enum harness_verdict v = harness_verdict_of(
+				    &t.interval[a], &t.interval[b],
+				    HARNESS_VERDICT_NOISE);
+				unjudged += v == HARNESS_VERDICT_UNDECIDED;
+				if (v != HARNESS_VERDICT_LOWER &&
+				    v != HARNESS_VERDICT_HIGHER)
 					continue;
 				md_pair(f, &figures[k], &t, set->backends[a],
-					set->backends[b], a, b);
+					set->backends[b], a, b,
+					v == HARNESS_VERDICT_LOWER ? "lower"
+								   : "higher");
 				listed++;
 			}
 		figure_table_free(&t);
 	}
 	if (!listed)
-		fprintf(f, "None: every pair's min-max ranges overlap.\n");
+		fprintf(f, "None called.\n");
 	if (unjudged)
-		fprintf(
-		    f,
-		    "\n%zu comparisons had a side with fewer than 2 runs: "
-		    "no spread to judge them by (use --repeat 2 or more).\n",
-		    unjudged);
+		fprintf(f,
+			"\n%zu comparisons had a side with fewer than %d runs: "
+			"no call is made on them (use --repeat %d or more).\n",
+			unjudged, HARNESS_VERDICT_MIN_N, HARNESS_VERDICT_MIN_N);
 	return 0;
 }
 
@@ -718,14 +764,18 @@ static void md_runs(FILE *f, const struct harness_summary_set *set)
 
 static int summary_md(FILE *f, const struct harness_summary_set *set)
 {
-	fprintf(f,
-		"# Comparison: %zu backends, %zu runs, interleaved\n\n"
-		"Each cell is the median [min–max] (n) over a backend's usable "
-		"runs. \"vs epoll\" is the ratio of medians; \"within spread\" "
-		"means the two min-max ranges overlap, so the difference may "
-		"be run-to-run noise. Figures \"at the last step\" are at each "
-		"run's own last step: see the connections held there.\n",
-		set->backend_count, set->run_count);
+	fprintf(
+	    f,
+	    "# Comparison: %zu backends, %zu runs, interleaved\n\n"
+	    "Each cell is the median [interval] (n) over a backend's usable "
+	    "runs: with 3 runs or more the interval is a 95%% bootstrap "
+	    "interval of the median, below that the min-max. \"vs epoll\" "
+	    "is the ratio of medians, shown only where both stand clear "
+	    "of zero, and the call: lower or higher only with 3 runs a "
+	    "side, intervals apart and a gap above 5%%; otherwise same, "
+	    "or no call. Figures \"at the last step\" are at each run's "
+	    "own last step: see the connections held there.\n",
+	    set->backend_count, set->run_count);
 	for (size_t first = 0; first < FIGURE_COUNT;) {
 		size_t last = first + 1;
 		while (last < FIGURE_COUNT &&
