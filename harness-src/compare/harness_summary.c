@@ -319,10 +319,22 @@ struct figure_table {
 	/* The median's interval, by which differences are called
 	 * (harness_verdict.h): bootstrap from 3 runs, min-max below. */
 	struct harness_interval interval[HARNESS_COMPARE_MAX_BACKENDS];
+	/* Connections each backend held at its last step (median), and
+	 * whether this figure depends on it: such a figure is compared only
+	 * between backends that stopped at the same count. */
+	double held[HARNESS_COMPARE_MAX_BACKENDS];
+	int per_count;
 	double *values[HARNESS_COMPARE_MAX_BACKENDS];
 	size_t count[HARNESS_COMPARE_MAX_BACKENDS];
 	long epoll; /* index of epoll in the set, -1 when absent */
 };
+
+/* Backends a and b may be set side by side on this figure: it does not
+ * depend on the count, or both stopped at the same one. */
+static int same_count(const struct figure_table *t, size_t a, size_t b)
+{
+	return !t->per_count || t->held[a] == t->held[b];
+}
 
 static void figure_table_free(struct figure_table *t)
 {
@@ -336,12 +348,17 @@ static int figure_table_fill(const struct harness_summary_set *set,
 {
 	memset(t, 0, sizeof(*t));
 	t->epoll = -1;
+	t->per_count = figure != &figures[0]; /* all but the count itself */
 	for (size_t b = 0; b < set->backend_count; b++) {
 		t->values[b] = malloc(set->run_count * sizeof(double));
 		if (!t->values[b]) {
 			figure_table_free(t);
 			return -ENOMEM;
 		}
+		struct harness_spread held;
+		figure_spread(set, &figures[0], b, t->values[b], &t->count[b],
+			      &held);
+		t->held[b] = held.median;
 		figure_spread(set, figure, b, t->values[b], &t->count[b],
 			      &t->spread[b]);
 		harness_interval_of(t->values[b], t->count[b], &t->interval[b]);
@@ -415,7 +432,11 @@ static json_t *spread_json(const struct figure_table *t, size_t b)
 			    json_string(in->bootstrap ? "bootstrap 95% of the "
 							"median"
 						      : "min-max"));
-	if (t->epoll >= 0 && s->n) {
+	if (t->epoll >= 0 && s->n && !same_count(t, b, (size_t)t->epoll)) {
+		json_object_set_new(o, "verdict_vs_epoll",
+				    json_string("not compared: at another "
+						"connection count"));
+	} else if (t->epoll >= 0 && s->n) {
 		const struct harness_spread *e = &t->spread[t->epoll];
 		const struct harness_interval *ei = &t->interval[t->epoll];
 		/* A ratio only where both sides stand clear of zero. */
@@ -458,8 +479,9 @@ static void pairs_json(json_t *pairs, const struct harness_summary_set *set,
 {
 	for (size_t a = 1; a < set->backend_count; a++)
 		for (size_t b = 0; b < a; b++) {
-			if (!t->spread[a].n || !t->spread[b].n)
-				continue;
+			if (!t->spread[a].n || !t->spread[b].n ||
+			    !same_count(t, a, b))
+				continue; /* figures at different counts */
 			int overlap = harness_spread_overlap(&t->spread[a],
 							     &t->spread[b]);
 			enum harness_verdict v =
@@ -578,6 +600,10 @@ static void md_versus(FILE *f, const struct figure_table *t, size_t b)
 	}
 	if ((long)b == t->epoll) {
 		fprintf(f, " (baseline) |");
+		return;
+	}
+	if (!same_count(t, b, (size_t)t->epoll)) {
+		fprintf(f, " - (at another count) |");
 		return;
 	}
 	const struct harness_interval *in = &t->interval[b];
@@ -715,7 +741,8 @@ static int md_beyond(FILE *f, const struct harness_summary_set *set)
 			return -ENOMEM;
 		for (size_t a = 1; a < set->backend_count; a++)
 			for (size_t b = 0; b < a; b++) {
-				if (!t.spread[a].n || !t.spread[b].n)
+				if (!t.spread[a].n || !t.spread[b].n ||
+				    !same_count(&t, a, b))
 					continue;
 				enum harness_verdict v = harness_verdict_of(
 				    &t.interval[a], &t.interval[b],
