@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """measure_tun.py - measure tun-client against the real server in a private
-network namespace (made here, always removed): the control commands given,
+network namespace (made here with an established hash of its own, always
+removed): the control commands given,
 with the wall time, tun-client's CPU and the server's CPU per command (from
 /proc/PID/stat), and the machine's busy time (/proc/stat). Run as root from
 the build tree's parent:
@@ -41,26 +42,37 @@ def main():
     build, n, commands = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
     ports = max(4, (n + 9999) // 10000)
     ns = f"mcs-tunmeasure-{os.getpid()}"
+    buckets = 1 << max(12, (2 * n - 1).bit_length())
     subprocess.run(["ip", "netns", "add", ns], check=True)
-    client = server = None
+    client = None
+    spid = 0
     try:
+        # The run's namespace is made from inside ns, whose
+        # tcp_child_ehash_entries gives it an established hash of its own
+        # sized for n (the host's sysctl is left alone): a shared or tiny
+        # table makes every lookup walk long chains.
         ex = ["ip", "netns", "exec", ns]
-        subprocess.run(ex + ["sysctl", "-qw", "net.core.somaxconn=65535",
-                             "net.ipv4.tcp_max_syn_backlog=65535"],
+        subprocess.run(ex + ["sysctl", "-qw",
+                             f"net.ipv4.tcp_child_ehash_entries={buckets}"],
                        check=True)
         port_range = f"2048-{2048 + ports - 1}"
+        script = (
+            "sysctl -qw net.core.somaxconn=65535 "
+            "net.ipv4.tcp_max_syn_backlog=65535 && "
+            f"(sleep 1; exec {build}/bin/server --backend epoll --address "
+            f"198.18.0.1 --ports {port_range} --interval 0 >/dev/null) & "
+            f"exec {build}/bin/tun-client --control --connections {n} "
+            f"--ports {port_range}")
         client = subprocess.Popen(
-            ex + [f"{build}/bin/tun-client", "--control", "--connections",
-                  str(n), "--ports", port_range],
+            ex + ["unshare", "--net", "--", "sh", "-c", script],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         print(client.stdout.readline().strip())
-        server = subprocess.Popen(
-            ex + [f"{build}/bin/server", "--backend", "epoll", "--address",
-                  "198.18.0.1", "--ports", port_range, "--interval", "0"],
-            stdout=subprocess.DEVNULL)
-        time.sleep(2 + ports / 50)
-        # ip netns exec execs the command: the pids are the programs'.
-        cpid, spid = client.pid, server.pid
+        time.sleep(3 + ports / 50)
+        # ip netns exec and unshare exec: the pid is tun-client's, and the
+        # server is its child.
+        cpid = client.pid
+        spid = children(cpid)[0]
+        print(f"established hash: {buckets} buckets", flush=True)
         for line in commands + ["quit"]:
             workers = children(spid)
             c0, s0, b0 = cpu_of(cpid), sum(cpu_of(p) for p in workers), busy()
@@ -78,7 +90,14 @@ def main():
                   f"machine busy {b1 - b0:.2f} s", flush=True)
         client.wait(timeout=120)
     finally:
-        for p in (client, server):
+        if spid:  # the server is tun-client's child: it outlives it
+            try:
+                os.kill(spid, 15)
+                while os.path.exists(f"/proc/{spid}"):
+                    time.sleep(0.2)
+            except ProcessLookupError:
+                pass
+        for p in (client,):
             if p and p.poll() is None:
                 p.terminate()
                 try:
