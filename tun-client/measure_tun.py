@@ -8,7 +8,8 @@ the build tree's parent:
 
     tun-client/measure_tun.py BUILD_DIR CONNECTIONS 'grow 100000' verify ...
 
-The server gets --ports 2048-(2048+ports-1), one worker per port, enough
+MCS_TUN_ARGS adds arguments to tun-client's (e.g. --queues 2). The
+server gets --ports 2048-(2048+ports-1), one worker per port, enough
 ports for CONNECTIONS at 10,000 per worker. Not part of the test suite."""
 import json, os, subprocess, sys, time
 
@@ -62,7 +63,7 @@ def main():
             f"(sleep 1; exec {build}/bin/server --backend epoll --address "
             f"198.18.0.1 --ports {port_range} --interval 0 >/dev/null) & "
             f"exec {build}/bin/tun-client --control --connections {n} "
-            f"--ports {port_range}")
+            f"--ports {port_range} {os.environ.get('MCS_TUN_ARGS', '')}")
         client = subprocess.Popen(
             ex + ["unshare", "--net", "--", "sh", "-c", script],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)

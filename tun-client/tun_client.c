@@ -65,12 +65,14 @@ static int read_line(struct tun_engine *e, char *line, size_t size)
 			return 0;
 		if (stop_signal)
 			return -1;
-		struct pollfd p[2] = {{.fd = STDIN_FILENO, .events = POLLIN},
-				      {.fd = e->fd, .events = POLLIN}};
-		if (poll(p, 2, 1000) <= 0)
+		struct pollfd p[1 + TUN_MAX_QUEUES] = {
+		    {.fd = STDIN_FILENO, .events = POLLIN}};
+		for (unsigned q = 0; q < e->queues; q++)
+			p[1 + q] = (struct pollfd){.fd = e->fds[q],
+						   .events = POLLIN};
+		if (poll(p, 1 + e->queues, 1000) <= 0)
 			continue;
-		if (p[1].revents)
-			tun_engine_pump(e, 0);
+		tun_engine_pump(e, 0);
 		if (p[0].revents) {
 			ssize_t got = read(STDIN_FILENO, buffer + have,
 					   sizeof(buffer) - have);
@@ -175,7 +177,7 @@ static void emit_ready(const struct tun_engine *e)
 			     "device", e->device));
 }
 
-static int open_device(const struct tun_options *o, int *fd, char *name)
+static int open_device(const struct tun_options *o, int *fds, char *name)
 {
 	char why[256] = "";
 	int initial = tun_netns_is_initial(why, sizeof(why));
@@ -196,10 +198,10 @@ static int open_device(const struct tun_options *o, int *fd, char *name)
 	    .prefix = o->prefix,
 	    .txqueuelen = o->txqueuelen,
 	    .mtu = o->mtu,
-	    .queues = o->workers,
+	    .queues = o->queues,
 	};
 	memcpy(config.name, o->device, sizeof(config.name));
-	if (tun_device_open(&config, fd, why, sizeof(why)) < 0) {
+	if (tun_device_open(&config, fds, why, sizeof(why)) < 0) {
 		fprintf(stderr, "tun-client: %s\n", why);
 		return 1;
 	}
@@ -223,16 +225,17 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	int fd;
+	int fds[TUN_MAX_QUEUES];
 	char name[IFNAMSIZ];
-	int status = open_device(&o, &fd, name);
+	int status = open_device(&o, fds, name);
 	if (status)
 		return status;
 	static struct tun_engine e;
-	if (tun_engine_init(&e, &o, fd, name, &stop_signal, why, sizeof(why)) <
-	    0) {
+	if (tun_engine_init(&e, &o, fds, name, &stop_signal, why,
+			    sizeof(why)) < 0) {
 		fprintf(stderr, "tun-client: %s\n", why);
-		close(fd);
+		for (unsigned q = 0; q < o.queues; q++)
+			close(fds[q]);
 		return 2;
 	}
 	emit_ready(&e);
@@ -253,6 +256,7 @@ int main(int argc, char **argv)
 				   "closed", (json_int_t)closed, "teardown_s",
 				   elapsed));
 	tun_engine_free(&e);
-	close(fd);
+	for (unsigned q = 0; q < o.queues; q++)
+		close(fds[q]);
 	return sig ? 128 + sig : 0;
 }

@@ -16,20 +16,58 @@
 /* Packets read per pump before new packets are written again. */
 #define PUMP_BATCH 256u
 
+unsigned tun_engine_owner(const struct tun_engine *e, uint64_t index)
+{
+	return (unsigned)(index / TUN_GROUP % e->queues);
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+/* The queue owning the connection of a packet (built by us: no IP
+ * options; or read from the device when inbound), 0 if none. */
+static unsigned packet_owner(const struct tun_engine *e, const uint8_t *p,
+			     size_t size, int inbound)
+{
+	uint64_t index;
+	size_t ip = (size_t)(p[0] & 0xfu) * 4u;
+	if (size < ip + 4 || p[0] >> 4 != 4)
+		return 0;
+	const uint8_t *tcp = p + ip;
+	uint32_t ours = get32(p + (inbound ? 16 : 12));
+	uint32_t theirs = get32(p + (inbound ? 12 : 16));
+	uint16_t our_port = (uint16_t)(tcp[inbound ? 2 : 0] << 8 |
+				       tcp[inbound ? 3 : 1]);
+	uint16_t their_port = (uint16_t)(tcp[inbound ? 0 : 2] << 8 |
+					 tcp[inbound ? 1 : 3]);
+	if (tun_space_index(&e->peer->space, ours, our_port, theirs,
+			    their_port, &index) < 0)
+		return 0;
+	return tun_engine_owner(e, index);
+}
+
 static int emit_to_device(void *context, const uint8_t *packet, size_t size)
 {
 	struct tun_engine *e = context;
-	ssize_t n = write(e->fd, packet, size);
+	int fd = e->queues > 1 ? e->fds[packet_owner(e, packet, size, 0)]
+			       : e->fd;
+	ssize_t n = write(fd, packet, size);
 	return n == (ssize_t)size ? 0 : n < 0 ? -errno : -EIO;
 }
 
-int tun_engine_init(struct tun_engine *e, const struct tun_options *o, int fd,
-		    const char *device, volatile sig_atomic_t *stop, char *why,
-		    size_t why_size)
+int tun_engine_init(struct tun_engine *e, const struct tun_options *o,
+		    const int *fds, const char *device,
+		    volatile sig_atomic_t *stop, char *why, size_t why_size)
 {
 	memset(e, 0, sizeof(*e));
 	e->options = *o;
-	e->fd = fd;
+	e->queues = o->queues ? o->queues : 1;
+	for (unsigned q = 0; q < e->queues; q++)
+		e->fds[q] = fds[q];
+	e->fd = fds[0];
 	e->stop = stop;
 	snprintf(e->device, sizeof(e->device), "%s", device);
 	struct tun_space space = {
@@ -83,26 +121,41 @@ uint32_t tun_engine_now_us(const struct tun_engine *e)
 	return (uint32_t)((mcs_now_ns() - e->epoch_ns) / 1000u);
 }
 
-unsigned tun_engine_pump(struct tun_engine *e, uint64_t wait_ns)
+/* Up to PUMP_BATCH packets from queue q. */
+static unsigned pump_queue(struct tun_engine *e, unsigned q)
 {
 	unsigned got = 0;
-	for (;;) {
-		ssize_t n = read(e->fd, e->rx, sizeof(e->rx));
-		if (n > 0) {
-			tun_peer_input(e->peer, e->rx, (size_t)n,
-				       tun_engine_now_us(e));
-			if (++got == PUMP_BATCH)
-				return got;
-			continue;
-		}
+	while (got < PUMP_BATCH) {
+		ssize_t n = read(e->fds[q], e->rx, sizeof(e->rx));
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n <= 0)
+			break;
+		got++;
+		if (e->queues > 1) {
+			e->queue_read[q]++;
+			if (packet_owner(e, e->rx, (size_t)n, 1) != q)
+				e->queue_misdelivered[q]++;
+		}
+		tun_peer_input(e->peer, e->rx, (size_t)n, tun_engine_now_us(e));
+	}
+	return got;
+}
+
+unsigned tun_engine_pump(struct tun_engine *e, uint64_t wait_ns)
+{
+	for (;;) {
+		unsigned got = 0;
+		for (unsigned q = 0; q < e->queues; q++)
+			got += pump_queue(e, q);
 		if (got || wait_ns == 0 || *e->stop)
 			return got;
-		struct pollfd p = {.fd = e->fd, .events = POLLIN};
+		struct pollfd p[TUN_MAX_QUEUES];
+		for (unsigned q = 0; q < e->queues; q++)
+			p[q] = (struct pollfd){.fd = e->fds[q], .events = POLLIN};
 		struct timespec ts = {.tv_sec = (time_t)(wait_ns / 1000000000u),
 				      .tv_nsec = (long)(wait_ns % 1000000000u)};
-		if (ppoll(&p, 1, &ts, NULL) <= 0)
+		if (ppoll(p, e->queues, &ts, NULL) <= 0)
 			return 0;
 		wait_ns = 0;
 	}
@@ -237,7 +290,7 @@ json_t *tun_engine_counts_json(const struct tun_engine *e)
 {
 	const struct tun_counts *c = &e->peer->counts;
 	int64_t dropped = tun_device_tx_dropped(e->device);
-	return json_pack(
+	json_t *o = json_pack(
 	    "{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
 	    "packets_in", (json_int_t)c->packets_in, "packets_out",
 	    (json_int_t)c->packets_out, "malformed", (json_int_t)c->malformed,
@@ -251,4 +304,14 @@ json_t *tun_engine_counts_json(const struct tun_engine *e)
 	    (json_int_t)(dropped >= 0 && e->tx_dropped_start >= 0
 			     ? dropped - e->tx_dropped_start
 			     : -1));
+	if (o && e->queues > 1) { /* [[read, misdelivered], ...] */
+		json_t *queues = json_array();
+		for (unsigned q = 0; q < e->queues; q++)
+			json_array_append_new(
+			    queues,
+			    json_pack("[I,I]", (json_int_t)e->queue_read[q],
+				      (json_int_t)e->queue_misdelivered[q]));
+		json_object_set_new(o, "queues", queues);
+	}
+	return o;
 }

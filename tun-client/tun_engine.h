@@ -14,9 +14,18 @@
 #include "tun_options.h"
 #include "tun_peer.h"
 
+/* --queues: at most this many device queues (IFF_MULTI_QUEUE). */
+#define TUN_MAX_QUEUES 8u
+
 struct tun_engine {
 	struct tun_options options;
-	int fd;			      /* the device queue, O_NONBLOCK */
+	int fd;			      /* the device's first queue */
+	int fds[TUN_MAX_QUEUES];      /* every queue, O_NONBLOCK */
+	unsigned queues;
+	/* per queue: packets read, and of those, ones whose connection
+	 * another queue owns (the kernel steered them elsewhere) */
+	uint64_t queue_read[TUN_MAX_QUEUES];
+	uint64_t queue_misdelivered[TUN_MAX_QUEUES];
 	char device[IFNAMSIZ];	      /* its name, for tx_dropped */
 	int64_t tx_dropped_start;     /* the device's count at start */
 	struct tun_peer *peer;	      /* heap: 2 packet buffers inside */
@@ -28,11 +37,19 @@ struct tun_engine {
 };
 
 /* Allocate the state array (options->connections, or -ERANGE with the
- * number that fits when the source space holds fewer). fd is the device.
- * 0 or -errno with why. */
+ * number that fits when the source space holds fewer). fds are the
+ * device's options->queues queues. 0 or -errno with why.
+ *
+ * With several queues (a measurement of the kernel's steering, still one
+ * worker): connection i's packets are written on queue (i / 64) mod
+ * queues, its owner, every queue is read, and a reply read on another
+ * queue than its owner's is counted as misdelivered. */
 int tun_engine_init(struct tun_engine *e, const struct tun_options *options,
-		    int fd, const char *device, volatile sig_atomic_t *stop,
-		    char *why, size_t why_size);
+		    const int *fds, const char *device,
+		    volatile sig_atomic_t *stop, char *why, size_t why_size);
+
+/* The queue that owns index. */
+unsigned tun_engine_owner(const struct tun_engine *e, uint64_t index);
 void tun_engine_free(struct tun_engine *e);
 
 /* The peer's clock: microseconds since init, wrapping at 2^32. */

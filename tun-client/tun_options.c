@@ -38,6 +38,10 @@ void tun_print_usage(FILE *out)
 	    "  --mtu N              the device's MTU (default 1500)\n"
 	    "  --device NAME        the device's name (default: the kernel's)\n"
 	    "  --procs N            workers (only 1 today; 0 = auto = 1)\n"
+	    "  --queues N           device queues, 1-8 (default 1; more: a\n"
+	    "                       multi-queue device, to measure the "
+	    "kernel's\n"
+	    "                       steering of replies over them)\n"
 	    "  --allow-initial-netns  run in the initial namespace too\n"
 	    "  --json               accepted (the output is always JSON)\n",
 	    out);
@@ -61,6 +65,7 @@ static void set_defaults(struct tun_options *o)
 	o->txqueuelen = 20000;
 	o->mtu = 1500;
 	o->workers = 1;
+	o->queues = 1;
 }
 
 static const struct option long_options[] = {
@@ -79,6 +84,7 @@ static const struct option long_options[] = {
     {"mtu", required_argument, NULL, 'm'},
     {"device", required_argument, NULL, 'd'},
     {"procs", required_argument, NULL, 'k'},
+    {"queues", required_argument, NULL, 'Q'},
     {"allow-initial-netns", no_argument, NULL, 'I'},
     {"json", no_argument, NULL, 'j'},
     {"help", no_argument, NULL, 'h'},
@@ -176,6 +182,10 @@ static int one_option(int c, const char *arg, struct tun_options *o,
 			return mcs_option_error(why, why_size, "--device", arg,
 						"an interface name");
 		strcpy(o->device, arg);
+		break;
+	case 'Q':
+		err = count_option("--queues", arg, 1, 8, &v, why, why_size);
+		o->queues = (unsigned)v;
 		break;
 	case 'k':
 		if (strcmp(arg, "auto") == 0)

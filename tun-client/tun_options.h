@@ -25,6 +25,7 @@ struct tun_options {
 	unsigned txqueuelen;
 	unsigned mtu;
 	unsigned workers;
+	unsigned queues;	  /* device queues (IFF_MULTI_QUEUE when > 1) */
 	char device[IFNAMSIZ];
 	int allow_initial_netns;
 	int control;
