@@ -43,46 +43,24 @@ static void emit_error(const char *message)
  * EOF, -1 on a signal. */
 static int read_line(struct tun_engine *e, char *line, size_t size)
 {
-	static char buffer[4096];
-	static size_t have;
-	static int eof;
+	static struct client_line_buffer input;
 	for (;;) {
-		char *newline = memchr(buffer, '\n', have);
-		if (newline || (eof && have) || have == sizeof(buffer)) {
-			size_t length = newline ? (size_t)(newline - buffer)
-						: have;
-			size_t copy = length < size - 1 ? length : size - 1;
-			memcpy(line, buffer, copy);
-			line[copy] = '\0';
-			if (length > size - 1)
-				line[0] = '\x01'; /* too long */
-			size_t used = newline ? length + 1 : length;
-			memmove(buffer, buffer + used, have - used);
-			have -= used;
+		if (client_line_take(&input, line, size))
 			return 1;
-		}
-		if (eof)
+		if (input.eof)
 			return 0;
 		if (stop_signal)
 			return -1;
 		struct pollfd p[1 + TUN_MAX_QUEUES] = {
 		    {.fd = STDIN_FILENO, .events = POLLIN}};
 		for (unsigned q = 0; q < e->queues; q++)
-			p[1 + q] = (struct pollfd){.fd = e->fds[q],
-						   .events = POLLIN};
+			p[1 + q] =
+			    (struct pollfd){.fd = e->fds[q], .events = POLLIN};
 		if (poll(p, 1 + e->queues, 1000) <= 0)
 			continue;
 		tun_engine_pump(e, 0);
-		if (p[0].revents) {
-			ssize_t got = read(STDIN_FILENO, buffer + have,
-					   sizeof(buffer) - have);
-			if (got < 0 && errno == EINTR)
-				continue;
-			if (got <= 0)
-				eof = 1;
-			else
-				have += (size_t)got;
-		}
+		if (p[0].revents)
+			client_line_read(&input, STDIN_FILENO);
 	}
 }
 
@@ -173,8 +151,8 @@ static void emit_ready(const struct tun_engine *e)
 			     "procs", (json_int_t)1, "pids",
 			     client_pids_json(&pid, 1), "fd_limit",
 			     (json_int_t)r.rlim_cur, "per_proc_max",
-			     (json_int_t)e->capacity, "client", "tun",
-			     "device", e->device));
+			     (json_int_t)e->capacity, "client", "tun", "device",
+			     e->device));
 }
 
 static int open_device(const struct tun_options *o, int *fds, char *name)
@@ -231,8 +209,8 @@ int main(int argc, char **argv)
 	if (status)
 		return status;
 	static struct tun_engine e;
-	if (tun_engine_init(&e, &o, fds, name, &stop_signal, why,
-			    sizeof(why)) < 0) {
+	if (tun_engine_init(&e, &o, fds, name, &stop_signal, why, sizeof(why)) <
+	    0) {
 		fprintf(stderr, "tun-client: %s\n", why);
 		for (unsigned q = 0; q < o.queues; q++)
 			close(fds[q]);
@@ -248,13 +226,13 @@ int main(int argc, char **argv)
 	int sig = stop_signal;
 	stop_signal = 0;
 	double elapsed;
-	uint64_t closed = tun_engine_teardown(&e, o.teardown_fin && !sig,
-					      &elapsed);
+	uint64_t closed =
+	    tun_engine_teardown(&e, o.teardown_fin && !sig, &elapsed);
 	if (!sig)
-		emit(&e, json_pack("{s:s,s:s,s:I,s:f}", "event", "bye",
-				   "teardown", o.teardown_fin ? "fin" : "rst",
-				   "closed", (json_int_t)closed, "teardown_s",
-				   elapsed));
+		emit(&e,
+		     json_pack("{s:s,s:s,s:I,s:f}", "event", "bye", "teardown",
+			       o.teardown_fin ? "fin" : "rst", "closed",
+			       (json_int_t)closed, "teardown_s", elapsed));
 	tun_engine_free(&e);
 	for (unsigned q = 0; q < o.queues; q++)
 		close(fds[q]);

@@ -20,7 +20,8 @@ static int has_devices(char *why, size_t why_size)
 	FILE *f = fopen("/proc/self/net/dev", "re");
 	if (!f) {
 		int err = errno;
-		snprintf(why, why_size, "/proc/self/net/dev: %s", strerror(err));
+		snprintf(why, why_size, "/proc/self/net/dev: %s",
+			 strerror(err));
 		return -err;
 	}
 	char line[512];

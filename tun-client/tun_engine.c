@@ -39,12 +39,12 @@ static unsigned packet_owner(const struct tun_engine *e, const uint8_t *p,
 	const uint8_t *tcp = p + ip;
 	uint32_t ours = get32(p + (inbound ? 16 : 12));
 	uint32_t theirs = get32(p + (inbound ? 12 : 16));
-	uint16_t our_port = (uint16_t)(tcp[inbound ? 2 : 0] << 8 |
-				       tcp[inbound ? 3 : 1]);
-	uint16_t their_port = (uint16_t)(tcp[inbound ? 0 : 2] << 8 |
-					 tcp[inbound ? 1 : 3]);
-	if (tun_space_index(&e->peer->space, ours, our_port, theirs,
-			    their_port, &index) < 0)
+	uint16_t our_port =
+	    (uint16_t)(tcp[inbound ? 2 : 0] << 8 | tcp[inbound ? 3 : 1]);
+	uint16_t their_port =
+	    (uint16_t)(tcp[inbound ? 0 : 2] << 8 | tcp[inbound ? 1 : 3]);
+	if (tun_space_index(&e->peer->space, ours, our_port, theirs, their_port,
+			    &index) < 0)
 		return 0;
 	return tun_engine_owner(e, index);
 }
@@ -52,8 +52,8 @@ static unsigned packet_owner(const struct tun_engine *e, const uint8_t *p,
 static int emit_to_device(void *context, const uint8_t *packet, size_t size)
 {
 	struct tun_engine *e = context;
-	int fd = e->queues > 1 ? e->fds[packet_owner(e, packet, size, 0)]
-			       : e->fd;
+	int fd =
+	    e->queues > 1 ? e->fds[packet_owner(e, packet, size, 0)] : e->fd;
 	ssize_t n = write(fd, packet, size);
 	return n == (ssize_t)size ? 0 : n < 0 ? -errno : -EIO;
 }
@@ -152,7 +152,8 @@ unsigned tun_engine_pump(struct tun_engine *e, uint64_t wait_ns)
 			return got;
 		struct pollfd p[TUN_MAX_QUEUES];
 		for (unsigned q = 0; q < e->queues; q++)
-			p[q] = (struct pollfd){.fd = e->fds[q], .events = POLLIN};
+			p[q] =
+			    (struct pollfd){.fd = e->fds[q], .events = POLLIN};
 		struct timespec ts = {.tv_sec = (time_t)(wait_ns / 1000000000u),
 				      .tv_nsec = (long)(wait_ns % 1000000000u)};
 		if (ppoll(p, e->queues, &ts, NULL) <= 0)
@@ -204,7 +205,8 @@ void tun_engine_grow(struct tun_engine *e, uint64_t target,
 	struct tun_counts before = p->counts;
 	mcs_histogram_init(&p->connect_us);
 	uint64_t start = mcs_now_ns(), abandoned = 0, low = e->opened;
-	uint64_t deadline = start + (uint64_t)(e->options.timeout_seconds * 1e9);
+	uint64_t deadline =
+	    start + (uint64_t)(e->options.timeout_seconds * 1e9);
 	uint64_t end = target < e->capacity ? target : e->capacity;
 	uint32_t last_scan = tun_engine_now_us(e);
 	while (!*e->stop) {
@@ -299,8 +301,8 @@ json_t *tun_engine_counts_json(const struct tun_engine *e)
 	    (json_int_t)c->out_of_order, "duplicates",
 	    (json_int_t)c->duplicates, "unexpected", (json_int_t)c->unexpected,
 	    "syn_retransmits", (json_int_t)c->syn_retransmits,
-	    "data_retransmits", (json_int_t)c->data_retransmits,
-	    "write_drops", (json_int_t)c->emit_failures, "tx_dropped",
+	    "data_retransmits", (json_int_t)c->data_retransmits, "write_drops",
+	    (json_int_t)c->emit_failures, "tx_dropped",
 	    (json_int_t)(dropped >= 0 && e->tx_dropped_start >= 0
 			     ? dropped - e->tx_dropped_start
 			     : -1));

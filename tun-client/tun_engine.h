@@ -19,20 +19,20 @@
 
 struct tun_engine {
 	struct tun_options options;
-	int fd;			      /* the device's first queue */
-	int fds[TUN_MAX_QUEUES];      /* every queue, O_NONBLOCK */
+	int fd;			 /* the device's first queue */
+	int fds[TUN_MAX_QUEUES]; /* every queue, O_NONBLOCK */
 	unsigned queues;
 	/* per queue: packets read, and of those, ones whose connection
 	 * another queue owns (the kernel steered them elsewhere) */
 	uint64_t queue_read[TUN_MAX_QUEUES];
 	uint64_t queue_misdelivered[TUN_MAX_QUEUES];
-	char device[IFNAMSIZ];	      /* its name, for tx_dropped */
-	int64_t tx_dropped_start;     /* the device's count at start */
-	struct tun_peer *peer;	      /* heap: 2 packet buffers inside */
-	uint64_t capacity;	      /* the state array's length */
-	uint64_t opened;	      /* indices connected so far */
-	uint64_t epoch_ns;	      /* the peer's clock starts here */
-	volatile sig_atomic_t *stop;  /* set by a signal: end now */
+	char device[IFNAMSIZ];	     /* its name, for tx_dropped */
+	int64_t tx_dropped_start;    /* the device's count at start */
+	struct tun_peer *peer;	     /* heap: 2 packet buffers inside */
+	uint64_t capacity;	     /* the state array's length */
+	uint64_t opened;	     /* indices connected so far */
+	uint64_t epoch_ns;	     /* the peer's clock starts here */
+	volatile sig_atomic_t *stop; /* set by a signal: end now */
 	uint8_t rx[TUN_PACKET_MAX];
 };
 

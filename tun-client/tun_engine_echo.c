@@ -64,12 +64,14 @@ void tun_engine_echo(struct tun_engine *e, uint64_t count, uint32_t size,
 	mcs_histogram_init(&p->rtt_us);
 	p->in_window = 0;
 	uint64_t start = mcs_now_ns(), cursor = 0, low = 0, sent = 0;
-	uint64_t deadline = start + (uint64_t)(e->options.timeout_seconds * 1e9);
+	uint64_t deadline =
+	    start + (uint64_t)(e->options.timeout_seconds * 1e9);
 	uint32_t last_scan = tun_engine_now_us(e);
 	while (!*e->stop) {
 		unsigned batch = 0;
 		uint32_t now = tun_engine_now_us(e);
-		while (batch < TUN_GROUP && sent < count && cursor < e->opened &&
+		while (batch < TUN_GROUP && sent < count &&
+		       cursor < e->opened &&
 		       p->counts.in_flight < e->options.echo_window) {
 			if (tun_peer_send(p, cursor, size, now) == 0) {
 				sent++;
@@ -130,9 +132,9 @@ static void load_take(struct tun_engine *e, struct load_cursor *l,
 				p->counts.errors++; /* more than 255 queued */
 			} else {
 				uint64_t stamp = when < now_ns ? when : now_ns;
-				tun_peer_send(p, l->index, size,
-					      (uint32_t)((stamp - e->epoch_ns) /
-							 1000u));
+				tun_peer_send(
+				    p, l->index, size,
+				    (uint32_t)((stamp - e->epoch_ns) / 1000u));
 				l->sent++;
 			}
 		}

@@ -102,8 +102,8 @@ static int count_option(const char *name, const char *arg, uint64_t min,
 	return mcs_option_error(why, why_size, name, arg, expected);
 }
 
-static int one_option(int c, const char *arg, struct tun_options *o,
-		      char *why, size_t why_size)
+static int one_option(int c, const char *arg, struct tun_options *o, char *why,
+		      size_t why_size)
 {
 	uint64_t v = 0;
 	struct in_addr a;
@@ -146,8 +146,8 @@ static int one_option(int c, const char *arg, struct tun_options *o,
 		o->connections = v;
 		break;
 	case 'w':
-		err = count_option("--window", arg, 1, 16384, &v, why,
-				   why_size);
+		err =
+		    count_option("--window", arg, 1, 16384, &v, why, why_size);
 		o->window = (unsigned)v;
 		break;
 	case 'e':

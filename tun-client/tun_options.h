@@ -11,21 +11,21 @@
 #include <stdio.h>
 
 struct tun_options {
-	uint32_t host;		  /* the server's address, host order */
-	unsigned prefix;	  /* the device's prefix length */
+	uint32_t host;	 /* the server's address, host order */
+	unsigned prefix; /* the device's prefix length */
 	uint16_t port_first, port_last;
-	uint32_t source_first;	  /* host order */
+	uint32_t source_first; /* host order */
 	uint32_t source_count;
 	uint16_t source_port_first, source_port_last;
-	uint64_t connections;	  /* MAX: the state array is this long */
-	unsigned window;	  /* SYNs in flight */
-	unsigned echo_window;	  /* messages in flight (echo, verify) */
-	double timeout_seconds;	  /* bound on a grow, echo or verify */
-	int teardown_fin;	  /* close with FIN, not RST */
+	uint64_t connections;	/* MAX: the state array is this long */
+	unsigned window;	/* SYNs in flight */
+	unsigned echo_window;	/* messages in flight (echo, verify) */
+	double timeout_seconds; /* bound on a grow, echo or verify */
+	int teardown_fin;	/* close with FIN, not RST */
 	unsigned txqueuelen;
 	unsigned mtu;
 	unsigned workers;
-	unsigned queues;	  /* device queues (IFF_MULTI_QUEUE when > 1) */
+	unsigned queues; /* device queues (IFF_MULTI_QUEUE when > 1) */
 	char device[IFNAMSIZ];
 	int allow_initial_netns;
 	int control;

@@ -116,7 +116,8 @@ static void syn_sent_input(struct tun_peer *peer, uint64_t index,
 	peer->counts.syn_in_flight--;
 	peer->counts.established++;
 	peer->counts.live++;
-	mcs_histogram_record(&peer->connect_us, (uint32_t)(now_us - c->stamp_us));
+	mcs_histogram_record(&peer->connect_us,
+			     (uint32_t)(now_us - c->stamp_us));
 	tun_peer__ack(peer, index);
 }
 
@@ -129,8 +130,8 @@ static int accept_data(struct tun_peer *peer, uint64_t index,
 	struct tun_conn *c = &peer->conns[index];
 	uint32_t offset = c->end - c->pending;
 	if (length > c->pending ||
-	    client_pattern_check(tun_peer__seed(index), data, offset,
-				 length) != length) {
+	    client_pattern_check(tun_peer__seed(index), data, offset, length) !=
+		length) {
 		peer->counts.mismatches++;
 		if (c->pending) {
 			peer->counts.in_flight--;
@@ -152,8 +153,7 @@ static int accept_data(struct tun_peer *peer, uint64_t index,
 		    (int32_t)(now_us - peer->window_end_us) < 0)
 			peer->counts.completed++;
 		uint32_t rtt = now_us - c->stamp_us;
-		mcs_histogram_record(&peer->rtt_us,
-				     (int32_t)rtt < 0 ? 0 : rtt);
+		mcs_histogram_record(&peer->rtt_us, (int32_t)rtt < 0 ? 0 : rtt);
 		if (c->aux) { /* the next queued load message, now */
 			c->aux--;
 			uint32_t intended = c->stamp_us + peer->period_us;

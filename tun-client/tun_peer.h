@@ -81,20 +81,19 @@ struct tun_counts {
 
 /* Sends one packet; returns 0, or -errno when the device did not take it
  * (counted in emit_failures; TCP's retransmission recovers). */
-typedef int (*tun_emit_fn)(void *context, const uint8_t *packet,
-			   size_t size);
+typedef int (*tun_emit_fn)(void *context, const uint8_t *packet, size_t size);
 
 struct tun_peer {
 	struct tun_conn *conns; /* [capacity], zeroed: every one TUN_FREE */
 	uint64_t capacity;
 	struct tun_space space;
-	uint16_t mss;		 /* advertised in the SYN; data segment size */
-	uint32_t rto_us;	 /* first SYN retransmission timeout */
-	uint8_t syn_retries;	 /* retransmissions before ETIMEDOUT */
-	uint32_t period_us;	 /* load: a connection's period */
-	uint32_t window_end_us;	 /* load: echoes before it are "completed" */
-	int in_window;		 /* load: window_end_us applies */
-	uint32_t message_size;	 /* load: size of a queued message */
+	uint16_t mss;		/* advertised in the SYN; data segment size */
+	uint32_t rto_us;	/* first SYN retransmission timeout */
+	uint8_t syn_retries;	/* retransmissions before ETIMEDOUT */
+	uint32_t period_us;	/* load: a connection's period */
+	uint32_t window_end_us; /* load: echoes before it are "completed" */
+	int in_window;		/* load: window_end_us applies */
+	uint32_t message_size;	/* load: size of a queued message */
 	tun_emit_fn emit;
 	void *emit_context;
 	struct tun_counts counts;

@@ -18,8 +18,7 @@ void tun_peer__ack(struct tun_peer *peer, uint64_t index);
 void tun_peer__data(struct tun_peer *peer, uint64_t index, uint32_t from,
 		    uint32_t to);
 /* The RST a segment for no connection of ours gets (RFC 793). */
-void tun_peer__reset_reply(struct tun_peer *peer,
-			   const struct tun_segment *in);
+void tun_peer__reset_reply(struct tun_peer *peer, const struct tun_segment *in);
 /* The message in flight on c and those queued behind it are lost. */
 void tun_peer__lose_messages(struct tun_peer *peer, struct tun_conn *c);
 /* A held connection ends: TUN_LOST (the server's doing) or TUN_CLOSED. */

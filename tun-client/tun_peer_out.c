@@ -55,7 +55,8 @@ void tun_peer__data(struct tun_peer *peer, uint64_t index, uint32_t from,
 	while (from != to) {
 		uint32_t n = to - from < peer->mss ? to - from : peer->mss;
 		client_pattern_fill(seed, peer->payload, from, n);
-		uint8_t flags = TUN_TCP_ACK | (from + n == to ? TUN_TCP_PSH : 0);
+		uint8_t flags =
+		    TUN_TCP_ACK | (from + n == to ? TUN_TCP_PSH : 0);
 		tun_peer__segment(peer, index, flags, iss + 1 + from, ack,
 				  peer->payload, n, 0);
 		from += n;

@@ -38,9 +38,9 @@ int tun_space_index(const struct tun_space *s, uint32_t source,
 	    (uint32_t)(source_port - s->source_port_first) >=
 		s->source_port_count)
 		return -ENOENT;
-	uint64_t k = (uint64_t)(source - s->source_first) *
-			 s->source_port_count +
-		     (source_port - s->source_port_first);
+	uint64_t k =
+	    (uint64_t)(source - s->source_first) * s->source_port_count +
+	    (source_port - s->source_port_first);
 	if (k >= pairs_per_port(s))
 		return -ENOENT;
 	uint64_t group =

@@ -12,10 +12,10 @@
 #define TUN_GROUP 64u
 
 struct tun_space {
-	uint32_t server;	    /* server address (host order) */
-	uint16_t port_first;	    /* server ports first..first+count-1 */
+	uint32_t server;     /* server address (host order) */
+	uint16_t port_first; /* server ports first..first+count-1 */
 	uint16_t port_count;
-	uint32_t source_first;	    /* source addresses (host order) */
+	uint32_t source_first; /* source addresses (host order) */
 	uint32_t source_count;
 	uint16_t source_port_first; /* source ports, e.g. 1024-65535 */
 	uint32_t source_port_count;

@@ -11,15 +11,6 @@
 #include "fuzz_targets.h"
 #include "tun_peer.h"
 
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "fuzz: contract broken: %s (%s:%d)\n", \
-				#cond, __FILE__, __LINE__);                    \
-			abort();                                               \
-		}                                                              \
-	} while (0)
-
 static int drop_emit(void *context, const uint8_t *packet, size_t size)
 {
 	struct tun_segment s;
@@ -59,7 +50,8 @@ static size_t mend_checksums(const uint8_t *data, size_t size, uint8_t *copy)
 	if (ip_header < 20 || total < ip_header + 20 || total > size)
 		return 0;
 	copy[10] = copy[11] = 0;
-	uint16_t sum = tun_checksum_finish(tun_checksum_add(0, copy, ip_header));
+	uint16_t sum =
+	    tun_checksum_finish(tun_checksum_add(0, copy, ip_header));
 	copy[10] = (uint8_t)(sum >> 8);
 	copy[11] = (uint8_t)sum;
 	uint8_t *tcp = copy + ip_header;

@@ -58,8 +58,9 @@ static void start_client(void)
 	assert_int_equal(pipe(out), 0);
 	char path[600];
 	snprintf(path, sizeof(path), "%s/tun-client", bin_dir);
-	char *argv[] = {path, "--control", "--connections", CONNECTIONS,
-			"--ports", "2048-2051", NULL};
+	char *argv[] = {path,	     "--control", "--connections",
+			CONNECTIONS, "--ports",	  "2048-2051",
+			NULL};
 	client_pid = spawn(argv, in[0], out[1]);
 	assert_true(client_pid > 0);
 	close(in[0]);
@@ -95,8 +96,8 @@ static void wait_for_server(void)
 						.sin_port = htons(port),
 						.sin_addr.s_addr =
 						    htonl(0xC6120001u)};
-			int ok = connect(fd, (struct sockaddr *)&a,
-					 sizeof(a)) == 0;
+			int ok =
+			    connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
 			close(fd);
 			if (ok)
 				break;
@@ -110,9 +111,9 @@ static void start_server(void)
 {
 	char path[600];
 	snprintf(path, sizeof(path), "%s/server", bin_dir);
-	char *argv[] = {path,	       "--backend", "epoll", "--address",
+	char *argv[] = {path,	      "--backend", "epoll",	"--address",
 			"198.18.0.1", "--ports",   "2048-2051", "--interval",
-			"0",	       NULL};
+			"0",	      NULL};
 	int null = open("/dev/null", O_WRONLY);
 	server_pid = spawn(argv, -1, null);
 	close(null);

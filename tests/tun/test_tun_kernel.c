@@ -123,10 +123,13 @@ static void test_our_syn_answered(void **state)
 	struct sockaddr_in at = address(SERVER, 2049);
 	assert_int_equal(bind(listener, (struct sockaddr *)&at, sizeof(at)), 0);
 	assert_int_equal(listen(listener, 16), 0);
-	struct tun_segment syn = {.source = CLIENT, .destination = SERVER,
+	struct tun_segment syn = {.source = CLIENT,
+				  .destination = SERVER,
 				  .source_port = 40001,
-				  .destination_port = 2049, .seq = 1000,
-				  .flags = TUN_TCP_SYN, .window = 65535,
+				  .destination_port = 2049,
+				  .seq = 1000,
+				  .flags = TUN_TCP_SYN,
+				  .window = 65535,
 				  .mss = 1460};
 	/* A broken checksum first: the kernel must drop it silently. */
 	uint8_t packet[256];

@@ -16,7 +16,7 @@
 #include "client_pattern.h"
 #include "tun_peer.h"
 
-#define SERVER 0xC6120001u
+#define SERVER	0xC6120001u
 #define MAX_OUT 64
 
 struct capture {
@@ -112,23 +112,30 @@ static void test_space_round_trip(void **state)
 		assert_int_equal(back, i);
 	}
 	uint64_t back;
-	assert_int_equal(tun_space_index(&space, 0xC6130005u, 1024, SERVER,
-					 2048, &back),
-			 -ENOENT);
-	assert_int_equal(tun_space_index(&space, 0xC6130000u, 1024, SERVER,
-					 2052, &back),
-			 -ENOENT);
+	assert_int_equal(
+	    tun_space_index(&space, 0xC6130005u, 1024, SERVER, 2048, &back),
+	    -ENOENT);
+	assert_int_equal(
+	    tun_space_index(&space, 0xC6130000u, 1024, SERVER, 2052, &back),
+	    -ENOENT);
 }
 
 static void test_packet_round_trip(void **state)
 {
 	(void)state;
 	uint8_t data[3] = {1, 2, 3}, packet[128];
-	struct tun_segment s = {.source = 1, .destination = 2,
-				.source_port = 3, .destination_port = 4,
-				.seq = 5, .ack = 6, .flags = TUN_TCP_SYN,
-				.window = 7, .mss = 1460, .payload = data,
-				.length = 3}, r;
+	struct tun_segment s = {.source = 1,
+				.destination = 2,
+				.source_port = 3,
+				.destination_port = 4,
+				.seq = 5,
+				.ack = 6,
+				.flags = TUN_TCP_SYN,
+				.window = 7,
+				.mss = 1460,
+				.payload = data,
+				.length = 3},
+			   r;
 	size_t size = tun_packet_build(packet, sizeof(packet), &s);
 	assert_int_equal(size, 20 + 24 + 3);
 	assert_int_equal(tun_packet_parse(packet, size, &r), TUN_PARSE_TCP);
@@ -208,8 +215,8 @@ static void test_refused(void **state)
 {
 	(void)state;
 	tun_peer_connect(&peer, 4, 0);
-	server_sends(4, TUN_TCP_RST | TUN_TCP_ACK, 0, tun_peer_iss(4) + 1,
-		     NULL, 0, 50);
+	server_sends(4, TUN_TCP_RST | TUN_TCP_ACK, 0, tun_peer_iss(4) + 1, NULL,
+		     0, 50);
 	assert_int_equal(conns[4].state, TUN_FAILED);
 	assert_int_equal(peer.counts.refused, 1);
 	assert_int_equal(peer.counts.syn_in_flight, 0);
@@ -235,7 +242,8 @@ static void echo_back(uint64_t index, uint32_t from, uint32_t length,
 	static uint8_t data[8192];
 	client_pattern_fill(client_pattern_seed(index, 0), data, from, length);
 	server_sends(index, TUN_TCP_ACK | TUN_TCP_PSH, IRS + 1 + from,
-		     tun_peer_iss(index) + 1 + from + length, data, length, now);
+		     tun_peer_iss(index) + 1 + from + length, data, length,
+		     now);
 }
 
 static void test_message_segmented_reply_split(void **state)
@@ -325,9 +333,12 @@ static void test_unknown_gets_rst(void **state)
 	assert_int_equal(out.seg[0].flags, TUN_TCP_RST);
 	assert_int_equal(out.seg[0].seq, 1234);
 	uint8_t packet[128];
-	struct tun_segment s = {.source = SERVER, .destination = 0xC6130009u,
-				.source_port = 2048, .destination_port = 80,
-				.seq = 9, .flags = TUN_TCP_SYN};
+	struct tun_segment s = {.source = SERVER,
+				.destination = 0xC6130009u,
+				.source_port = 2048,
+				.destination_port = 80,
+				.seq = 9,
+				.flags = TUN_TCP_SYN};
 	size_t size = tun_packet_build(packet, sizeof(packet), &s);
 	tun_peer_input(&peer, packet, size, 0);
 	assert_int_equal(peer.counts.unknown, 2);
@@ -368,7 +379,7 @@ static void test_load_queue(void **state)
 	conns[15].aux = 2; /* two late messages queued */
 	echo_back(15, 0, 8, 500);
 	assert_int_equal(peer.counts.messages, 1);
-	assert_int_equal(conns[15].pending, 8); /* the next went out */
+	assert_int_equal(conns[15].pending, 8);	   /* the next went out */
 	assert_int_equal(conns[15].stamp_us, 500); /* intended 1000: later */
 	tun_peer_close(&peer, 15, 0);
 	assert_int_equal(peer.counts.errors, 2); /* in flight + queued */
