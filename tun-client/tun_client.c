@@ -17,6 +17,7 @@
 #include "client_report.h"
 #include "tun_device.h"
 #include "tun_engine.h"
+#include "tun_steer.h"
 
 static volatile sig_atomic_t stop_signal;
 
@@ -216,6 +217,16 @@ int main(int argc, char **argv)
 			close(fds[q]);
 		return 2;
 	}
+	int steer = -1;
+	if (o.queues > 1 && !o.steer_kernel) {
+		steer = tun_steer_attach(e.fd, &e.peer->space, o.queues, why,
+					 sizeof(why));
+		if (steer < 0)
+			fprintf(stderr,
+				"tun-client: %s: the kernel's flow steering "
+				"spreads the replies instead\n",
+				why);
+	}
 	emit_ready(&e);
 	if (o.control)
 		run_control(&e);
@@ -234,6 +245,8 @@ int main(int argc, char **argv)
 			       o.teardown_fin ? "fin" : "rst", "closed",
 			       (json_int_t)closed, "teardown_s", elapsed));
 	tun_engine_free(&e);
+	if (steer >= 0)
+		close(steer);
 	for (unsigned q = 0; q < o.queues; q++)
 		close(fds[q]);
 	return sig ? 128 + sig : 0;

@@ -42,6 +42,10 @@ void tun_print_usage(FILE *out)
 	    "                       multi-queue device, to measure the "
 	    "kernel's\n"
 	    "                       steering of replies over them)\n"
+	    "  --steering bpf|kernel  with --queues: replies to the owner "
+	    "queue by\n"
+	    "                       an eBPF program (default), or the "
+	    "kernel's flows\n"
 	    "  --allow-initial-netns  run in the initial namespace too\n"
 	    "  --json               accepted (the output is always JSON)\n",
 	    out);
@@ -85,6 +89,7 @@ static const struct option long_options[] = {
     {"device", required_argument, NULL, 'd'},
     {"procs", required_argument, NULL, 'k'},
     {"queues", required_argument, NULL, 'Q'},
+    {"steering", required_argument, NULL, 'B'},
     {"allow-initial-netns", no_argument, NULL, 'I'},
     {"json", no_argument, NULL, 'j'},
     {"help", no_argument, NULL, 'h'},
@@ -182,6 +187,12 @@ static int one_option(int c, const char *arg, struct tun_options *o, char *why,
 			return mcs_option_error(why, why_size, "--device", arg,
 						"an interface name");
 		strcpy(o->device, arg);
+		break;
+	case 'B':
+		if (strcmp(arg, "bpf") && strcmp(arg, "kernel"))
+			return mcs_option_error(why, why_size, "--steering",
+						arg, "bpf or kernel");
+		o->steer_kernel = arg[0] == 'k';
 		break;
 	case 'Q':
 		err = count_option("--queues", arg, 1, 8, &v, why, why_size);

@@ -25,7 +25,8 @@ struct tun_options {
 	unsigned txqueuelen;
 	unsigned mtu;
 	unsigned workers;
-	unsigned queues; /* device queues (IFF_MULTI_QUEUE when > 1) */
+	unsigned queues;  /* device queues (IFF_MULTI_QUEUE when > 1) */
+	int steer_kernel; /* --steering kernel: no eBPF program */
 	char device[IFNAMSIZ];
 	int allow_initial_netns;
 	int control;

@@ -24,6 +24,8 @@
 
 #include "tun_device.h"
 #include "tun_packet.h"
+#include "tun_space.h"
+#include "tun_steer.h"
 
 #define SERVER 0xC6120001u /* 198.18.0.1, on the device */
 #define REMOTE 0xC6120505u /* 198.18.5.5, routed to the device */
@@ -164,6 +166,81 @@ static void test_our_syn_answered(void **state)
 	close(listener);
 }
 
+/* A two-queue device with the steering program: the SYN-ACK to each of
+ * 256 hand-made SYNs (4 groups of 64) comes back on the queue owning its
+ * connection, (index / 64) mod 2. */
+static void test_steering_program(void **state)
+{
+	(void)state;
+	struct tun_device_config config = {.name = "mcsq0",
+					   .address = 0xC6140001u,
+					   .prefix = 30,
+					   .txqueuelen = 1000,
+					   .mtu = 1500,
+					   .queues = 2};
+	int fds[2];
+	char why[256];
+	assert_int_equal(tun_device_open(&config, fds, why, sizeof(why)), 0);
+	/* the space: the sources lie in the device's /30 */
+	const struct tun_space space = {.server = 0xC6140001u,
+					.port_first = 3000,
+					.port_count = 2,
+					.source_first = 0xC6140002u,
+					.source_count = 2,
+					.source_port_first = 1024,
+					.source_port_count = 4096};
+	int prog = tun_steer_attach(fds[0], &space, 2, why, sizeof(why));
+	assert_true(prog >= 0);
+	int listeners[2];
+	for (int p = 0; p < 2; p++) {
+		listeners[p] = socket(AF_INET, SOCK_STREAM, 0);
+		struct sockaddr_in at = address(space.server, 3000 + p);
+		assert_int_equal(
+		    bind(listeners[p], (struct sockaddr *)&at, sizeof(at)), 0);
+		assert_int_equal(listen(listeners[p], 512), 0);
+	}
+	int saved = tun_fd;
+	tun_fd = fds[0];
+	for (uint64_t i = 0; i < 256; i++) {
+		struct tun_segment syn = {.destination = space.server,
+					  .seq = (uint32_t)i,
+					  .flags = TUN_TCP_SYN,
+					  .window = 65535,
+					  .mss = 1460};
+		tun_space_tuple(&space, i, &syn.source, &syn.source_port,
+				&syn.destination_port);
+		write_segment(&syn);
+	}
+	/* SYN-ACKs the kernel sends again (1 s on) land on the same queue */
+	uint8_t seen[256] = {0};
+	unsigned got = 0;
+	uint8_t reply[2048];
+	for (int q = 0; q < 2; q++) {
+		tun_fd = fds[q];
+		struct tun_segment s;
+		while (read_tcp(reply, sizeof(reply), 1000, &s) > 0) {
+			uint64_t index;
+			assert_int_equal(s.flags, TUN_TCP_SYN | TUN_TCP_ACK);
+			assert_int_equal(tun_space_index(&space, s.destination,
+							 s.destination_port,
+							 s.source,
+							 s.source_port, &index),
+					 0);
+			assert_int_equal(index / 64 % 2, (uint64_t)q);
+			assert_true(index < 256);
+			got += !seen[index];
+			seen[index] = 1;
+		}
+	}
+	assert_int_equal(got, 256);
+	tun_fd = saved;
+	close(listeners[0]);
+	close(listeners[1]);
+	close(prog);
+	close(fds[0]);
+	close(fds[1]);
+}
+
 int main(void)
 {
 	if (geteuid() != 0 || access("/dev/net/tun", R_OK | W_OK) != 0) {
@@ -188,6 +265,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_kernel_syn_parses),
 	    cmocka_unit_test(test_our_syn_answered),
+	    cmocka_unit_test(test_steering_program),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
