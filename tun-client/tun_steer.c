@@ -1,5 +1,5 @@
 /* tun_steer.c - the eBPF steering program of a multi-queue TUN device
- * (see tun_steer.h). Hand-assembled: 17 instructions of a socket filter,
+ * (see tun_steer.h). Hand-assembled: 16 instructions of a socket filter,
  * reading the IPv4 and TCP headers with BPF_LD_ABS (the data starts at the
  * IPv4 header on a TUN; a header with options lands on some queue, which
  * only costs a handover). */
