@@ -18,7 +18,25 @@
 
 unsigned tun_engine_owner(const struct tun_engine *e, uint64_t index)
 {
-	return (unsigned)(index / TUN_GROUP % e->queues);
+	unsigned owners = e->queues > 1 ? e->queues : e->workers;
+	return (unsigned)(index / TUN_GROUP % owners);
+}
+
+uint64_t tun_engine_index(const struct tun_engine *e, uint64_t j)
+{
+	if (e->workers == 1)
+		return j;
+	return (j / TUN_GROUP * e->workers + e->worker) * TUN_GROUP +
+	       j % TUN_GROUP;
+}
+
+uint64_t tun_engine_owned_below(const struct tun_engine *e, uint64_t n)
+{
+	uint64_t groups = n / TUN_GROUP, w = e->worker, k = e->workers;
+	uint64_t owned = (groups + k - 1 - w) / k * TUN_GROUP;
+	if (groups % k == w)
+		owned += n % TUN_GROUP;
+	return owned;
 }
 
 static uint32_t get32(const uint8_t *p)
@@ -68,6 +86,9 @@ int tun_engine_init(struct tun_engine *e, const struct tun_options *o,
 	for (unsigned q = 0; q < e->queues; q++)
 		e->fds[q] = fds[q];
 	e->fd = fds[0];
+	e->worker = 0;
+	e->workers = o->workers ? o->workers : 1;
+	e->owns_conns = 1;
 	e->stop = stop;
 	snprintf(e->device, sizeof(e->device), "%s", device);
 	struct tun_space space = {
@@ -108,9 +129,34 @@ int tun_engine_init(struct tun_engine *e, const struct tun_options *o,
 	return 0;
 }
 
+int tun_engine_init_worker(struct tun_engine *e, const struct tun_engine *first,
+			   unsigned worker, unsigned workers, int fd, char *why,
+			   size_t why_size)
+{
+	memset(e, 0, sizeof(*e));
+	e->options = first->options;
+	e->queues = 1;
+	e->fd = e->fds[0] = fd;
+	e->worker = worker;
+	e->workers = workers;
+	e->capacity = first->capacity;
+	e->stop = first->stop;
+	e->epoch_ns = first->epoch_ns;
+	e->tx_dropped_start = first->tx_dropped_start;
+	memcpy(e->device, first->device, sizeof(e->device));
+	e->peer = malloc(sizeof(*e->peer));
+	if (!e->peer) {
+		snprintf(why, why_size, "out of memory for worker %u", worker);
+		return -ENOMEM;
+	}
+	tun_peer_init(e->peer, first->peer->conns, e->capacity,
+		      &first->peer->space, first->peer->mss, emit_to_device, e);
+	return 0;
+}
+
 void tun_engine_free(struct tun_engine *e)
 {
-	if (e->peer)
+	if (e->peer && e->owns_conns)
 		free(e->peer->conns);
 	free(e->peer);
 	e->peer = NULL;
@@ -136,6 +182,14 @@ static unsigned pump_queue(struct tun_engine *e, unsigned q)
 			e->queue_read[q]++;
 			if (packet_owner(e, e->rx, (size_t)n, 1) != q)
 				e->queue_misdelivered[q]++;
+		} else if (e->workers > 1) {
+			/* another worker's connection: never touched here
+			 * (its state is that worker's); TCP sends it again */
+			e->queue_read[0]++;
+			if (packet_owner(e, e->rx, (size_t)n, 1) != e->worker) {
+				e->queue_misdelivered[0]++;
+				continue;
+			}
 		}
 		tun_peer_input(e->peer, e->rx, (size_t)n, tun_engine_now_us(e));
 	}
@@ -169,8 +223,9 @@ static void scan_connects(struct tun_engine *e, uint64_t *low)
 	uint32_t now = tun_engine_now_us(e);
 	int moving = 1;
 	for (uint64_t i = *low; i < e->opened; i++) {
-		int waits = tun_peer_tick(e->peer, i, now) &&
-			    e->peer->conns[i].state == TUN_SYN_SENT;
+		uint64_t index = tun_engine_index(e, i);
+		int waits = tun_peer_tick(e->peer, index, now) &&
+			    e->peer->conns[index].state == TUN_SYN_SENT;
 		if (moving && !waits)
 			*low = i + 1;
 		else
@@ -207,7 +262,8 @@ void tun_engine_grow(struct tun_engine *e, uint64_t target,
 	uint64_t start = mcs_now_ns(), abandoned = 0, low = e->opened;
 	uint64_t deadline =
 	    start + (uint64_t)(e->options.timeout_seconds * 1e9);
-	uint64_t end = target < e->capacity ? target : e->capacity;
+	uint64_t end = tun_engine_owned_below(
+	    e, target < e->capacity ? target : e->capacity);
 	uint32_t last_scan = tun_engine_now_us(e);
 	while (!*e->stop) {
 		unsigned sent = 0;
@@ -216,7 +272,8 @@ void tun_engine_grow(struct tun_engine *e, uint64_t target,
 		 * batch fit the device's ring. */
 		while (sent < TUN_GROUP && e->opened < end &&
 		       p->counts.syn_in_flight < e->options.window) {
-			tun_peer_connect(p, e->opened++, now);
+			tun_peer_connect(p, tun_engine_index(e, e->opened++),
+					 now);
 			sent++;
 		}
 		tun_engine_pump(e, sent ? 0 : 1000000);
@@ -231,8 +288,8 @@ void tun_engine_grow(struct tun_engine *e, uint64_t target,
 	}
 	/* The bound or a signal: what is still in flight is abandoned. */
 	for (uint64_t i = low; i < e->opened; i++)
-		if (p->conns[i].state == TUN_SYN_SENT) {
-			tun_peer_close(p, i, 0);
+		if (p->conns[tun_engine_index(e, i)].state == TUN_SYN_SENT) {
+			tun_peer_close(p, tun_engine_index(e, i), 0);
 			abandoned++;
 		}
 	abandoned += end - e->opened;
@@ -259,8 +316,9 @@ static void teardown_fin(struct tun_engine *e)
 		while (next < e->opened &&
 		       sent - (p->counts.fin_done - done_before) <
 			   e->options.echo_window) {
-			if (p->conns[next].state == TUN_ESTABLISHED) {
-				tun_peer_close(p, next, 1);
+			uint64_t index = tun_engine_index(e, next);
+			if (p->conns[index].state == TUN_ESTABLISHED) {
+				tun_peer_close(p, index, 1);
 				sent++;
 			}
 			next++;
@@ -279,7 +337,7 @@ uint64_t tun_engine_teardown(struct tun_engine *e, int fin, double *elapsed)
 	if (fin)
 		teardown_fin(e);
 	for (uint64_t i = 0; i < e->opened; i++) {
-		tun_peer_close(p, i, 0);
+		tun_peer_close(p, tun_engine_index(e, i), 0);
 		if (i % TUN_GROUP == TUN_GROUP - 1)
 			tun_engine_pump(e, 0);
 	}
@@ -288,9 +346,50 @@ uint64_t tun_engine_teardown(struct tun_engine *e, int fin, double *elapsed)
 	return p->counts.closed - closed_before;
 }
 
-json_t *tun_engine_counts_json(const struct tun_engine *e)
+/* The packet counts of engines[0..count), added. */
+static void counts_sum(const struct tun_engine *engines, unsigned count,
+		       struct tun_counts *c)
 {
-	const struct tun_counts *c = &e->peer->counts;
+	memset(c, 0, sizeof(*c));
+	for (unsigned k = 0; k < count; k++) {
+		const struct tun_counts *w = &engines[k].peer->counts;
+		c->packets_in += w->packets_in;
+		c->packets_out += w->packets_out;
+		c->malformed += w->malformed;
+		c->other += w->other;
+		c->unknown += w->unknown;
+		c->out_of_window += w->out_of_window;
+		c->out_of_order += w->out_of_order;
+		c->duplicates += w->duplicates;
+		c->unexpected += w->unexpected;
+		c->syn_retransmits += w->syn_retransmits;
+		c->data_retransmits += w->data_retransmits;
+		c->emit_failures += w->emit_failures;
+	}
+}
+
+/* [[read, misdelivered], ...] per queue (--queues) or worker. */
+static json_t *queues_json(const struct tun_engine *engines, unsigned count)
+{
+	json_t *queues = json_array();
+	const struct tun_engine *e = &engines[0];
+	unsigned n = e->queues > 1 ? e->queues : count;
+	for (unsigned q = 0; q < n; q++) {
+		const struct tun_engine *from = e->queues > 1 ? e : &engines[q];
+		unsigned slot = e->queues > 1 ? q : 0;
+		json_array_append_new(
+		    queues,
+		    json_pack("[I,I]", (json_int_t)from->queue_read[slot],
+			      (json_int_t)from->queue_misdelivered[slot]));
+	}
+	return queues;
+}
+
+json_t *tun_engine_counts_json(const struct tun_engine *engines, unsigned count)
+{
+	const struct tun_engine *e = &engines[0];
+	struct tun_counts sum, *c = &sum;
+	counts_sum(engines, count, c);
 	int64_t dropped = tun_device_tx_dropped(e->device);
 	json_t *o = json_pack(
 	    "{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
@@ -306,14 +405,34 @@ json_t *tun_engine_counts_json(const struct tun_engine *e)
 	    (json_int_t)(dropped >= 0 && e->tx_dropped_start >= 0
 			     ? dropped - e->tx_dropped_start
 			     : -1));
-	if (o && e->queues > 1) { /* [[read, misdelivered], ...] */
-		json_t *queues = json_array();
-		for (unsigned q = 0; q < e->queues; q++)
-			json_array_append_new(
-			    queues,
-			    json_pack("[I,I]", (json_int_t)e->queue_read[q],
-				      (json_int_t)e->queue_misdelivered[q]));
-		json_object_set_new(o, "queues", queues);
-	}
+	if (o && (e->queues > 1 || count > 1))
+		json_object_set_new(o, "queues", queues_json(engines, count));
 	return o;
+}
+
+void tun_totals_add(struct client_totals *into,
+		    const struct client_totals *from)
+{
+	into->live += from->live;
+	into->in_flight += from->in_flight;
+	into->dropped += from->dropped;
+	into->slots_used += from->slots_used;
+	into->attempts += from->attempts;
+	into->established += from->established;
+	into->failed += from->failed;
+	into->abandoned += from->abandoned;
+	into->connections += from->connections;
+	into->messages += from->messages;
+	into->bytes += from->bytes;
+	into->errors += from->errors;
+	into->mismatches += from->mismatches;
+	into->late += from->late;
+	into->due += from->due;
+	into->sent += from->sent;
+	into->completed += from->completed;
+	into->ring_checks += from->ring_checks;
+	for (unsigned k = 0; k < CLIENT_ERRNO_SLOTS; k++)
+		into->failures[k] += from->failures[k];
+	mcs_histogram_merge(&into->connect_us, &from->connect_us);
+	mcs_histogram_merge(&into->rtt_us, &from->rtt_us);
 }

@@ -19,10 +19,11 @@ static void scan_messages(struct tun_engine *e, uint64_t *low, uint64_t high)
 	uint32_t now = tun_engine_now_us(e);
 	int moving = 1;
 	for (uint64_t i = *low; i < high; i++) {
-		struct tun_conn *c = &e->peer->conns[i];
+		uint64_t index = tun_engine_index(e, i);
+		struct tun_conn *c = &e->peer->conns[index];
 		int waits = c->state == TUN_ESTABLISHED && c->pending;
 		if (waits && now - c->stamp_us >= RETRANSMIT_US)
-			tun_peer_retransmit(e->peer, i);
+			tun_peer_retransmit(e->peer, index);
 		if (moving && !waits)
 			*low = i + 1;
 		else
@@ -35,8 +36,8 @@ static void scan_messages(struct tun_engine *e, uint64_t *low, uint64_t high)
 static void give_up(struct tun_engine *e, uint64_t low, uint64_t high)
 {
 	for (uint64_t i = low; i < high; i++)
-		if (e->peer->conns[i].pending)
-			tun_peer_close(e->peer, i, 0);
+		if (e->peer->conns[tun_engine_index(e, i)].pending)
+			tun_peer_close(e->peer, tun_engine_index(e, i), 0);
 }
 
 static void totals_messages(const struct tun_engine *e,
@@ -73,7 +74,8 @@ void tun_engine_echo(struct tun_engine *e, uint64_t count, uint32_t size,
 		while (batch < TUN_GROUP && sent < count &&
 		       cursor < e->opened &&
 		       p->counts.in_flight < e->options.echo_window) {
-			if (tun_peer_send(p, cursor, size, now) == 0) {
+			if (tun_peer_send(p, tun_engine_index(e, cursor), size,
+					  now) == 0) {
 				sent++;
 				batch++;
 			}
@@ -122,7 +124,8 @@ static void load_take(struct tun_engine *e, struct load_cursor *l,
 		uint64_t when = intended_ns(e, l);
 		if (when > now_ns + 100000 || when >= l->end_ns)
 			return;
-		struct tun_conn *c = &p->conns[l->index];
+		uint64_t index = tun_engine_index(e, l->index);
+		struct tun_conn *c = &p->conns[index];
 		if (c->state == TUN_ESTABLISHED) {
 			l->due++;
 			if (c->pending && c->aux < UINT8_MAX) {
@@ -133,7 +136,7 @@ static void load_take(struct tun_engine *e, struct load_cursor *l,
 			} else {
 				uint64_t stamp = when < now_ns ? when : now_ns;
 				tun_peer_send(
-				    p, l->index, size,
+				    p, index, size,
 				    (uint32_t)((stamp - e->epoch_ns) / 1000u));
 				l->sent++;
 			}
@@ -145,15 +148,21 @@ static void load_take(struct tun_engine *e, struct load_cursor *l,
 	}
 }
 
-int tun_engine_load(struct tun_engine *e, uint64_t rate, uint32_t size,
-		    double seconds, struct client_totals *t, double *elapsed)
+int tun_engine_load(struct tun_engine *e, uint64_t held, uint64_t rate,
+		    uint32_t size, double seconds, struct client_totals *t,
+		    double *elapsed)
 {
 	struct tun_peer *p = e->peer;
-	uint64_t held = p->counts.live;
 	if (held == 0)
 		return -ENOTCONN;
 	struct tun_counts before = p->counts;
+	uint64_t mine = p->counts.live;
 	mcs_histogram_init(&p->rtt_us);
+	if (mine == 0) { /* this worker holds none: nothing to schedule */
+		totals_messages(e, &before, t);
+		*elapsed = 0;
+		return 0;
+	}
 	struct load_cursor l = {.start_ns = mcs_now_ns()};
 	l.end_ns = l.start_ns + (uint64_t)(seconds * 1e9);
 	l.period_ns = (uint64_t)((double)held / (double)rate * 1e9);
@@ -183,7 +192,7 @@ int tun_engine_load(struct tun_engine *e, uint64_t rate, uint32_t size,
 	p->in_window = 0;
 	*elapsed = (double)(mcs_now_ns() - l.start_ns) / 1e9;
 	totals_messages(e, &before, t);
-	t->connections = held;
+	t->connections = mine;
 	t->due = l.due;
 	t->sent = l.sent;
 	t->late = l.late;

@@ -37,7 +37,9 @@ void tun_print_usage(FILE *out)
 	    "  --txqueuelen N       the device's reply ring (default 20000)\n"
 	    "  --mtu N              the device's MTU (default 1500)\n"
 	    "  --device NAME        the device's name (default: the kernel's)\n"
-	    "  --procs N            workers (only 1 today; 0 = auto = 1)\n"
+	    "  --procs N            worker threads, 1-8, a device queue each "
+	    "(default 1;\n"
+	    "                       0 = auto = 1)\n"
 	    "  --queues N           device queues, 1-8 (default 1; more: a\n"
 	    "                       multi-queue device, to measure the "
 	    "kernel's\n"
@@ -202,9 +204,9 @@ static int one_option(int c, const char *arg, struct tun_options *o, char *why,
 		if (strcmp(arg, "auto") == 0)
 			v = 0;
 		else
-			err = count_option("--procs", arg, 0, 1, &v, why,
-					   why_size);
-		o->workers = 1;
+			err = count_option("--procs", arg, 0, TUN_MAX_WORKERS,
+					   &v, why, why_size);
+		o->workers = v ? (unsigned)v : 1;
 		break;
 	default: return -EINVAL;
 	}
@@ -262,6 +264,8 @@ int tun_parse_options(int argc, char **argv, struct tun_options *o, char *why,
 	}
 	if (optind < argc)
 		return mcs_unexpected_argument(argv[optind], why, why_size);
+	if (o->workers > 1) /* a queue each */
+		o->queues = o->workers;
 	if (o->help)
 		return 0;
 	return check_addresses(o, why, why_size);

@@ -10,6 +10,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* --procs: the most worker threads (a device queue each). */
+#define TUN_MAX_WORKERS 8u
+
 struct tun_options {
 	uint32_t host;	 /* the server's address, host order */
 	unsigned prefix; /* the device's prefix length */

@@ -4,8 +4,9 @@
  * processes), tun-client --control makes its device, the server binds
  * 198.18.0.1 on it, and the control protocol runs grow 2000, echo (8 B and
  * a 5,000-byte message in MSS segments), verify, load for 1 s, status and
- * quit. Asserts the counts, never a time. Skips (77) without root or
- * /dev/net/tun. */
+ * quit, with one worker or as many as argv[1] says (a device queue each,
+ * replies steered by the eBPF program). Asserts the counts, never a time. Skips
+ * (77) without root or /dev/net/tun. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -33,6 +34,7 @@
 #define CONNECTIONS "2000"
 
 static char bin_dir[512];
+static char *procs = "1"; /* workers: argv[1] */
 static pid_t client_pid, server_pid;
 static int to_client = -1;
 static FILE *from_client;
@@ -159,6 +161,7 @@ static void test_control_session(void **state)
 	assert_non_null(o);
 	assert_string_equal(event(o), "ready");
 	assert_int_equal(field(o, "per_proc_max"), 2000);
+	assert_int_equal(field(o, "procs"), atoi(procs));
 	json_decref(o);
 	start_server();
 
@@ -237,8 +240,10 @@ static int teardown(void **state)
 	return 0;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	if (argc > 1)
+		procs = argv[1];
 	if (geteuid() != 0 || access("/dev/net/tun", R_OK | W_OK) != 0) {
 		fprintf(stderr, "skip: needs root and /dev/net/tun\n");
 		return 77;
