@@ -62,7 +62,7 @@ static void start_client(void)
 	snprintf(path, sizeof(path), "%s/tun-client", bin_dir);
 	char *argv[] = {path,	     "--control", "--connections",
 			CONNECTIONS, "--ports",	  "2048-2051",
-			NULL};
+			"--procs",   procs,	  NULL};
 	client_pid = spawn(argv, in[0], out[1]);
 	assert_true(client_pid > 0);
 	close(in[0]);
