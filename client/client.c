@@ -579,12 +579,9 @@ static int read_line(struct client *c, char *line, size_t size)
 {
 	static struct client_line_buffer input;
 	for (;;) {
-		if (client_line_take(&input, line, size))
-			return 1;
-		if (input.eof)
-			return 0;
-		if (stop_signal)
-			return -1;
+		int next = client_line_next(&input, line, size, stop_signal);
+		if (next != 2)
+			return next;
 		/* Watch the workers too: one that dies while the harness
 		 * thinks is reported at once. */
 		struct pollfd polls[1 + CLIENT_SHARD_MAX_PROCS];

@@ -158,6 +158,16 @@ int client_line_take(struct client_line_buffer *b, char *line, size_t size)
 	return 1;
 }
 
+int client_line_next(struct client_line_buffer *b, char *line, size_t size,
+		     int stopping)
+{
+	if (client_line_take(b, line, size))
+		return 1;
+	if (b->eof)
+		return 0;
+	return stopping ? -1 : 2;
+}
+
 void client_line_read(struct client_line_buffer *b, int fd)
 {
 	ssize_t got = read(fd, b->data + b->have, sizeof(b->data) - b->have);

@@ -50,6 +50,12 @@ struct client_line_buffer {
  * (b->eof tells which). */
 int client_line_take(struct client_line_buffer *b, char *line, size_t size);
 
+/* The start of every wait for a control line: 1 with a line in line
+ * (client_line_take), 0 at EOF with nothing left, -1 when stopping (a
+ * signal came), 2 when the caller must wait for input and read it. */
+int client_line_next(struct client_line_buffer *b, char *line, size_t size,
+		     int stopping);
+
 /* Read what fd has into b (after poll said it is readable): EOF or an
  * error sets b->eof; EINTR changes nothing. */
 void client_line_read(struct client_line_buffer *b, int fd);

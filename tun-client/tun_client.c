@@ -53,12 +53,9 @@ static int read_line(char *line, size_t size)
 {
 	static struct client_line_buffer input;
 	for (;;) {
-		if (client_line_take(&input, line, size))
-			return 1;
-		if (input.eof)
-			return 0;
-		if (stop_signal)
-			return -1;
+		int next = client_line_next(&input, line, size, stop_signal);
+		if (next != 2)
+			return next;
 		struct pollfd p[1 + TUN_MAX_QUEUES] = {
 		    {.fd = STDIN_FILENO, .events = POLLIN}};
 		unsigned n = 1;

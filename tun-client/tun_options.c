@@ -109,6 +109,35 @@ static int count_option(const char *name, const char *arg, uint64_t min,
 	return mcs_option_error(why, why_size, name, arg, expected);
 }
 
+/* --procs, --queues, --steering. */
+static int worker_option(int c, const char *arg, struct tun_options *o,
+			 char *why, size_t why_size)
+{
+	uint64_t v = 0;
+	int err = 0;
+	switch (c) {
+	case 'B':
+		if (strcmp(arg, "bpf") && strcmp(arg, "kernel"))
+			return mcs_option_error(why, why_size, "--steering",
+						arg, "bpf or kernel");
+		o->steer_kernel = arg[0] == 'k';
+		break;
+	case 'Q':
+		err = count_option("--queues", arg, 1, 8, &v, why, why_size);
+		o->queues = (unsigned)v;
+		break;
+	case 'k':
+		if (strcmp(arg, "auto") == 0)
+			v = 0;
+		else
+			err = count_option("--procs", arg, 0, TUN_MAX_WORKERS,
+					   &v, why, why_size);
+		o->workers = v ? (unsigned)v : 1;
+		break;
+	}
+	return err;
+}
+
 static int one_option(int c, const char *arg, struct tun_options *o, char *why,
 		      size_t why_size)
 {
@@ -191,23 +220,8 @@ static int one_option(int c, const char *arg, struct tun_options *o, char *why,
 		strcpy(o->device, arg);
 		break;
 	case 'B':
-		if (strcmp(arg, "bpf") && strcmp(arg, "kernel"))
-			return mcs_option_error(why, why_size, "--steering",
-						arg, "bpf or kernel");
-		o->steer_kernel = arg[0] == 'k';
-		break;
 	case 'Q':
-		err = count_option("--queues", arg, 1, 8, &v, why, why_size);
-		o->queues = (unsigned)v;
-		break;
-	case 'k':
-		if (strcmp(arg, "auto") == 0)
-			v = 0;
-		else
-			err = count_option("--procs", arg, 0, TUN_MAX_WORKERS,
-					   &v, why, why_size);
-		o->workers = v ? (unsigned)v : 1;
-		break;
+	case 'k': return worker_option(c, arg, o, why, why_size);
 	default: return -EINVAL;
 	}
 	return err;
