@@ -31,9 +31,15 @@ static void on_signal(int sig)
 	stop_signal = sig;
 }
 
-/* Print o with the packet counts of every worker ("tun"), unless bare. */
+/* Print o with the packet counts of every worker ("tun"), unless bare.
+ * A command a signal cut short reports nothing (as the kernel client):
+ * the process tears down and exits 128+signal. */
 static void emit(int bare, json_t *o)
 {
+	if (stop_signal) {
+		json_decref(o);
+		return;
+	}
 	if (o && !bare)
 		json_object_set_new(o, "tun",
 				    tun_engine_counts_json(engines, workers));
