@@ -25,6 +25,7 @@
 #include "mcs_clock.h"
 #include "mcs_parse.h"
 #include "mcs_proc.h"
+#include "mcs_version.h"
 
 #define RESERVED_FDS  100u
 #define MAX_PROCS     1024u
@@ -89,6 +90,10 @@ int main(int argc, char **argv)
 	uint16_t first, last;
 	uint64_t n, procs = 0;
 	uint32_t nsources = 0;
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		mcs_version_print(stdout, "connect_loop_bench");
+		return 0;
+	}
 	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
 		printf("usage: connect_loop_bench HOST(127.x.x.x) PORTS N "
 		       "[PROCS|auto] [SOURCES]\n"

@@ -15,6 +15,7 @@
 
 #include "client_control.h"
 #include "client_report.h"
+#include "mcs_version.h"
 #include "tun_device.h"
 #include "tun_engine.h"
 #include "tun_steer.h"
@@ -260,6 +261,10 @@ int main(int argc, char **argv)
 	}
 	if (o.help) {
 		tun_print_usage(stdout);
+		return 0;
+	}
+	if (o.version) {
+		mcs_version_print(stdout, "tun-client");
 		return 0;
 	}
 	struct sigaction sa = {.sa_handler = on_signal};

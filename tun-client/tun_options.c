@@ -49,7 +49,9 @@ void tun_print_usage(FILE *out)
 	    "                       an eBPF program (default), or the "
 	    "kernel's flows\n"
 	    "  --allow-initial-netns  run in the initial namespace too\n"
-	    "  --json               accepted (the output is always JSON)\n",
+	    "  --json               accepted (the output is always JSON)\n"
+	    "  --version            the commit this binary was built from\n"
+	    "  --help               this text\n",
 	    out);
 }
 
@@ -95,6 +97,7 @@ static const struct option long_options[] = {
     {"allow-initial-netns", no_argument, NULL, 'I'},
     {"json", no_argument, NULL, 'j'},
     {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
 };
 
@@ -149,6 +152,7 @@ static int one_option(int c, const char *arg, struct tun_options *o, char *why,
 	case 'j': break;
 	case 'I': o->allow_initial_netns = 1; break;
 	case 'h': o->help = 1; break;
+	case 'V': o->version = 1; break;
 	case 'H':
 		if (mcs_parse_ipv4(arg, &a))
 			return mcs_option_error(why, why_size, "--host", arg,
@@ -280,7 +284,7 @@ int tun_parse_options(int argc, char **argv, struct tun_options *o, char *why,
 		return mcs_unexpected_argument(argv[optind], why, why_size);
 	if (o->workers > 1) /* a queue each */
 		o->queues = o->workers;
-	if (o->help)
+	if (o->help || o->version)
 		return 0;
 	return check_addresses(o, why, why_size);
 }

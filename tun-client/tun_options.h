@@ -34,6 +34,7 @@ struct tun_options {
 	int allow_initial_netns;
 	int control;
 	int help;
+	int version; /* --version */
 };
 
 /* Fill options from argv (defaults first). 0, or -EINVAL with a one-line
