@@ -84,26 +84,33 @@ static void child(unsigned k, unsigned procs, uint64_t n, struct in_addr host,
 	_exit(0);
 }
 
+/* --version and --help: print and say so (1), or 0 for anything else. */
+static int answer_flag(const char *arg)
+{
+	if (strcmp(arg, "--version") == 0) {
+		mcs_version_print(stdout, "connect_loop_bench");
+		return 1;
+	}
+	if (strcmp(arg, "--help") != 0)
+		return 0;
+	printf("usage: connect_loop_bench HOST(127.x.x.x) PORTS N "
+	       "[PROCS|auto] [SOURCES]\n"
+	       "Opens N loopback connections to HOST:PORTS from PROCS "
+	       "processes (auto: as\nmany as the fd limit needs, at "
+	       "least one per core), with no per-connection\nstate, "
+	       "and prints how long it took: the floor under the "
+	       "client's connect rate.\n");
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	struct in_addr host, source = {0};
 	uint16_t first, last;
 	uint64_t n, procs = 0;
 	uint32_t nsources = 0;
-	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
-		mcs_version_print(stdout, "connect_loop_bench");
+	if (argc == 2 && answer_flag(argv[1]))
 		return 0;
-	}
-	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
-		printf("usage: connect_loop_bench HOST(127.x.x.x) PORTS N "
-		       "[PROCS|auto] [SOURCES]\n"
-		       "Opens N loopback connections to HOST:PORTS from PROCS "
-		       "processes (auto: as\nmany as the fd limit needs, at "
-		       "least one per core), with no per-connection\nstate, "
-		       "and prints how long it took: the floor under the "
-		       "client's connect rate.\n");
-		return 0;
-	}
 	if (argc < 4 || argc > 6 || mcs_parse_ipv4(argv[1], &host) ||
 	    (ntohl(host.s_addr) >> 24) != 127 ||
 	    mcs_parse_port_range(argv[2], &first, &last) ||
