@@ -195,11 +195,16 @@ static void test_compare_epoll_select(void **state)
 			assert_non_null(spread);
 			check_spread(spread);
 		}
-		/* epoll against itself is 1. */
+		/* epoll against itself is 1, where a ratio is given at all:
+		 * none is for a figure whose interval reaches down to about
+		 * zero (harness_verdict.h). */
 		json_t *epoll = json_object_get(backends, "epoll");
-		if (number(epoll, "n") > 0 && number(epoll, "median") != 0)
-			assert_true(fabs(number(epoll, "ratio_to_epoll") - 1) <
-				    1e-9);
+		json_t *self = json_object_get(epoll, "ratio_to_epoll");
+		if (json_is_number(self))
+			assert_true(fabs(json_number_value(self) - 1) < 1e-9);
+		else if (number(epoll, "n") > 0)
+			assert_true(number(epoll, "low") <=
+				    0.05 * number(epoll, "median"));
 	}
 	json_decref(summary);
 
