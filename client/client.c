@@ -578,25 +578,11 @@ static void emit_ready(struct client *c)
  * for a line, 0 at EOF, -1 on a signal, -2 when a worker dies meanwhile. */
 static int read_line(struct client *c, char *line, size_t size)
 {
-	static char buffer[4096];
-	static size_t have;
-	static int eof;
+	static struct client_line_buffer input;
 	for (;;) {
-		char *newline = memchr(buffer, '\n', have);
-		if (newline || (eof && have) || have == sizeof(buffer)) {
-			size_t length =
-			    newline ? (size_t)(newline - buffer) : have;
-			size_t copy = length < size - 1 ? length : size - 1;
-			memcpy(line, buffer, copy);
-			line[copy] = '\0';
-			if (length >= size - 1)
-				line[0] = length > size - 1 ? '\x01' : line[0];
-			size_t used = newline ? length + 1 : length;
-			memmove(buffer, buffer + used, have - used);
-			have -= used;
+		if (client_line_take(&input, line, size))
 			return 1;
-		}
-		if (eof)
+		if (input.eof)
 			return 0;
 		if (stop_signal)
 			return -1;
@@ -621,16 +607,8 @@ static int read_line(struct client *c, char *line, size_t size)
 				worker_died(c, k);
 				return -2;
 			}
-		if (polls[0].revents) {
-			ssize_t got = read(STDIN_FILENO, buffer + have,
-					   sizeof(buffer) - have);
-			if (got < 0 && errno == EINTR)
-				continue;
-			if (got <= 0)
-				eof = 1;
-			else
-				have += (size_t)got;
-		}
+		if (polls[0].revents)
+			client_line_read(&input, STDIN_FILENO);
 	}
 }
 

@@ -1,11 +1,13 @@
 /* client_control.c - parse control-protocol lines ("grow 10000",
- * "echo 1000 64", "load 20000 64 5", "verify", "status", "quit"). */
+ * "echo 1000 64", "load 20000 64 5", "verify", "status", "quit"), and cut
+ * them from the channel's bytes. */
 #include "client_control.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "client_options.h"
 #include "mcs_parse.h"
@@ -137,4 +139,32 @@ int client_control_parse(const char *line, uint64_t max_connections,
 		 "load RATE SIZE DURATION_S, verify, status, quit)",
 		 words[0]);
 	return -EINVAL;
+}
+
+int client_line_take(struct client_line_buffer *b, char *line, size_t size)
+{
+	char *newline = memchr(b->data, '\n', b->have);
+	if (!newline && !(b->eof && b->have) && b->have != sizeof(b->data))
+		return 0;
+	size_t length = newline ? (size_t)(newline - b->data) : b->have;
+	size_t copy = length < size - 1 ? length : size - 1;
+	memcpy(line, b->data, copy);
+	line[copy] = '\0';
+	if (length > size - 1)
+		line[0] = '\x01'; /* too long */
+	size_t used = newline ? length + 1 : length;
+	memmove(b->data, b->data + used, b->have - used);
+	b->have -= used;
+	return 1;
+}
+
+void client_line_read(struct client_line_buffer *b, int fd)
+{
+	ssize_t got = read(fd, b->data + b->have, sizeof(b->data) - b->have);
+	if (got < 0 && errno == EINTR)
+		return;
+	if (got <= 0)
+		b->eof = 1;
+	else
+		b->have += (size_t)got;
 }

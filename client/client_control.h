@@ -1,5 +1,6 @@
 /* client_control.h - one line of the control protocol (docs/CONTROL.md)
- * parsed into a command, without side effects. */
+ * parsed into a command, without side effects, and the lines cut from the
+ * control channel's bytes. */
 #ifndef CLIENT_CONTROL_H
 #define CLIENT_CONTROL_H
 
@@ -33,5 +34,24 @@ struct client_control {
 int client_control_parse(const char *line, uint64_t max_connections,
 			 struct client_control *command, char *why,
 			 size_t why_size);
+
+/* The control channel's input: bytes read from a file descriptor (stdin),
+ * cut into lines. Shared by the kernel client and tun-client. */
+struct client_line_buffer {
+	char data[4096];
+	size_t have;
+	int eof;
+};
+
+/* Take the next line (without its newline; a last line without one at
+ * EOF; a full buffer with none) into line[size]. Returns 1 when there was
+ * one (a line longer than size - 1 bytes comes back starting with '\x01':
+ * "too long"), 0 when more input is needed, or at EOF with nothing left
+ * (b->eof tells which). */
+int client_line_take(struct client_line_buffer *b, char *line, size_t size);
+
+/* Read what fd has into b (after poll said it is readable): EOF or an
+ * error sets b->eof; EINTR changes nothing. */
+void client_line_read(struct client_line_buffer *b, int fd);
 
 #endif /* CLIENT_CONTROL_H */

@@ -16,15 +16,6 @@
 #define MAX_ARGS   64
 #define MAX_VALUES 16
 
-#define CHECK(cond)                                                            \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			fprintf(stderr, "fuzz: contract broken: %s (%s:%d)\n", \
-				#cond, __FILE__, __LINE__);                    \
-			abort();                                               \
-		}                                                              \
-	} while (0)
-
 /* A heap copy of data[0..size) with a NUL after it, and nothing more. */
 static char *copy_string(const uint8_t *data, size_t size)
 {

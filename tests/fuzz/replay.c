@@ -1,6 +1,6 @@
 /* replay.c - the fuzz corpus as a regression test, with any compiler:
  * feeds every file under tests/fuzz/corpus/ (seeds and every crash input
- * ever found) to both fuzz entry points. Runs in CTest as fuzz_replay in
+ * ever found) to every fuzz entry point. Runs in CTest as fuzz_replay in
  * every build; a broken contract aborts, AddressSanitizer builds also catch
  * out-of-bounds reads and use-after-free.
  *
@@ -50,6 +50,7 @@ static int replay_file(const char *path)
 	current = path;
 	fuzz_parsers(data, n);
 	fuzz_server_options(data, n);
+	fuzz_tun_packet(data, n);
 	current = NULL;
 	free(data);
 	files++;
@@ -92,8 +93,9 @@ int main(int argc, char **argv)
 	int err = 0;
 	for (int i = 1; i < argc; i++)
 		err |= replay_dir(argv[i]);
-	printf("fuzz replay: %d inputs through fuzz_parsers and "
-	       "fuzz_server_options, no contract broken\n",
+	printf("fuzz replay: %d inputs through fuzz_parsers, "
+	       "fuzz_server_options and fuzz_tun_packet, no contract "
+	       "broken\n",
 	       files);
 	if (files == 0) {
 		fprintf(stderr, "fuzz replay: no inputs found\n");

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# run-fuzz.sh - bounded libFuzzer run over the command-line parsers: builds
-# tests/fuzz's fuzz_parse and fuzz_server_options with clang (ASan+UBSan)
+# run-fuzz.sh - bounded libFuzzer run over the command-line parsers and
+# the TUN client's packet parser: builds tests/fuzz's fuzz_parse,
+# fuzz_server_options and fuzz_tun_packet with clang (ASan+UBSan)
 # in build-fuzz/, runs each for SECONDS (default 60) starting from
-# tests/fuzz/corpus/, and exits non-zero if either crashed (the input is
+# tests/fuzz/corpus/, and exits non-zero if any crashed (the input is
 # kept in build-fuzz/fuzz/artifacts/: add it to tests/fuzz/corpus/
 # regressions/ with the fix, so fuzz_replay guards it from then on).
 #
@@ -31,7 +32,7 @@ CC=clang cmake -S "$src" -B "$build" -DMCS_FUZZ=ON \
 	cat "$build/configure.log" >&2
 	exit 2
 }
-cmake --build "$build" -j"$(nproc)" --target fuzz_parse fuzz_server_options \
+cmake --build "$build" -j"$(nproc)" --target fuzz_parse fuzz_server_options fuzz_tun_packet \
 	>"$build/build.log" 2>&1 || {
 	tail -40 "$build/build.log" >&2
 	exit 2
@@ -39,7 +40,7 @@ cmake --build "$build" -j"$(nproc)" --target fuzz_parse fuzz_server_options \
 
 status=0
 mkdir -p "$build/fuzz/artifacts"
-for target in parse server_options; do
+for target in parse server_options tun_packet; do
 	work=$build/fuzz/corpus-$target
 	log=$build/fuzz/$target.log
 	mkdir -p "$work"

@@ -1,0 +1,44 @@
+/* tun_options.h - the TUN client's command line, parsed without side
+ * effects (tested), with the address rule checked: the server's address
+ * and every source must lie in 198.18.0.0/15, the sources off the server's
+ * address. */
+#ifndef TUN_OPTIONS_H
+#define TUN_OPTIONS_H
+
+#include <net/if.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct tun_options {
+	uint32_t host;	 /* the server's address, host order */
+	unsigned prefix; /* the device's prefix length */
+	uint16_t port_first, port_last;
+	uint32_t source_first; /* host order */
+	uint32_t source_count;
+	uint16_t source_port_first, source_port_last;
+	uint64_t connections;	/* MAX: the state array is this long */
+	unsigned window;	/* SYNs in flight */
+	unsigned echo_window;	/* messages in flight (echo, verify) */
+	double timeout_seconds; /* bound on a grow, echo or verify */
+	int teardown_fin;	/* close with FIN, not RST */
+	unsigned txqueuelen;
+	unsigned mtu;
+	unsigned workers;
+	unsigned queues;  /* device queues (IFF_MULTI_QUEUE when > 1) */
+	int steer_kernel; /* --steering kernel: no eBPF program */
+	char device[IFNAMSIZ];
+	int allow_initial_netns;
+	int control;
+	int help;
+};
+
+/* Fill options from argv (defaults first). 0, or -EINVAL with a one-line
+ * reason in why; -EDOM when an address lies outside 198.18.0.0/15 (the
+ * caller exits 2 either way). */
+int tun_parse_options(int argc, char **argv, struct tun_options *options,
+		      char *why, size_t why_size);
+
+void tun_print_usage(FILE *out);
+
+#endif /* TUN_OPTIONS_H */
