@@ -22,9 +22,13 @@ static void print_fit(const struct harness_run *run, FILE *out)
 	harness_format_signed_bytes(run->user_fit.base, base, sizeof(base));
 	harness_format_signed_bytes(run->kernel_fit.base, kbase, sizeof(kbase));
 	/* Whose kernel: this machine's (both ends of each loopback
-	 * connection), or a multi-host run's server host's. */
-	const char *kernel = !run->hosts ? "both ends of each loopback "
-					   "connection"
+	 * connection, or the server's side alone with the TUN client), or a
+	 * multi-host run's server host's. */
+	const char *kernel = run->client_kind == HARNESS_CLIENT_TUN
+				 ? "server side only: the TUN client holds "
+				   "no sockets"
+			     : !run->hosts ? "both ends of each loopback "
+					     "connection"
 			     : run->hosts->kernels_shared
 				 ? "the server host's kernel, shared with "
 				   "client hosts: both ends"
