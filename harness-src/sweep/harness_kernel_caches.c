@@ -37,6 +37,27 @@ void harness_take_slab_point(struct sweep *s, size_t index)
 		s->slab_point_count = index + 1;
 }
 
+static const struct mcs_slab_cache *tcp_cache(const struct mcs_slab_snapshot *p)
+{
+	for (size_t i = 0; i < p->count; i++)
+		if (strcmp(p->caches[i].name, "TCP") == 0)
+			return &p->caches[i];
+	return NULL;
+}
+
+double harness_tcp_objects_per_conn(const struct sweep *s, size_t index,
+				    uint64_t connections)
+{
+	if (s->slab_error || !connections || index >= s->slab_point_count)
+		return 0;
+	const struct mcs_slab_cache *before = tcp_cache(&s->slab_points[0]);
+	const struct mcs_slab_cache *now = tcp_cache(&s->slab_points[index]);
+	if (!before || !now)
+		return 0;
+	double grown = (double)now->active_objs - (double)before->active_objs;
+	return grown / (double)connections;
+}
+
 /* proc_inode_cache growing with the connections: something on the
  * machine lists /proc/PID/fd of the benchmark's processes (the harness
  * does not during a sweep), which instantiates an inode and a dentry per
