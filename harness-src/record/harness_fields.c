@@ -101,8 +101,8 @@ const struct harness_field harness_step_fields[] = {
 	"the machine's busy CPU per established connection during the ramp"),
     ROW(REAL, tcp_objects_per_conn, "tcp_objects_per_conn",
 	"tcp_objects_per_conn", "", CONNECTED, 3,
-	"TCP slab objects in use since the baseline per server connection "
-	"(1.0: server side only, 2.0: both ends; root)"),
+	"TCP slab objects the ramp added per connection it added to the "
+	"server (1.0: server side only, 2.0: both ends; root)"),
     ROW(REAL, tcp_sockets_per_conn, "tcp_sockets_per_conn",
 	"tcp_sockets_per_conn", "", CONNECTED, 3,
 	"TCP sockets in use (sockstat, the sweep's namespace) since the "

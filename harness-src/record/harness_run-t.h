@@ -76,8 +76,8 @@ struct harness_step {
 	 * and per established connection: whatever each process is charged
 	 * with, the ramp cost this much in all. */
 	double machine_ramp_cpu_s, machine_cpu_us_per_connect;
-	/* Objects of the TCP slab cache (struct tcp_sock) in use since the
-	 * baseline, per connection the server holds: about 1.0 with the TUN
+	/* Objects of the TCP slab cache (struct tcp_sock) the ramp added,
+	 * per connection it added to the server: about 1.0 with the TUN
 	 * client (the server's end only), 2.0 with the kernel client (both
 	 * ends); 0 without slabinfo. */
 	double tcp_objects_per_conn;

@@ -172,6 +172,8 @@ static int local_ramp(void *driver, struct harness_step *step, char *why,
 	struct mcs_stats_total t;
 	mcs_stats_sum(&s->stats, &t);
 	s->ramp_accepts = t.accepts;
+	s->ramp_server_live = t.live;
+	s->ramp_tcp_ok = harness_tcp_objects_now(&s->ramp_tcp_objects) == 0;
 	struct cpu_mark start = cpu_now(s);
 	s->ramp_server_cpu = start.server;
 	s->ramp_client_cpu = start.client;
@@ -234,8 +236,10 @@ static int local_measure_step(void *driver, struct harness_step *step,
 	s->run->client_cpu_total_s = sample.client_cpu;
 	size_t point = s->run->step_count + 1;
 	harness_take_slab_point(s, point);
-	step->tcp_objects_per_conn =
-	    harness_tcp_objects_per_conn(s, point, step->server_live);
+	if (s->ramp_tcp_ok && step->server_live > s->ramp_server_live)
+		step->tcp_objects_per_conn = harness_tcp_objects_per_conn(
+		    s, point, s->ramp_tcp_objects,
+		    step->server_live - s->ramp_server_live);
 	if (step->server_live)
 		step->tcp_sockets_per_conn =
 		    ((double)sample.tcp_inuse - (double)s->baseline_tcp_inuse) /
