@@ -64,9 +64,14 @@ void harness_print_summary(const struct harness_run *run, FILE *out)
 		print_fit(run, out);
 	fprintf(out,
 		"%s: CPU per operation at the last step: server %.1f us per "
-		"accept, client %.1f us per connect\n",
+		"accept, client %.1f us per connect, the machine %.1f us per "
+		"connection (/proc/stat busy%s)\n",
 		run->backend, last->server_cpu_us_per_accept,
-		last->client_cpu_us_per_connect);
+		last->client_cpu_us_per_connect,
+		last->machine_cpu_us_per_connect,
+		run->client_kind == HARNESS_CLIENT_TUN
+		    ? "; the server's receive path is in the client's figure"
+		    : "");
 	if (last->loaded)
 		fprintf(out,
 			"%s: load at the last step: %.0f msg/s offered, %.0f "
