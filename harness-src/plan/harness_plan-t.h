@@ -87,6 +87,9 @@ struct harness_memory_shortfall {
 	uint64_t headroom;  /* MemAvailable, or less under a cgroup */
 	uint64_t floor;	    /* the --min-free floor */
 	const char *cgroup; /* the memory cgroup bounding headroom, or NULL */
+	/* What one kernel_bytes_per_connection is for, in the refusal (NULL:
+	 * "loopback connection", the kernel client's pair). */
+	const char *per;
 };
 
 #endif /* HARNESS_PLAN_T_H */

@@ -554,11 +554,12 @@ void harness_memory_refusal(const struct harness_memory_shortfall *s, char *why,
 			 "lower --target to about %" PRIu64 ", ", fits);
 	snprintf(why, why_size,
 		 "%" PRIu64 " connections need about %.2f GiB (%.1f KB of "
-		 "kernel memory per loopback connection, %s) but only %.2f "
+		 "kernel memory per %s, %s) but only %.2f "
 		 "GiB is available%s, %.2f GiB of it above the --min-free "
 		 "floor of %.2f GiB: %sfree memory or lower --min-free",
 		 s->target, s->needed / 1073741824.0,
 		 s->kernel_bytes_per_connection / 1000.0,
+		 s->per ? s->per : "loopback connection",
 		 s->from_slabinfo ? "estimated from this kernel's slabinfo"
 				  : "a constant: slabinfo unreadable",
 		 s->headroom / 1073741824.0, where, usable / 1073741824.0,
@@ -611,6 +612,9 @@ static int check_memory(const struct harness_options *o,
 	    .headroom = now.headroom,
 	    .floor = harness_memory_floor(&memory, o),
 	    .cgroup = now.cgroup_bound ? memory.cgroup_name : NULL,
+	    .per = plan->tun_client ? "connection, the server's socket alone "
+				      "(the TUN client holds none)"
+				    : NULL,
 	};
 	note_caps(plan, &shortfall);
 	if (!harness_memory_short(&shortfall))
