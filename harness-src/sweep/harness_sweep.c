@@ -194,6 +194,15 @@ static int preflight(const struct harness_options *o, const char *backend,
 		return 1;
 	}
 	run->client_kind = resolve_client_kind(o, run);
+	if (run->client_kind == HARNESS_CLIENT_TUN && !run->netns.active) {
+		fprintf(stderr,
+			"harness: %s: --client tun needs the sweep's own "
+			"network namespace, which needs root (%s): run as "
+			"root or use --client kernel\n",
+			backend, run->netns_off_reason);
+		mcs_backend_unload(&handle);
+		return 1;
+	}
 	err = harness_plan_make(o, handle.ops,
 				run->client_kind == HARNESS_CLIENT_TUN,
 				&run->plan, why, sizeof(why));
