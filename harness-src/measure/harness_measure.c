@@ -132,6 +132,7 @@ int harness_sample_system(struct harness_sample *sample)
 	read_slab_objects(sample);
 	sample->tcp_mem = sockstat.tcp_mem_bytes;
 	sample->tcp_inuse = sockstat.tcp_inuse;
+	sample->tcp_alloc = sockstat.tcp_alloc;
 	sample->listen_overflows = netstat.listen_overflows;
 	sample->listen_drops = netstat.listen_drops;
 	return 0;

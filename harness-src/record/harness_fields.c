@@ -107,6 +107,11 @@ const struct harness_field harness_step_fields[] = {
 	"tcp_sockets_per_conn", "", CONNECTED, 3,
 	"TCP sockets in use (sockstat, the sweep's namespace) since the "
 	"baseline per server connection (1.0 or 2.0, as above)"),
+    ROW(REAL, tcp_others_per_conn, "tcp_others_per_conn", "tcp_others_per_conn",
+	"", CONNECTED, 3,
+	"TCP sockets made (+) or closed (-) outside the sweep's namespace "
+	"during the ramp, per connection it added: tcp_objects_per_conn's "
+	"noise"),
 
     ROW(U64, echo_messages, "echo.messages", "echo_messages", "", ECHO, 0,
 	"closed-loop echo: messages verified"),

@@ -176,6 +176,11 @@ static void add_client_kind(json_t *root, const struct harness_run *run)
 		? run->steps[run->step_count - 1].tcp_sockets_per_conn
 		: 0;
 	json_object_set_new(root, "tcp_sockets_per_conn", json_real(sockets));
+	double others =
+	    run->step_count
+		? run->steps[run->step_count - 1].tcp_others_per_conn
+		: 0;
+	json_object_set_new(root, "tcp_others_per_conn", json_real(others));
 }
 
 /* sweep.json, section by section (the keys in this order): which run, what

@@ -85,6 +85,12 @@ struct harness_step {
 	 * else runs on the machine: sockstat's TCP inuse since the baseline
 	 * per server connection (1.0 tun, 2.0 kernel). */
 	double tcp_sockets_per_conn;
+	/* How far the rest of the machine moved tcp_objects_per_conn: TCP
+	 * sockets made (+) or closed (-) outside the sweep's namespace over
+	 * the same window (sockstat alloc, the machine's, less the
+	 * namespace's inuse), per connection the ramp added. Near 0: the
+	 * slab figure is the sweep's own. */
+	double tcp_others_per_conn;
 
 	int echoed; /* --echo: a round of echo traffic was measured */
 	uint64_t echo_messages, echo_errors;

@@ -15,6 +15,7 @@
 #include "harness_run.h"
 #include "harness_sweep_internal.h"
 #include "mcs_clock.h"
+#include "mcs_proc.h"
 
 /* How long a load may run past its window: the client drains what is in
  * flight for at most 10 s, and the reply must come in the end. */
@@ -174,6 +175,11 @@ static int local_ramp(void *driver, struct harness_step *step, char *why,
 	s->ramp_accepts = t.accepts;
 	s->ramp_server_live = t.live;
 	s->ramp_tcp_ok = harness_tcp_objects_now(&s->ramp_tcp_objects) == 0;
+	struct mcs_sockstat sockstat;
+	if (mcs_read_sockstat(&sockstat) == 0) {
+		s->ramp_tcp_alloc = sockstat.tcp_alloc;
+		s->ramp_tcp_inuse = sockstat.tcp_inuse;
+	}
 	struct cpu_mark start = cpu_now(s);
 	s->ramp_server_cpu = start.server;
 	s->ramp_client_cpu = start.client;
@@ -236,10 +242,15 @@ static int local_measure_step(void *driver, struct harness_step *step,
 	s->run->client_cpu_total_s = sample.client_cpu;
 	size_t point = s->run->step_count + 1;
 	harness_take_slab_point(s, point);
-	if (s->ramp_tcp_ok && step->server_live > s->ramp_server_live)
+	if (s->ramp_tcp_ok && step->server_live > s->ramp_server_live) {
+		uint64_t added = step->server_live - s->ramp_server_live;
 		step->tcp_objects_per_conn = harness_tcp_objects_per_conn(
-		    s, point, s->ramp_tcp_objects,
-		    step->server_live - s->ramp_server_live);
+		    s, point, s->ramp_tcp_objects, added);
+		double others =
+		    ((double)sample.tcp_alloc - (double)s->ramp_tcp_alloc) -
+		    ((double)sample.tcp_inuse - (double)s->ramp_tcp_inuse);
+		step->tcp_others_per_conn = others / (double)added;
+	}
 	if (step->server_live)
 		step->tcp_sockets_per_conn =
 		    ((double)sample.tcp_inuse - (double)s->baseline_tcp_inuse) /

@@ -35,6 +35,8 @@ struct sweep {
 	/* The TCP cache's objects in use and the server's live connections
 	 * then (ramp_tcp_ok: the read worked). */
 	uint64_t ramp_tcp_objects, ramp_server_live;
+	/* sockstat then: the machine's TCP alloc, the namespace's inuse. */
+	uint64_t ramp_tcp_alloc, ramp_tcp_inuse;
 	int ramp_tcp_ok;
 	struct harness_sample previous; /* for per-step CPU */
 	uint64_t baseline_tcp_inuse;	/* sockstat TCP inuse at the baseline */

@@ -119,13 +119,24 @@ static void test_tun_sweep_to_20k(void **state)
 	(void)state;
 	char *extra[] = {"--target", "20k",    "--steps", "1k",	   "--client",
 			 "tun",	     "--load", "2k",	  "--echo"};
-	pid_t pid = start_harness(extra, 9, NULL);
-	assert_int_equal(wait_status(pid), 0);
-	assert_int_equal(test_procs_leftover(bin_dir, ports_prefix), 0);
-	assert_false(netns_exists(pid));
-
-	json_t *root = load_latest();
-	assert_non_null(root);
+	/* slabinfo is the machine's: when the rest of the machine made or
+	 * closed many TCP sockets during the last ramp (tcp_others_per_conn,
+	 * from sockstat), the slab figure says nothing of the sweep's own;
+	 * run again, at most 3 times, and check the last run. */
+	json_t *root = NULL;
+	for (int run = 0; run < 3; run++) {
+		json_decref(root);
+		pid_t pid = start_harness(extra, 9, NULL);
+		assert_int_equal(wait_status(pid), 0);
+		assert_int_equal(test_procs_leftover(bin_dir, ports_prefix), 0);
+		assert_false(netns_exists(pid));
+		root = load_latest();
+		assert_non_null(root);
+		double others = number(root, "tcp_others_per_conn");
+		fprintf(stderr, "run %d: others %.3f\n", run + 1, others);
+		if (others > -0.1 && others < 0.1)
+			break;
+	}
 	assert_string_equal(json_string_value(json_object_get(root, "status")),
 			    "complete");
 	assert_string_equal(
