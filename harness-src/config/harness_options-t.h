@@ -18,6 +18,16 @@
 #define HARNESS_MAX_BACKEND_SETTINGS 32
 #define HARNESS_BACKEND_SETTING_SIZE (32 + 256)
 
+/* --client tun|kernel: the kernel client (client/, a kernel socket per
+ * connection, both ends on this kernel) or the TUN client (tun-client/,
+ * hand-made packets through a TUN device in the sweep's namespace, so
+ * the kernel figures are the server's side alone). */
+enum harness_client_kind {
+	HARNESS_CLIENT_AUTO,
+	HARNESS_CLIENT_KERNEL,
+	HARNESS_CLIENT_TUN,
+};
+
 struct harness_options {
 	char backend[32]; /* the backend being swept (the first of a list) */
 	int all_backends; /* --backend all */
@@ -46,6 +56,10 @@ struct harness_options {
 	int no_tune;	      /* --no-tune: never change a sysctl */
 	int no_plot;	      /* --no-plot */
 	int no_netns;	      /* --no-netns: sweep on the host's namespace */
+	/* --client: which client kind drives the connections (auto: tun when
+	 * the sweep has a namespace of its own, kernel otherwise; the sweep
+	 * resolves it, harness_client_kind_resolve). */
+	enum harness_client_kind client_kind;
 	uint64_t pause_at;    /* --pause-at N: stop at that step for checks */
 	double step_timeout;  /* --step-timeout seconds per grow */
 	uint64_t rate;	      /* --rate: client connects/s in all (0: no cap) */

@@ -131,6 +131,42 @@ static int parse_remote_dir(const char *arg, struct harness_options *o,
 	return 0;
 }
 
+/* --client tun|kernel. */
+static int parse_client(const char *arg, struct harness_options *o, char *why,
+			size_t why_size)
+{
+	if (strcmp(arg, "tun") == 0)
+		o->client_kind = HARNESS_CLIENT_TUN;
+	else if (strcmp(arg, "kernel") == 0)
+		o->client_kind = HARNESS_CLIENT_KERNEL;
+	else
+		return mcs_option_error(why, why_size, "--client", arg,
+					"tun or kernel");
+	return 0;
+}
+
+/* --client tun needs the sweep's own namespace: the TUN device and the
+ * server's address live there and nowhere else. */
+static int check_client(const struct harness_options *o, char *why,
+			size_t why_size)
+{
+	if (o->client_kind != HARNESS_CLIENT_TUN)
+		return 0;
+	const char *not_with = o->no_netns    ? "--no-netns"
+			       : o->multihost ? "a multi-host run"
+			       : o->rate      ? "--rate (the TUN client takes "
+						"no connect cap)"
+					      : NULL;
+	if (!not_with)
+		return 0;
+	snprintf(why, why_size,
+		 "option --client tun: not with %s: the TUN device and the "
+		 "server's 198.18.0.1 live only in the sweep's own network "
+		 "namespace; use --client kernel",
+		 not_with);
+	return -EINVAL;
+}
+
 /* --backend NAME|a,b|all. */
 static int parse_backend_option(const char *arg, struct harness_options *o,
 				char *why, size_t why_size)
@@ -415,6 +451,16 @@ static const struct harness_option options[] = {
      .help = "run on the host's network namespace (default as root:\n"
 	     "each sweep in a namespace of its own, its hash sized\n"
 	     "for the target, the host's sysctls untouched)"},
+    {.name = "client",
+     .arg = "tun|kernel",
+     .kind = OPT_CUSTOM,
+     .parse = parse_client,
+     .help = "the client kind (default: tun when the sweep has a\n"
+	     "network namespace of its own, as root without\n"
+	     "--no-netns; kernel otherwise): tun holds connections\n"
+	     "through a TUN device (docs/CLIENT-TUN.md), so kernel\n"
+	     "figures are the server's side alone; kernel uses a\n"
+	     "socket per connection, both ends on this kernel"},
     {.name = "pause-at",
      .arg = "N",
      .kind = OPT_COUNT,
@@ -547,6 +593,7 @@ void harness_print_usage(FILE *out)
 	      "               [--workers N|auto] [--ports A-B] [--echo] [--out "
 	      "DIR]\n"
 	      "               [--tune | --no-tune] [--no-plot] [--no-netns]\n"
+	      "               [--client tun|kernel]\n"
 	      "               [--pause-at N] [--rate R] [--min-free SIZE] "
 	      "[--step-timeout S]\n"
 	      "               [--server-host [USER@]HOST[=ADDR] --client-hosts "
@@ -667,7 +714,7 @@ static int check_together(struct harness_options *o, char *why, size_t why_size)
 			 o->pause_at, o->target);
 		return -EINVAL;
 	}
-	if (check_multihost(o, why, why_size))
+	if (check_multihost(o, why, why_size) || check_client(o, why, why_size))
 		return -EINVAL;
 	return check_load(o, why, why_size);
 }

@@ -23,8 +23,11 @@ struct harness_sample {
 	 * pages, so objects freed by an earlier run are reused without Slab
 	 * growing: at small counts this is the truer figure. */
 	uint64_t slab_objects;
-	uint64_t tcp_mem;			 /* sockstat TCP mem, bytes */
-	uint64_t tcp_inuse;			 /* sockstat TCP inuse */
+	uint64_t tcp_mem;   /* sockstat TCP mem, bytes */
+	uint64_t tcp_inuse; /* sockstat TCP inuse */
+	/* sockstat TCP alloc: every TCP socket of the machine, all
+	 * namespaces (inuse is the reader's namespace only). */
+	uint64_t tcp_alloc;
 	uint64_t listen_overflows, listen_drops; /* netstat TcpExt */
 };
 

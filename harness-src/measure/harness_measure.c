@@ -63,6 +63,22 @@ void harness_sample_cpu(const pid_t *server_pids, size_t server_count,
 	*client_cpu = cpu_of(client_pids, client_count);
 }
 
+double harness_machine_busy_s(void)
+{
+	FILE *f = fopen("/proc/stat", "re");
+	if (!f)
+		return 0;
+	unsigned long long v[8] = {0};
+	int n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0],
+		       &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
+	fclose(f);
+	long hz = sysconf(_SC_CLK_TCK);
+	if (n < 8 || hz <= 0)
+		return 0;
+	/* user nice system idle iowait irq softirq steal */
+	return (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / (double)hz;
+}
+
 /* The snapshot the last harness_sample_system() read, and how it went. */
 static struct mcs_slab_snapshot last_slab;
 static int last_slab_error = -ENODATA;
@@ -116,6 +132,7 @@ int harness_sample_system(struct harness_sample *sample)
 	read_slab_objects(sample);
 	sample->tcp_mem = sockstat.tcp_mem_bytes;
 	sample->tcp_inuse = sockstat.tcp_inuse;
+	sample->tcp_alloc = sockstat.tcp_alloc;
 	sample->listen_overflows = netstat.listen_overflows;
 	sample->listen_drops = netstat.listen_drops;
 	return 0;

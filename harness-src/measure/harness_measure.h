@@ -32,6 +32,11 @@ void harness_sample_cpu(const pid_t *server_pids, size_t server_count,
 			const pid_t *client_pids, size_t client_count,
 			double *server_cpu, double *client_cpu);
 
+/* The whole machine's busy CPU seconds so far, from /proc/stat's cpu
+ * line: user + nice + system + irq + softirq + steal (not idle, iowait or
+ * guest, which user already counts). 0 when it cannot be read. */
+double harness_machine_busy_s(void);
+
 /* Sum of active_objs x objsize in /proc/slabinfo text (parsed by
  * mcs_slab_parse()). Returns 0 or -EPROTO if the text is not
  * slabinfo 2.x. */

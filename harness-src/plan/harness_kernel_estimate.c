@@ -15,11 +15,11 @@
 #include "harness_format.h"
 
 /* One cache a connection uses: how many of its objects one connection
- * holds (both ends together), and what one object cost on kernel 6.18.44
- * (its slab's pages over objperslab), used when this kernel's slabinfo
- * has no line of that name: the kernel merged the cache into another one
- * of the same size and flags (slabinfo lists only the cache the others
- * were merged into), or the cache does not exist on this kernel. */
+ * holds (both ends together; one end holds half), and what one object cost on
+ * kernel 6.18.44 (its slab's pages over objperslab), used when this kernel's
+ * slabinfo has no line of that name: the kernel merged the cache into another
+ * one of the same size and flags (slabinfo lists only the cache the others were
+ * merged into), or the cache does not exist on this kernel. */
 struct cache_use {
 	const char *cache;
 	unsigned objects;
@@ -120,9 +120,10 @@ static void append(struct text *t, const char *format, ...)
 			       : t->size - t->used - 1;
 }
 
-/* Add each cache of list to the estimate and its term to the text. */
+/* Add each cache of list to the estimate and its term to the text; with
+ * halve, half of each count (the server's end of a both-ends count). */
 static void add_caches(const struct mcs_slab_snapshot *snap, long page_size,
-		       const struct cache_use *list, size_t count,
+		       const struct cache_use *list, size_t count, int halve,
 		       struct harness_kernel_estimate *e, struct text *t)
 {
 	for (size_t i = 0; i < count; i++) {
@@ -134,10 +135,11 @@ static void add_caches(const struct mcs_slab_snapshot *snap, long page_size,
 			cost = list[i].default_cost;
 			e->defaults_used++;
 		}
-		e->caches_bytes += cost * list[i].objects;
+		unsigned objects =
+		    halve ? list[i].objects / 2 : list[i].objects;
+		e->caches_bytes += cost * objects;
 		append(t, "%s%s %ux%" PRIu64 "%s", t->used ? " + " : "",
-		       list[i].cache, list[i].objects, cost,
-		       defaulted ? "*" : "");
+		       list[i].cache, objects, cost, defaulted ? "*" : "");
 	}
 }
 
@@ -153,19 +155,30 @@ void harness_kernel_estimate_from_slabinfo(const struct mcs_slab_snapshot *snap,
 					   long page_size, const char *backend,
 					   struct harness_kernel_estimate *e)
 {
+	harness_kernel_estimate_ends(snap, page_size, backend, 2, e);
+}
+
+void harness_kernel_estimate_ends(const struct mcs_slab_snapshot *snap,
+				  long page_size, const char *backend,
+				  unsigned ends,
+				  struct harness_kernel_estimate *e)
+{
 	memset(e, 0, sizeof(*e));
 	e->from_slabinfo = 1;
 	char terms[HARNESS_KERNEL_SOURCE_SIZE];
 	struct text t = {terms, sizeof(terms), 0};
 	terms[0] = '\0';
+	/* The server's extras (epoll items, io_uring requests) are its
+	 * end's alone, counted once either way. */
 	add_caches(snap, page_size, every_connection, COUNT(every_connection),
-		   e, &t);
+		   ends == 1, e, &t);
 	const struct backend_extra *extra = find_extra(backend);
 	if (extra)
-		add_caches(snap, page_size, extra->caches, extra->count, e, &t);
-	else
-		add_caches(snap, page_size, epoll_items, COUNT(epoll_items), e,
+		add_caches(snap, page_size, extra->caches, extra->count, 0, e,
 			   &t);
+	else
+		add_caches(snap, page_size, epoll_items, COUNT(epoll_items), 0,
+			   e, &t);
 	uint64_t margin =
 	    (e->caches_bytes * HARNESS_KERNEL_ESTIMATE_MARGIN_PERCENT + 99) /
 	    100;
@@ -173,8 +186,9 @@ void harness_kernel_estimate_from_slabinfo(const struct mcs_slab_snapshot *snap,
 	char sum[32];
 	harness_format_count(e->caches_bytes, sum, sizeof(sum));
 	snprintf(e->source, sizeof(e->source),
-		 "slabinfo per-object cost: %s = %s B + %d%% margin%s%s", terms,
-		 sum, HARNESS_KERNEL_ESTIMATE_MARGIN_PERCENT,
+		 "slabinfo per-object cost%s: %s = %s B + %d%% margin%s%s",
+		 ends == 1 ? " (server side only)" : "", terms, sum,
+		 HARNESS_KERNEL_ESTIMATE_MARGIN_PERCENT,
 		 e->defaults_used ? "; * not in slabinfo (merged into another "
 				    "cache, or absent): its cost on kernel "
 				    "6.18.44"
@@ -186,6 +200,8 @@ void harness_kernel_estimate_constant(int err,
 				      struct harness_kernel_estimate *e)
 {
 	memset(e, 0, sizeof(*e));
+	/* Both ends; the one-end caller halves it (the server's extras are
+	 * small beside the socket). */
 	e->bytes_per_connection = HARNESS_KERNEL_BYTES_CONSTANT;
 	e->caches_bytes = HARNESS_KERNEL_BYTES_CONSTANT;
 	if (err == -EACCES || err == -EPERM)
@@ -199,7 +215,7 @@ void harness_kernel_estimate_constant(int err,
 			 strerror(err < 0 ? -err : err));
 }
 
-void harness_kernel_estimate_here(const char *backend,
+void harness_kernel_estimate_here(const char *backend, unsigned ends,
 				  struct harness_kernel_estimate *e)
 {
 	struct mcs_slab_snapshot *snap = malloc(sizeof(*snap));
@@ -208,10 +224,15 @@ void harness_kernel_estimate_here(const char *backend,
 		return;
 	}
 	int err = mcs_slab_read(snap);
-	if (err)
+	if (err) {
 		harness_kernel_estimate_constant(err, e);
-	else
-		harness_kernel_estimate_from_slabinfo(
-		    snap, sysconf(_SC_PAGESIZE), backend, e);
+		if (ends == 1) {
+			e->bytes_per_connection /= 2;
+			e->caches_bytes /= 2;
+		}
+	} else {
+		harness_kernel_estimate_ends(snap, sysconf(_SC_PAGESIZE),
+					     backend, ends, e);
+	}
 	free(snap);
 }

@@ -39,13 +39,22 @@ void harness_kernel_estimate_from_slabinfo(
     const struct mcs_slab_snapshot *snap, long page_size, const char *backend,
     struct harness_kernel_estimate *estimate);
 
+/* The same for ends ends of each connection on this kernel: 2 (a
+ * loopback pair, the kernel client) or 1 (the server's end alone, the TUN
+ * client): the per-socket caches counted once, the backend's extras as
+ * they are (they are the server's). Pure. */
+void harness_kernel_estimate_ends(const struct mcs_slab_snapshot *snap,
+				  long page_size, const char *backend,
+				  unsigned ends,
+				  struct harness_kernel_estimate *estimate);
+
 /* The constant, with err (-errno) from reading slabinfo in the source. */
 void harness_kernel_estimate_constant(int err,
 				      struct harness_kernel_estimate *estimate);
 
-/* Read /proc/slabinfo and estimate from it, or fall back to the constant.
- * Always fills estimate. */
-void harness_kernel_estimate_here(const char *backend,
+/* Read /proc/slabinfo and estimate from it for ends ends (above), or fall
+ * back to the constant (halved for one end). Always fills estimate. */
+void harness_kernel_estimate_here(const char *backend, unsigned ends,
 				  struct harness_kernel_estimate *estimate);
 
 #endif /* HARNESS_KERNEL_ESTIMATE_H */

@@ -43,6 +43,18 @@ struct harness_plan {
 	char kernel_estimate_source[HARNESS_KERNEL_SOURCE_SIZE];
 	int kernel_estimate_from_slabinfo; /* 0: the constant */
 	unsigned cores;
+	/* The TUN client drives the connections (--client tun): only the
+	 * server's end of each is on this kernel, the client holds no
+	 * sockets and no source ports of the kernel's. */
+	int tun_client;
+	/* The most connections this machine holds, by what caps them:
+	 * memory (at the estimate above), the server workers' descriptors
+	 * (HARNESS_MAX_SERVER_WORKERS or --ports), and the client's source
+	 * space (the TUN client's 4-tuples; 0 for the kernel client, whose
+	 * sources the plan widens); most is the least of them and capped_by
+	 * names it. Filled by the preflight. */
+	uint64_t most_by_memory, most_by_workers, most_by_sources, most;
+	const char *capped_by;
 	struct harness_sysctl_change changes[HARNESS_MAX_CHANGES];
 	size_t change_count;
 	char warnings[8][512];
@@ -75,6 +87,9 @@ struct harness_memory_shortfall {
 	uint64_t headroom;  /* MemAvailable, or less under a cgroup */
 	uint64_t floor;	    /* the --min-free floor */
 	const char *cgroup; /* the memory cgroup bounding headroom, or NULL */
+	/* What one kernel_bytes_per_connection is for, in the refusal (NULL:
+	 * "loopback connection", the kernel client's pair). */
+	const char *per;
 };
 
 #endif /* HARNESS_PLAN_T_H */

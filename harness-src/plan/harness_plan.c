@@ -293,11 +293,40 @@ static int plan_sources(struct harness_plan *plan, char *why, size_t why_size)
 	return 0;
 }
 
+/* The TUN client's source space (tun-client --help: sources
+ * 198.19.0.0-198.19.255.255, source ports 1024-65535, whole groups of 64
+ * per server port): what it holds on the plan's ports, and the sources it
+ * is told. -ERANGE with the count that fits when the target is above. */
+#define TUN_SOURCES	 "198.19.0.0-198.19.255.255"
+#define TUN_SOURCE_COUNT 65536ull
+#define TUN_SOURCE_PORTS (65535ull - 1024 + 1)
+#define TUN_GROUP	 64ull
+
+static int plan_tun_sources(struct harness_plan *plan, char *why,
+			    size_t why_size)
+{
+	uint64_t ports = (uint64_t)plan->port_last - plan->port_first + 1;
+	uint64_t per_port =
+	    TUN_SOURCE_COUNT * TUN_SOURCE_PORTS / TUN_GROUP * TUN_GROUP;
+	plan->most_by_sources = per_port * ports;
+	snprintf(plan->sources, sizeof(plan->sources), "%s", TUN_SOURCES);
+	plan->source_count = (unsigned)TUN_SOURCE_COUNT;
+	if (plan->target <= plan->most_by_sources)
+		return 0;
+	snprintf(why, why_size,
+		 "%" PRIu64 " connections are more than the TUN client's "
+		 "source space holds on %" PRIu64 " ports (%s x source ports "
+		 "1024-65535): at most %" PRIu64 "; lower --target",
+		 plan->target, ports, TUN_SOURCES, plan->most_by_sources);
+	return -ERANGE;
+}
+
 int harness_plan_make(const struct harness_options *o,
-		      const struct mcs_backend_ops *ops,
+		      const struct mcs_backend_ops *ops, int tun_client,
 		      struct harness_plan *plan, char *why, size_t why_size)
 {
 	memset(plan, 0, sizeof(*plan));
+	plan->tun_client = tun_client;
 	snprintf(plan->backend, sizeof(plan->backend), "%s", ops->name);
 	plan->requested_target = plan->target = o->target;
 	uint64_t soft, hard;
@@ -311,19 +340,26 @@ int harness_plan_make(const struct harness_options *o,
 	err = plan_workers(o, ops, plan, why, why_size);
 	if (err)
 		return err;
+	struct worker_math w;
+	worker_math(o, plan, &w);
+	plan->most_by_workers = w.limit;
 	uint64_t per_client = soft > CLIENT_RESERVED_FDS * 2
 				  ? soft - CLIENT_RESERVED_FDS
 				  : soft / 2;
-	plan->client_procs = (unsigned)divide_up(plan->target, per_client);
-	err = plan_sources(plan, why, why_size);
+	plan->client_procs =
+	    tun_client ? 1 : (unsigned)divide_up(plan->target, per_client);
+	err = tun_client ? plan_tun_sources(plan, why, why_size)
+			 : plan_sources(plan, why, why_size);
 	if (err)
 		return err;
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	plan->cores = cores > 0 ? (unsigned)cores : 1;
 	uint64_t processes = plan->workers + plan->client_procs + 2;
-	plan->files_needed = 2 * plan->target + processes * FILES_PER_PROCESS;
+	unsigned ends = tun_client ? 1 : 2; /* sockets per connection here */
+	plan->files_needed =
+	    ends * plan->target + processes * FILES_PER_PROCESS;
 	struct harness_kernel_estimate kernel;
-	harness_kernel_estimate_here(ops->name, &kernel);
+	harness_kernel_estimate_here(ops->name, ends, &kernel);
 	plan->kernel_bytes_per_connection = kernel.bytes_per_connection;
 	plan->kernel_estimate_from_slabinfo = kernel.from_slabinfo;
 	snprintf(plan->kernel_estimate_source,
@@ -518,15 +554,35 @@ void harness_memory_refusal(const struct harness_memory_shortfall *s, char *why,
 			 "lower --target to about %" PRIu64 ", ", fits);
 	snprintf(why, why_size,
 		 "%" PRIu64 " connections need about %.2f GiB (%.1f KB of "
-		 "kernel memory per loopback connection, %s) but only %.2f "
+		 "kernel memory per %s, %s) but only %.2f "
 		 "GiB is available%s, %.2f GiB of it above the --min-free "
 		 "floor of %.2f GiB: %sfree memory or lower --min-free",
 		 s->target, s->needed / 1073741824.0,
 		 s->kernel_bytes_per_connection / 1000.0,
+		 s->per ? s->per : "loopback connection",
 		 s->from_slabinfo ? "estimated from this kernel's slabinfo"
 				  : "a constant: slabinfo unreadable",
 		 s->headroom / 1073741824.0, where, usable / 1073741824.0,
 		 s->floor / 1073741824.0, lower);
+}
+
+/* The most connections here by each cap, and which caps first. */
+static void note_caps(struct harness_plan *plan,
+		      const struct harness_memory_shortfall *s)
+{
+	uint64_t usable = s->headroom > s->floor ? s->headroom - s->floor : 0;
+	double per = s->target ? (double)s->needed / (double)s->target : 0;
+	plan->most_by_memory = per > 0 ? (uint64_t)((double)usable / per) : 0;
+	plan->most = plan->most_by_memory;
+	plan->capped_by = "memory";
+	if (plan->most_by_workers && plan->most_by_workers < plan->most) {
+		plan->most = plan->most_by_workers;
+		plan->capped_by = "server workers' descriptors";
+	}
+	if (plan->most_by_sources && plan->most_by_sources < plan->most) {
+		plan->most = plan->most_by_sources;
+		plan->capped_by = "the TUN client's source space";
+	}
 }
 
 /* Memory: what the run needs against what it may take. -ENOMEM with the
@@ -556,7 +612,11 @@ static int check_memory(const struct harness_options *o,
 	    .headroom = now.headroom,
 	    .floor = harness_memory_floor(&memory, o),
 	    .cgroup = now.cgroup_bound ? memory.cgroup_name : NULL,
+	    .per = plan->tun_client ? "connection, the server's socket alone "
+				      "(the TUN client holds none)"
+				    : NULL,
 	};
+	note_caps(plan, &shortfall);
 	if (!harness_memory_short(&shortfall))
 		return 0;
 	harness_memory_refusal(&shortfall, why, why_size);

@@ -54,7 +54,7 @@ void harness_memory_refusal(const struct harness_memory_shortfall *s, char *why,
 /* Work out the plan for one backend. Returns 0, or -EINVAL/-ERANGE with a
  * one-line reason (naming the fix) in why. */
 int harness_plan_make(const struct harness_options *o,
-		      const struct mcs_backend_ops *ops,
+		      const struct mcs_backend_ops *ops, int tun_client,
 		      struct harness_plan *plan, char *why, size_t why_size);
 
 /* Check the machine against the plan; tune sysctls as allowed (see

@@ -100,6 +100,11 @@ static void plot_per_connection(FILE *f, const struct harness_run *run,
 				int fitted)
 {
 	const char *b = run->backend;
+	/* Whose kernel: both ends of each loopback pair, or the server's
+	 * side alone with the TUN client. */
+	const char *scope = run->client_kind == HARNESS_CLIENT_TUN
+				? "server side only"
+				: "both ends";
 	/* Bytes per connection: raw (total / connections) and the slope. */
 	fprintf(
 	    f,
@@ -115,11 +120,12 @@ static void plot_per_connection(FILE *f, const struct harness_run *run,
 	    "(xc(\"connections\")):(yc(\"client_user_bytes_per_conn\")) "
 	    "with linespoints lc 2 pt 5 title 'client user (PSS)', \\\n"
 	    "  '' using (xc(\"connections\")):(yc(\"kernel_bytes_per_conn\")) "
-	    "with linespoints lc 3 pt 9 title 'kernel (Slab, both ends)', \\\n"
+	    "with linespoints lc 3 pt 9 title 'kernel (Slab, %s)', \\\n"
 	    "  '' using "
 	    "(xc(\"connections\")):(yc(\"kernel_object_bytes_per_conn\")) "
-	    "with linespoints lc 4 pt 8 title 'kernel (slab objects in use)'",
-	    b);
+	    "with linespoints lc 4 pt 8 title 'kernel (slab objects in use, "
+	    "%s)'",
+	    b, scope, scope);
 	if (fitted && run->user_fit.slope > 0)
 		fprintf(f, ", \\\n  user_slope with lines lc 1 dt 2 title "
 			   "sprintf('server slope %%.0f B', user_slope)");

@@ -22,9 +22,13 @@ static void print_fit(const struct harness_run *run, FILE *out)
 	harness_format_signed_bytes(run->user_fit.base, base, sizeof(base));
 	harness_format_signed_bytes(run->kernel_fit.base, kbase, sizeof(kbase));
 	/* Whose kernel: this machine's (both ends of each loopback
-	 * connection), or a multi-host run's server host's. */
-	const char *kernel = !run->hosts ? "both ends of each loopback "
-					   "connection"
+	 * connection, or the server's side alone with the TUN client), or a
+	 * multi-host run's server host's. */
+	const char *kernel = run->client_kind == HARNESS_CLIENT_TUN
+				 ? "server side only: the TUN client holds "
+				   "no sockets"
+			     : !run->hosts ? "both ends of each loopback "
+					     "connection"
 			     : run->hosts->kernels_shared
 				 ? "the server host's kernel, shared with "
 				   "client hosts: both ends"
@@ -60,9 +64,14 @@ void harness_print_summary(const struct harness_run *run, FILE *out)
 		print_fit(run, out);
 	fprintf(out,
 		"%s: CPU per operation at the last step: server %.1f us per "
-		"accept, client %.1f us per connect\n",
+		"accept, client %.1f us per connect, the machine %.1f us per "
+		"connection (/proc/stat busy%s)\n",
 		run->backend, last->server_cpu_us_per_accept,
-		last->client_cpu_us_per_connect);
+		last->client_cpu_us_per_connect,
+		last->machine_cpu_us_per_connect,
+		run->client_kind == HARNESS_CLIENT_TUN
+		    ? "; the server's receive path is in the client's figure"
+		    : "");
 	if (last->loaded)
 		fprintf(out,
 			"%s: load at the last step: %.0f msg/s offered, %.0f "

@@ -106,6 +106,14 @@ static json_t *plan_json(const struct harness_plan *p)
 	    json_integer((json_int_t)p->kernel_bytes_per_connection));
 	json_object_set_new(j, "kernel_estimate_source",
 			    json_string(p->kernel_estimate_source));
+	/* The most connections here, by what caps them (0: not computed). */
+	json_object_set_new(
+	    j, "most_connections",
+	    json_pack("{s:I,s:s,s:I,s:I,s:I}", "most", (json_int_t)p->most,
+		      "capped_by", p->capped_by ? p->capped_by : "",
+		      "by_memory", (json_int_t)p->most_by_memory, "by_workers",
+		      (json_int_t)p->most_by_workers, "by_sources",
+		      (json_int_t)p->most_by_sources));
 	json_t *changes = json_array();
 	for (size_t i = 0; i < p->change_count; i++)
 		json_array_append_new(changes,
@@ -157,6 +165,31 @@ static json_t *memory_json(const struct harness_run *run)
 	return j;
 }
 
+/* Which client drove the connections, so what the kernel figures cover,
+ * and the check of it: the TCP objects per connection at the last step. */
+static void add_client_kind(json_t *root, const struct harness_run *run)
+{
+	json_object_set_new(
+	    root, "client_kind",
+	    json_string(harness_client_kind_name(run->client_kind)));
+	json_object_set_new(root, "kernel_scope",
+			    json_string(harness_kernel_scope(run)));
+	double tcp = run->step_count
+			 ? run->steps[run->step_count - 1].tcp_objects_per_conn
+			 : 0;
+	json_object_set_new(root, "tcp_objects_per_conn", json_real(tcp));
+	double sockets =
+	    run->step_count
+		? run->steps[run->step_count - 1].tcp_sockets_per_conn
+		: 0;
+	json_object_set_new(root, "tcp_sockets_per_conn", json_real(sockets));
+	double others =
+	    run->step_count
+		? run->steps[run->step_count - 1].tcp_others_per_conn
+		: 0;
+	json_object_set_new(root, "tcp_others_per_conn", json_real(others));
+}
+
 /* sweep.json, section by section (the keys in this order): which run, what
  * it aimed at, how long it took. */
 static void add_identity(json_t *root, const struct harness_run *run)
@@ -192,6 +225,7 @@ static void add_identity(json_t *root, const struct harness_run *run)
 	/* 0: the client connected as fast as it could. */
 	json_object_set_new(root, "rate_cap",
 			    json_integer((json_int_t)run->options->rate));
+	add_client_kind(root, run);
 }
 
 /* How it ended: memory pressure, and the failure or the limit. */

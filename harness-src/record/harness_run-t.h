@@ -37,6 +37,7 @@ struct harness_load {
 	struct harness_latency rtt; /* from each message's intended send time */
 	double server_cpu_s, client_cpu_s;
 	double server_cpu_us_per_msg, client_cpu_us_per_msg;
+	double machine_cpu_us_per_msg; /* /proc/stat busy over the window */
 	uint64_t server_user_bytes_after, client_user_bytes_after;
 	uint64_t kernel_bytes_after;
 };
@@ -75,6 +76,25 @@ struct harness_step {
 	double server_ramp_cpu_s, client_ramp_cpu_s;
 	double server_cpu_us_per_accept;  /* server_ramp_cpu_s / accepted */
 	double client_cpu_us_per_connect; /* client_ramp_cpu_s / established */
+	/* The whole machine's busy CPU (/proc/stat) over the same window,
+	 * and per established connection: whatever each process is charged
+	 * with, the ramp cost this much in all. */
+	double machine_ramp_cpu_s, machine_cpu_us_per_connect;
+	/* Objects of the TCP slab cache (struct tcp_sock) the ramp added,
+	 * per connection it added to the server: about 1.0 with the TUN
+	 * client (the server's end only), 2.0 with the kernel client (both
+	 * ends); 0 without slabinfo. */
+	double tcp_objects_per_conn;
+	/* The same check from the sweep's own namespace, free of whatever
+	 * else runs on the machine: sockstat's TCP inuse since the baseline
+	 * per server connection (1.0 tun, 2.0 kernel). */
+	double tcp_sockets_per_conn;
+	/* How far the rest of the machine moved tcp_objects_per_conn: TCP
+	 * sockets made (+) or closed (-) outside the sweep's namespace over
+	 * the same window (sockstat alloc, the machine's, less the
+	 * namespace's inuse), per connection the ramp added. Near 0: the
+	 * slab figure is the sweep's own. */
+	double tcp_others_per_conn;
 
 	int echoed; /* --echo: a round of echo traffic was measured */
 	uint64_t echo_messages, echo_errors;
@@ -83,6 +103,7 @@ struct harness_step {
 	uint64_t server_user_bytes_after_echo, client_user_bytes_after_echo;
 	uint64_t kernel_bytes_after_echo;
 	double echo_server_cpu_us_per_msg, echo_client_cpu_us_per_msg;
+	double echo_machine_cpu_us_per_msg;
 
 	int loaded; /* --load: the fixed-rate load ran at this step */
 	struct harness_load load;
@@ -109,6 +130,10 @@ struct harness_run {
 	 * why it ran on the host when it did. */
 	struct harness_netns netns;
 	char netns_off_reason[64];
+	/* The client kind that ran (never HARNESS_CLIENT_AUTO once the
+	 * preflight has resolved it; a multi-host run is kernel). With tun
+	 * the kernel figures are the server's side alone. */
+	enum harness_client_kind client_kind;
 	/* A multi-host run's hosts (harness_multihost.h), NULL for a local
 	 * sweep: sweep.json then gets `hosts` and `multihost`. */
 	const struct harness_hosts_record *hosts;

@@ -76,6 +76,25 @@ void harness_step_ramp_cpu(struct harness_step *step, uint64_t connected)
 	    step->client_ramp_cpu_s > 0.1;
 }
 
+const char *harness_client_kind_name(enum harness_client_kind kind)
+{
+	return kind == HARNESS_CLIENT_TUN ? "tun" : "kernel";
+}
+
+const char *harness_kernel_scope(const struct harness_run *run)
+{
+	return run->client_kind == HARNESS_CLIENT_TUN ? "server" : "both ends";
+}
+
+void harness_step_tun_bound(struct harness_step *step, unsigned cores,
+			    double window_s)
+{
+	double wall = window_s;
+	step->client_bound = wall > 0 && step->client_ramp_cpu_s > 0.1 &&
+			     step->client_ramp_cpu_s >= 0.9 * wall &&
+			     step->machine_ramp_cpu_s < 0.9 * cores * wall;
+}
+
 void harness_load_add_reply(struct harness_load *l, const json_t *reply)
 {
 	l->offered_per_s += harness_json_double(reply, "offered_per_s");

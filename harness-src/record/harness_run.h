@@ -18,12 +18,32 @@ void harness_run_warn(struct harness_run *run, const char *text);
 int harness_run_record_end(struct harness_run *run, int err, size_t step_index,
 			   const char *why);
 
+/* "tun" or "kernel" (a run not resolved, a multi-host run: kernel). */
+const char *harness_client_kind_name(enum harness_client_kind kind);
+
+/* Where the kernel figures come from: "server" with the TUN client (only
+ * the server's end of each connection is on this kernel), "both ends"
+ * with the kernel client (a loopback pair). */
+const char *harness_kernel_scope(const struct harness_run *run);
+
 /* A step's bytes per connection of its target (none with no target). */
 void harness_step_per_connection(struct harness_step *step);
 
 /* A step's ramp CPU per accept and per connection the client made
- * (connected), and whether the client was the busier side. */
+ * (connected), and whether the client was the busier side (the kernel
+ * client's rule; harness_step_tun_bound is the TUN client's). */
 void harness_step_ramp_cpu(struct harness_step *step, uint64_t connected);
+
+/* The TUN client's rule for client_bound (docs/HARNESS.md): the TUN
+ * client's CPU includes the server kernel's receive path (it runs in the
+ * writer's context), so client against server CPU is not like with like.
+ * Instead: the client was the bottleneck when its one thread was busy for
+ * 90% of the ramp's window (window_s, the same window as the ramp CPU
+ * figures) while the machine still had a tenth of its cores idle;
+ * a saturated machine paced the ramp by its total work, the server's
+ * receive path included. */
+void harness_step_tun_bound(struct harness_step *step, unsigned cores,
+			    double window_s);
 
 /* Add a client's `load` reply (docs/CONTROL.md) to l: rates, counts and
  * whether it could not offer its rate; duration_s is the reply's. The

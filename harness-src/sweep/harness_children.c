@@ -21,6 +21,9 @@
 
 #define STARTUP_TIMEOUT_S 30.0
 #define QUIT_TIMEOUT_S	  30.0
+/* The TUN client's device address, the server's (tun-client --help): in
+ * 198.18.0.0/15, and only inside the sweep's namespace. */
+#define TUN_SERVER_ADDRESS "198.18.0.1"
 
 /* A harness killed outright (SIGKILL) takes its server with it but leaves
  * the server's stats object in /dev/shm: remove those whose harness is
@@ -116,10 +119,16 @@ int harness_start_server(struct sweep *s, char *why, size_t why_size)
 	snprintf(s->stats_name, sizeof(s->stats_name), "/mcs-harness-%d",
 		 (int)getpid());
 	snprintf(log, sizeof(log), "%s/server.log", run->dir);
-	char *argv[12 + 2 * MCS_BACKEND_SETTINGS_MAX] = {
+	char *argv[14 + 2 * MCS_BACKEND_SETTINGS_MAX] = {
 	    path,  "--backend",	  run->backend,	 "--ports",
 	    ports, "--workers",	  workers,	 "--interval",
 	    "0",   "--stats-shm", s->stats_name, NULL};
+	if (run->client_kind == HARNESS_CLIENT_TUN) {
+		/* Bound to the TUN device's address, not the wildcard. */
+		argv[11] = "--address";
+		argv[12] = TUN_SERVER_ADDRESS;
+		argv[13] = NULL;
+	}
 	add_backend_settings(s->o, run->backend, argv);
 	err = start_child(s, &s->server, "server", argv, log, why, why_size);
 	if (err)
@@ -215,6 +224,62 @@ int harness_start_client(struct sweep *s, char *why, size_t why_size)
 	return 0;
 }
 
+/* tun-client in the sweep's namespace: it makes the TUN device there, puts
+ * 198.18.0.1/15 on it, and says "ready" (docs/CLIENT-TUN.md). Started
+ * like the kernel client (its own process group, killed with the harness),
+ * so the device, a file of that process, goes when it does. */
+static int start_tun_client(struct sweep *s, char *why, size_t why_size)
+{
+	struct harness_run *run = s->run;
+	char path[PATH_MAX], ports[16], connections[24], timeout[24];
+	char log[PATH_MAX + 16];
+	int err = find_binary("tun-client", path, sizeof(path), why, why_size);
+	if (err)
+		return err;
+	snprintf(ports, sizeof(ports), "%u-%u", run->plan.port_first,
+		 run->plan.port_last);
+	snprintf(connections, sizeof(connections), "%" PRIu64,
+		 run->plan.target);
+	snprintf(timeout, sizeof(timeout), "%.0f", s->o->step_timeout);
+	snprintf(log, sizeof(log), "%s/client.log", run->dir);
+	char *argv[] = {path,
+			"--control",
+			"--json",
+			"--host",
+			TUN_SERVER_ADDRESS,
+			"--ports",
+			ports,
+			"--connections",
+			connections,
+			"--sources",
+			run->plan.sources,
+			"--timeout",
+			timeout,
+			NULL};
+	err = start_child(s, &s->client.child, "tun-client", argv, log, why,
+			  why_size);
+	if (err)
+		return err;
+	json_t *ready;
+	err = harness_client_request(&s->client, NULL, "ready",
+				     STARTUP_TIMEOUT_S, harness_sweep_check, s,
+				     &ready, why, why_size);
+	if (err)
+		return err;
+	s->client.procs = (unsigned)harness_json_double(ready, "procs");
+	harness_client_take_pids(&s->client, ready);
+	json_decref(ready);
+	return 0;
+}
+
+int harness_start_tun(struct sweep *s, char *why, size_t why_size)
+{
+	int err = start_tun_client(s, why, why_size);
+	if (!err)
+		err = harness_start_server(s, why, why_size);
+	return err;
+}
+
 void harness_stop_children(struct sweep *s, int failed)
 {
 	double started = mcs_now_seconds();
@@ -224,7 +289,12 @@ void harness_stop_children(struct sweep *s, int failed)
 		 * connection still lands in the listen queue of a server
 		 * that is exiting (memory the guard had stopped for). Stop it
 		 * first, by signal, and only then the server. */
-		mcs_child_stop(&s->client.child, 0.0, 10.0);
+		/* tun-client resets every connection on SIGTERM (so the
+		 * server's sockets do not linger in FIN_WAIT1), about 10 s
+		 * at 1M: give it 3 s, so a failed run stops within 5 s. */
+		double grace =
+		    s->run->client_kind == HARNESS_CLIENT_TUN ? 3.0 : 10.0;
+		mcs_child_stop(&s->client.child, 0.0, grace);
 		s->run->teardown_client_s = mcs_now_seconds() - started;
 	}
 	/* Otherwise both ends tear down at once: closing a million sockets

@@ -19,11 +19,18 @@ void harness_print_step(struct sweep *s, const struct harness_step *step)
 	if (s->tty)
 		printf("\r\033[K");
 	harness_print_step_head(s->run, s->step_index, step, "");
-	printf(", client %s, kernel %s (%.0f B/conn); CPU %.1f us/accept "
-	       "(server), %.1f us/connect (client); %.1f s\n",
+	int tun = s->run->client_kind == HARNESS_CLIENT_TUN;
+	printf(", client %s, kernel %s (%.0f B/conn, %s; TCP %.2f "
+	       "objects/conn, %.2f sockets/conn); CPU %.1f us/accept (server), "
+	       "%.1f us/connect "
+	       "(client), %.1f us/conn (machine); %.1f s\n",
 	       client, kernel, step->kernel_bytes_per_conn,
+	       tun ? "server side only"
+		   : "both ends of each loopback "
+		     "connection",
+	       step->tcp_objects_per_conn, step->tcp_sockets_per_conn,
 	       step->server_cpu_us_per_accept, step->client_cpu_us_per_connect,
-	       step->wall_s);
+	       step->machine_cpu_us_per_connect, step->wall_s);
 	if (step->echoed)
 		printf("%s   echo: %" PRIu64 " messages, %.0f msg/s, rtt p50 "
 		       "%.0f us p99 %.0f us; after it: server %.0f B/conn, "

@@ -37,6 +37,39 @@ void harness_take_slab_point(struct sweep *s, size_t index)
 		s->slab_point_count = index + 1;
 }
 
+static const struct mcs_slab_cache *tcp_cache(const struct mcs_slab_snapshot *p)
+{
+	for (size_t i = 0; i < p->count; i++)
+		if (strcmp(p->caches[i].name, "TCP") == 0)
+			return &p->caches[i];
+	return NULL;
+}
+
+int harness_tcp_objects_now(uint64_t *objects)
+{
+	static struct mcs_slab_snapshot snap; /* 50 KB: not on the stack */
+	int err = mcs_slab_read(&snap);
+	if (err)
+		return err;
+	const struct mcs_slab_cache *tcp = tcp_cache(&snap);
+	if (!tcp)
+		return -ENOENT;
+	*objects = tcp->active_objs;
+	return 0;
+}
+
+double harness_tcp_objects_per_conn(const struct sweep *s, size_t index,
+				    uint64_t before, uint64_t connections)
+{
+	if (s->slab_error || !connections || index >= s->slab_point_count)
+		return 0;
+	const struct mcs_slab_cache *now = tcp_cache(&s->slab_points[index]);
+	if (!now)
+		return 0;
+	return ((double)now->active_objs - (double)before) /
+	       (double)connections;
+}
+
 /* proc_inode_cache growing with the connections: something on the
  * machine lists /proc/PID/fd of the benchmark's processes (the harness
  * does not during a sweep), which instantiates an inode and a dentry per

@@ -11,16 +11,18 @@
 #include "harness_driver.h"
 #include "harness_format.h"
 #include "harness_json.h"
+#include "harness_measure.h"
 #include "harness_run.h"
 #include "harness_sweep_internal.h"
 #include "mcs_clock.h"
+#include "mcs_proc.h"
 
 /* How long a load may run past its window: the client drains what is in
  * flight for at most 10 s, and the reply must come in the end. */
 #define LOAD_REPLY_SLACK_S 30.0
 
 struct cpu_mark {
-	double server, client;
+	double server, client, machine; /* machine: /proc/stat busy */
 };
 
 static struct cpu_mark cpu_now(struct sweep *s)
@@ -31,6 +33,7 @@ static struct cpu_mark cpu_now(struct sweep *s)
 	struct cpu_mark m;
 	harness_sample_cpu(server_pids, n, s->client.pids, s->client.pid_count,
 			   &m.server, &m.client);
+	m.machine = harness_machine_busy_s();
 	return m;
 }
 
@@ -125,6 +128,8 @@ static int local_echo(void *driver, struct harness_step *step, uint64_t count,
 	    per_op_us(after_cpu.server - before.server, step->echo_messages);
 	step->echo_client_cpu_us_per_msg =
 	    per_op_us(after_cpu.client - before.client, step->echo_messages);
+	step->echo_machine_cpu_us_per_msg =
+	    per_op_us(after_cpu.machine - before.machine, step->echo_messages);
 	measure_memory_after(s, step, &step->server_user_bytes_after_echo,
 			     &step->client_user_bytes_after_echo,
 			     &step->kernel_bytes_after_echo);
@@ -158,6 +163,8 @@ static int local_load(void *driver, struct harness_step *step, char *why,
 	l->client_cpu_s = after_cpu.client - before.client;
 	l->server_cpu_us_per_msg = per_op_us(l->server_cpu_s, l->messages);
 	l->client_cpu_us_per_msg = per_op_us(l->client_cpu_s, l->messages);
+	l->machine_cpu_us_per_msg =
+	    per_op_us(after_cpu.machine - before.machine, l->messages);
 	measure_memory_after(s, step, &l->server_user_bytes_after,
 			     &l->client_user_bytes_after,
 			     &l->kernel_bytes_after);
@@ -182,9 +189,18 @@ static int local_ramp(void *driver, struct harness_step *step, char *why,
 	struct mcs_stats_total t;
 	mcs_stats_sum(&s->stats, &t);
 	s->ramp_accepts = t.accepts;
+	s->ramp_server_live = t.live;
+	s->ramp_tcp_ok = harness_tcp_objects_now(&s->ramp_tcp_objects) == 0;
+	struct mcs_sockstat sockstat;
+	if (mcs_read_sockstat(&sockstat) == 0) {
+		s->ramp_tcp_alloc = sockstat.tcp_alloc;
+		s->ramp_tcp_inuse = sockstat.tcp_inuse;
+	}
 	struct cpu_mark start = cpu_now(s);
 	s->ramp_server_cpu = start.server;
 	s->ramp_client_cpu = start.client;
+	s->ramp_machine_cpu = start.machine;
+	s->ramp_started = mcs_now_seconds();
 	char command[64];
 	snprintf(command, sizeof(command), "grow %" PRIu64, step->connections);
 	json_t *reply;
@@ -229,13 +245,34 @@ static int local_measure_step(void *driver, struct harness_step *step,
 				 ? step->established - s->previous_established
 				 : 0;
 	harness_step_ramp_cpu(step, connected);
+	step->machine_ramp_cpu_s =
+	    harness_machine_busy_s() - s->ramp_machine_cpu;
+	step->machine_cpu_us_per_connect =
+	    per_op_us(step->machine_ramp_cpu_s, connected);
+	if (s->run->client_kind == HARNESS_CLIENT_TUN)
+		harness_step_tun_bound(step, s->run->plan.cores,
+				       mcs_now_seconds() - s->ramp_started);
 	step->server_cpu_s = sample.server_cpu - s->previous.server_cpu;
 	step->client_cpu_s = sample.client_cpu - s->previous.client_cpu;
 	s->previous = sample;
 	s->previous_established = step->established;
 	s->run->server_cpu_total_s = sample.server_cpu;
 	s->run->client_cpu_total_s = sample.client_cpu;
-	harness_take_slab_point(s, s->run->step_count + 1);
+	size_t point = s->run->step_count + 1;
+	harness_take_slab_point(s, point);
+	if (s->ramp_tcp_ok && step->server_live > s->ramp_server_live) {
+		uint64_t added = step->server_live - s->ramp_server_live;
+		step->tcp_objects_per_conn = harness_tcp_objects_per_conn(
+		    s, point, s->ramp_tcp_objects, added);
+		double others =
+		    ((double)sample.tcp_alloc - (double)s->ramp_tcp_alloc) -
+		    ((double)sample.tcp_inuse - (double)s->ramp_tcp_inuse);
+		step->tcp_others_per_conn = others / (double)added;
+	}
+	if (step->server_live)
+		step->tcp_sockets_per_conn =
+		    ((double)sample.tcp_inuse - (double)s->baseline_tcp_inuse) /
+		    (double)step->server_live;
 	return 0;
 }
 
@@ -245,6 +282,7 @@ static int local_measure_baseline(void *driver, char *why, size_t why_size)
 	(void)why_size;
 	struct sweep *s = driver;
 	measure(s, &s->run->baseline, &s->previous);
+	s->baseline_tcp_inuse = s->previous.tcp_inuse;
 	harness_take_slab_point(s, 0);
 	return 0;
 }

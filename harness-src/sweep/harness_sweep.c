@@ -38,9 +38,14 @@
 
 static int sweep_steps(struct sweep *s, char *why, size_t why_size)
 {
-	int err = harness_start_server(s, why, why_size);
-	if (!err)
-		err = harness_start_client(s, why, why_size);
+	int err;
+	if (s->run->client_kind == HARNESS_CLIENT_TUN) {
+		err = harness_start_tun(s, why, why_size);
+	} else {
+		err = harness_start_server(s, why, why_size);
+		if (!err)
+			err = harness_start_client(s, why, why_size);
+	}
 	if (err)
 		return err;
 	return harness_steps_run(&harness_local_driver, s, s->run,
@@ -62,12 +67,24 @@ static void warn_client_bound(struct harness_run *run)
 	if (!bound)
 		return;
 	char text[384];
-	snprintf(text, sizeof(text),
-		 "the client, not the server, was the bottleneck at %zu of %zu "
-		 "steps (at %" PRIu64 " connections it used %.2f CPU s, the "
-		 "server %.2f): connect rates there measure the client",
-		 bound, run->step_count, worst->connections,
-		 worst->client_cpu_s, worst->server_cpu_s);
+	if (run->client_kind == HARNESS_CLIENT_TUN)
+		snprintf(text, sizeof(text),
+			 "the client, not the server, was the bottleneck at "
+			 "%zu of %zu steps (at %" PRIu64 " connections the TUN "
+			 "client's one thread was busy through the ramp, "
+			 "%.2f CPU s, while the machine had idle cores: %.2f "
+			 "CPU s busy in all): connect rates there measure the "
+			 "client",
+			 bound, run->step_count, worst->connections,
+			 worst->client_ramp_cpu_s, worst->machine_ramp_cpu_s);
+	else
+		snprintf(text, sizeof(text),
+			 "the client, not the server, was the bottleneck at "
+			 "%zu of %zu steps (at %" PRIu64 " connections it used "
+			 "%.2f CPU s, the server %.2f): connect rates there "
+			 "measure the client",
+			 bound, run->step_count, worst->connections,
+			 worst->client_cpu_s, worst->server_cpu_s);
 	harness_run_warn(run, text);
 }
 
@@ -120,6 +137,21 @@ static int enter_private_netns(const struct harness_options *o,
 	return 0;
 }
 
+/* --client, once the namespace is decided: auto is tun when the sweep has
+ * a namespace of its own and this kernel a TUN device (and no --rate, a
+ * cap the TUN client does not take), kernel otherwise. */
+static enum harness_client_kind
+resolve_client_kind(const struct harness_options *o,
+		    const struct harness_run *run)
+{
+	if (o->client_kind != HARNESS_CLIENT_AUTO)
+		return o->client_kind;
+	if (run->netns.active && !o->rate &&
+	    access("/dev/net/tun", R_OK | W_OK) == 0)
+		return HARNESS_CLIENT_TUN;
+	return HARNESS_CLIENT_KERNEL;
+}
+
 /* Leave and remove the sweep's namespace; say so if that fails. */
 static void remove_private_netns(struct harness_run *run)
 {
@@ -161,7 +193,19 @@ static int preflight(const struct harness_options *o, const char *backend,
 		mcs_backend_unload(&handle);
 		return 1;
 	}
-	err = harness_plan_make(o, handle.ops, &run->plan, why, sizeof(why));
+	run->client_kind = resolve_client_kind(o, run);
+	if (run->client_kind == HARNESS_CLIENT_TUN && !run->netns.active) {
+		fprintf(stderr,
+			"harness: %s: --client tun needs the sweep's own "
+			"network namespace, which needs root (%s): run as "
+			"root or use --client kernel\n",
+			backend, run->netns_off_reason);
+		mcs_backend_unload(&handle);
+		return 1;
+	}
+	err = harness_plan_make(o, handle.ops,
+				run->client_kind == HARNESS_CLIENT_TUN,
+				&run->plan, why, sizeof(why));
 	mcs_backend_unload(&handle);
 	if (!err)
 		err =
@@ -207,9 +251,21 @@ static void print_plan(const struct harness_run *run)
 	char kernel[32];
 	harness_format_count(run->plan.kernel_bytes_per_connection, kernel,
 			     sizeof(kernel));
-	printf("harness: %s: kernel memory planned per loopback connection: "
-	       "%s B (%s)\n",
-	       run->backend, kernel, run->plan.kernel_estimate_source);
+	int tun = run->client_kind == HARNESS_CLIENT_TUN;
+	printf("harness: %s: kernel memory planned per %s: %s B (%s)\n",
+	       run->backend,
+	       tun ? "connection (server side only: the TUN client holds no "
+		     "sockets)"
+		   : "loopback connection",
+	       kernel, run->plan.kernel_estimate_source);
+	char most[32];
+	harness_format_count(run->plan.most, most, sizeof(most));
+	printf("harness: %s: the %s client; the most connections here: %s, "
+	       "capped by %s (memory %" PRIu64 ", workers %" PRIu64 "%s)\n",
+	       run->backend, tun ? "TUN" : "kernel", most,
+	       run->plan.capped_by ? run->plan.capped_by : "memory",
+	       run->plan.most_by_memory, run->plan.most_by_workers,
+	       tun ? ", source space far above" : "");
 	if (run->netns.active)
 		printf("harness: %s runs in network namespace %s (its own "
 		       "loopback, sysctls and counters; established hash "

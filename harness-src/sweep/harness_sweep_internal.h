@@ -30,8 +30,16 @@ struct sweep {
 	/* The ramp's window: the server's accepts and both sides' CPU
 	 * seconds when it opened. */
 	uint64_t ramp_accepts;
-	double ramp_server_cpu, ramp_client_cpu;
+	double ramp_server_cpu, ramp_client_cpu, ramp_machine_cpu;
+	double ramp_started; /* when the ramp's window opened */
+	/* The TCP cache's objects in use and the server's live connections
+	 * then (ramp_tcp_ok: the read worked). */
+	uint64_t ramp_tcp_objects, ramp_server_live;
+	/* sockstat then: the machine's TCP alloc, the namespace's inuse. */
+	uint64_t ramp_tcp_alloc, ramp_tcp_inuse;
+	int ramp_tcp_ok;
 	struct harness_sample previous; /* for per-step CPU */
+	uint64_t baseline_tcp_inuse;	/* sockstat TCP inuse at the baseline */
 	uint64_t previous_established;	/* for CPU per connect */
 	/* /proc/slabinfo at the baseline [0] and after each step [i]. */
 	struct mcs_slab_snapshot *slab_points;
@@ -61,6 +69,14 @@ int harness_check_fds_full(struct sweep *s, char *why, size_t why_size);
  * fit per cache into run->kernel_cache_fit (or the reason it is missing); free
  * the snapshots. */
 void harness_take_slab_point(struct sweep *s, size_t index);
+/* The TCP cache's objects in use now (a slabinfo read), or -errno. */
+int harness_tcp_objects_now(uint64_t *objects);
+/* The TCP cache's objects in use at point index less before (read when
+ * the ramp began), per connection the ramp added; 0 without a snapshot or
+ * connections. The window is the ramp's, not the sweep's: slabinfo is the
+ * machine's, and the shorter the window, the less of others is in it. */
+double harness_tcp_objects_per_conn(const struct sweep *s, size_t index,
+				    uint64_t before, uint64_t connections);
 void harness_fit_kernel_caches(struct sweep *s);
 void harness_release_kernel_caches(struct sweep *s);
 
@@ -69,6 +85,10 @@ void harness_release_kernel_caches(struct sweep *s);
  * they are in. */
 int harness_start_server(struct sweep *s, char *why, size_t why_size);
 int harness_start_client(struct sweep *s, char *why, size_t why_size);
+/* --client tun: tun-client first (it makes the device and the server's
+ * address in the sweep's namespace; waits for "ready"), then the server
+ * bound to that address. */
+int harness_start_tun(struct sweep *s, char *why, size_t why_size);
 /* failed: the run stopped on a failure (the memory guard's among them),
  * so the client may be in the middle of a command that it will not
  * interrupt for "quit": it is stopped first and at once, so that no

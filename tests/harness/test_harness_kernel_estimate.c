@@ -76,6 +76,26 @@ static void estimate(const char *text, const char *backend,
 	harness_kernel_estimate_from_slabinfo(&snap, 4096, backend, e);
 }
 
+/* The TUN client: only the server's end of each connection is on this
+ * kernel, so each per-socket cache counts once; the epoll items were the
+ * server's already. */
+static void test_server_side_only(void **state)
+{
+	(void)state;
+	struct harness_kernel_estimate e;
+	assert_int_equal(mcs_slab_parse(slabinfo_6_18_44, 4096, &snap), 0);
+	harness_kernel_estimate_ends(&snap, 4096, "epoll", 1, &e);
+	assert_int_equal(e.caches_bytes, EVERY_CONNECTION / 2 + 208);
+	assert_int_equal(e.bytes_per_connection,
+			 e.caches_bytes + (e.caches_bytes * 10 + 99) / 100);
+	assert_non_null(strstr(e.source, "(server side only)"));
+	assert_non_null(strstr(e.source, "TCP 1x2521"));
+	/* Both ends, as before, through the same function. */
+	struct harness_kernel_estimate both;
+	harness_kernel_estimate_ends(&snap, 4096, "epoll", 2, &both);
+	assert_int_equal(both.caches_bytes, EVERY_CONNECTION + 208);
+}
+
 static void test_object_cost_is_what_a_slab_spends(void **state)
 {
 	(void)state;
@@ -208,6 +228,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_object_cost_is_what_a_slab_spends),
 	    cmocka_unit_test(test_epoll_from_fixed_slabinfo),
+	    cmocka_unit_test(test_server_side_only),
 	    cmocka_unit_test(test_io_uring_adds_its_requests),
 	    cmocka_unit_test(test_select_and_poll_add_nothing),
 	    cmocka_unit_test(test_missing_cache_falls_back),

@@ -173,6 +173,52 @@ static void test_backend_list(void **state)
 	assert_true(o.all_backends);
 }
 
+/* --client tun|kernel; tun needs the sweep's own namespace. */
+static void test_client_kind(void **state)
+{
+	(void)state;
+	struct harness_options o;
+	char why[512];
+	char *none[] = {"harness", "--backend", "epoll", "--target", "1k"};
+	assert_int_equal(parse(&o, why, sizeof(why), 5, none), 0);
+	assert_int_equal(o.client_kind, HARNESS_CLIENT_AUTO);
+	char *tun[] = {"harness", "--backend", "epoll", "--target",
+		       "1k",	  "--client",  "tun"};
+	assert_int_equal(parse(&o, why, sizeof(why), 7, tun), 0);
+	assert_int_equal(o.client_kind, HARNESS_CLIENT_TUN);
+	char *kernel[] = {"harness", "--backend", "epoll",  "--target",
+			  "1k",	     "--client",  "kernel", "--no-netns"};
+	assert_int_equal(parse(&o, why, sizeof(why), 8, kernel), 0);
+	assert_int_equal(o.client_kind, HARNESS_CLIENT_KERNEL);
+	char *bad[] = {"harness", "--backend", "epoll", "--target",
+		       "1k",	  "--client",  "udp"};
+	assert_int_equal(parse(&o, why, sizeof(why), 7, bad), -EINVAL);
+	assert_non_null(strstr(why, "--client"));
+	const char *not_with[][2] = {{"--no-netns", NULL},
+				     {"--rate", "1000"},
+				     {"--server-host", "local"}};
+	for (size_t i = 0; i < 3; i++) {
+		char *argv[] = {"harness",
+				"--backend",
+				"epoll",
+				"--target",
+				"1k",
+				"--client",
+				"tun",
+				(char *)not_with[i][0],
+				(char *)not_with[i][1],
+				"--client-hosts",
+				"local"};
+		int argc = not_with[i][1] ? 9 : 8;
+		if (i == 2)
+			argc = 11;
+		why[0] = '\0';
+		assert_int_equal(parse(&o, why, sizeof(why), argc, argv),
+				 -EINVAL);
+		assert_non_null(strstr(why, "--client tun"));
+	}
+}
+
 static void test_bad_comparison_usage(void **state)
 {
 	(void)state;
@@ -443,6 +489,7 @@ int main(void)
 	    cmocka_unit_test(test_default_steps),
 	    cmocka_unit_test(test_points),
 	    cmocka_unit_test(test_rate),
+	    cmocka_unit_test(test_client_kind),
 	    cmocka_unit_test(test_load_and_repeat),
 	    cmocka_unit_test(test_backend_list),
 	    cmocka_unit_test(test_bad_comparison_usage),

@@ -76,10 +76,10 @@ static pid_t start_harness(char *const extra[], size_t extra_count, FILE **out)
 {
 	char harness[PATH_MAX + 16];
 	snprintf(harness, sizeof(harness), "%s/mcs-harness", bin_dir);
-	char *argv[32] = {harness,    "--backend", "epoll", "--ports",
-			  ports,      "--out",	   out_dir, "--no-tune",
-			  "--target", "2000"};
-	size_t n = 10;
+	char *argv[32] = {harness,    "--backend", "epoll",    "--ports",
+			  ports,      "--out",	   out_dir,    "--no-tune",
+			  "--target", "2000",	   "--client", "kernel"};
+	size_t n = 12;
 	for (size_t i = 0; i < extra_count && n < 31; i++)
 		argv[n++] = extra[i];
 	argv[n] = NULL;

@@ -84,9 +84,12 @@ static int run_harness(char *const extra[], size_t extra_count)
 {
 	char harness[PATH_MAX + 16];
 	snprintf(harness, sizeof(harness), "%s/mcs-harness", bin_dir);
+	/* The kernel client: these sweeps check its figures (its PSS, both
+	 * ends' kernel memory); test_harness_tun.c sweeps with tun. */
 	char *argv[32] = {harness,     "--backend", "epoll", "--ports",
-			  "2600-2699", "--out",	    out_dir, "--no-tune"};
-	size_t n = 8;
+			  "2600-2699", "--out",	    out_dir, "--no-tune",
+			  "--client",  "kernel"};
+	size_t n = 10;
 	for (size_t i = 0; i < extra_count && n < 31; i++)
 		argv[n++] = extra[i];
 	argv[n] = NULL;
@@ -237,8 +240,8 @@ static pid_t start_paused(FILE **stdout_of)
 		close(out[0]);
 		execl(harness, harness, "--backend", "epoll", "--ports",
 		      "2600-2699", "--out", out_dir, "--no-tune", "--no-plot",
-		      "--target", "20000", "--steps", "2k", "--pause-at", "2k",
-		      (char *)NULL);
+		      "--client", "kernel", "--target", "20000", "--steps",
+		      "2k", "--pause-at", "2k", (char *)NULL);
 		_exit(127);
 	}
 	close(out[1]);

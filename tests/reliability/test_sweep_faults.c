@@ -182,8 +182,10 @@ static void start_paused(struct paused_sweep *p, const char *name,
 			  p->out_dir,
 			  "--no-plot",
 			  "--step-timeout",
-			  "120"};
-	size_t n = 18;
+			  "120",
+			  "--client", /* these faults kill its workers */
+			  "kernel"};
+	size_t n = 20;
 	for (size_t i = 0; extra && extra[i] && n + 1 < 40; i++)
 		argv[n++] = (char *)extra[i];
 	argv[n] = NULL;

@@ -1,5 +1,5 @@
-/* test_procs.c - the server and client processes a harness test left
- * running, see test_procs.h. */
+/* test_procs.c - the server and client (kernel or TUN) processes a harness test
+ * left running, see test_procs.h. */
 #include "test_procs.h"
 
 #include <dirent.h>
@@ -39,9 +39,10 @@ static void binary_path(const char *bin_dir, const char *name, char *real)
 
 int test_procs_leftover(const char *bin_dir, const char *ports_prefix)
 {
-	char real_server[PATH_MAX], real_client[PATH_MAX];
+	char real_server[PATH_MAX], real_client[PATH_MAX], real_tun[PATH_MAX];
 	binary_path(bin_dir, "server", real_server);
 	binary_path(bin_dir, "client", real_client);
+	binary_path(bin_dir, "tun-client", real_tun);
 	int count = 0;
 	DIR *d = opendir("/proc");
 	struct dirent *e;
@@ -55,7 +56,8 @@ int test_procs_leftover(const char *bin_dir, const char *ports_prefix)
 			continue;
 		exe[n] = '\0';
 		if ((strcmp(exe, real_server) == 0 ||
-		     strcmp(exe, real_client) == 0) &&
+		     strcmp(exe, real_client) == 0 ||
+		     (real_tun[0] && strcmp(exe, real_tun) == 0)) &&
 		    has_argument(e->d_name, ports_prefix)) {
 			fprintf(stderr, "left running: pid %s (%s)\n",
 				e->d_name, exe);

@@ -7,7 +7,8 @@
 #ifndef TEST_PROCS_H
 #define TEST_PROCS_H
 
-/* Processes running bin_dir/server or bin_dir/client with an argument
+/* Processes running bin_dir/server, bin_dir/client or bin_dir/tun-client
+ * with an argument
  * beginning ports_prefix ("2600-": the --ports of the test's runs), each
  * named on stderr ("left running: pid N (path)"): how many. */
 int test_procs_leftover(const char *bin_dir, const char *ports_prefix);
