@@ -40,6 +40,10 @@ grep -q "^harness: configuring $build again: an earlier configure did not finish
 [ "$(grep -c configuring "$tmp/err1")" -eq 1 ] || fail "more than one configure line"
 grep -q "^epoll " "$tmp/out1" || fail "no epoll in the backend list: $(cat "$tmp/out1")"
 [ -f "$build/Makefile" ] || [ -f "$build/build.ninja" ] || fail "still no Makefile"
+# Everything a sweep starts is built: the server and both client kinds.
+for binary in mcs-harness server client tun-client mcs-agent; do
+	[ -x "$build/bin/$binary" ] || fail "the launcher did not build $binary"
+done
 
 # 3. Once configured, it stays quiet.
 MCS_BUILD_DIR="$build" "$src/harness" --list-backends >"$tmp/out2" 2>"$tmp/err2"
