@@ -172,6 +172,28 @@ int harness_start_server(struct sweep *s, char *why, size_t why_size)
 	return 0;
 }
 
+/* Start a client of either kind (name) with argv, its stderr in log, and
+ * wait for its "ready": how many processes it has, and their pids. */
+static int start_client_child(struct sweep *s, const char *name,
+			      char *const argv[], const char *log, char *why,
+			      size_t why_size)
+{
+	int err =
+	    start_child(s, &s->client.child, name, argv, log, why, why_size);
+	if (err)
+		return err;
+	json_t *ready;
+	err = harness_client_request(&s->client, NULL, "ready",
+				     STARTUP_TIMEOUT_S, harness_sweep_check, s,
+				     &ready, why, why_size);
+	if (err)
+		return err;
+	s->client.procs = (unsigned)harness_json_double(ready, "procs");
+	harness_client_take_pids(&s->client, ready);
+	json_decref(ready);
+	return 0;
+}
+
 int harness_start_client(struct sweep *s, char *why, size_t why_size)
 {
 	struct harness_run *run = s->run;
@@ -208,20 +230,7 @@ int harness_start_client(struct sweep *s, char *why, size_t why_size)
 	 * 611k segments at teardown without it, 200k with it). */
 	if (!s->o->rate)
 		argv[14] = NULL; /* no cap: leave --rate off */
-	err = start_child(s, &s->client.child, "client", argv, log, why,
-			  why_size);
-	if (err)
-		return err;
-	json_t *ready;
-	err = harness_client_request(&s->client, NULL, "ready",
-				     STARTUP_TIMEOUT_S, harness_sweep_check, s,
-				     &ready, why, why_size);
-	if (err)
-		return err;
-	s->client.procs = (unsigned)harness_json_double(ready, "procs");
-	harness_client_take_pids(&s->client, ready);
-	json_decref(ready);
-	return 0;
+	return start_client_child(s, "client", argv, log, why, why_size);
 }
 
 /* tun-client in the sweep's namespace: it makes the TUN device there, puts
@@ -256,20 +265,7 @@ static int start_tun_client(struct sweep *s, char *why, size_t why_size)
 			"--timeout",
 			timeout,
 			NULL};
-	err = start_child(s, &s->client.child, "tun-client", argv, log, why,
-			  why_size);
-	if (err)
-		return err;
-	json_t *ready;
-	err = harness_client_request(&s->client, NULL, "ready",
-				     STARTUP_TIMEOUT_S, harness_sweep_check, s,
-				     &ready, why, why_size);
-	if (err)
-		return err;
-	s->client.procs = (unsigned)harness_json_double(ready, "procs");
-	harness_client_take_pids(&s->client, ready);
-	json_decref(ready);
-	return 0;
+	return start_client_child(s, "tun-client", argv, log, why, why_size);
 }
 
 int harness_start_tun(struct sweep *s, char *why, size_t why_size)
@@ -313,7 +309,7 @@ void harness_stop_children(struct sweep *s, int failed)
 	if (!failed) {
 		/* On a signal, do not wait for a polite exit. */
 		mcs_child_stop(&s->client.child,
-				   harness_stop_signal() ? 0.5 : 5.0, 10.0);
+			       harness_stop_signal() ? 0.5 : 5.0, 10.0);
 		s->run->teardown_client_s = mcs_now_seconds() - started;
 	}
 	if (s->stats.header)
