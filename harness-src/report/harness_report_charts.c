@@ -27,8 +27,7 @@ struct step_chart {
 };
 
 static const struct step_chart step_charts[] = {
-    {"kernel-per-conn",
-     "Kernel memory per connection (Slab, both loopback ends)",
+    {"kernel-per-conn", "Kernel memory per connection (Slab, %s)",
      "bytes per connection (B)", "kernel_bytes", 1, 1.0,
      "fit.kernel_slope_bytes", 0},
     {"user-per-conn", "Server user memory per connection (PSS)",
@@ -42,6 +41,22 @@ static const struct step_chart step_charts[] = {
     {"load-p99", "Load round trip p99 (from the intended send time)",
      "round trip p99", "load.rtt_us.p99", 0, 1.0, NULL, 1},
 };
+
+/* Whose kernel memory the runs measured: the server's side alone (the TUN
+ * client holds no sockets, sweep.json kernel_scope "server"), both ends
+ * of each loopback connection (the kernel client), or a mix. */
+static const char *kernel_scope(const struct report_run *runs, size_t count)
+{
+	size_t server = 0;
+	for (size_t r = 0; r < count; r++) {
+		const char *scope = json_string_value(
+		    json_object_get(runs[r].sweep, "kernel_scope"));
+		server += scope && strcmp(scope, "server") == 0;
+	}
+	return server == count ? "server side only"
+	       : server	       ? "server side only or both ends: mixed runs"
+			       : "both loopback ends";
+}
 
 static const json_t *step_at(const json_t *sweep, long i)
 {
@@ -181,9 +196,11 @@ static void one_chart(FILE *f, const struct step_chart *c,
 	snprintf(y_label, sizeof(y_label), "%s", c->y_label);
 	if (c->time_us)
 		time_unit(y, at, y_label, sizeof(y_label));
+	char title[160];
+	snprintf(title, sizeof(title), c->title, kernel_scope(runs, count));
 	struct harness_svg_chart chart = {
 	    .id = c->id,
-	    .title = c->title,
+	    .title = title,
 	    .x_label = "connections held (log scale)",
 	    .y_label = y_label,
 	    .log_x = 1,
@@ -349,16 +366,17 @@ void report_cache_bars(FILE *f, const struct report_run *runs, size_t count)
 	}
 	if (!n)
 		return;
-	fputs(
+	fprintf(
+	    f,
 	    "<h2 id=\"caches\">Kernel memory by slab cache</h2>\n"
 	    "<p class=\"hint\">Fitted slope of each slab cache, bytes per "
-	    "connection (both loopback ends), a backend's median over its "
+	    "connection (%s), a backend's median over its "
 	    "runs. Hatched, after a gap: <code>proc_inode_cache</code> and "
 	    "the dentries that come with it, made by a process outside the "
 	    "benchmark that lists <code>/proc/PID/fd</code> of its "
 	    "processes; they are not the sockets' cost. The number after a bar "
 	    "leaves them out.</p>\n",
-	    f);
+	    kernel_scope(runs, count));
 	struct harness_svg_bars chart = {
 	    .id = "kernel-by-cache",
 	    .title = "Kernel memory per connection by slab cache",
