@@ -24,6 +24,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "test_binary.h"
+
 static char bin_dir[PATH_MAX];
 static char out_dir[PATH_MAX];
 
@@ -265,12 +267,9 @@ int main(void)
 		return 1;
 	}
 	snprintf(bin_dir, sizeof(bin_dir), "%s", dir);
-	char file[PATH_MAX + 32];
-	snprintf(file, sizeof(file), "%s/client", bin_dir);
-	if (access(file, X_OK) != 0) {
-		fprintf(stderr, "skip: no client binary at %s yet\n", file);
+	if (test_need_binary(bin_dir, "client"))
 		return 77;
-	}
+	char file[PATH_MAX + 32];
 	snprintf(file, sizeof(file), "%s/select.so", backends);
 	if (access(file, R_OK) != 0) {
 		fprintf(stderr, "skip: no select backend at %s\n", file);

@@ -25,6 +25,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "test_binary.h"
 #include "test_out_dir.h"
 #include "test_procs.h"
 
@@ -341,12 +342,8 @@ int main(void)
 		return 1;
 	}
 	snprintf(bin_dir, sizeof(bin_dir), "%s", dir);
-	char client[PATH_MAX + 16];
-	snprintf(client, sizeof(client), "%s/client", bin_dir);
-	if (access(client, X_OK) != 0) {
-		fprintf(stderr, "skip: no client binary at %s yet\n", client);
+	if (test_need_binary(bin_dir, "client"))
 		return 77;
-	}
 	if (test_out_dir_make(out_dir, sizeof(out_dir),
 			      "/tmp/mcs-harness-test-XXXXXX"))
 		return 1;

@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "test_binary.h"
 #include "test_out_dir.h"
 #include "test_procs.h"
 
@@ -365,12 +366,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "skip: needs root and /dev/net/tun\n");
 		return 77;
 	}
-	char tun[PATH_MAX + 16];
-	snprintf(tun, sizeof(tun), "%s/tun-client", bin_dir);
-	if (access(tun, X_OK) != 0) {
-		fprintf(stderr, "skip: no tun-client binary at %s yet\n", tun);
+	if (test_need_binary(bin_dir, "tun-client"))
 		return 77;
-	}
 	if (test_out_dir_make(out_dir, sizeof(out_dir),
 			      "/tmp/mcs-harness-tun-XXXXXX"))
 		return 1;
