@@ -49,9 +49,5 @@ MCS_BACKEND_EXPORT const struct mcs_backend_ops mcs_backend = {
     .description = "edge-triggered epoll, accept4 until EAGAIN, 8-byte "
 		   "connections (Linux 2.6.17+)",
     .flags = MCS_BACKEND_READINESS,
-    .capacity = epoll_capacity,
-    .init = epoll_init,
-    .run = readiness_core_run,
-    .stop = readiness_core_stop,
-    .destroy = epoll_destroy,
+    READINESS_CORE_HOOKS(epoll),
 };

@@ -106,6 +106,14 @@ int readiness_core_init(struct readiness_core *core,
  * sets a flag and writes the eventfd. */
 int readiness_core_run(void *state, char *why, size_t why_size);
 void readiness_core_stop(void *state);
+/* The hooks of a plugin over this core, in its mcs_backend table: its own
+ * PREFIX_capacity, PREFIX_init and PREFIX_destroy, and the core's run and
+ * stop. One list, so each plugin's table says only its name, description
+ * and flags. */
+#define READINESS_CORE_HOOKS(prefix)                                           \
+	.capacity = prefix##_capacity, .init = prefix##_init,                  \
+	.run = readiness_core_run, .stop = readiness_core_stop,                \
+	.destroy = prefix##_destroy
 /* Close every connection, listener and the eventfd; free what init
  * allocated. Safe once readiness_core_init() was called, failed or not. */
 void readiness_core_destroy(struct readiness_core *core);

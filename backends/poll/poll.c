@@ -200,9 +200,5 @@ MCS_BACKEND_EXPORT const struct mcs_backend_ops mcs_backend = {
     .description = "level-triggered poll() over one pollfd array, O(n) "
 		   "per wakeup, no FD_SETSIZE limit (POSIX)",
     .flags = MCS_BACKEND_READINESS,
-    .capacity = poll_capacity,
-    .init = poll_init,
-    .run = readiness_core_run,
-    .stop = readiness_core_stop,
-    .destroy = poll_destroy,
+    READINESS_CORE_HOOKS(poll),
 };

@@ -210,9 +210,5 @@ MCS_BACKEND_EXPORT const struct mcs_backend_ops mcs_backend = {
 		   "FD_SETSIZE (1024) only: more workers for more "
 		   "connections (POSIX)",
     .flags = MCS_BACKEND_READINESS | MCS_BACKEND_SELF_LIMITED,
-    .capacity = select_capacity,
-    .init = select_init,
-    .run = readiness_core_run,
-    .stop = readiness_core_stop,
-    .destroy = select_destroy,
+    READINESS_CORE_HOOKS(select),
 };

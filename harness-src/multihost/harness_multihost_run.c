@@ -720,18 +720,9 @@ static void hosts_describe_clients(void *driver, char *text, size_t text_size)
 }
 
 const struct harness_driver_ops harness_hosts_driver = {
+    HARNESS_DRIVER_HOOKS(hosts),
     .poll_s = 0.1,
     .clients_have = "client hosts have",
-    .server_counts = hosts_server_counts,
-    .describe_lost = hosts_describe_lost,
-    .measure_baseline = hosts_measure_baseline,
-    .begin_step = hosts_begin_step,
-    .ramp = hosts_ramp,
-    .measure_step = hosts_measure_step,
-    .echo = hosts_echo,
-    .load = hosts_load,
-    .verify = hosts_verify,
-    .print_step = hosts_print_step,
     .describe_short = hosts_describe_short,
     .describe_clients = hosts_describe_clients,
 };

@@ -82,6 +82,18 @@ struct harness_driver_ops {
 	int (*soak)(void *driver, char *why, size_t why_size);
 };
 
+/* The hooks every driver has, named PREFIX_server_counts, ...,
+ * PREFIX_print_step: one list of them, so each driver's table names only
+ * what is its own (its poll period, its words, its optional hooks). */
+#define HARNESS_DRIVER_HOOKS(prefix)                                           \
+	.server_counts = prefix##_server_counts,                               \
+	.describe_lost = prefix##_describe_lost,                               \
+	.measure_baseline = prefix##_measure_baseline,                         \
+	.begin_step = prefix##_begin_step, .ramp = prefix##_ramp,              \
+	.measure_step = prefix##_measure_step, .echo = prefix##_echo,          \
+	.load = prefix##_load, .verify = prefix##_verify,                      \
+	.print_step = prefix##_print_step
+
 extern const struct harness_driver_ops harness_local_driver;
 
 /* Run the steps of run's plan through ops on driver: the baseline, every
