@@ -42,6 +42,12 @@ static void print_fit(const struct harness_run *run, FILE *out)
 		fabs(run->user_fit.slope) < 0.5 ? 0.0 : run->user_fit.slope,
 		base, run->client_fit.slope, run->kernel_fit.slope, kbase,
 		kernel);
+	if (run->had_traffic)
+		fprintf(out,
+			"%s: server user memory after each step's echo or "
+			"load: %.0f B per connection (the idle figure above "
+			"leaves out the pages that traffic touched)\n",
+			run->backend, run->user_after_traffic_fit.slope);
 }
 
 void harness_print_summary(const struct harness_run *run, FILE *out)

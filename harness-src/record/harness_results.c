@@ -17,6 +17,28 @@
 #include "harness_soak.h"
 #include "harness_transport.h"
 
+/* What the fit is over, and whose kernel it counts. */
+static const char *fit_note(const struct harness_run *run)
+{
+	if (run->client_kind == HARNESS_CLIENT_TUN)
+		return "least squares over the baseline (0 connections) and "
+		       "every step: memory = base + slope x connections. The "
+		       "slope is the per-connection cost; the base is fixed "
+		       "per-process overhead. user and client are idle: the "
+		       "memory the ramps alone added, pages an echo or load "
+		       "round touched left out (user_after_traffic_* keeps "
+		       "them). kernel is the server's side alone: the TUN "
+		       "client holds no sockets.";
+	return "least squares over the baseline (0 connections) and every "
+	       "step: memory = base + slope x connections. The slope is the "
+	       "per-connection cost; the base is fixed per-process overhead. "
+	       "user and client are idle: the memory the ramps alone added, "
+	       "pages an echo or load round touched left out "
+	       "(user_after_traffic_* keeps them). kernel covers BOTH ends of "
+	       "each loopback connection (client and server sockets live in "
+	       "this one kernel); it is not halved.";
+}
+
 static json_t *fit_json(const struct harness_run *run)
 {
 	json_t *fit = json_object();
@@ -58,6 +80,15 @@ static json_t *fit_json(const struct harness_run *run)
 		json_object_set_new(fit, "kernel_by_cache_unavailable",
 				    json_string(run->kernel_cache_unavailable));
 	}
+	if (run->had_traffic) {
+		const struct harness_fit *a = &run->user_after_traffic_fit;
+		json_object_set_new(fit, "user_after_traffic_base_bytes",
+				    json_real(a->base));
+		json_object_set_new(fit, "user_after_traffic_slope_bytes",
+				    json_real(a->slope));
+		json_object_set_new(fit, "user_after_traffic_r2",
+				    json_real(a->r2));
+	}
 	json_object_set_new(fit, "points",
 			    json_integer((json_int_t)run->user_fit.points));
 	char why[320];
@@ -73,15 +104,7 @@ static json_t *fit_json(const struct harness_run *run)
 	if (!meaningful)
 		json_object_set_new(fit, "not_meaningful", json_string(why));
 	json_object_set_new(fit, "x", json_string("server_live"));
-	json_object_set_new(
-	    fit, "note",
-	    json_string(
-		"least squares over the baseline (0 connections) and every "
-		"step: memory = base + slope x connections. The slope is the "
-		"per-connection cost; the base is fixed per-process overhead. "
-		"kernel covers BOTH ends of each loopback connection (client "
-		"and server sockets live in this one kernel); it is not "
-		"halved."));
+	json_object_set_new(fit, "note", json_string(fit_note(run)));
 	return fit;
 }
 

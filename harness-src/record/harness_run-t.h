@@ -155,8 +155,17 @@ struct harness_run {
 	uint64_t verify_checked, verify_alive, verify_dead;
 	double verify_elapsed_s;
 
+	/* Idle memory per connection: user_fit and client_fit are over the
+	 * memory the ramps alone added (harness_run_fit), so pages touched
+	 * by an echo or load round are not taken for a per-connection cost;
+	 * with no traffic that is each step's idle figure itself. */
 	struct harness_fit user_fit, client_fit, kernel_fit, kernel_object_fit;
 	int have_fit;
+	/* With --echo or --load: the server's user memory once each step's
+	 * traffic ended, fitted the same way: its own figure, "after
+	 * traffic". */
+	struct harness_fit user_after_traffic_fit;
+	int had_traffic;
 	/* Kernel memory by slab cache (root), or why it is missing. */
 	struct harness_slab_fit kernel_cache_fit;
 	int have_kernel_cache_fit;

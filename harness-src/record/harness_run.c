@@ -164,29 +164,64 @@ static void warn_low_r2(struct harness_run *run, const char *what,
 	harness_run_warn(run, text);
 }
 
+/* A point's server (or client) user memory once its traffic ended:
+ * after the load, else after the echo, else its idle figure. */
+static uint64_t user_after_traffic(const struct harness_step *s, int client)
+{
+	if (s->loaded)
+		return client ? s->load.client_user_bytes_after
+			      : s->load.server_user_bytes_after;
+	if (s->echoed)
+		return client ? s->client_user_bytes_after_echo
+			      : s->server_user_bytes_after_echo;
+	return client ? s->client_user_bytes : s->server_user_bytes;
+}
+
+/* The memory the ramps alone added, point by point: the first point's
+ * idle figure, then each step adds what grew from the end of the last
+ * point's traffic to its own idle measurement, when only connections were
+ * made. Pages an echo or load round touched (a shared buffer ring, say)
+ * stay out; with no traffic at all this is each point's idle figure. */
+static void ramp_only_user(const struct harness_step *const *points, size_t n,
+			   int client, double *y)
+{
+	for (size_t i = 0; i < n; i++) {
+		double idle = (double)(client ? points[i]->client_user_bytes
+					      : points[i]->server_user_bytes);
+		y[i] = i ? y[i - 1] + idle -
+			       (double)user_after_traffic(points[i - 1], client)
+			 : idle;
+	}
+}
+
 void harness_run_fit(struct harness_run *run)
 {
 	double x[HARNESS_MAX_STEPS + 1], user[HARNESS_MAX_STEPS + 1];
 	double client[HARNESS_MAX_STEPS + 1], kernel[HARNESS_MAX_STEPS + 1];
-	double objects[HARNESS_MAX_STEPS + 1];
+	double objects[HARNESS_MAX_STEPS + 1], after[HARNESS_MAX_STEPS + 1];
 	size_t n = 0;
 	const struct harness_step *points[HARNESS_MAX_STEPS + 1];
 	if (run->have_baseline)
 		points[n++] = &run->baseline;
 	for (size_t i = 0; i < run->step_count; i++)
 		points[n++] = &run->steps[i];
+	run->had_traffic = 0;
 	for (size_t i = 0; i < n; i++) {
 		/* Fit against what the server really held. */
 		x[i] = (double)points[i]->server_live;
-		user[i] = (double)points[i]->server_user_bytes;
-		client[i] = (double)points[i]->client_user_bytes;
 		kernel[i] = (double)points[i]->kernel_bytes;
 		objects[i] = (double)points[i]->kernel_object_bytes;
+		after[i] = (double)user_after_traffic(points[i], 0);
+		run->had_traffic |= points[i]->loaded || points[i]->echoed;
 	}
+	ramp_only_user(points, n, 0, user);
+	ramp_only_user(points, n, 1, client);
 	run->have_fit = harness_fit_linear(x, user, n, &run->user_fit) == 0;
 	harness_fit_linear(x, client, n, &run->client_fit);
 	harness_fit_linear(x, kernel, n, &run->kernel_fit);
 	harness_fit_linear(x, objects, n, &run->kernel_object_fit);
+	if (run->had_traffic)
+		harness_fit_linear(x, after, n, &run->user_after_traffic_fit);
 	if (run->have_fit && harness_run_fit_meaningful(run, NULL, 0)) {
 		warn_low_r2(run, "server user memory", &run->user_fit);
 		warn_low_r2(run, "kernel memory", &run->kernel_fit);

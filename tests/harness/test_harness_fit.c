@@ -110,6 +110,39 @@ static void test_low_r2_is_flagged(void **state)
 	free(run);
 }
 
+/* Memory that traffic touched (a buffer ring's pages after a load round)
+ * stays out of the idle slope: each step's load adds 2 MB once, and the
+ * ramps add 8 B per connection. The idle fit finds the 8 B on a line; the
+ * "after traffic" fit keeps the jump. */
+static void test_traffic_pages_stay_out_of_idle_fit(void **state)
+{
+	(void)state;
+	const double idle[] = {1e6, 1e6 + 8e4, 3e6 + 16e4, 3e6 + 32e4};
+	struct harness_run *run = run_with_user(idle, 3);
+	for (size_t i = 0; i < run->step_count; i++) {
+		struct harness_step *s = &run->steps[i];
+		s->loaded = 1;
+		/* The first load touches 2 MB; later ones touch nothing new. */
+		s->load.server_user_bytes_after =
+		    s->server_user_bytes + (i == 0 ? 2000000 : 0);
+	}
+	harness_run_fit(run);
+	assert_true(run->had_traffic);
+	assert_float_equal(run->user_fit.slope, 8.0, 1e-6);
+	assert_float_equal(run->user_fit.base, 1e6, 1e-3);
+	assert_true(run->user_fit.r2 > 0.999999);
+	assert_int_equal(run->warning_count, 0);
+	assert_true(run->user_after_traffic_fit.slope > 8.0);
+	free(run);
+
+	/* No traffic: the idle fit is each step's figure as measured. */
+	run = run_with_user(idle, 3);
+	harness_run_fit(run);
+	assert_false(run->had_traffic);
+	assert_true(run->user_fit.slope > 8.0);
+	free(run);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -118,6 +151,7 @@ int main(void)
 	    cmocka_unit_test(test_fixed_cost_is_not_per_connection),
 	    cmocka_unit_test(test_flat_and_degenerate),
 	    cmocka_unit_test(test_low_r2_is_flagged),
+	    cmocka_unit_test(test_traffic_pages_stay_out_of_idle_fit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
