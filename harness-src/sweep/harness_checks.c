@@ -202,6 +202,38 @@ static int check_workers(struct sweep *s, char *why, size_t why_size)
 	return -ECHILD;
 }
 
+/* The live line: the step, the phase, how long it has run, and during a
+ * ramp the server's count. */
+static void draw_progress(struct sweep *s, const struct mcs_stats_total *t)
+{
+	if (!s->phase)
+		return;
+	double now = mcs_now_seconds();
+	s->last_progress = now;
+	char live[32], target[32], counts[120] = "";
+	if (s->step_target && !strcmp(s->phase, "ramp")) {
+		harness_format_count(t->live, live, sizeof(live));
+		harness_format_count(s->step_target, target, sizeof(target));
+		snprintf(counts, sizeof(counts),
+			 " %s/%s connected (server count),", live, target);
+	}
+	printf("\r\033[K  %s step %zu/%zu, %s:%s %.1f s", s->run->backend,
+	       s->step_index + 1, s->run->planned_step_count, s->phase, counts,
+	       now - s->phase_started);
+	fflush(stdout);
+}
+
+void harness_sweep_phase(struct sweep *s, const char *phase)
+{
+	s->phase = phase;
+	s->phase_started = mcs_now_seconds();
+	if (s->tty && s->stats.header) {
+		struct mcs_stats_total t;
+		mcs_stats_sum(&s->stats, &t);
+		draw_progress(s, &t);
+	}
+}
+
 /* Everything the sweep checks while it waits: signals, a dead server or
  * client, a failed worker, a worker out of descriptors, memory running
  * out. Also draws the live progress line on a terminal. */
@@ -237,20 +269,8 @@ int harness_sweep_check(void *context, char *why, size_t why_size)
 			if (err)
 				return err;
 		}
-		double now = mcs_now_seconds();
-		if (s->tty && s->step_target && now - s->last_progress > 0.25) {
-			s->last_progress = now;
-			char live[32], target[32];
-			harness_format_count(t.live, live, sizeof(live));
-			harness_format_count(s->step_target, target,
-					     sizeof(target));
-			printf("\r\033[K  %s step %zu/%zu: %s/%s connected "
-			       "(server count), %.1f s",
-			       s->run->backend, s->step_index + 1,
-			       s->run->planned_step_count, live, target,
-			       now - s->step_started);
-			fflush(stdout);
-		}
+		if (s->tty && mcs_now_seconds() - s->last_progress > 0.25)
+			draw_progress(s, &t);
 	}
 	return check_memory(s, why, why_size);
 }

@@ -109,6 +109,7 @@ static int local_echo(void *driver, struct harness_step *step, uint64_t count,
 	char command[64];
 	snprintf(command, sizeof(command), "echo %" PRIu64 " %u", count,
 		 s->o->echo_size);
+	harness_sweep_phase(s, "echo");
 	struct cpu_mark before = cpu_now(s);
 	json_t *reply;
 	int err = harness_client_request(
@@ -146,6 +147,7 @@ static int local_load(void *driver, struct harness_step *step, char *why,
 	char command[96];
 	snprintf(command, sizeof(command), "load %.0f %u %.3f", o->load_rate,
 		 o->load_size, o->load_duration);
+	harness_sweep_phase(s, "load");
 	struct cpu_mark before = cpu_now(s);
 	json_t *reply;
 	int err = harness_client_request(
@@ -180,7 +182,6 @@ static void local_begin_step(void *driver, size_t index, uint64_t target)
 	s->step_started = mcs_now_seconds();
 }
 
-
 /* `grow N`: the client's figures for the step. */
 static int local_ramp(void *driver, struct harness_step *step, char *why,
 		      size_t why_size)
@@ -201,6 +202,7 @@ static int local_ramp(void *driver, struct harness_step *step, char *why,
 	s->ramp_client_cpu = start.client;
 	s->ramp_machine_cpu = start.machine;
 	s->ramp_started = mcs_now_seconds();
+	harness_sweep_phase(s, "ramp");
 	char command[64];
 	snprintf(command, sizeof(command), "grow %" PRIu64, step->connections);
 	json_t *reply;
@@ -222,6 +224,7 @@ static int local_ramp(void *driver, struct harness_step *step, char *why,
 		       "connect_latency_hist");
 	harness_client_take_pids(&s->client, reply);
 	json_decref(reply);
+	harness_sweep_phase(s, "idle"); /* settling, then measuring */
 	return 0;
 }
 
@@ -330,6 +333,7 @@ static int local_verify(void *driver, uint64_t *server_live, char *why,
 	struct harness_run *run = s->run;
 	json_t *reply;
 	s->step_target = 0;
+	harness_sweep_phase(s, "verify");
 	int err = harness_client_request(
 	    &s->client, "verify", "verify", s->o->step_timeout,
 	    harness_sweep_check, s, &reply, why, why_size);
@@ -363,19 +367,7 @@ static int local_soak(void *driver, char *why, size_t why_size)
 }
 
 const struct harness_driver_ops harness_local_driver = {
-    .poll_s = 0.05,
-    .clients_have = "client has",
-    .server_counts = local_server_counts,
-    .server_stalled = local_server_stalled,
-    .describe_lost = local_describe_lost,
-    .measure_baseline = local_measure_baseline,
-    .begin_step = local_begin_step,
-    .ramp = local_ramp,
-    .measure_step = local_measure_step,
-    .echo = local_echo,
-    .load = local_load,
-    .verify = local_verify,
-    .print_step = local_print_step,
-    .pause = local_pause,
-    .soak = local_soak,
+    HARNESS_DRIVER_HOOKS(local),  .poll_s = 0.05,
+    .clients_have = "client has", .server_stalled = local_server_stalled,
+    .pause = local_pause,	  .soak = local_soak,
 };

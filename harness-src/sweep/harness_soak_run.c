@@ -325,6 +325,7 @@ int harness_soak_run(struct sweep *s, char *why, size_t why_size)
 	s->step_index = run->planned_step_count - 1; /* fails as the last */
 	s->step_target = 0; /* no "connected" progress line meanwhile */
 	announce(&st);
+	harness_sweep_phase(s, "soak");
 	int err = soak_loop(&st, why, why_size);
 	soak->elapsed_s = elapsed(&st);
 	soak->completed = err == 0;

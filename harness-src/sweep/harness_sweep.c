@@ -310,11 +310,12 @@ static int teardown(struct sweep *s, int err, char *why, size_t why_size)
 	struct harness_run *run = s->run;
 	if (!err)
 		run->sweep_s = mcs_now_seconds() - s->started;
-	if (s->tty)
-		printf("\r\033[K");
+	harness_sweep_phase(s, "teardown");
 	double teardown_started = mcs_now_seconds();
 	harness_stop_children(s, err != 0);
 	remove_private_netns(run); /* its TIME_WAIT sockets go with it */
+	if (s->tty)
+		printf("\r\033[K");
 	run->teardown_s = mcs_now_seconds() - teardown_started;
 	run->duration_s = mcs_now_seconds() - s->started;
 	double ramp_cpu = 0;

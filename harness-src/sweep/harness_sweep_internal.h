@@ -27,6 +27,11 @@ struct sweep {
 	uint64_t step_target;
 	double step_started;
 	double last_progress;
+	/* What the sweep is doing, for the live line on a terminal: "ramp",
+	 * "idle" (settling and measuring), "echo", "load", "soak",
+	 * "verify", "teardown"; NULL draws none. */
+	const char *phase;
+	double phase_started;
 	/* The ramp's window: the server's accepts and both sides' CPU
 	 * seconds when it opened. */
 	uint64_t ramp_accepts;
@@ -56,6 +61,9 @@ struct sweep {
  * why. Also draws the live progress line on a terminal. Fits
  * harness_waiter. */
 int harness_sweep_check(void *context, char *why, size_t why_size);
+/* The sweep enters phase (see struct sweep), drawn at once on a
+ * terminal. */
+void harness_sweep_phase(struct sweep *s, const char *phase);
 
 /* harness_checks.c: what the run keeps of a memory read (least headroom,
  * floor, cgroup limit, OOM kills); and, once the server's count has
