@@ -13,7 +13,8 @@ it cites; `check` regenerates them and exits 1 when the doc differs, naming
 the file, the table (its line and marker) and the first differing cell;
 `show` prints a marked table to paste into a doc; `columns` lists the
 column names of each kind; `self-test` shows that `check` fails when one
-number in a cited JSON changes (and passes unchanged), on a doc of its own
+number in a cited JSON changes, and when one character of a marked number
+in a doc's running text changes (and passes unchanged), on a doc of its own
 (tests/docs/fixtures/) and on each DOC given. Paths in markers are relative
 to the repository (--root; default: the directory above scripts/).
 Exit status: 0 good, 1 a doc differs or cites what is not there, 2 bad usage.
@@ -817,6 +818,20 @@ def run_check(root, doc):
                           capture_output=True, text=True)
 
 
+class Checked:
+    """What `check` of one doc says, made in this process (the self-test
+    runs it once per change: a process each would take minutes)."""
+
+    def __init__(self, root, doc):
+        try:
+            problems, _, _ = process(doc, root, "check")
+        except OSError as e:
+            problems = [f"{doc}: {e.strerror}"]
+        self.returncode = 1 if problems else 0
+        self.stdout = "".join(f"doc_tables: {p}\n" for p in problems)
+        self.stderr = ""
+
+
 def check_changed(tmp, doc, src, keys):
     """Check doc with the number at keys of src's copy in tmp changed (and
     put back afterwards)."""
@@ -827,7 +842,7 @@ def check_changed(tmp, doc, src, keys):
     copied.path, copied.kind = os.path.join(tmp, src.rel), src.kind
     save(copied, set_path(copy.deepcopy(src.data), keys, node * 1.5 + 7))
     try:
-        return run_check(tmp, doc)
+        return Checked(tmp, doc)
     finally:
         save(copied, src.data)
 
@@ -865,6 +880,44 @@ def self_test_doc(root, doc, label):
                       f"{output.splitlines()[0]}")
         if not tried:
             failures.append(f"{label}: no cited number to change")
+        failures += self_test_prose(tmp, copy_doc, label)
+    return failures
+
+
+def one_character_off(value):
+    """value with one character changed: its last digit, or "-" made "0"."""
+    for i in range(len(value) - 1, -1, -1):
+        if value[i].isdigit():
+            return value[:i] + str((int(value[i]) + 1) % 10) + value[i + 1:]
+    return "0" if value == "-" else value + "0"
+
+
+def self_test_prose(root, doc, label):
+    """Each marked number in the doc's running text changed by one
+    character makes check fail at that number. Returns the failures."""
+    with open(doc) as f:
+        text = f.read()
+    failures = []
+    try:
+        for m in NUMBER.finditer(text):
+            value = m.group(2) or ""
+            where = f"number at line {line_of(text, m.start())}"
+            edited = text[:m.start(2) if m.group(2) else m.end()] + one_character_off(value) + \
+                text[m.end():]
+            with open(doc, "w") as f:
+                f.write(edited)
+            result = Checked(root, doc)
+            output = result.stdout + result.stderr
+            if result.returncode != 1 or where not in output:
+                failures.append(f"{label}: the {where} edited in the text ('{value}' made "
+                                f"'{one_character_off(value)}'), yet check did not fail there "
+                                f"(exit {result.returncode}): {output}")
+            else:
+                print(f"doc_tables: self-test: {label}: {where} '{value}' made "
+                      f"'{one_character_off(value)}' in the text: check fails")
+    finally:
+        with open(doc, "w") as f:
+            f.write(text)
     return failures
 
 
