@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mcs_histogram_json.h"
 #include "mcs_proc.h"
 
 static uint64_t get(const _Atomic uint64_t *counter)
@@ -72,20 +73,6 @@ json_t *client_percentiles_json(const struct mcs_histogram *h)
 			 (json_int_t)h->max);
 }
 
-json_t *client_histogram_json(const struct mcs_histogram *h)
-{
-	json_t *buckets = json_array();
-	for (unsigned i = 0; i < MCS_HISTOGRAM_BUCKETS; i++)
-		if (h->buckets[i])
-			json_array_append_new(
-			    buckets, json_pack("[i,I]", (int)i,
-					       (json_int_t)h->buckets[i]));
-	return json_pack("{s:I,s:I,s:I,s:I,s:o}", "count", (json_int_t)h->count,
-			 "sum", (json_int_t)h->sum, "min",
-			 (json_int_t)(h->count ? h->min : 0), "max",
-			 (json_int_t)h->max, "buckets", buckets);
-}
-
 json_t *client_failures_json(const struct client_totals *t)
 {
 	json_t *o = json_object();
@@ -129,7 +116,7 @@ json_t *client_step_json(uint64_t target, const struct client_totals *t,
 	    "pids", client_pids_json(pids, procs));
 	if (o) /* for exact merging across shards (docs/CONTROL.md) */
 		json_object_set_new(o, "connect_latency_hist",
-				    client_histogram_json(&t->connect_us));
+				    mcs_histogram_json(&t->connect_us));
 	return o;
 }
 
@@ -145,7 +132,7 @@ json_t *client_echo_json(const struct client_totals *t, double elapsed)
 	    client_percentiles_json(&t->rtt_us));
 	if (o)
 		json_object_set_new(o, "rtt_hist",
-				    client_histogram_json(&t->rtt_us));
+				    mcs_histogram_json(&t->rtt_us));
 	return o;
 }
 
@@ -188,7 +175,7 @@ json_t *client_load_json(const struct client_totals *t, uint64_t rate,
 	    client_percentiles_json(&t->rtt_us));
 	if (o)
 		json_object_set_new(o, "rtt_hist",
-				    client_histogram_json(&t->rtt_us));
+				    mcs_histogram_json(&t->rtt_us));
 	if (o && client_load_not_offered(t))
 		json_object_set_new(o, "client_could_not_offer", json_true());
 	return o;

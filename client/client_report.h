@@ -40,10 +40,6 @@ uint64_t client_percentile(const struct mcs_histogram *h, double p);
 /* {"p50":..,"p90":..,"p99":..,"p999":..,"max":..} in the histogram's
  * unit. */
 json_t *client_percentiles_json(const struct mcs_histogram *h);
-/* The whole histogram, for exact merging across shards and hosts:
- * {"count","sum","min","max","buckets":[[index,count],...]} with the
- * non-empty buckets of mcs_histogram.h in index order. */
-json_t *client_histogram_json(const struct mcs_histogram *h);
 /* {"ECONNREFUSED":3,...} */
 json_t *client_failures_json(const struct client_totals *t);
 json_t *client_pids_json(const pid_t *pids, unsigned count);

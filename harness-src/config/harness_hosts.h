@@ -61,11 +61,6 @@ int harness_hosts_share(uint64_t target, const uint64_t *capacity,
 void harness_hosts_split(uint64_t step_target, uint64_t target,
 			 const uint64_t *shares, size_t n, uint64_t *parts);
 
-/* Add the histogram a client sent ({"count","sum","min","max","buckets":
- * [[index,count],...]}) into h. Returns 0, or -EPROTO when it is not that
- * shape (h is then unchanged). */
-int harness_histogram_add_json(const json_t *j, struct mcs_histogram *h);
-
 /* sweep.json's "hosts" array and "multihost" object. */
 json_t *harness_hosts_json(const struct harness_hosts_record *r);
 json_t *harness_multihost_json(const struct harness_hosts_record *r);

@@ -23,6 +23,7 @@
 #include "harness_signal.h"
 #include "mcs_backend_options.h"
 #include "mcs_clock.h"
+#include "mcs_histogram_json.h"
 
 #define STARTUP_TIMEOUT_S  30.0
 #define REQUEST_TIMEOUT_S  30.0
@@ -365,6 +366,18 @@ static void latency_of(const struct mcs_histogram *h, struct harness_latency *l)
 	l->max = (double)h->max;
 }
 
+/* Keep the hosts' merged histogram h as name in the step's histograms, as
+ * a local run keeps its client's: sweep.json has the buckets. */
+static void keep_histogram(struct harness_step *step, const char *name,
+			   const struct mcs_histogram *h)
+{
+	if (!step->histograms)
+		step->histograms = json_object();
+	json_t *j = mcs_histogram_json(h);
+	if (j)
+		json_object_set_new(step->histograms, name, j);
+}
+
 /* The step replies of every client host into step and the hosts'
  * records. */
 static int merge_steps(struct mh *m, json_t **replies,
@@ -392,7 +405,7 @@ static int merge_steps(struct mh *m, json_t **replies,
 		if (hs->elapsed_s > step->elapsed_s)
 			step->elapsed_s = hs->elapsed_s;
 		merge_failures(step->failures, json_object_get(j, "failures"));
-		if (harness_histogram_add_json(
+		if (mcs_histogram_add_json(
 			json_object_get(j, "connect_latency_hist"), &latency)) {
 			snprintf(why, why_size,
 				 "host %s (client): its step reply has no "
@@ -402,6 +415,7 @@ static int merge_steps(struct mh *m, json_t **replies,
 		}
 	}
 	latency_of(&latency, &step->connect_latency);
+	keep_histogram(step, "connect_latency_us", &latency);
 	/* The rate: what every host opened, over the slowest host's time. */
 	step->connect_rate =
 	    step->elapsed_s > 0 ? (double)*new_total / step->elapsed_s : 0;
@@ -552,8 +566,8 @@ static int hosts_echo(void *driver, struct harness_step *step, uint64_t count,
 				     harness_json_u64(replies[k], "mismatches");
 		double e = harness_json_double(replies[k], "elapsed_s");
 		slowest = e > slowest ? e : slowest;
-		harness_histogram_add_json(
-		    json_object_get(replies[k], "rtt_hist"), &rtt);
+		mcs_histogram_add_json(json_object_get(replies[k], "rtt_hist"),
+				       &rtt);
 	}
 	free_replies(m, replies);
 	if (err)
@@ -561,6 +575,7 @@ static int hosts_echo(void *driver, struct harness_step *step, uint64_t count,
 	step->echo_msgs_per_s =
 	    slowest > 0 ? (double)step->echo_messages / slowest : 0;
 	latency_of(&rtt, &step->echo_rtt);
+	keep_histogram(step, "echo_rtt_us", &rtt);
 	return 0;
 }
 
@@ -589,12 +604,14 @@ static int hosts_load(void *driver, struct harness_step *step, char *why,
 		if (!replies[k])
 			continue;
 		harness_load_add_reply(&step->load, replies[k]);
-		harness_histogram_add_json(
-		    json_object_get(replies[k], "rtt_hist"), &rtt);
+		mcs_histogram_add_json(json_object_get(replies[k], "rtt_hist"),
+				       &rtt);
 	}
 	free_replies(m, replies);
-	if (!err)
+	if (!err) {
 		latency_of(&rtt, &step->load.rtt);
+		keep_histogram(step, "load_rtt_us", &rtt);
+	}
 	return err;
 }
 

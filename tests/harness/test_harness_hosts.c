@@ -12,8 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "client_report.h"
 #include "harness_hosts.h"
+#include "mcs_histogram_json.h"
 
 static void test_server_specs(void **state)
 {
@@ -212,9 +212,9 @@ static void test_histogram_merge(void **state)
 		mcs_histogram_record(&b, v);
 	direct = a;
 	mcs_histogram_merge(&direct, &b);
-	json_t *ja = client_histogram_json(&a), *jb = client_histogram_json(&b);
-	assert_int_equal(harness_histogram_add_json(ja, &merged), 0);
-	assert_int_equal(harness_histogram_add_json(jb, &merged), 0);
+	json_t *ja = mcs_histogram_json(&a), *jb = mcs_histogram_json(&b);
+	assert_int_equal(mcs_histogram_add_json(ja, &merged), 0);
+	assert_int_equal(mcs_histogram_add_json(jb, &merged), 0);
 	assert_int_equal(merged.count, direct.count);
 	assert_int_equal(merged.min, direct.min);
 	assert_int_equal(merged.max, direct.max);
@@ -225,11 +225,11 @@ static void test_histogram_merge(void **state)
 	/* Not the shape: refused, nothing added. */
 	uint64_t before = merged.count;
 	json_t *bad = json_pack("{s:i,s:[[i,i]]}", "count", 5, "buckets", 3, 4);
-	assert_int_equal(harness_histogram_add_json(bad, &merged), -EPROTO);
+	assert_int_equal(mcs_histogram_add_json(bad, &merged), -EPROTO);
 	json_t *oob = json_pack("{s:i,s:[[i,i]]}", "count", 1, "buckets",
 				MCS_HISTOGRAM_BUCKETS, 1);
-	assert_int_equal(harness_histogram_add_json(oob, &merged), -EPROTO);
-	assert_int_equal(harness_histogram_add_json(NULL, &merged), -EPROTO);
+	assert_int_equal(mcs_histogram_add_json(oob, &merged), -EPROTO);
+	assert_int_equal(mcs_histogram_add_json(NULL, &merged), -EPROTO);
 	assert_int_equal(merged.count, before);
 	json_decref(ja);
 	json_decref(jb);
