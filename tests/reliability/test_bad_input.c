@@ -224,6 +224,10 @@ static const struct bad_input rows[] = {
     {"client", {"--host", "999.1.1.1"}, "--address"},
     {"client", {"--connections", "1\n2"}, "--connections"},
     {"client", {"--frob\nnicate"}, "--frob"},
+    /* tun-client: aliases named by their canonical option; durations */
+    {"tun-client", {"--timeout", "10x"}, "--timeout"},
+    {"tun-client", {"--host", "1.2.3"}, "--address"},
+    {"tun-client", {"--procs", "9"}, "--workers"},
     {"mcs-harness", {"--target", "1\n2"}, "--target"},
     {"mcs-harness", {"--fr\nob"}, "--fr"},
     {"mcs-harness", {"-xh"}, "-x"},
