@@ -119,6 +119,8 @@ static void wait_for_quiet_slab(void)
 static int enter_private_netns(const struct harness_options *o,
 			       struct harness_run *run)
 {
+	if (!o->dry_run)
+		harness_netns_remove_stale();
 	run->netns.host_fd = -1;
 	const char *off = o->no_netns ? "--no-netns"
 			  : geteuid() ? "not root"
@@ -135,7 +137,6 @@ static int enter_private_netns(const struct harness_options *o,
 		    harness_netns_ehash_entries(o->target);
 		return 0;
 	}
-	harness_netns_remove_stale();
 	char why[400];
 	if (harness_netns_create(&run->netns, o->target, why, sizeof(why))) {
 		fprintf(stderr,
