@@ -115,7 +115,7 @@ static void print_netns(const struct harness_run *run, FILE *out)
 		"  namespace: would make %s (established hash %s buckets: "
 		"net.ipv4.tcp_child_ehash_entries set on the host while it "
 		"is made, then put back); the sysctls above were read in "
-		"the host's namespace: in its own, the sweep finds the "
+		"the harness's namespace: in its own, the sweep finds the "
 		"kernel's defaults for the per-namespace ones (net.core."
 		"somaxconn, net.ipv4.*) and raises them there as needed\n",
 		run->netns.name, buckets);

@@ -84,6 +84,34 @@ def test_plan(harness, ports, out):
     check(not os.path.exists(out), f"{out} was created")
 
 
+def test_changes(harness, ports):
+    """In a namespace of the test's own (unshare -n: the kernel's
+    defaults, somaxconn 4096), the plan names the sysctls it would raise,
+    from -> to and why, and they are left as they were."""
+    script = ("ip link set lo up || exit 77; "
+              "before=$(cat /proc/sys/net/core/somaxconn); "
+              f"{harness} --dry-run --backend epoll --target 100k "
+              f"--ports {ports} --out /nonexistent/mcs-dry-run || exit $?; "
+              "echo \"after: $before $(cat /proc/sys/net/core/somaxconn)\"")
+    r = subprocess.run(["unshare", "-n", "sh", "-c", script],
+                       capture_output=True, text=True, timeout=120)
+    if r.returncode == 77 or "unshare failed" in r.stderr:
+        print(f"skipped the fresh-namespace plan: {r.stderr.strip()}")
+        return
+    print(r.stdout, end="")
+    check(r.returncode == 0, f"in a fresh namespace: exit {r.returncode}: "
+          f"{r.stderr}")
+    change = re.search(r"^  sysctl: net\.core\.somaxconn (\d+) -> (\d+) "
+                       r"\(fast connect bursts\)$", r.stdout, re.M)
+    check(change and int(change.group(1)) < int(change.group(2)),
+          "no 'sysctl: net.core.somaxconn FROM -> TO (why)' line")
+    kept = re.search(r"^after: (\d+) (\d+)$", r.stdout, re.M)
+    check(kept and kept.group(1) == kept.group(2),
+          "somaxconn changed in the namespace")
+    check(not change or not kept or change.group(1) == kept.group(1),
+          "the plan's FROM is not the value the namespace had")
+
+
 def normalized(line):
     """The refusal without its figures (memory moves between runs)."""
     return re.sub(r"\d[\d,.]*", "#", line)
@@ -128,6 +156,7 @@ def main(argv):
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "out")
         test_plan(harness, ports, out)
+        test_changes(harness, ports)
         test_refusal(harness, ports, out)
     if failures:
         print(f"{len(failures)} failures", file=sys.stderr)
