@@ -16,14 +16,14 @@
 #include "mcs_proc.h"
 
 enum {
-	OPT_HOST = 256,
+	OPT_ADDRESS = 256,
 	OPT_PORTS,
 	OPT_CONNECTIONS,
 	OPT_RATE,
-	OPT_PROCS,
+	OPT_WORKERS,
 	OPT_SOURCES,
 	OPT_PAYLOAD,
-	OPT_INTERVAL,
+	OPT_MESSAGE_INTERVAL,
 	OPT_HOLD,
 	OPT_WINDOW,
 	OPT_TIMEOUT,
@@ -36,14 +36,17 @@ enum {
 };
 
 static const struct option long_options[] = {
-    {"host", required_argument, NULL, OPT_HOST},
+    {"address", required_argument, NULL, OPT_ADDRESS},
+    {"host", required_argument, NULL, OPT_ADDRESS}, /* the old name */
     {"ports", required_argument, NULL, OPT_PORTS},
     {"connections", required_argument, NULL, OPT_CONNECTIONS},
     {"rate", required_argument, NULL, OPT_RATE},
-    {"procs", required_argument, NULL, OPT_PROCS},
+    {"workers", required_argument, NULL, OPT_WORKERS},
+    {"procs", required_argument, NULL, OPT_WORKERS}, /* the old name */
     {"sources", required_argument, NULL, OPT_SOURCES},
     {"payload", required_argument, NULL, OPT_PAYLOAD},
-    {"interval", required_argument, NULL, OPT_INTERVAL},
+    {"message-interval", required_argument, NULL, OPT_MESSAGE_INTERVAL},
+    {"interval", required_argument, NULL, OPT_MESSAGE_INTERVAL}, /* old */
     {"hold", required_argument, NULL, OPT_HOLD},
     {"window", required_argument, NULL, OPT_WINDOW},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
@@ -59,9 +62,10 @@ static const struct option long_options[] = {
 void client_print_usage(FILE *out)
 {
 	fputs(
-	    "usage: client [--host IPV4] [--ports A-B] [--connections N]\n"
-	    "              [--rate R] [--procs N|auto] [--sources A-B]\n"
-	    "              [--payload BYTES --interval MS] [--hold SECONDS]\n"
+	    "usage: client [--address IPV4] [--ports A-B] [--connections N]\n"
+	    "              [--rate R] [--workers N|auto] [--sources A-B]\n"
+	    "              [--payload BYTES --message-interval PERIOD]\n"
+	    "              [--hold SECONDS]\n"
 	    "              [--window W] [--timeout SECONDS] [--json]\n"
 	    "              [--control] [--reset-on-exit]\n"
 	    "              [--connect-order spread|port] [--version] [--help]\n"
@@ -78,7 +82,8 @@ void client_print_usage(FILE *out)
 	    "and\n"
 	    "holds the connections until --hold or a signal.\n"
 	    "\n"
-	    "  --host IPV4          server address (default 127.0.0.1)\n"
+	    "  --address IPV4       server address (default 127.0.0.1)\n"
+	    "  --host IPV4          alias of --address\n"
 	    "  --ports A-B          server ports (default 2048-2067)\n"
 	    "  --connections N      connections to open (default 1000; 250k, "
 	    "1M\n"
@@ -86,18 +91,23 @@ void client_print_usage(FILE *out)
 	    "may ask\n"
 	    "  --rate R             connects per second in total (default: "
 	    "unlimited)\n"
-	    "  --procs N|auto       worker processes (default auto: the "
+	    "  --workers N|auto     worker processes (default auto: the "
 	    "fewest under\n"
 	    "                       RLIMIT_NOFILE, at least one per CPU)\n"
+	    "  --procs N|auto       alias of --workers\n"
 	    "  --sources A-B        source addresses of this host (any "
 	    "127.x), bound with\n"
 	    "                       IP_BIND_ADDRESS_NO_PORT (default: the "
 	    "kernel's)\n"
 	    "  --payload BYTES      echo mode: each connection sends a "
 	    "BYTES message\n"
-	    "  --interval MS        ... every MS milliseconds, one in "
-	    "flight, and\n"
-	    "                       verifies every echoed byte\n"
+	    "  --message-interval PERIOD\n"
+	    "                       ... every PERIOD (10ms, 1s; a bare "
+	    "number is\n"
+	    "                       milliseconds), one in flight, and "
+	    "verifies\n"
+	    "                       every echoed byte\n"
+	    "  --interval MS        alias of --message-interval\n"
 	    "  --hold SECONDS       hold (or echo) this long, then close "
 	    "(90s, 10m, 1h\n"
 	    "                       accepted; default: until SIGINT/SIGTERM)\n"
@@ -154,7 +164,7 @@ static int parse_host(const char *text, struct client_options *options,
 	if (mcs_parse_ipv4(text, &options->host) ||
 	    options->host.s_addr == htonl(INADDR_ANY) ||
 	    options->host.s_addr == htonl(INADDR_BROADCAST))
-		return fail(why, why_size, "--host", text,
+		return fail(why, why_size, "--address", text,
 			    "an IPv4 address (dotted quad, not 0.0.0.0 or "
 			    "255.255.255.255)");
 	return 0;
@@ -209,7 +219,7 @@ static int parse_procs(const char *text, struct client_options *options,
 		options->procs = 0;
 		return 0;
 	}
-	if (parse_count_value("--procs", text, 1, 1024,
+	if (parse_count_value("--workers", text, 1, 1024,
 			      "'auto' or a count from 1 to 1024", &v, why,
 			      why_size))
 		return -EINVAL;
@@ -254,7 +264,26 @@ static int parse_positive_seconds(const char *option, const char *text,
 	return 0;
 }
 
-/* --rate, --payload, --interval, --window: one count each, stored only
+/* --message-interval PERIOD: 10ms, 1s, 0.5s, or a bare number of
+ * milliseconds (its old form); whole milliseconds from 1 ms to 1 h. */
+static int parse_message_interval(const char *text,
+				  struct client_options *options, char *why,
+				  size_t why_size)
+{
+	double seconds;
+	if (mcs_parse_duration_unit(text, 0.001, 0.001, 3600, &seconds))
+		return fail(why, why_size, "--message-interval", text,
+			    "a period from 1ms to 1h (10ms, 1s; a bare "
+			    "number is milliseconds)");
+	double ms = seconds * 1000.0;
+	if (fabs(ms - round(ms)) > 1e-6)
+		return fail(why, why_size, "--message-interval", text,
+			    "a whole number of milliseconds");
+	options->interval_ms = (uint32_t)llround(ms);
+	return 0;
+}
+
+/* --rate, --payload, --window: one count each, stored only
  * when it is good. */
 static int parse_count_option(int c, const char *text,
 			      struct client_options *options, char *why,
@@ -275,13 +304,6 @@ static int parse_count_option(int c, const char *text,
 				      why_size))
 			return -EINVAL;
 		options->payload = (uint32_t)v;
-		return 0;
-	case OPT_INTERVAL:
-		if (parse_count_value("--interval", text, 1, 3600000,
-				      "a period from 1 to 3600000 ms", &v, why,
-				      why_size))
-			return -EINVAL;
-		options->interval_ms = (uint32_t)v;
 		return 0;
 	default:
 		if (parse_count_value("--window", text, 1, 1000000,
@@ -330,15 +352,15 @@ static int parse_option(int c, const char *arg, char **argv,
 			char *why, size_t why_size)
 {
 	switch (c) {
-	case OPT_HOST: return parse_host(arg, options, why, why_size);
+	case OPT_ADDRESS: return parse_host(arg, options, why, why_size);
 	case OPT_PORTS: return parse_ports(arg, options, why, why_size);
 	case OPT_CONNECTIONS:
 		return parse_connections(arg, options, why, why_size);
-	case OPT_PROCS: return parse_procs(arg, options, why, why_size);
+	case OPT_WORKERS: return parse_procs(arg, options, why, why_size);
 	case OPT_SOURCES: return parse_sources(arg, options, why, why_size);
-	case OPT_INTERVAL:
+	case OPT_MESSAGE_INTERVAL:
 		*have_interval = 1;
-		/* fall through */
+		return parse_message_interval(arg, options, why, why_size);
 	case OPT_RATE:
 	case OPT_PAYLOAD:
 	case OPT_WINDOW:
@@ -381,20 +403,22 @@ static int parse_positional(int count, char **args,
 	return 0;
 }
 
-/* Echo mode needs both --payload and --interval, and not --control. */
+/* Echo mode needs both --payload and --message-interval, and not --control. */
 static int check_echo_options(const struct client_options *options,
 			      int have_interval, char *why, size_t why_size)
 {
 	if (options->payload && !have_interval) {
 		snprintf(why, why_size,
-			 "--payload: needs --interval MS (how often each "
+			 "--payload: needs --message-interval PERIOD (how "
+			 "often each "
 			 "connection sends)");
 		return -EINVAL;
 	}
 	if (have_interval && !options->payload) {
 		snprintf(
 		    why, why_size,
-		    "--interval: needs --payload BYTES (the message size)");
+		    "--message-interval: needs --payload BYTES (the message "
+		    "size)");
 		return -EINVAL;
 	}
 	if (options->control && options->payload) {

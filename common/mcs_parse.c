@@ -250,24 +250,28 @@ int mcs_parse_seconds(const char *text, double max, double *value)
 	return 0;
 }
 
-int mcs_parse_duration(const char *text, double min, double max,
-		       double *seconds)
+int mcs_parse_duration_unit(const char *text, double bare_unit, double min,
+			    double max, double *seconds)
 {
+	/* "ms" before "s": the longest suffix that ends the text wins. */
 	static const struct {
-		char suffix;
+		const char *suffix;
 		double seconds;
-	} units[] = {{'s', 1}, {'m', 60}, {'h', 3600}};
+	} units[] = {{"ms", 0.001}, {"s", 1}, {"m", 60}, {"h", 3600}};
 	char number[32];
 	size_t length = text ? strlen(text) : 0;
-	if (!length || length >= sizeof(number))
+	if (!length || length >= sizeof(number) || !(bare_unit > 0))
 		return -EINVAL;
-	double unit = 1;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-		if (text[length - 1] == units[i].suffix) {
+	double unit = bare_unit;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		size_t n = strlen(units[i].suffix);
+		if (length > n &&
+		    strcmp(text + length - n, units[i].suffix) == 0) {
 			unit = units[i].seconds;
-			length--;
+			length -= n;
 			break;
 		}
+	}
 	memcpy(number, text, length);
 	number[length] = '\0';
 	double value;
@@ -279,6 +283,12 @@ int mcs_parse_duration(const char *text, double min, double max,
 		return -ERANGE;
 	*seconds = value;
 	return 0;
+}
+
+int mcs_parse_duration(const char *text, double min, double max,
+		       double *seconds)
+{
+	return mcs_parse_duration_unit(text, 1, min, max, seconds);
 }
 
 int mcs_option_error(char *why, size_t why_size, const char *option,

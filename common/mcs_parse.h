@@ -40,10 +40,17 @@ int mcs_parse_count_list(const char *text, uint64_t min, uint64_t max,
 int mcs_parse_seconds(const char *text, double max, double *value);
 
 /* A duration: seconds as mcs_parse_seconds, or with one unit suffix,
- * s, m or h ("90s", "10m", "1.5h"); in [min, max] seconds. -EINVAL for
- * the form, -ERANGE for the bounds. */
+ * ms, s, m or h ("250ms", "90s", "10m", "1.5h"); in [min, max] seconds.
+ * -EINVAL for the form (an unknown unit too), -ERANGE for the bounds. */
 int mcs_parse_duration(const char *text, double min, double max,
 		       double *seconds);
+
+/* The same, for an option whose bare number has always meant another
+ * unit: a number without a suffix counts bare_unit seconds each (0.001:
+ * milliseconds, as the client's message period "10" = 10 ms); with a
+ * suffix it means what the suffix says. */
+int mcs_parse_duration_unit(const char *text, double bare_unit, double min,
+			    double max, double *seconds);
 
 /* Put "bad OPTION 'VALUE': expected EXPECTED" in why (VALUE shown with
  * mcs_printable) and return -EINVAL: the one shape of a bad-value error. */

@@ -193,6 +193,21 @@ static int multihost(const struct harness_options *o)
 	return status;
 }
 
+/* --dry-run: each backend's plan, in the order given; nothing started.
+ * The worst status of them (a refused preflight: 1). */
+static int dry_run(const struct harness_options *o,
+		   char names[][MCS_BACKEND_NAME_MAX], size_t count)
+{
+	static struct harness_run run;
+	int status = 0;
+	for (size_t k = 0; k < count; k++) {
+		int s = harness_sweep(o, names[k], &run);
+		if (s > status)
+			status = s;
+	}
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	struct harness_options options;
@@ -243,6 +258,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "harness: %s\n", why);
 		return 2;
 	}
+	if (options.dry_run)
+		return dry_run(&options, names, (size_t)count);
 	harness_signals_install();
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	mcs_protect_from_oom(); /* as root; otherwise unprotected */

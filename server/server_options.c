@@ -21,8 +21,9 @@ void server_print_usage(FILE *out)
 	    "N]\n"
 	    "              [--read-buffer BYTES] [--write-limit BYTES] "
 	    "[--backlog N]\n"
-	    "              [--interval SECONDS] [--duration SECONDS] "
-	    "[--stats-shm NAME]\n"
+	    "              [--monitor-interval PERIOD] [--duration SECONDS]\n"
+	    "              [--stats-shm NAME]"
+	    "\n"
 	    "              [--json] [--list-backends] [--version] [--help]\n"
 	    "\n"
 	    "Echo server holding as many TCP connections as its workers can: "
@@ -59,8 +60,12 @@ void server_print_usage(FILE *out)
 	    "  --backlog N           listen() backlog (default 65535, kernel "
 	    "caps it at\n"
 	    "                        net.core.somaxconn)\n"
-	    "  --interval SECONDS    monitoring line period (default 1, 0 = "
-	    "none)\n"
+	    "  --monitor-interval PERIOD\n"
+	    "                        monitoring line period (default 1 s, 0 = "
+	    "none; a bare\n"
+	    "                        number is seconds; 500ms, 10s, 1m "
+	    "accepted)\n"
+	    "  --interval SECONDS    alias of --monitor-interval\n"
 	    "  --duration SECONDS    stop by itself after this long (90s, 10m, "
 	    "1h accepted;\n"
 	    "                        default: run until SIGINT/SIGTERM)\n"
@@ -88,7 +93,8 @@ static const struct option long_options[] = {
     {"read-buffer", required_argument, NULL, 'r'},
     {"write-limit", required_argument, NULL, 'W'},
     {"backlog", required_argument, NULL, 'B'},
-    {"interval", required_argument, NULL, 'i'},
+    {"monitor-interval", required_argument, NULL, 'i'},
+    {"interval", required_argument, NULL, 'i'}, /* the old name */
     {"duration", required_argument, NULL, 'd'},
     {"stats-shm", required_argument, NULL, 's'},
     {"json", no_argument, NULL, 'j'},
@@ -248,8 +254,9 @@ static int parse_option(int c, const char *arg, char *const argv[],
 	case 'i':
 		if (mcs_parse_duration(arg, 0, 3600, &o->interval_seconds))
 			return mcs_option_error(
-			    why, why_size, "--interval", arg,
-			    "seconds from 0 to 3600 (or 90s, 10m, 1h)");
+			    why, why_size, "--monitor-interval", arg,
+			    "seconds from 0 to 3600 (or 500ms, 90s, 10m, "
+			    "1h)");
 		return 0;
 	case 'd':
 		if (mcs_parse_duration(arg, 0, 7 * 86400, &o->duration_seconds))

@@ -13,16 +13,17 @@
 void tun_print_usage(FILE *out)
 {
 	fputs(
-	    "usage: tun-client [--control] [--host IPV4] [--ports A-B]\n"
+	    "usage: tun-client [--control] [--address IPV4] [--ports A-B]\n"
 	    "                  [--sources A-B] [--connections MAX] ...\n"
 	    "A userspace TCP client over a TUN device (docs/CLIENT-TUN.md).\n"
 	    "Runs in a private network namespace (ip netns exec NS ...).\n"
 	    "  --control            commands on stdin, JSON on stdout "
 	    "(docs/CONTROL.md);\n"
 	    "                       without it: grow to MAX, verify, quit\n"
-	    "  --host IPV4          the server's address, put on the device "
+	    "  --address IPV4       the server's address, put on the device "
 	    "(default\n"
 	    "                       198.18.0.1; must be in 198.18.0.0/15)\n"
+	    "  --host IPV4          alias of --address\n"
 	    "  --prefix N           the address's prefix length (default 15)\n"
 	    "  --ports A-B          server ports (default 2048-2067)\n"
 	    "  --sources A-B        source addresses (default "
@@ -32,14 +33,16 @@ void tun_print_usage(FILE *out)
 	    "  --window N           SYNs in flight (default 1024)\n"
 	    "  --echo-window N      messages in flight (default 4096)\n"
 	    "  --timeout SECONDS    bound on a grow, echo or verify "
-	    "(default 300)\n"
+	    "(default 300;\n"
+	    "                       90s, 10m, 1h accepted)\n"
 	    "  --teardown rst|fin   how quit closes (default rst)\n"
 	    "  --txqueuelen N       the device's reply ring (default 20000)\n"
 	    "  --mtu N              the device's MTU (default 1500)\n"
 	    "  --device NAME        the device's name (default: the kernel's)\n"
-	    "  --procs N            worker threads, 1-8, a device queue each "
+	    "  --workers N          worker threads, 1-8, a device queue each "
 	    "(default 1;\n"
 	    "                       0 = auto = 1)\n"
+	    "  --procs N            alias of --workers\n"
 	    "  --queues N           device queues, 1-8 (default 1; more: a\n"
 	    "                       multi-queue device, to measure the "
 	    "kernel's\n"
@@ -78,7 +81,8 @@ static void set_defaults(struct tun_options *o)
 
 static const struct option long_options[] = {
     {"control", no_argument, NULL, 'c'},
-    {"host", required_argument, NULL, 'H'},
+    {"address", required_argument, NULL, 'H'},
+    {"host", required_argument, NULL, 'H'}, /* the old name */
     {"prefix", required_argument, NULL, 'P'},
     {"ports", required_argument, NULL, 'p'},
     {"sources", required_argument, NULL, 's'},
@@ -91,7 +95,8 @@ static const struct option long_options[] = {
     {"txqueuelen", required_argument, NULL, 'q'},
     {"mtu", required_argument, NULL, 'm'},
     {"device", required_argument, NULL, 'd'},
-    {"procs", required_argument, NULL, 'k'},
+    {"workers", required_argument, NULL, 'k'},
+    {"procs", required_argument, NULL, 'k'}, /* the old name */
     {"queues", required_argument, NULL, 'Q'},
     {"steering", required_argument, NULL, 'B'},
     {"allow-initial-netns", no_argument, NULL, 'I'},
@@ -112,7 +117,7 @@ static int count_option(const char *name, const char *arg, uint64_t min,
 	return mcs_option_error(why, why_size, name, arg, expected);
 }
 
-/* --procs, --queues, --steering. */
+/* --workers, --queues, --steering. */
 static int worker_option(int c, const char *arg, struct tun_options *o,
 			 char *why, size_t why_size)
 {
@@ -133,7 +138,7 @@ static int worker_option(int c, const char *arg, struct tun_options *o,
 		if (strcmp(arg, "auto") == 0)
 			v = 0;
 		else
-			err = count_option("--procs", arg, 0, TUN_MAX_WORKERS,
+			err = count_option("--workers", arg, 0, TUN_MAX_WORKERS,
 					   &v, why, why_size);
 		o->workers = v ? (unsigned)v : 1;
 		break;
@@ -155,7 +160,7 @@ static int one_option(int c, const char *arg, struct tun_options *o, char *why,
 	case 'V': o->version = 1; break;
 	case 'H':
 		if (mcs_parse_ipv4(arg, &a))
-			return mcs_option_error(why, why_size, "--host", arg,
+			return mcs_option_error(why, why_size, "--address", arg,
 						"an IPv4 address");
 		o->host = ntohl(a.s_addr);
 		break;
@@ -196,10 +201,11 @@ static int one_option(int c, const char *arg, struct tun_options *o, char *why,
 		o->echo_window = (unsigned)v;
 		break;
 	case 't':
-		if (mcs_parse_seconds(arg, 86400, &o->timeout_seconds) ||
+		if (mcs_parse_duration(arg, 0, 86400, &o->timeout_seconds) ||
 		    !(o->timeout_seconds > 0))
 			return mcs_option_error(why, why_size, "--timeout", arg,
-						"seconds above 0");
+						"seconds above 0, up to 86400 "
+						"(90s, 10m, 1h accepted)");
 		break;
 	case 'T':
 		if (strcmp(arg, "rst") && strcmp(arg, "fin"))
@@ -237,9 +243,10 @@ static int check_addresses(const struct tun_options *o, char *why,
 {
 	uint32_t last = o->source_first + o->source_count - 1;
 	if (!tun_in_bench_net(o->host)) {
-		snprintf(why, why_size,
-			 "--host must lie in 198.18.0.0/15 (the benchmarking "
-			 "range): the TUN client puts it on a device");
+		snprintf(
+		    why, why_size,
+		    "--address must lie in 198.18.0.0/15 (the benchmarking "
+		    "range): the TUN client puts it on a device");
 		return -EDOM;
 	}
 	if (!tun_in_bench_net(o->source_first) || !tun_in_bench_net(last)) {
@@ -251,7 +258,7 @@ static int check_addresses(const struct tun_options *o, char *why,
 	if (o->host >= o->source_first && o->host <= last) {
 		snprintf(why, why_size,
 			 "--sources must not include the server's address "
-			 "(--host)");
+			 "(--address)");
 		return -EDOM;
 	}
 	uint32_t mask = 0xFFFFFFFFu << (32 - o->prefix);

@@ -56,6 +56,7 @@ struct harness_options {
 	int no_tune;	      /* --no-tune: never change a sysctl */
 	int no_plot;	      /* --no-plot */
 	int no_netns;	      /* --no-netns: sweep on the host's namespace */
+	int dry_run;	      /* --dry-run: print the plan, change nothing */
 	/* --client: which client kind drives the connections (auto: tun when
 	 * the sweep has a namespace of its own, kernel otherwise; the sweep
 	 * resolves it, harness_client_kind_resolve). */

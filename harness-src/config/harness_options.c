@@ -269,6 +269,8 @@ static int check_multihost(struct harness_options *o, char *why,
 			       : o->repeat > 1 ? "--repeat"
 			       : o->pause_at   ? "--pause-at"
 			       : o->soak_s > 0 ? "--soak"
+			       : o->dry_run    ? "--dry-run (the plan is the "
+						 "server host's to make)"
 					       : NULL;
 	if (not_with) {
 		snprintf(why, why_size, "option %s: not with --server-host",
@@ -451,6 +453,15 @@ static const struct harness_option options[] = {
      .help = "run on the host's network namespace (default as root:\n"
 	     "each sweep in a namespace of its own, its hash sized\n"
 	     "for the target, the host's sysctls untouched)"},
+    {.name = "dry-run",
+     .kind = OPT_FLAG,
+     FIELD(dry_run),
+     .help = "print the plan and change nothing: server workers and\n"
+	     "ports, client kind and processes, sources, each sysctl\n"
+	     "it would change (from -> to, why), memory per connection\n"
+	     "and in all against what is available, what caps the\n"
+	     "target, the namespace it would make; exit 0, or 1 with\n"
+	     "the preflight's refusal"},
     {.name = "client",
      .arg = "tun|kernel",
      .kind = OPT_CUSTOM,
@@ -592,7 +603,8 @@ void harness_print_usage(FILE *out)
 	      "               [--soak DURATION]\n"
 	      "               [--workers N|auto] [--ports A-B] [--echo] [--out "
 	      "DIR]\n"
-	      "               [--tune | --no-tune] [--no-plot] [--no-netns]\n"
+	      "               [--tune | --no-tune] [--no-plot] [--no-netns] "
+	      "[--dry-run]\n"
 	      "               [--client tun|kernel]\n"
 	      "               [--pause-at N] [--rate R] [--min-free SIZE] "
 	      "[--step-timeout S]\n"

@@ -19,6 +19,7 @@ struct harness_sysctl_change {
 	char name[48];
 	char before[64];
 	char after[64];
+	char reason[160]; /* what needs it ("100000 connections") */
 };
 
 struct harness_plan {
@@ -37,6 +38,9 @@ struct harness_plan {
 	unsigned source_count;
 	uint64_t files_needed;
 	uint64_t memory_needed, memory_available, memory_total;
+	/* The --min-free floor the memory check kept free (preflight), and
+	 * the user memory per connection the plan counts (a guess). */
+	uint64_t memory_floor, user_bytes_per_connection;
 	/* Kernel memory per loopback connection (both ends) the plan counts,
 	 * and how it was estimated (harness_kernel_estimate.h). */
 	uint64_t kernel_bytes_per_connection;
@@ -55,6 +59,7 @@ struct harness_plan {
 	 * names it. Filled by the preflight. */
 	uint64_t most_by_memory, most_by_workers, most_by_sources, most;
 	const char *capped_by;
+	/* Sysctls raised, or with --dry-run those it would raise. */
 	struct harness_sysctl_change changes[HARNESS_MAX_CHANGES];
 	size_t change_count;
 	char warnings[8][512];

@@ -364,9 +364,10 @@ int harness_plan_make(const struct harness_options *o,
 	plan->kernel_estimate_from_slabinfo = kernel.from_slabinfo;
 	snprintf(plan->kernel_estimate_source,
 		 sizeof(plan->kernel_estimate_source), "%s", kernel.source);
+	plan->user_bytes_per_connection = USER_BYTES_PER_CONNECTION_GUESS;
 	plan->memory_needed =
 	    plan->target * (plan->kernel_bytes_per_connection +
-			    USER_BYTES_PER_CONNECTION_GUESS) +
+			    plan->user_bytes_per_connection) +
 	    processes * USER_BYTES_PER_PROCESS_GUESS;
 	return 0;
 }
@@ -389,10 +390,24 @@ void harness_sysctl_short_text(const char *name, uint64_t have, uint64_t want,
 			 name, have, reason, want, name, want);
 }
 
-/* Who may change sysctls: root, unless --no-tune. */
+/* Who may change sysctls: root, unless --no-tune; and whether to change
+ * them (not with --dry-run, which only records what it would do). */
 struct tune_rights {
-	int root, no_tune;
+	int root, no_tune, dry_run;
 };
+
+/* One change made (or, in a dry run, planned), in plan->changes. */
+static void note_change(struct harness_plan *plan, const char *name,
+			uint64_t before, const char *after, const char *reason)
+{
+	if (plan->change_count == HARNESS_MAX_CHANGES)
+		return;
+	struct harness_sysctl_change *c = &plan->changes[plan->change_count++];
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	snprintf(c->before, sizeof(c->before), "%" PRIu64, before);
+	snprintf(c->after, sizeof(c->after), "%s", after);
+	snprintf(c->reason, sizeof(c->reason), "%s", reason);
+}
 
 /* Raise one sysctl to at least want. Returns 0 if it already is or was
  * raised, or if this network namespace has no such sysctl (then a warning
@@ -447,21 +462,18 @@ static int raise_sysctl(struct harness_plan *plan, const char *name,
 	}
 	char value[32];
 	snprintf(value, sizeof(value), "%" PRIu64, want);
-	err = mcs_sysctl_write(name, value);
-	if (err) {
-		snprintf(why, why_size, "sysctl -w %s=%s failed: %s", name,
-			 value, strerror(-err));
-		return err;
+	if (!rights.dry_run) {
+		err = mcs_sysctl_write(name, value);
+		if (err) {
+			snprintf(why, why_size, "sysctl -w %s=%s failed: %s",
+				 name, value, strerror(-err));
+			return err;
+		}
+		fprintf(log,
+			"harness: tuned %s: %" PRIu64 " -> %" PRIu64 " (%s)\n",
+			name, have, want, reason);
 	}
-	fprintf(log, "harness: tuned %s: %" PRIu64 " -> %" PRIu64 " (%s)\n",
-		name, have, want, reason);
-	if (plan->change_count < HARNESS_MAX_CHANGES) {
-		struct harness_sysctl_change *c =
-		    &plan->changes[plan->change_count++];
-		snprintf(c->name, sizeof(c->name), "%s", name);
-		snprintf(c->before, sizeof(c->before), "%" PRIu64, have);
-		snprintf(c->after, sizeof(c->after), "%s", value);
-	}
+	note_change(plan, name, have, value, reason);
 	return 0;
 }
 
@@ -603,6 +615,7 @@ static int check_memory(const struct harness_options *o,
 		return err;
 	}
 	plan->memory_available = now.headroom;
+	plan->memory_floor = harness_memory_floor(&memory, o);
 	plan->memory_total = memory.memory_total;
 	struct harness_memory_shortfall shortfall = {
 	    .target = plan->target,
@@ -610,7 +623,7 @@ static int check_memory(const struct harness_options *o,
 	    .kernel_bytes_per_connection = plan->kernel_bytes_per_connection,
 	    .from_slabinfo = plan->kernel_estimate_from_slabinfo,
 	    .headroom = now.headroom,
-	    .floor = harness_memory_floor(&memory, o),
+	    .floor = plan->memory_floor,
 	    .cgroup = now.cgroup_bound ? memory.cgroup_name : NULL,
 	    .per = plan->tun_client ? "connection, the server's socket alone "
 				      "(the TUN client holds none)"
@@ -634,7 +647,8 @@ int harness_preflight(const struct harness_options *o,
 			 "sudo, or drop --tune");
 		return -EPERM;
 	}
-	struct tune_rights allowed = {.root = root, .no_tune = o->no_tune};
+	struct tune_rights allowed = {
+	    .root = root, .no_tune = o->no_tune, .dry_run = o->dry_run};
 	/* What can refuse the run comes first: nothing is tuned for a run
 	 * that will not start. */
 	int err = check_ports(plan, why, why_size);

@@ -59,8 +59,10 @@ int harness_plan_make(const struct harness_options *o,
 
 /* Check the machine against the plan; tune sysctls as allowed (see
  * harness_options: --tune, --no-tune, root). Each change is printed to
- * log and recorded in plan->changes. Returns 0 to go ahead, or -EPERM /
- * -ENOMEM / -errno with one line and the fixing command in why. */
+ * log and recorded in plan->changes. With o->dry_run nothing is written:
+ * the changes it would make are only recorded (the same checks, the same
+ * refusals). Returns 0 to go ahead, or -EPERM / -ENOMEM / -errno with one
+ * line and the fixing command in why. */
 int harness_preflight(const struct harness_options *o,
 		      struct harness_plan *plan, FILE *log, char *why,
 		      size_t why_size);

@@ -22,6 +22,7 @@
 
 #include "harness_backend_options.h"
 #include "harness_driver.h"
+#include "harness_dry_run.h"
 #include "harness_format.h"
 #include "harness_netns.h"
 #include "harness_plan.h"
@@ -112,11 +113,14 @@ static void wait_for_quiet_slab(void)
 
 /* As root, unless --no-netns: the sweep's own network namespace, made
  * and entered before the plan reads the port range and the preflight sets
- * the per-namespace sysctls. Returns 0 or 1 (with the message printed). */
+ * the per-namespace sysctls. With --dry-run only its name and hash size
+ * are set (nothing made, no stale one removed). Returns 0 or 1 (with the
+ * message printed). */
 static int enter_private_netns(const struct harness_options *o,
 			       struct harness_run *run)
 {
-	harness_netns_remove_stale();
+	if (!o->dry_run)
+		harness_netns_remove_stale();
 	run->netns.host_fd = -1;
 	const char *off = o->no_netns ? "--no-netns"
 			  : geteuid() ? "not root"
@@ -124,6 +128,13 @@ static int enter_private_netns(const struct harness_options *o,
 	if (off) {
 		snprintf(run->netns_off_reason, sizeof(run->netns_off_reason),
 			 "%s", off);
+		return 0;
+	}
+	if (o->dry_run) {
+		snprintf(run->netns.name, sizeof(run->netns.name),
+			 HARNESS_NETNS_PREFIX "%ld", (long)getpid());
+		run->netns.ehash_entries =
+		    harness_netns_ehash_entries(o->target);
 		return 0;
 	}
 	char why[400];
@@ -137,6 +148,13 @@ static int enter_private_netns(const struct harness_options *o,
 	return 0;
 }
 
+/* The sweep has a namespace of its own, or with --dry-run would have. */
+static int has_netns(const struct harness_run *run)
+{
+	return run->netns.active ||
+	       (run->options->dry_run && run->netns.name[0]);
+}
+
 /* --client, once the namespace is decided: auto is tun when the sweep has
  * a namespace of its own and this kernel a TUN device (and no --rate, a
  * cap the TUN client does not take), kernel otherwise. */
@@ -146,7 +164,7 @@ resolve_client_kind(const struct harness_options *o,
 {
 	if (o->client_kind != HARNESS_CLIENT_AUTO)
 		return o->client_kind;
-	if (run->netns.active && !o->rate &&
+	if (has_netns(run) && !o->rate &&
 	    access("/dev/net/tun", R_OK | W_OK) == 0)
 		return HARNESS_CLIENT_TUN;
 	return HARNESS_CLIENT_KERNEL;
@@ -194,7 +212,7 @@ static int preflight(const struct harness_options *o, const char *backend,
 		return 1;
 	}
 	run->client_kind = resolve_client_kind(o, run);
-	if (run->client_kind == HARNESS_CLIENT_TUN && !run->netns.active) {
+	if (run->client_kind == HARNESS_CLIENT_TUN && !has_netns(run)) {
 		fprintf(stderr,
 			"harness: %s: --client tun needs the sweep's own "
 			"network namespace, which needs root (%s): run as "
@@ -214,14 +232,16 @@ static int preflight(const struct harness_options *o, const char *backend,
 		fprintf(stderr, "harness: %s: preflight: %s\n", backend, why);
 		return 1;
 	}
+	run->planned_step_count = harness_step_list(
+	    o, run->plan.target, run->planned_steps, HARNESS_MAX_STEPS);
+	if (o->dry_run)
+		return 0; /* harness_print_dry_run() says the rest */
 	for (size_t i = 0; i < run->plan.warning_count; i++)
 		fprintf(stderr, "harness: warning: %s\n",
 			run->plan.warnings[i]);
 	if (run->plan.limited)
 		printf("harness: %s: %s; sweeping to that limit\n", backend,
 		       run->plan.limit_reason);
-	run->planned_step_count = harness_step_list(
-	    o, run->plan.target, run->planned_steps, HARNESS_MAX_STEPS);
 	err = harness_make_run_dir(run, o->out);
 	if (err) {
 		fprintf(stderr, "harness: cannot create %s: %s\n", run->dir,
@@ -396,6 +416,12 @@ int harness_sweep(const struct harness_options *o, const char *backend,
 		json_decref(run->backend_options);
 		run->backend_options = NULL;
 		return status;
+	}
+	if (o->dry_run) {
+		harness_print_dry_run(run, stdout);
+		json_decref(run->backend_options);
+		run->backend_options = NULL;
+		return 0;
 	}
 	print_plan(run);
 

@@ -102,6 +102,46 @@ static void test_options_good(void **state)
 	assert_true(o.hold_seconds == 600);
 }
 
+/* Each old spelling is an alias: the same field, the same value as the
+ * canonical name. */
+static void test_options_aliases(void **state)
+{
+	(void)state;
+	struct client_options a, b;
+	char why[256];
+	assert_int_equal(parse(&a, why, "--address", "127.0.0.7", "--workers",
+			       "3", "--payload", "8", "--message-interval",
+			       "250", NULL),
+			 0);
+	assert_int_equal(parse(&b, why, "--host", "127.0.0.7", "--procs", "3",
+			       "--payload", "8", "--interval", "250", NULL),
+			 0);
+	assert_int_equal(ntohl(a.host.s_addr), 0x7f000007);
+	assert_int_equal(a.host.s_addr, b.host.s_addr);
+	assert_int_equal(a.procs, 3);
+	assert_int_equal(b.procs, 3);
+	assert_int_equal(a.interval_ms, 250);
+	assert_int_equal(b.interval_ms, 250);
+	/* The period with units: the same 250 ms, or 1 s; the alias too. */
+	const char *same[] = {"250ms", "0.25s"};
+	for (size_t i = 0; i < 2; i++) {
+		assert_int_equal(parse(&a, why, "--payload", "8",
+				       "--message-interval", same[i], NULL),
+				 0);
+		assert_int_equal(a.interval_ms, 250);
+		assert_int_equal(parse(&b, why, "--payload", "8", "--interval",
+				       same[i], NULL),
+				 0);
+		assert_int_equal(b.interval_ms, 250);
+	}
+	assert_int_equal(
+	    parse(&a, why, "--payload", "8", "--message-interval", "1s", NULL),
+	    0);
+	assert_int_equal(a.interval_ms, 1000);
+	assert_int_equal(parse(&a, why, "--workers", "auto", NULL), 0);
+	assert_int_equal(a.procs, 0);
+}
+
 /* Each bad input fails, and the reason names the option. */
 static void expect_bad(const char *option, const char *a, const char *b,
 		       const char *c)
@@ -116,9 +156,11 @@ static void expect_bad(const char *option, const char *a, const char *b,
 static void test_options_bad(void **state)
 {
 	(void)state;
-	expect_bad("--host", "--host", "0.0.0.0", NULL);
-	expect_bad("--host", "--host", "127.0.0", NULL);
-	expect_bad("--host", "--host", "", NULL);
+	/* An alias's error names the option it is an alias of. */
+	expect_bad("--address", "--address", "0.0.0.0", NULL);
+	expect_bad("--address", "--host", "0.0.0.0", NULL);
+	expect_bad("--address", "--host", "127.0.0", NULL);
+	expect_bad("--address", "--host", "", NULL);
 	expect_bad("--ports", "--ports", "2067-2048", NULL);
 	expect_bad("--ports", "--ports", "0", NULL);
 	expect_bad("--ports", "--ports", "70000", NULL);
@@ -127,15 +169,26 @@ static void test_options_bad(void **state)
 	expect_bad("--connections", "--connections", "-1", NULL);
 	expect_bad("--rate", "--rate", "fast", NULL);
 	expect_bad("--rate", "--rate", NULL, NULL);
-	expect_bad("--procs", "--procs", "0", NULL);
-	expect_bad("--procs", "--procs", "2000", NULL);
+	expect_bad("--workers", "--workers", "0", NULL);
+	expect_bad("--workers", "--procs", "0", NULL);
+	expect_bad("--workers", "--procs", "2000", NULL);
 	expect_bad("--sources", "--sources", "127.0.0.9-127.0.0.2", NULL);
 	expect_bad("--sources", "--sources", "10.0.0.1-", NULL);
 	expect_bad("--sources", "--sources", "10.0.0.0-10.1.0.0", NULL);
 	expect_bad("--payload", "--payload", "64", NULL); /* no interval */
 	expect_bad("--payload", "--payload", "0", NULL);
 	expect_bad("--payload", "--payload", "70000", NULL);
-	expect_bad("--interval", "--interval", "10", NULL); /* no payload */
+	expect_bad("--message-interval", "--interval", "10", NULL); /* alone */
+	expect_bad("--message-interval", "--message-interval", "10", NULL);
+	/* A period: an unknown unit, none at all, too short, too long, or
+	 * not whole milliseconds. */
+	expect_bad("--message-interval", "--message-interval", "10x",
+		   "--payload");
+	expect_bad("--message-interval", "--interval", "10us", "--payload");
+	expect_bad("--message-interval", "--interval", "ms", "--payload");
+	expect_bad("--message-interval", "--interval", "0", "--payload");
+	expect_bad("--message-interval", "--interval", "2h", "--payload");
+	expect_bad("--message-interval", "--interval", "1.5ms", "--payload");
 	expect_bad("--hold", "--hold", "-1", NULL);
 	expect_bad("--hold", "--hold", "1x", NULL);
 	expect_bad("--window", "--window", "0", NULL);
@@ -160,7 +213,7 @@ static void test_options_bad_positional(void **state)
 	    parse(&o, why, "127.0.0.1", "2048", "10", "extra", NULL), -EINVAL);
 	assert_non_null(strstr(why, "extra"));
 	assert_int_equal(parse(&o, why, "8.8.8", "53", NULL), -EINVAL);
-	assert_non_null(strstr(why, "--host"));
+	assert_non_null(strstr(why, "--address"));
 }
 
 static struct client_limits limits_here(void)
@@ -308,6 +361,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_options_good),
+	    cmocka_unit_test(test_options_aliases),
 	    cmocka_unit_test(test_options_bad),
 	    cmocka_unit_test(test_options_bad_positional),
 	    cmocka_unit_test(test_capacity),

@@ -8,14 +8,18 @@ Usage: check_options.py DOC BINARY [DOC BINARY ...]
 For each pair, the options of DOC are the `--name` words in the first cell
 of its table rows that start with `| \x60--` (the option tables); the
 options of BINARY are every `--name` word its --help prints. Each side
-must hold every option of the other. Exit 0 when all pairs agree, 1
+must hold every option of the other. An option --help shows as
+"alias of --OTHER" (an old spelling kept) must say "alias of `--OTHER`"
+in its row of the doc, and the other way round. Exit 0 when all pairs
+agree, 1
 otherwise (naming each option missing on either side), 2 on bad usage, an
 unreadable doc, a doc without an option table, or a binary that does not
 answer --help with exit 0.
 
 --self-test shows the check can fail: in a copy of each doc one character
 of one option is changed, and the check must report it, while the
-unchanged doc passes.
+unchanged doc passes; in a doc with aliases, one "alias of" dropped must
+be reported too.
 """
 import os
 import re
@@ -26,6 +30,9 @@ import tempfile
 
 OPTION = re.compile(r"--[a-z][a-z0-9-]*")
 ROW = re.compile(r"^\|\s*`--")
+HELP_ALIAS = re.compile(r"^\s+(--[a-z][a-z0-9-]*)\b.*?\s\s+alias of "
+                        r"(--[a-z][a-z0-9-]*)", re.M)
+DOC_ALIAS = re.compile(r"alias of `(--[a-z][a-z0-9-]*)`")
 
 
 def doc_options(path):
@@ -38,12 +45,49 @@ def doc_options(path):
     return options
 
 
-def help_options(binary):
+def doc_aliases(path):
+    """{alias: canonical} from rows whose text says alias of `--X`."""
+    with open(path, encoding="utf-8") as f:
+        rows = [line for line in f if ROW.match(line)]
+    aliases = {}
+    for row in rows:
+        cells = row.split("|")
+        target = DOC_ALIAS.search("|".join(cells[2:]))
+        if target:
+            for option in OPTION.findall(cells[1]):
+                aliases[option] = target.group(1)
+    return aliases
+
+
+def help_text(binary):
     result = subprocess.run([binary, "--help"], capture_output=True,
                             text=True, timeout=30)
     if result.returncode != 0:
         raise RuntimeError(f"{binary} --help exited {result.returncode}")
-    return set(OPTION.findall(result.stdout))
+    return result.stdout
+
+
+def help_options(binary):
+    return set(OPTION.findall(help_text(binary)))
+
+
+def help_aliases(binary):
+    return dict(HELP_ALIAS.findall(help_text(binary)))
+
+
+def compare_aliases(doc, binary):
+    documented, offered = doc_aliases(doc), help_aliases(binary)
+    name = os.path.basename(binary)
+    problems = []
+    for alias in sorted(set(documented) | set(offered)):
+        said, shown = documented.get(alias), offered.get(alias)
+        if said != shown:
+            problems.append(
+                f"{doc}: `{name} --help` shows {alias} as "
+                f"{'alias of ' + shown if shown else 'not an alias'}, "
+                f"the option table as "
+                f"{'alias of `' + said + '`' if said else 'not an alias'}")
+    return problems
 
 
 def compare(doc, binary):
@@ -57,7 +101,7 @@ def compare(doc, binary):
                 f"option table" for o in sorted(offered - documented)]
     problems += [f"{doc}: {o} is in the option table but `{name} --help` "
                  f"does not offer it" for o in sorted(documented - offered)]
-    return problems
+    return problems + compare_aliases(doc, binary)
 
 
 def check(pairs):
@@ -72,7 +116,7 @@ def check(pairs):
 def self_test(pairs):
     """Change one character of the first option of each doc's table in a
     copy: the check must fail on the copy and pass on the original."""
-    failures = 0
+    failures = aliased = 0
     with tempfile.TemporaryDirectory() as tmp:
         for doc, binary in pairs:
             if compare(doc, binary):
@@ -95,9 +139,20 @@ def self_test(pairs):
                 print(f"self-test: one changed character in {doc} gave "
                       f"{found}, not the two lines expected", file=sys.stderr)
                 failures += 1
+            if "alias of `" not in text:
+                continue
+            aliased += 1
+            with open(copy, "w", encoding="utf-8") as f:
+                f.write(text.replace("alias of `", "same as `", 1))
+            found = compare(copy, binary)
+            if len(found) != 1:
+                print(f"self-test: one alias undocumented in {doc} gave "
+                      f"{found}, not the one line expected", file=sys.stderr)
+                failures += 1
     if failures == 0:
         print(f"self-test: {len(pairs)} docs pass, and one changed "
-              f"character in each is caught")
+              f"character in each is caught, and one undocumented alias "
+              f"in each of the {aliased} with aliases")
     return 1 if failures else 0
 
 

@@ -219,6 +219,49 @@ static void test_client_kind(void **state)
 	}
 }
 
+/* --dry-run: a flag, off by default, not with a multi-host run (the plan
+ * is the server host's to make); durations of every harness option take
+ * units, and an unknown unit names the option. */
+static void test_dry_run(void **state)
+{
+	(void)state;
+	struct harness_options o;
+	char why[512];
+	char *plain[] = {"harness", "--backend", "epoll", "--target", "100k"};
+	assert_int_equal(parse(&o, why, sizeof(why), 5, plain), 0);
+	assert_int_equal(o.dry_run, 0);
+	char *dry[] = {"harness", "--dry-run", "--backend",
+		       "epoll",	  "--target",  "100k"};
+	assert_int_equal(parse(&o, why, sizeof(why), 6, dry), 0);
+	assert_int_equal(o.dry_run, 1);
+	assert_int_equal(o.target, 100000);
+	char *remote[] = {"harness",	   "--dry-run", "--backend",
+			  "epoll",	   "--target",	"1k",
+			  "--server-host", "local",	"--client-hosts",
+			  "local"};
+	assert_int_equal(parse(&o, why, sizeof(why), 10, remote), -EINVAL);
+	assert_non_null(strstr(why, "--dry-run"));
+	char *value[] = {"harness", "--dry-run=yes"};
+	assert_int_equal(parse(&o, why, sizeof(why), 2, value), -EINVAL);
+	assert_non_null(strstr(why, "--dry-run"));
+	char *ms[] = {"harness", "--backend",	   "epoll",  "--target",
+		      "1k",	 "--step-timeout", "1500ms", "--load-duration",
+		      "250ms"};
+	assert_int_equal(parse(&o, why, sizeof(why), 9, ms), 0);
+	assert_true(o.step_timeout == 1.5);
+	assert_true(o.load_duration == 0.25);
+	const char *options[] = {"--step-timeout", "--load-duration", "--soak"};
+	for (size_t i = 0; i < 3; i++) {
+		char *bad[] = {"harness",  "--backend", "epoll",
+			       "--target", "1k",	(char *)options[i],
+			       "10x"};
+		why[0] = '\0';
+		assert_int_equal(parse(&o, why, sizeof(why), 7, bad), -EINVAL);
+		if (!strstr(why, options[i]))
+			fail_msg("'%s' does not name %s", why, options[i]);
+	}
+}
+
 static void test_bad_comparison_usage(void **state)
 {
 	(void)state;
@@ -328,23 +371,27 @@ static void test_durations(void **state)
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		double seconds = -1;
 		if (mcs_parse_duration(good[i].text, 1, HARNESS_SOAK_MAX_S,
-					   &seconds) != 0 ||
+				       &seconds) != 0 ||
 		    seconds != good[i].seconds)
 			fail_msg("%s: %g", good[i].text, seconds);
 	}
 	const char *bad[] = {"",    "s",     "abc", "10x", "-1",   "+5",
-			     " 5",  "5 ",    "1hs", "5ms", "0x10", "inf",
+			     " 5",  "5 ",    "1hs", "5us", "0x10", "inf",
 			     "nan", "1e999", "10M", "1d"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		double seconds;
 		if (mcs_parse_duration(bad[i], 1, HARNESS_SOAK_MAX_S,
-					   &seconds) != -EINVAL)
+				       &seconds) != -EINVAL)
 			fail_msg("'%s' was not refused as malformed", bad[i]);
 	}
 	double seconds;
+	/* Milliseconds are a form every duration takes; 5 ms is below the
+	 * soak's 1 s, so out of range, not malformed. */
+	assert_int_equal(
+	    mcs_parse_duration("5ms", 1, HARNESS_SOAK_MAX_S, &seconds),
+	    -ERANGE);
 	assert_int_equal(mcs_parse_duration("0", 1, 60, &seconds), -ERANGE);
-	assert_int_equal(mcs_parse_duration("2m", 1, 60, &seconds),
-			 -ERANGE);
+	assert_int_equal(mcs_parse_duration("2m", 1, 60, &seconds), -ERANGE);
 	assert_int_equal(
 	    mcs_parse_duration("169h", 1, HARNESS_SOAK_MAX_S, &seconds),
 	    -ERANGE);
@@ -490,6 +537,7 @@ int main(void)
 	    cmocka_unit_test(test_points),
 	    cmocka_unit_test(test_rate),
 	    cmocka_unit_test(test_client_kind),
+	    cmocka_unit_test(test_dry_run),
 	    cmocka_unit_test(test_load_and_repeat),
 	    cmocka_unit_test(test_backend_list),
 	    cmocka_unit_test(test_bad_comparison_usage),

@@ -80,6 +80,49 @@ static void test_procs(void **state)
 	assert_int_equal(o.workers, 1);
 }
 
+/* The old spellings are aliases: --host of --address, --procs of
+ * --workers; the same fields, the same values. */
+static void test_aliases(void **state)
+{
+	(void)state;
+	struct tun_options a, b;
+	char *canonical[] = {"tun-client", "--address", "198.18.0.7",
+			     "--workers",  "3",		NULL};
+	char *old[] = {"tun-client", "--host", "198.18.0.7",
+		       "--procs",    "3",      NULL};
+	assert_int_equal(parse(&a, canonical), 0);
+	assert_int_equal(parse(&b, old), 0);
+	assert_int_equal(a.host, 0xC6120007u);
+	assert_int_equal(b.host, a.host);
+	assert_int_equal(a.workers, 3);
+	assert_int_equal(b.workers, 3);
+	assert_int_equal(b.queues, a.queues);
+	char *outside[] = {"tun-client", "--address", "10.0.0.1", NULL};
+	assert_int_equal(parse(&a, outside), -EDOM);
+	char *nine[] = {"tun-client", "--workers", "9", NULL};
+	assert_int_equal(parse(&a, nine), -EINVAL);
+}
+
+/* --timeout takes durations; an unknown unit is refused. */
+static void test_timeout_units(void **state)
+{
+	(void)state;
+	struct tun_options o;
+	char *minutes[] = {"tun-client", "--timeout", "10m", NULL};
+	assert_int_equal(parse(&o, minutes), 0);
+	assert_true(o.timeout_seconds == 600);
+	char *plain[] = {"tun-client", "--timeout", "30", NULL};
+	assert_int_equal(parse(&o, plain), 0);
+	assert_true(o.timeout_seconds == 30);
+	char *ms[] = {"tun-client", "--timeout", "1500ms", NULL};
+	assert_int_equal(parse(&o, ms), 0);
+	assert_true(o.timeout_seconds == 1.5);
+	char *bad[] = {"tun-client", "--timeout", "10x", NULL};
+	assert_int_equal(parse(&o, bad), -EINVAL);
+	char *zero[] = {"tun-client", "--timeout", "0s", NULL};
+	assert_int_equal(parse(&o, zero), -EINVAL);
+}
+
 /* Every index below n is owned by exactly one of W workers, each
  * worker's j-th index is increasing, and owned_below adds up to n. */
 static void test_worker_indices(void **state)
@@ -130,6 +173,8 @@ int main(void)
 	    cmocka_unit_test(test_defaults),
 	    cmocka_unit_test(test_address_rule),
 	    cmocka_unit_test(test_procs),
+	    cmocka_unit_test(test_aliases),
+	    cmocka_unit_test(test_timeout_units),
 	    cmocka_unit_test(test_worker_indices),
 	    cmocka_unit_test(test_steering_program_size),
 	};

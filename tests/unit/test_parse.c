@@ -178,6 +178,40 @@ static void test_seconds(void **state)
 	assert_int_equal(mcs_parse_seconds(NULL, 10, &v), -EINVAL);
 }
 
+/* Milliseconds, and a bare number in another unit: the client's message
+ * period, whose plain number has always meant milliseconds. */
+static void test_duration_units(void **state)
+{
+	(void)state;
+	double v;
+	assert_int_equal(mcs_parse_duration("250ms", 0, 3600, &v), 0);
+	assert_true(v == 0.25);
+	assert_int_equal(mcs_parse_duration("1.5ms", 0, 3600, &v), 0);
+	assert_true(v > 0.0014999 && v < 0.0015001);
+	assert_int_equal(mcs_parse_duration("10m", 0, 3600, &v), 0);
+	assert_true(v == 600); /* m is minutes, ms milliseconds */
+	assert_int_equal(mcs_parse_duration("ms", 0, 3600, &v), -EINVAL);
+	assert_int_equal(mcs_parse_duration("10mm", 0, 3600, &v), -EINVAL);
+	assert_int_equal(mcs_parse_duration("10sm", 0, 3600, &v), -EINVAL);
+	assert_int_equal(mcs_parse_duration("10us", 0, 3600, &v), -EINVAL);
+	assert_int_equal(mcs_parse_duration("10 ms", 0, 3600, &v), -EINVAL);
+	assert_int_equal(mcs_parse_duration("5ms", 0.01, 3600, &v), -ERANGE);
+	/* bare_unit 0.001: "10" is 10 ms; suffixed forms as they say. */
+	assert_int_equal(mcs_parse_duration_unit("10", 0.001, 0, 60, &v), 0);
+	assert_true(v == 0.01);
+	assert_int_equal(mcs_parse_duration_unit("10ms", 0.001, 0, 60, &v), 0);
+	assert_true(v == 0.01);
+	assert_int_equal(mcs_parse_duration_unit("1s", 0.001, 0, 60, &v), 0);
+	assert_true(v == 1);
+	assert_int_equal(mcs_parse_duration_unit("2m", 0.001, 0, 60, &v),
+			 -ERANGE);
+	assert_int_equal(mcs_parse_duration_unit("61000", 0.001, 0, 60, &v),
+			 -ERANGE);
+	assert_int_equal(mcs_parse_duration_unit("1x", 0.001, 0, 60, &v),
+			 -EINVAL);
+	assert_int_equal(mcs_parse_duration_unit("1", 0, 0, 60, &v), -EINVAL);
+}
+
 static void test_sizes(void **state)
 {
 	(void)state;
@@ -228,6 +262,7 @@ int main(void)
 	    cmocka_unit_test(test_ipv4_ranges),
 	    cmocka_unit_test(test_count_lists),
 	    cmocka_unit_test(test_seconds),
+	    cmocka_unit_test(test_duration_units),
 	    cmocka_unit_test(test_sizes),
 	    cmocka_unit_test(test_option_error_is_one_line),
 	};
