@@ -228,6 +228,17 @@ static void check_totals(const json_t *d, json_int_t target, size_t clients,
 				 int_at(step, "server_live"));
 		assert_int_equal(int_at(step, "server_user_bytes"),
 				 int_at(ss, "user_bytes"));
+		/* The hosts' connect histograms, merged and kept: the
+		 * step's new connections, all of them at the first step. */
+		json_t *hist = json_object_get(
+		    json_object_get(step, "histograms"), "connect_latency_us");
+		assert_true(json_is_array(json_object_get(hist, "buckets")));
+		assert_true(int_at(hist, "count") > 0);
+		assert_true(int_at(hist, "count") <=
+			    int_at(step, "established"));
+		if (i == 0)
+			assert_int_equal(int_at(hist, "count"),
+					 int_at(step, "established"));
 	}
 	json_t *last = json_array_get(steps, n - 1);
 	assert_int_equal(int_at(last, "established"), target);
