@@ -174,9 +174,9 @@ static int compare(const struct harness_options *given,
 	return judged ? judged : status;
 }
 
-/* --baseline NAME: it exists, is readable and holds the count backends
- * of names about to run (count 0: not checked), checked before anything
- * runs. 0, or 2 with the reason printed. */
+/* --baseline NAME: it exists, is readable, holds the count backends of
+ * names about to run and aimed at the same --target (count 0: not
+ * checked), checked before anything runs. 0, or 2 with the reason printed. */
 static int check_baseline(const struct harness_options *o,
 			  char names[][MCS_BACKEND_NAME_MAX], size_t count)
 {
@@ -188,8 +188,9 @@ static int check_baseline(const struct harness_options *o,
 	    harness_baseline_load(o->out, o->baseline, why, sizeof(why));
 	int err = !baseline;
 	if (baseline && count)
-		err = harness_baseline_check_backends(
-		    baseline, o->baseline, list, count, why, sizeof(why));
+		err = harness_baseline_check_plan(baseline, o->baseline, list,
+						  count, (double)o->target, why,
+						  sizeof(why));
 	json_decref(baseline);
 	if (err)
 		fprintf(stderr, "harness: --baseline: %s\n", why);

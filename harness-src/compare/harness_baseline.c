@@ -238,6 +238,27 @@ static int check_targets(const json_t *baseline, const json_t *summary,
 	return 0;
 }
 
+int harness_baseline_check_plan(const json_t *baseline, const char *name,
+				const char *const *backends, size_t count,
+				double target, char *why, size_t why_size)
+{
+	if (harness_baseline_check_backends(baseline, name, backends, count,
+					    why, why_size))
+		return -EINVAL;
+	for (size_t i = 0; i < count; i++) {
+		double old = target_of(baseline, backends[i]);
+		if (!old || old == target)
+			continue;
+		snprintf(why, why_size,
+			 "baseline '%s' does not match: its %s runs aimed at "
+			 "%.0f connections, not --target %.0f; give the same "
+			 "--target, or save a new baseline",
+			 name, backends[i], old, target);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* A summary.json entry's median and interval (low/high, or for a summary
  * from before intervals, min/max). */
 static void entry_interval(const json_t *entry, struct harness_interval *iv)
@@ -321,13 +342,18 @@ static json_t *judge_row(const json_t *figure, const char *backend,
 	/* A worse figure from 0 has no % change: beyond any allowance. */
 	int regressed = worse && fail_pct >= 0 &&
 			(isnan(change) || fabs(change) > fail_pct);
+	/* No call on a figure a side did not measure (no --load, say). */
+	const char *call = !old.n && !now.n ? "not measured"
+			   : !old.n	    ? "not in the baseline"
+			   : !now.n	    ? "not measured now"
+					    : harness_verdict_name(v);
 	json_t *row = json_pack(
 	    "{s:s, s:O, s:O, s:O, s:s, s:o, s:o, s:s, s:b, s:b}", "backend",
 	    backend, "figure", json_object_get(figure, "key"), "name",
 	    json_object_get(figure, "name"), "unit",
 	    json_object_get(figure, "unit"), "better", up ? "higher" : "lower",
 	    "old", interval_json(&old), "new", interval_json(&now), "verdict",
-	    harness_verdict_name(v), "worse", worse, "regressed", regressed);
+	    call, "worse", worse, "regressed", regressed);
 	if (row && isfinite(change))
 		json_object_set_new(row, "change_pct", json_real(change));
 	return row;

@@ -38,6 +38,13 @@ int harness_baseline_check_backends(const json_t *baseline, const char *name,
 				    const char *const *backends, size_t count,
 				    char *why, size_t why_size);
 
+/* The same, and every backend's runs in the baseline aimed at target
+ * connections (--target), checked before anything runs. 0, or -EINVAL
+ * with why. */
+int harness_baseline_check_plan(const json_t *baseline, const char *name,
+				const char *const *backends, size_t count,
+				double target, char *why, size_t why_size);
+
 /* Judge summary (a summary.json) against baseline: refused (-EINVAL with
  * why) when the backends differ or a backend's runs aimed at another
  * connection count (their "target"). Otherwise *judgement is a new
