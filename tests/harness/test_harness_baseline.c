@@ -27,6 +27,7 @@
 #include "harness_baseline.h"
 #include "harness_file.h"
 #include "harness_json.h"
+#include "harness_options.h"
 #include "harness_schema.h"
 #include "harness_summary.h"
 #include "harness_summary_export.h"
@@ -484,6 +485,58 @@ static void test_exit_status_of_the_binary(void **state)
 	assert_ptr_equal(strchr(text, '\n'), text + strlen(text) - 1);
 }
 
+/* The options: parsed, defaults, and what they refuse (exit 2's line). */
+static int parse(struct harness_options *o, char *why, size_t size,
+		 const char *a, const char *b, const char *c, const char *d)
+{
+	char *argv[] = {"mcs-harness", "--backend", "epoll",   "--target",
+			"20k",	       (char *)a,   (char *)b, (char *)c,
+			(char *)d,     NULL};
+	int argc = 5;
+	while (argv[argc])
+		argc++;
+	return harness_parse_options(argc, argv, o, why, size);
+}
+
+static void test_options(void **state)
+{
+	(void)state;
+	static struct harness_options o;
+	char why[512];
+	assert_int_equal(parse(&o, why, sizeof(why), NULL, NULL, NULL, NULL),
+			 0);
+	assert_string_equal(o.reference, "epoll");
+	assert_float_equal(o.noise_pct, 5, 0);
+	assert_false(o.fail_on_regression);
+	assert_int_equal(parse(&o, why, sizeof(why), "--baseline", "base",
+			       "--fail-on-regression", "12.5%"),
+			 0);
+	assert_string_equal(o.baseline, "base");
+	assert_true(o.fail_on_regression);
+	assert_float_equal(o.fail_on_regression_pct, 12.5, 0);
+	assert_int_equal(
+	    parse(&o, why, sizeof(why), "--reference", "poll", "--noise", "10"),
+	    0);
+	assert_string_equal(o.reference, "poll");
+	assert_float_equal(o.noise_pct, 10, 0);
+
+	assert_int_not_equal(parse(&o, why, sizeof(why), "--fail-on-regression",
+				   "10", NULL, NULL),
+			     0);
+	assert_non_null(strstr(why, "--fail-on-regression needs --baseline"));
+	assert_int_not_equal(
+	    parse(&o, why, sizeof(why), "--save-baseline", "../x", NULL, NULL),
+	    0);
+	assert_non_null(strstr(why, "bad --save-baseline '../x'"));
+	assert_int_not_equal(
+	    parse(&o, why, sizeof(why), "--noise", "0", NULL, NULL), 0);
+	assert_non_null(strstr(why, "bad --noise '0'"));
+	assert_int_not_equal(parse(&o, why, sizeof(why), "--baseline", "b",
+				   "--fail-on-regression", "ten"),
+			     0);
+	assert_non_null(strstr(why, "bad --fail-on-regression 'ten'"));
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -512,6 +565,7 @@ int main(void)
 	    cmocka_unit_test(test_schema_version),
 	    cmocka_unit_test(test_newer_sweep_refused),
 	    cmocka_unit_test(test_exit_status_of_the_binary),
+	    cmocka_unit_test(test_options),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
