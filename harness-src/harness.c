@@ -18,6 +18,7 @@
 #include <sys/prctl.h>
 
 #include "harness_backend_options.h"
+#include "harness_baseline.h"
 #include "harness_compare_run.h"
 #include "harness_fields.h"
 #include "harness_multihost.h"
@@ -125,11 +126,11 @@ static void report_run(const struct harness_run *run)
 		fprintf(stderr, "harness: report.html: %s\n", why);
 }
 
-static void report_comparison(const char *dir)
+static void report_comparison(const char *dir, const struct harness_options *o)
 {
 	char why[512];
-	if (harness_report_comparison(dir, "epoll", HARNESS_VERDICT_NOISE, why,
-				      sizeof(why)))
+	if (harness_report_comparison(dir, o->reference, o->noise_pct / 100,
+				      why, sizeof(why)))
 		fprintf(stderr, "harness: report.html: %s\n", why);
 	else
 		printf("harness: the comparison's page: %s/report.html\n", dir);
@@ -159,16 +160,41 @@ static int compare(const struct harness_options *given,
 			harness_comparison_add(&c, name, round, &run);
 			if (s >= 128) {
 				harness_comparison_finish(&c, &o);
-				report_comparison(c.dir);
+				report_comparison(c.dir, &o);
 				return s; /* interrupted: stop here */
 			}
 			if (s)
 				status = 1;
 		}
 	}
-	harness_comparison_finish(&c, &o);
-	report_comparison(c.dir);
-	return status;
+	int judged = harness_comparison_finish(&c, &o);
+	report_comparison(c.dir, &o);
+	/* A baseline that does not fit (2) or a regression (1) says more
+	 * than a failed step. */
+	return judged ? judged : status;
+}
+
+/* --baseline NAME: it exists, is readable, holds the count backends of
+ * names about to run and aimed at the same --target (count 0: not
+ * checked), checked before anything runs. 0, or 2 with the reason printed. */
+static int check_baseline(const struct harness_options *o,
+			  char names[][MCS_BACKEND_NAME_MAX], size_t count)
+{
+	char why[1024];
+	const char *list[HARNESS_MAX_BACKENDS];
+	for (size_t i = 0; i < count; i++)
+		list[i] = names[i];
+	json_t *baseline =
+	    harness_baseline_load(o->out, o->baseline, why, sizeof(why));
+	int err = !baseline;
+	if (baseline && count)
+		err = harness_baseline_check_plan(baseline, o->baseline, list,
+						  count, (double)o->target, why,
+						  sizeof(why));
+	json_decref(baseline);
+	if (err)
+		fprintf(stderr, "harness: --baseline: %s\n", why);
+	return err ? 2 : 0;
 }
 
 /* A sweep across hosts: the backend is the server host's to have (its
@@ -232,10 +258,12 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (options.summarize[0]) {
+		if (options.baseline[0] && check_baseline(&options, NULL, 0))
+			return 2;
 		int status =
 		    harness_comparison_resummarize(options.summarize, &options);
-		if (status == 0)
-			report_comparison(options.summarize);
+		if (status != 2)
+			report_comparison(options.summarize, &options);
 		return status;
 	}
 	if (options.report[0]) {
@@ -258,12 +286,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "harness: %s\n", why);
 		return 2;
 	}
+	if (options.baseline[0] &&
+	    check_baseline(&options, names, (size_t)count))
+		return 2;
 	if (options.dry_run)
 		return dry_run(&options, names, (size_t)count);
 	harness_signals_install();
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	mcs_protect_from_oom(); /* as root; otherwise unprotected */
-	if (count > 1 || options.repeat > 1)
+	/* A baseline is a comparison's: one backend once makes one too. */
+	if (count > 1 || options.repeat > 1 || options.baseline[0] ||
+	    options.save_baseline[0])
 		return compare(&options, names, (size_t)count);
 	static struct harness_run run;
 	int status = harness_sweep(&options, names[0], &run);

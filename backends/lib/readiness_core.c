@@ -156,9 +156,27 @@ static struct mcs_conn *core_take_slot(struct readiness_core *c, int fd)
 	return conn;
 }
 
+/* TEST ONLY (CMake -DMCS_TEST_SLOWDOWN_ACCEPT_US=N, default 0: compiled
+ * out): spin N microseconds per accepted connection, a known regression
+ * for the baseline check (docs/HARNESS.md "Baselines and CI"). A spin,
+ * not a sleep, so it costs server CPU per accept as a slow path would. */
+#if defined(MCS_TEST_SLOWDOWN_ACCEPT_US) && MCS_TEST_SLOWDOWN_ACCEPT_US > 0
+static void core_test_slowdown(void)
+{
+	double until = mcs_now_seconds() + MCS_TEST_SLOWDOWN_ACCEPT_US / 1e6;
+	while (mcs_now_seconds() < until)
+		;
+}
+#else
+static inline void core_test_slowdown(void)
+{
+}
+#endif
+
 /* Take a freshly accepted socket, or close it and count it refused. */
 static void core_admit(struct readiness_core *c, int fd)
 {
+	core_test_slowdown();
 	struct mcs_conn *conn = core_take_slot(c, fd);
 	if (!conn) {
 		close(fd);

@@ -31,16 +31,22 @@ int harness_comparison_start(struct harness_comparison *c, const char *out,
 void harness_comparison_add(struct harness_comparison *c, const char *backend,
 			    unsigned round, const struct harness_run *run);
 
-/* Write summary.json, summary.md and (unless --no-plot) the plots of the
- * runs recorded into the comparison's folder, and print the summary. */
-void harness_comparison_finish(struct harness_comparison *c,
-			       const struct harness_options *o);
+/* Write summary.json, summary.md, summary.csv, summary.junit.xml and
+ * (unless --no-plot) the plots of the runs recorded into the comparison's
+ * folder, and print the summary; with --baseline judge it against that
+ * baseline first, with --save-baseline keep it as one. Returns the exit
+ * status: 0; 1 when nothing could be summarized, or --fail-on-regression
+ * found a regression (each printed, one line); 2 when the baseline does
+ * not fit (the reason printed). */
+int harness_comparison_finish(struct harness_comparison *c,
+			      const struct harness_options *o);
 
 /* --summarize DIR: read the runs DIR/summary.json lists, then write the
  * summary and plots again into DIR itself (after an upgrade, or a fix of
- * the summary). Returns the exit status: 0; 2 with the reason printed when
- * DIR is not a comparison's folder (bad usage); 1 when no run it lists
- * could be read. */
+ * the summary), judged against --baseline if given. Returns the exit
+ * status: 0; 2 with the reason printed when DIR is not a comparison's
+ * folder (bad usage) or the baseline does not fit; 1 when no run it lists
+ * could be read, or a regression was found. */
 int harness_comparison_resummarize(const char *dir,
 				   const struct harness_options *o);
 

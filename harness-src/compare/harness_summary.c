@@ -14,6 +14,8 @@
 #include <string.h>
 
 #include "harness_file.h"
+#include "harness_json.h"
+#include "harness_schema.h"
 #include "harness_verdict.h"
 
 void harness_spread_of(const double *values, size_t count,
@@ -157,6 +159,14 @@ static void load_sweep(struct harness_summary_set *set, size_t i)
 		json_decref(set->sweeps[i]);
 		set->sweeps[i] = NULL;
 		set->errors[i] = strdup("sweep.json is not a JSON object");
+	} else {
+		char why[PATH_MAX + 256];
+		if (harness_schema_check(set->sweeps[i], path, why,
+					 sizeof(why))) {
+			json_decref(set->sweeps[i]);
+			set->sweeps[i] = NULL;
+			set->errors[i] = strdup(why);
+		}
 	}
 }
 
@@ -171,6 +181,8 @@ int harness_summary_load(const struct harness_summary_run *runs, size_t n,
 	}
 	set->runs = runs;
 	set->run_count = n;
+	snprintf(set->reference, sizeof(set->reference), "epoll");
+	set->noise = HARNESS_VERDICT_NOISE;
 	set->sweeps = calloc(n, sizeof(*set->sweeps));
 	set->errors = calloc(n, sizeof(*set->errors));
 	if (!set->sweeps || !set->errors) {
@@ -179,8 +191,8 @@ int harness_summary_load(const struct harness_summary_run *runs, size_t n,
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < n; i++)
-		if (strcmp(runs[i].backend, "epoll") == 0)
-			add_backend(set, "epoll");
+		if (strcmp(runs[i].backend, set->reference) == 0)
+			add_backend(set, set->reference);
 	for (size_t i = 0; i < n; i++) {
 		if (add_backend(set, runs[i].backend) < 0) {
 			harness_summary_free(set);
@@ -255,54 +267,55 @@ struct summary_figure {
 	const char *reading; /* how to read it */
 	const char *path;    /* in sweep.json, unless read is set */
 	double (*read)(const json_t *sweep);
+	int higher_is_better; /* 1: more is better; 0: less is */
 };
 
 static const struct summary_figure figures[] = {
     {"Scale", "last_step_connections", "connections held at the last step", "",
      "where each run stopped (select stops at its own fd limit)",
-     "steps[-1].connections", NULL},
+     "steps[-1].connections", NULL, 1},
     {"Scale", "time_to_target_s", "time to target", "s",
-     "sum of the steps' ramps; lower is better", NULL, read_time_to_target},
+     "sum of the steps' ramps; lower is better", NULL, read_time_to_target, 0},
     {"Memory", "server_user_slope_bytes", "server user memory per conn, idle",
      "B",
      "fitted slope of server PSS over what the ramps alone added (pages "
      "touched by echo or load left out); lower is better",
-     "fit.user_slope_bytes", NULL},
+     "fit.user_slope_bytes", NULL, 0},
     {"Memory", "server_user_after_traffic_slope_bytes",
      "server user memory per conn, after traffic", "B",
      "fitted slope of server PSS after each step's echo or load; lower is "
      "better",
-     "fit.user_after_traffic_slope_bytes", NULL},
+     "fit.user_after_traffic_slope_bytes", NULL, 0},
     {"Memory", "kernel_slope_bytes", "kernel memory per conn", "B",
      "fitted slope of Slab: the server's side alone with the TUN client, "
      "both loopback ends with the kernel client; lower is better",
-     "fit.kernel_slope_bytes", NULL},
+     "fit.kernel_slope_bytes", NULL, 0},
     {"Server CPU", "server_us_per_accept_last", "server CPU per accept", "µs",
      "at the last step; lower is better", "steps[-1].server_cpu_us_per_accept",
-     NULL},
+     NULL, 0},
     {"Server CPU", "server_us_per_msg_last",
      "server CPU per message under load", "µs",
      "at the last step; lower is better",
-     "steps[-1].load.server_cpu_us_per_msg", NULL},
+     "steps[-1].load.server_cpu_us_per_msg", NULL, 0},
     {"Latency under fixed-rate load", "load_rtt_p99_first_us",
      "load RTT p99, first step", "µs",
      "from intended send time; lower is better", "steps[0].load.rtt_us.p99",
-     NULL},
+     NULL, 0},
     {"Latency under fixed-rate load", "load_rtt_p50_last_us",
      "load RTT p50, last step", "µs",
      "from intended send time; lower is better", "steps[-1].load.rtt_us.p50",
-     NULL},
+     NULL, 0},
     {"Latency under fixed-rate load", "load_rtt_p99_last_us",
      "load RTT p99, last step", "µs",
      "from intended send time; lower is better", "steps[-1].load.rtt_us.p99",
-     NULL},
+     NULL, 0},
     {"Latency under fixed-rate load", "load_rtt_p999_last_us",
      "load RTT p99.9, last step", "µs",
      "from intended send time; lower is better", "steps[-1].load.rtt_us.p999",
-     NULL},
+     NULL, 0},
     {"Throughput", "echo_msgs_per_s", "closed-loop echo", "msg/s",
      "last step's --echo saturation throughput; higher is better",
-     "steps[-1].echo.msgs_per_s", NULL},
+     "steps[-1].echo.msgs_per_s", NULL, 1},
 };
 #define FIGURE_COUNT (sizeof(figures) / sizeof(figures[0]))
 
@@ -342,7 +355,9 @@ struct figure_table {
 	int per_count;
 	double *values[HARNESS_COMPARE_MAX_BACKENDS];
 	size_t count[HARNESS_COMPARE_MAX_BACKENDS];
-	long epoll; /* index of epoll in the set, -1 when absent */
+	long epoll; /* index of the reference in the set, -1 when absent */
+	const char *reference; /* its name (the set's) */
+	double noise;	       /* the set's noise fraction */
 };
 
 /* Backends a and b may be set side by side on this figure: it does not
@@ -364,6 +379,8 @@ static int figure_table_fill(const struct harness_summary_set *set,
 {
 	memset(t, 0, sizeof(*t));
 	t->epoll = -1;
+	t->reference = set->reference;
+	t->noise = set->noise;
 	t->per_count = figure != &figures[0]; /* all but the count itself */
 	for (size_t b = 0; b < set->backend_count; b++) {
 		t->values[b] = malloc(set->run_count * sizeof(double));
@@ -378,7 +395,7 @@ static int figure_table_fill(const struct harness_summary_set *set,
 		figure_spread(set, figure, b, t->values[b], &t->count[b],
 			      &t->spread[b]);
 		harness_interval_of(t->values[b], t->count[b], &t->interval[b]);
-		if (strcmp(set->backends[b], "epoll") == 0)
+		if (strcmp(set->backends[b], set->reference) == 0)
 			t->epoll = (long)b;
 	}
 	return 0;
@@ -414,6 +431,7 @@ static json_t *runs_json(const struct harness_summary_set *set)
 			json_object_set_new(run, "run_id", json_string(id));
 		set_number(run, "last_step_connections",
 			   harness_json_number(sweep, "steps[-1].connections"));
+		set_number(run, "target", harness_json_number(sweep, "target"));
 		const char *commit = json_string_value(json_object_get(
 		    json_object_get(sweep, "machine"), "git_commit"));
 		if (commit)
@@ -425,6 +443,56 @@ static json_t *runs_json(const struct harness_summary_set *set)
 		json_array_append_new(runs, run);
 	}
 	return runs;
+}
+
+/* Against the reference: the ratio (only where both sides stand clear of
+ * zero), whether the min-max ranges overlap, and the call. Under the
+ * *_reference keys; a summary against epoll repeats them under the
+ * *_epoll keys that readers from before --reference know. */
+static void versus_json(json_t *o, const struct figure_table *t, size_t b)
+{
+	const struct harness_spread *s = &t->spread[b];
+	const struct harness_spread *e = &t->spread[t->epoll];
+	const struct harness_interval *in = &t->interval[b];
+	const struct harness_interval *ei = &t->interval[t->epoll];
+	json_t *v = json_object();
+	if (!same_count(t, b, (size_t)t->epoll)) {
+		json_object_set_new(v, "verdict",
+				    json_string("not compared: at another "
+						"connection count"));
+	} else {
+		set_number(v, "ratio",
+			   harness_ratio_means_something(in, ei, t->noise)
+			       ? harness_spread_ratio(s, e)
+			       : NAN);
+		if (e->n) {
+			json_object_set_new(
+			    v, "within_spread",
+			    overlap_json(harness_spread_overlap(s, e)));
+			json_object_set_new(
+			    v, "verdict",
+			    json_string(harness_verdict_name(
+				harness_verdict_of(in, ei, t->noise))));
+		}
+	}
+	static const char *const keys[][2] = {
+	    {"ratio", "ratio_to_"},
+	    {"within_spread", "within_spread_of_"},
+	    {"verdict", "verdict_vs_"},
+	};
+	int legacy = strcmp(t->reference, "epoll") == 0;
+	for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		json_t *value = json_object_get(v, keys[k][0]);
+		char key[64];
+		if (!value)
+			continue;
+		snprintf(key, sizeof(key), "%sreference", keys[k][1]);
+		json_object_set(o, key, value);
+		snprintf(key, sizeof(key), "%sepoll", keys[k][1]);
+		if (legacy)
+			json_object_set(o, key, value);
+	}
+	json_decref(v);
 }
 
 static json_t *spread_json(const struct figure_table *t, size_t b)
@@ -448,29 +516,8 @@ static json_t *spread_json(const struct figure_table *t, size_t b)
 			    json_string(in->bootstrap ? "bootstrap 95% of the "
 							"median"
 						      : "min-max"));
-	if (t->epoll >= 0 && s->n && !same_count(t, b, (size_t)t->epoll)) {
-		json_object_set_new(o, "verdict_vs_epoll",
-				    json_string("not compared: at another "
-						"connection count"));
-	} else if (t->epoll >= 0 && s->n) {
-		const struct harness_spread *e = &t->spread[t->epoll];
-		const struct harness_interval *ei = &t->interval[t->epoll];
-		/* A ratio only where both sides stand clear of zero. */
-		set_number(
-		    o, "ratio_to_epoll",
-		    harness_ratio_means_something(in, ei, HARNESS_VERDICT_NOISE)
-			? harness_spread_ratio(s, e)
-			: NAN);
-		if (e->n) {
-			json_object_set_new(
-			    o, "within_spread_of_epoll",
-			    overlap_json(harness_spread_overlap(s, e)));
-			json_object_set_new(
-			    o, "verdict_vs_epoll",
-			    json_string(harness_verdict_name(harness_verdict_of(
-				in, ei, HARNESS_VERDICT_NOISE))));
-		}
-	}
+	if (t->epoll >= 0 && s->n)
+		versus_json(o, t, b);
 	return o;
 }
 
@@ -482,9 +529,11 @@ static json_t *figure_json(const struct harness_summary_set *set,
 	for (size_t b = 0; b < set->backend_count; b++)
 		json_object_set_new(backends, set->backends[b],
 				    spread_json(t, b));
-	return json_pack("{s:s, s:s, s:s, s:s, s:o}", "key", figure->key,
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "key", figure->key,
 			 "name", figure->name, "unit", figure->unit, "reading",
-			 figure->reading, "backends", backends);
+			 figure->reading, "better",
+			 figure->higher_is_better ? "higher" : "lower",
+			 "backends", backends);
 }
 
 /* Every pair where both have the figure: a a later backend than b (in
@@ -500,22 +549,21 @@ static void pairs_json(json_t *pairs, const struct harness_summary_set *set,
 				continue; /* figures at different counts */
 			int overlap = harness_spread_overlap(&t->spread[a],
 							     &t->spread[b]);
-			enum harness_verdict v =
-			    harness_verdict_of(&t->interval[a], &t->interval[b],
-					       HARNESS_VERDICT_NOISE);
+			enum harness_verdict v = harness_verdict_of(
+			    &t->interval[a], &t->interval[b], set->noise);
 			json_t *pair = json_pack(
 			    "{s:s, s:s, s:s, s:o, s:s}", "figure", figure->key,
 			    "a", set->backends[a], "b", set->backends[b],
 			    "beyond_spread",
 			    overlap < 0 ? json_null() : json_boolean(!overlap),
 			    "verdict", harness_verdict_name(v));
-			set_number(pair, "ratio",
-				   harness_ratio_means_something(
-				       &t->interval[a], &t->interval[b],
-				       HARNESS_VERDICT_NOISE)
-				       ? harness_spread_ratio(&t->spread[a],
-							      &t->spread[b])
-				       : NAN);
+			set_number(
+			    pair, "ratio",
+			    harness_ratio_means_something(
+				&t->interval[a], &t->interval[b], set->noise)
+				? harness_spread_ratio(&t->spread[a],
+						       &t->spread[b])
+				: NAN);
 			json_array_append_new(pairs, pair);
 		}
 }
@@ -577,11 +625,15 @@ static json_t *summary_json(const struct harness_summary_set *set)
 		figure_table_free(&t);
 	}
 	return json_pack(
-	    "{s:s, s:o, s:o, s:o, s:o}", "note",
+	    "{s:s, s:f, s:s, s:o, s:o, s:o, s:o}", "reference", set->reference,
+	    "noise", set->noise, "note",
 	    "Each figure per backend: median, min, max over that backend's "
 	    "usable runs (sweep.json read, status neither failed nor "
 	    "interrupted), n of them; values lists them. "
-	    "within_spread_of_epoll / beyond_spread compare the min-max "
+	    "ratio_to_reference, within_spread_of_reference and "
+	    "verdict_vs_reference are against the reference backend "
+	    "(repeated as *_epoll when it is epoll); "
+	    "within_spread_of_reference / beyond_spread compare the min-max "
 	    "ranges; null when either side has fewer than 2 runs.",
 	    "runs", runs_json(set), "figures", list, "pairs", pairs, "order",
 	    order_json(set));
@@ -615,7 +667,7 @@ static void md_versus(FILE *f, const struct figure_table *t, size_t b)
 		return;
 	}
 	if ((long)b == t->epoll) {
-		fprintf(f, " (baseline) |");
+		fprintf(f, " (reference) |");
 		return;
 	}
 	if (!same_count(t, b, (size_t)t->epoll)) {
@@ -624,13 +676,12 @@ static void md_versus(FILE *f, const struct figure_table *t, size_t b)
 	}
 	const struct harness_interval *in = &t->interval[b];
 	const struct harness_interval *e = &t->interval[t->epoll];
-	enum harness_verdict v =
-	    harness_verdict_of(in, e, HARNESS_VERDICT_NOISE);
+	enum harness_verdict v = harness_verdict_of(in, e, t->noise);
 	const char *call = v == HARNESS_VERDICT_UNDECIDED ? "n < 3: no call"
 			   : v == HARNESS_VERDICT_SAME	  ? "same"
 			   : v == HARNESS_VERDICT_LOWER	  ? "**lower**"
 							  : "**higher**";
-	if (!harness_ratio_means_something(in, e, HARNESS_VERDICT_NOISE)) {
+	if (!harness_ratio_means_something(in, e, t->noise)) {
 		fprintf(f, " - (no ratio of a figure near 0; %s) |", call);
 		return;
 	}
@@ -654,13 +705,14 @@ static size_t backend_runs(const struct harness_summary_set *set, size_t b,
 	return all;
 }
 
-static void md_table_head(FILE *f, size_t first, size_t last)
+static void md_table_head(FILE *f, const struct harness_summary_set *set,
+			  size_t first, size_t last)
 {
 	fprintf(f, "| backend | runs |");
 	for (size_t k = first; k < last; k++)
-		fprintf(f, " %s%s%s%s | vs epoll |", figures[k].name,
+		fprintf(f, " %s%s%s%s | vs %s |", figures[k].name,
 			*figures[k].unit ? " (" : "", figures[k].unit,
-			*figures[k].unit ? ")" : "");
+			*figures[k].unit ? ")" : "", set->reference);
 	fprintf(f, "\n|---|---:|");
 	for (size_t k = first; k < last; k++)
 		fprintf(f, "---:|---|");
@@ -701,7 +753,7 @@ static int md_table(FILE *f, const struct harness_summary_set *set,
 	}
 	fprintf(f, "\n## %s\n\n", figures[first].set);
 	if (present) {
-		md_table_head(f, first, last);
+		md_table_head(f, set, first, last);
 		md_table_rows(f, set, t, first, last);
 	} else {
 		fprintf(f, "No run recorded these figures.\n");
@@ -727,7 +779,7 @@ static void md_pair(FILE *f, const struct summary_figure *figure,
 	harness_summary_format(ia->high, ha, sizeof(ha));
 	harness_summary_format(ib->low, lb, sizeof(lb));
 	harness_summary_format(ib->high, hb, sizeof(hb));
-	double r = harness_ratio_means_something(ia, ib, HARNESS_VERDICT_NOISE)
+	double r = harness_ratio_means_something(ia, ib, t->noise)
 		       ? harness_spread_ratio(&t->spread[a], &t->spread[b])
 		       : NAN;
 	char number[48];
@@ -749,8 +801,8 @@ static int md_beyond(FILE *f, const struct harness_summary_set *set)
 	fprintf(f,
 		"\n## Differences\n\nCalled only with at least %d runs a "
 		"side, the 95%% intervals of the medians apart, and a gap "
-		"above %.0f%% of the larger median.\n\n",
-		HARNESS_VERDICT_MIN_N, HARNESS_VERDICT_NOISE * 100);
+		"above %g%% of the larger median.\n\n",
+		HARNESS_VERDICT_MIN_N, set->noise * 100);
 	for (size_t k = 0; k < FIGURE_COUNT; k++) {
 		struct figure_table t;
 		if (figure_table_fill(set, &figures[k], &t) < 0)
@@ -761,8 +813,7 @@ static int md_beyond(FILE *f, const struct harness_summary_set *set)
 				    !same_count(&t, a, b))
 					continue;
 				enum harness_verdict v = harness_verdict_of(
-				    &t.interval[a], &t.interval[b],
-				    HARNESS_VERDICT_NOISE);
+				    &t.interval[a], &t.interval[b], set->noise);
 				unjudged += v == HARNESS_VERDICT_UNDECIDED;
 				if (v != HARNESS_VERDICT_LOWER &&
 				    v != HARNESS_VERDICT_HIGHER)
@@ -812,13 +863,15 @@ static int summary_md(FILE *f, const struct harness_summary_set *set)
 	    "# Comparison: %zu backends, %zu runs, interleaved\n\n"
 	    "Each cell is the median [interval] (n) over a backend's usable "
 	    "runs: with 3 runs or more the interval is a 95%% bootstrap "
-	    "interval of the median, below that the min-max. \"vs epoll\" "
-	    "is the ratio of medians, shown only where both stand clear "
-	    "of zero, and the call: lower or higher only with 3 runs a "
-	    "side, intervals apart and a gap above 5%%; otherwise same, "
-	    "or no call. Figures \"at the last step\" are at each run's "
-	    "own last step: see the connections held there.\n",
-	    set->backend_count, set->run_count);
+	    "interval of the median, below that the min-max. \"vs %s\" "
+	    "is the ratio of medians to the reference backend, shown only "
+	    "where both stand clear of zero, and the call: lower or higher "
+	    "only with 3 runs a side, intervals apart and a gap above "
+	    "%g%%; otherwise same, or no call. Figures \"at the last "
+	    "step\" are at each run's own last step: see the connections "
+	    "held there.\n",
+	    set->backend_count, set->run_count, set->reference,
+	    set->noise * 100);
 	for (size_t first = 0; first < FIGURE_COUNT;) {
 		size_t last = first + 1;
 		while (last < FIGURE_COUNT &&
@@ -864,27 +917,25 @@ static int write_json(const char *compare_dir,
 		snprintf(why, why_size, "out of memory building %s", path);
 		return -ENOMEM;
 	}
-	int err = json_dump_file(root, path,
-				 JSON_INDENT(1) | JSON_REAL_PRECISION(10));
+	int err = harness_json_save(root, path, why, why_size);
 	json_decref(root);
-	if (err) {
-		snprintf(why, why_size,
-			 "cannot write %s: check that the directory exists "
-			 "and has space",
-			 path);
-		return -EIO;
-	}
-	return 0;
+	return err;
 }
 
 int harness_summary_write(const char *compare_dir,
 			  const struct harness_summary_run *runs, size_t n,
+			  const struct harness_summary_config *config,
 			  char *why, size_t why_size)
 {
 	struct harness_summary_set set;
 	int err = harness_summary_load(runs, n, &set, why, why_size);
 	if (err)
 		return err;
+	if (config && config->reference && config->reference[0])
+		snprintf(set.reference, sizeof(set.reference), "%s",
+			 config->reference);
+	if (config && config->noise > 0)
+		set.noise = config->noise;
 	err = write_json(compare_dir, &set, why, why_size);
 	if (!err)
 		err = write_md(compare_dir, &set, why, why_size);

@@ -1,9 +1,10 @@
 /* harness_summary.h - the summary of a repeated, interleaved comparison
  * (issue 10, part 4): every backend ran N times, round r running each
  * backend once in a rotated order. From the runs' sweep.json files this
- * computes the headline figures per backend as median [min-max] (n), their
- * ratio to epoll, and which differences lie beyond the run-to-run spread,
- * and writes them as summary.json and summary.md.
+ * computes the headline figures per backend as median [interval] (n), their
+ * ratio to a reference backend (epoll unless --reference), and which
+ * differences lie beyond the run-to-run spread, and writes them as summary.json
+ * and summary.md.
  *
  * The math (spread of a list, ratio, overlap) and the number formatting
  * are pure and unit-tested; harness_compare_plot.h plots the same runs. */
@@ -67,6 +68,11 @@ struct harness_summary_set {
 	char **errors;	 /* per run; why sweep.json could not be read */
 	char backends[HARNESS_COMPARE_MAX_BACKENDS][32];
 	size_t backend_count;
+	/* What ratios and calls are against (--reference, "epoll" unless
+	 * set) and the noise of the calls (--noise as a fraction, 0.05 unless
+	 * set); harness_summary_load sets the defaults. */
+	char reference[32];
+	double noise;
 };
 
 /* Load every run's sweep.json. An unreadable file is not an error (the run
@@ -81,11 +87,20 @@ void harness_summary_free(struct harness_summary_set *set);
  * its status is neither "failed" nor "interrupted". */
 int harness_summary_usable(const struct harness_summary_set *set, size_t i);
 
+/* How a summary states its ratios and calls: against reference (a
+ * backend name; NULL: epoll), with noise the fraction harness_verdict_of
+ * takes (0: HARNESS_VERDICT_NOISE). */
+struct harness_summary_config {
+	const char *reference;
+	double noise;
+};
+
 /* Read every run's sweep.json, compute the headline figures, write
  * <compare_dir>/summary.json and summary.md (compare_dir must exist).
- * Returns 0 or -errno with why. */
+ * config may be NULL (epoll, 5%). Returns 0 or -errno with why. */
 int harness_summary_write(const char *compare_dir,
 			  const struct harness_summary_run *runs, size_t n,
+			  const struct harness_summary_config *config,
 			  char *why, size_t why_size);
 
 #endif /* HARNESS_SUMMARY_H */

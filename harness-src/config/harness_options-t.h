@@ -86,6 +86,19 @@ struct harness_options {
 	char summarize[PATH_MAX]; /* --summarize DIR: redo a comparison's
 				     summary and plots from its runs */
 	char report[PATH_MAX];	  /* --report DIR: (re)write its report.html */
+	/* Baselines (docs/HARNESS.md "Baselines and CI"): --save-baseline
+	 * NAME keeps the comparison's summary under <out>/baselines/NAME;
+	 * --baseline NAME judges the comparison against it;
+	 * --fail-on-regression PCT (fail_on_regression set) exits 1 when a
+	 * figure got worse beyond the noise and by more than PCT %. */
+	char save_baseline[64];
+	char baseline[64];
+	int fail_on_regression;
+	double fail_on_regression_pct;
+	/* --reference NAME: ratios and calls against it (default epoll);
+	 * --noise PCT: the verdicts' noise threshold (default 5). */
+	char reference[32];
+	double noise_pct;
 	int help;
 	int version; /* --version */
 };

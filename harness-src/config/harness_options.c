@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "harness_backend_options.h"
+#include "harness_baseline_options.h"
 #include "harness_transport.h"
 #include "mcs_parse.h"
 
@@ -561,6 +562,39 @@ static const struct harness_option options[] = {
      .expect = "a run's or a comparison's folder",
      .help = "write DIR/report.html again from the data there,\n"
 	     "running nothing (DIR: a run's or a comparison's folder)"},
+    {.name = "save-baseline",
+     .arg = "NAME",
+     .kind = OPT_CUSTOM,
+     .parse = harness_parse_save_baseline,
+     .help = "keep this comparison's summary as baseline NAME, in\n"
+	     "DIR/baselines/NAME (DIR: --out); a lone backend with\n"
+	     "--repeat 1 is made a comparison too"},
+    {.name = "baseline",
+     .arg = "NAME",
+     .kind = OPT_CUSTOM,
+     .parse = harness_parse_baseline,
+     .help = "judge this comparison against baseline NAME: old and\n"
+	     "new median, change and verdict per backend and figure\n"
+	     "in summary.md and report.html (also with --summarize)"},
+    {.name = "fail-on-regression",
+     .arg = "PCT",
+     .kind = OPT_CUSTOM,
+     .parse = harness_parse_fail_on_regression,
+     .help = "with --baseline: exit 1 when a figure got worse beyond\n"
+	     "the noise (intervals apart, 3 runs a side) and by more\n"
+	     "than PCT %, one line per such figure"},
+    {.name = "reference",
+     .arg = "NAME",
+     .kind = OPT_CUSTOM,
+     .parse = harness_parse_reference,
+     .help = "the backend ratios and verdicts are against (default\n"
+	     "epoll)"},
+    {.name = "noise",
+     .arg = "PCT",
+     .kind = OPT_CUSTOM,
+     .parse = harness_parse_noise,
+     .help = "a difference below PCT % of the larger median is\n"
+	     "called the same (default 5)"},
     {.name = "version",
      .kind = OPT_FLAG,
      FIELD(version),
@@ -605,6 +639,9 @@ void harness_print_usage(FILE *out)
 	      "DIR]\n"
 	      "               [--tune | --no-tune] [--no-plot] [--no-netns] "
 	      "[--dry-run]\n"
+	      "               [--save-baseline NAME] [--baseline NAME "
+	      "[--fail-on-regression PCT]]\n"
+	      "               [--reference NAME] [--noise PCT]\n"
 	      "               [--client tun|kernel]\n"
 	      "               [--pause-at N] [--rate R] [--min-free SIZE] "
 	      "[--step-timeout S]\n"
@@ -693,6 +730,8 @@ static void set_defaults(struct harness_options *o)
 	o->load_size = 64;
 	o->load_duration = 5;
 	snprintf(o->out, sizeof(o->out), "runs");
+	snprintf(o->reference, sizeof(o->reference), "epoll");
+	o->noise_pct = 5;
 	snprintf(o->transport, sizeof(o->transport), "%s",
 		 HARNESS_TRANSPORT_SSH);
 }
@@ -701,6 +740,8 @@ static void set_defaults(struct harness_options *o)
  * only listing or summarizing), no two that exclude each other. */
 static int check_together(struct harness_options *o, char *why, size_t why_size)
 {
+	if (harness_baseline_options_check(o, why, why_size))
+		return -EINVAL;
 	if (o->help || o->version || o->list_backends || o->list_fields ||
 	    o->summarize[0] || o->report[0])
 		return 0;

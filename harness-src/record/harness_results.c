@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "harness_schema.h"
 #include "harness_fields.h"
 #include "harness_format.h"
 #include "harness_machine.h"
@@ -352,6 +353,7 @@ static void add_context(json_t *root, const struct harness_run *run)
 static int write_json(const struct harness_run *run, const char *path)
 {
 	json_t *root = json_object();
+	harness_schema_stamp(root);
 	add_identity(root, run);
 	add_outcome(root, run);
 	add_steps(root, run);

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "harness_json.h"
 #include "harness_palette.h"
 #include "harness_report_page.h"
 #include "harness_summary.h"
@@ -443,6 +444,7 @@ static void compare_body(FILE *f, const char *compare_dir, const char *id,
 		set->backend_count == 1 ? "" : "s", set->run_count);
 	compare_provenance(f, id, set, count ? runs[0].sweep : NULL);
 	matrix(f, summary, reference, noise);
+	report_baseline_section(f, summary);
 	report_step_charts(f, runs, count);
 	report_cache_bars(f, runs, count);
 	runs_table(f, compare_dir, set);
@@ -453,14 +455,24 @@ int harness_report_comparison(const char *compare_dir, const char *reference,
 {
 	char path[PATH_MAX + 32], real[PATH_MAX];
 	snprintf(path, sizeof(path), "%s/summary.json", compare_dir);
-	json_error_t error;
-	json_t *summary = json_load_file(path, 0, &error);
+	json_t *summary = harness_json_load(path, why, why_size);
+	if (!summary)
+		return -EINVAL;
 	if (!json_is_array(json_object_get(summary, "figures"))) {
-		snprintf(why, why_size, "cannot read %s: %s", path,
-			 summary ? "no \"figures\" list" : error.text);
+		snprintf(why, why_size, "cannot read %s: no \"figures\" list",
+			 path);
 		json_decref(summary);
 		return -EINVAL;
 	}
+	/* NULL, 0: what the summary was written against (--report DIR). */
+	if (!reference)
+		reference = report_string(summary, "reference", NULL);
+	if (!reference)
+		reference = "epoll";
+	if (!(noise > 0) && json_is_number(json_object_get(summary, "noise")))
+		noise = json_number_value(json_object_get(summary, "noise"));
+	if (!(noise > 0))
+		noise = HARNESS_VERDICT_NOISE;
 	size_t n;
 	struct harness_summary_run *runs =
 	    summary_runs(summary, compare_dir, &n);

@@ -17,8 +17,10 @@ int harness_report_run(const char *run_dir, char *why, size_t why_size);
  * sweep.json (each found beside the comparison, at
  * <compare_dir>/../../<backend>/<run_id>, or else at the folder
  * summary.json names). Ratios and verdicts are
- * against reference (a backend name, "epoll" by default) with noise the
- * fraction harness_verdict_of() takes. 0 or -errno with why. */
+ * against reference (a backend name; NULL: the one summary.json was
+ * written against, else epoll) with noise the fraction harness_verdict_of()
+ * takes (0: summary.json's, else 5%). A --baseline judgement in
+ * summary.json gets a section of its own. 0 or -errno with why. */
 int harness_report_comparison(const char *compare_dir, const char *reference,
 			      double noise, char *why, size_t why_size);
 

@@ -216,8 +216,7 @@ int harness_report_write(const char *dir, char *why, size_t why_size)
 	char path[PATH_MAX + 32];
 	snprintf(path, sizeof(path), "%s/summary.json", dir);
 	if (access(path, R_OK) == 0)
-		return harness_report_comparison(
-		    dir, "epoll", HARNESS_VERDICT_NOISE, why, why_size);
+		return harness_report_comparison(dir, NULL, 0, why, why_size);
 	snprintf(path, sizeof(path), "%s/sweep.json", dir);
 	if (access(path, R_OK) == 0)
 		return harness_report_run(dir, why, why_size);

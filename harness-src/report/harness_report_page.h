@@ -54,4 +54,10 @@ void report_step_charts(FILE *f, const struct report_run *runs, size_t count);
  * benchmark drawn apart. Nothing when no run has fit.kernel_by_cache. */
 void report_cache_bars(FILE *f, const struct report_run *runs, size_t count);
 
+/* The comparison against a baseline (--baseline), from summary.json's
+ * "baseline" judgement: per backend and figure the baseline's and this
+ * comparison's median [interval] (n), the change and the call, the
+ * regressions in red. Nothing when summary has no judgement. */
+void report_baseline_section(FILE *f, const json_t *summary);
+
 #endif /* HARNESS_REPORT_PAGE_H */

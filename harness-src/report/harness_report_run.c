@@ -2,6 +2,7 @@
  * provenance, headline figures with the fit's quality, warnings, the
  * charts against connection count, kernel memory by slab cache, and the
  * steps (see harness_report_html.h). */
+#include "harness_json.h"
 #include "harness_report_html.h"
 
 #include <errno.h>
@@ -284,14 +285,9 @@ int harness_report_run(const char *run_dir, char *why, size_t why_size)
 {
 	char path[PATH_MAX + 32];
 	snprintf(path, sizeof(path), "%s/sweep.json", run_dir);
-	json_error_t error;
-	json_t *sweep = json_load_file(path, 0, &error);
-	if (!json_is_object(sweep)) {
-		snprintf(why, why_size, "cannot read %s: %s", path,
-			 sweep ? "not a JSON object" : error.text);
-		json_decref(sweep);
+	json_t *sweep = harness_json_load(path, why, why_size);
+	if (!sweep)
 		return -EINVAL;
-	}
 	const char *backend = report_string(sweep, "backend", NULL);
 	const char *id = report_string(sweep, "run_id", NULL);
 	char title[256], number[48];

@@ -406,7 +406,7 @@ static void test_summary_of_fixtures(void **state)
 	size_t n = fixture_runs(runs);
 	char *dir = make_out_dir();
 	char why[512] = "";
-	int err = harness_summary_write(dir, runs, n, why, sizeof(why));
+	int err = harness_summary_write(dir, runs, n, NULL, why, sizeof(why));
 	if (err)
 		fail_msg("harness_summary_write: %s", why);
 	json_t *s = load_summary(dir);
@@ -498,8 +498,8 @@ static void test_runs_without_sweeps(void **state)
 	    {"select", 0, "/nonexistent/select"}};
 	char *dir = make_out_dir();
 	char why[512] = "";
-	assert_int_equal(harness_summary_write(dir, runs, 2, why, sizeof(why)),
-			 0);
+	assert_int_equal(
+	    harness_summary_write(dir, runs, 2, NULL, why, sizeof(why)), 0);
 	json_t *s = load_summary(dir);
 	const json_t *run = json_array_get(json_object_get(s, "runs"), 0);
 	assert_string_equal(json_string_value(json_object_get(run, "status")),
@@ -515,8 +515,9 @@ static void test_runs_without_sweeps(void **state)
 		assert_png(dir, "compare-server-cpu");
 		assert_png(dir, "compare-kernel-by-cache");
 	}
-	assert_int_equal(harness_summary_write(dir, runs, 0, why, sizeof(why)),
-			 -EINVAL);
+	assert_int_equal(
+	    harness_summary_write(dir, runs, 0, NULL, why, sizeof(why)),
+	    -EINVAL);
 	assert_true(strlen(why) > 0);
 	drop_out_dir(dir);
 }
@@ -545,7 +546,7 @@ static void test_old_sweeps(void **state)
 		skip();
 	char *dir = make_out_dir();
 	char why[512] = "";
-	if (harness_summary_write(dir, runs, n, why, sizeof(why)))
+	if (harness_summary_write(dir, runs, n, NULL, why, sizeof(why)))
 		fail_msg("harness_summary_write: %s", why);
 	json_t *s = load_summary(dir);
 	assert_medians_within(s);
