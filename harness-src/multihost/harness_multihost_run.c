@@ -366,18 +366,6 @@ static void latency_of(const struct mcs_histogram *h, struct harness_latency *l)
 	l->max = (double)h->max;
 }
 
-/* Keep the hosts' merged histogram h as name in the step's histograms, as
- * a local run keeps its client's: sweep.json has the buckets. */
-static void keep_histogram(struct harness_step *step, const char *name,
-			   const struct mcs_histogram *h)
-{
-	if (!step->histograms)
-		step->histograms = json_object();
-	json_t *j = mcs_histogram_json(h);
-	if (j)
-		json_object_set_new(step->histograms, name, j);
-}
-
 /* The step replies of every client host into step and the hosts'
  * records. */
 static int merge_steps(struct mh *m, json_t **replies,
@@ -415,7 +403,8 @@ static int merge_steps(struct mh *m, json_t **replies,
 		}
 	}
 	latency_of(&latency, &step->connect_latency);
-	keep_histogram(step, "connect_latency_us", &latency);
+	harness_step_keep_histogram(step, "connect_latency_us",
+				    mcs_histogram_json(&latency));
 	/* The rate: what every host opened, over the slowest host's time. */
 	step->connect_rate =
 	    step->elapsed_s > 0 ? (double)*new_total / step->elapsed_s : 0;
@@ -575,7 +564,8 @@ static int hosts_echo(void *driver, struct harness_step *step, uint64_t count,
 	step->echo_msgs_per_s =
 	    slowest > 0 ? (double)step->echo_messages / slowest : 0;
 	latency_of(&rtt, &step->echo_rtt);
-	keep_histogram(step, "echo_rtt_us", &rtt);
+	harness_step_keep_histogram(step, "echo_rtt_us",
+				    mcs_histogram_json(&rtt));
 	return 0;
 }
 
@@ -610,7 +600,8 @@ static int hosts_load(void *driver, struct harness_step *step, char *why,
 	free_replies(m, replies);
 	if (!err) {
 		latency_of(&rtt, &step->load.rtt);
-		keep_histogram(step, "load_rtt_us", &rtt);
+		harness_step_keep_histogram(step, "load_rtt_us",
+					    mcs_histogram_json(&rtt));
 	}
 	return err;
 }

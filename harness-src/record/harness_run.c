@@ -149,6 +149,16 @@ int harness_run_check_verify(const struct harness_run *run,
 	return -EPROTO;
 }
 
+void harness_step_keep_histogram(struct harness_step *step, const char *name,
+				 json_t *hist)
+{
+	if (!hist)
+		return;
+	if (!step->histograms)
+		step->histograms = json_object();
+	json_object_set_new(step->histograms, name, hist);
+}
+
 /* A slope whose points are not on a line, said as a warning. */
 static void warn_low_r2(struct harness_run *run, const char *what,
 			const struct harness_fit *fit)

@@ -66,6 +66,12 @@ int harness_step_check_load(const struct harness_step *step, double rate,
 int harness_run_check_verify(const struct harness_run *run,
 			     uint64_t server_live, char *why, size_t why_size);
 
+/* Keep hist (a histogram's JSON, common/mcs_histogram_json.h; the
+ * reference is taken over, NULL is ignored) as name in step's histograms,
+ * so sweep.json has the buckets and not only percentiles. */
+void harness_step_keep_histogram(struct harness_step *step, const char *name,
+				 json_t *hist);
+
 /* Fit memory = base + slope x connections over the baseline and steps. */
 void harness_run_fit(struct harness_run *run);
 

@@ -89,17 +89,13 @@ static void measure_memory_after(struct sweep *s,
 	*kernel = after.kernel_bytes;
 }
 
-/* Keep the client's full histogram key of reply as name in the step's
- * histograms, so sweep.json has the buckets and not only percentiles. */
+/* The client's full histogram key of reply, kept as name in the step. */
 static void keep_histogram(struct harness_step *step, const char *name,
 			   json_t *reply, const char *key)
 {
 	json_t *hist = json_object_get(reply, key);
-	if (!json_is_object(hist))
-		return;
-	if (!step->histograms)
-		step->histograms = json_object();
-	json_object_set(step->histograms, name, hist);
+	if (json_is_object(hist))
+		harness_step_keep_histogram(step, name, json_incref(hist));
 }
 
 static int local_echo(void *driver, struct harness_step *step, uint64_t count,
