@@ -29,6 +29,9 @@ enum harness_client_kind {
 };
 
 struct harness_options {
+	/* The command as typed (argv joined by spaces, cut at the size),
+	 * for the record: sweep.json's command_line. */
+	char command_line[1024];
 	char backend[32]; /* the backend being swept (the first of a list) */
 	int all_backends; /* --backend all */
 	/* --backend a,b,c: the names as given, in order (1 for one name) */

@@ -772,6 +772,21 @@ static int check_together(struct harness_options *o, char *why, size_t why_size)
 	return check_load(o, why, why_size);
 }
 
+/* argv joined by spaces into o->command_line, cut at its size. */
+static void keep_command_line(struct harness_options *o, int argc, char **argv)
+{
+	size_t used = 0;
+	o->command_line[0] = '\0';
+	for (int i = 0; i < argc && used + 1 < sizeof(o->command_line); i++) {
+		int n = snprintf(o->command_line + used,
+				 sizeof(o->command_line) - used, "%s%s",
+				 i ? " " : "", argv[i]);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+}
+
 int harness_parse_options(int argc, char **argv, struct harness_options *o,
 			  char *why, size_t why_size)
 {
@@ -783,6 +798,7 @@ int harness_parse_options(int argc, char **argv, struct harness_options *o,
 					   NULL, OPTION_BASE + (int)i};
 	longs[OPTION_COUNT] = (struct option){NULL, 0, NULL, 0};
 	set_defaults(o);
+	keep_command_line(o, argc, argv);
 	why[0] = '\0';
 	mcs_getopt_reset();
 	int c;

@@ -1,6 +1,6 @@
 /* harness_machine.c - gather the machine description for sweep.json.
  * Library versions come from pkg-config at build time (CMake passes them
- * in); the git commit is asked of the source tree at run time. */
+ * in); the git commit is the one built into the binary. */
 #include "harness_machine.h"
 
 #include "mcs_version.h"
@@ -48,6 +48,25 @@ static void git_commit(json_t *machine)
 			    json_boolean(mcs_version_dirty()));
 }
 
+/* /proc/cpuinfo's first "model name", into machine as cpu_model. */
+static void cpu_model(json_t *machine)
+{
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	if (!f)
+		return;
+	char line[512];
+	while (fgets(line, sizeof(line), f)) {
+		char *colon = strchr(line, ':');
+		if (strncmp(line, "model name", 10) || !colon)
+			continue;
+		char *value = colon + 1 + (colon[1] == ' ');
+		value[strcspn(value, "\n")] = '\0';
+		json_object_set_new(machine, "cpu_model", json_string(value));
+		break;
+	}
+	fclose(f);
+}
+
 json_t *harness_machine_json(const struct harness_plan *plan)
 {
 	json_t *m = json_object();
@@ -61,6 +80,7 @@ json_t *harness_machine_json(const struct harness_plan *plan)
 		json_object_set_new(m, "arch", json_string(u.machine));
 		json_object_set_new(m, "hostname", json_string(u.nodename));
 	}
+	cpu_model(m);
 	json_object_set_new(m, "cores",
 			    json_integer(sysconf(_SC_NPROCESSORS_ONLN)));
 	struct mcs_meminfo meminfo;

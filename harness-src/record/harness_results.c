@@ -225,6 +225,9 @@ static void add_identity(json_t *root, const struct harness_run *run)
 				? json_incref(run->backend_options)
 				: json_object());
 	json_object_set_new(root, "run_id", json_string(run->run_id));
+	if (run->options && run->options->command_line[0])
+		json_object_set_new(root, "command_line",
+				    json_string(run->options->command_line));
 	json_object_set_new(root, "started_at", json_string(run->started_at));
 	json_object_set_new(root, "target",
 			    json_integer((json_int_t)run->plan.target));

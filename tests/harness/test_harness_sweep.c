@@ -196,8 +196,15 @@ static void test_sweep_to_30k(void **state)
 	assert_int_equal((int)number(verify, "alive"), 30000);
 	assert_int_equal((int)number(verify, "dead"), 0);
 
+	/* Provenance: the command as typed, the machine's CPU model. */
+	const char *command =
+	    json_string_value(json_object_get(root, "command_line"));
+	assert_non_null(command);
+	assert_non_null(strstr(command, "--target 30000"));
 	json_t *machine = json_object_get(root, "machine");
 	assert_non_null(json_string_value(json_object_get(machine, "kernel")));
+	assert_non_null(
+	    json_string_value(json_object_get(machine, "cpu_model")));
 	assert_true(number(machine, "cores") >= 1);
 	assert_true(number(machine, "memory_bytes") > 0);
 	assert_non_null(json_object_get(json_object_get(machine, "sysctls"),
