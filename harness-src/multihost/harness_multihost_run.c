@@ -389,6 +389,7 @@ static int merge_steps(struct mh *m, json_t **replies,
 		hs->elapsed_s = harness_json_double(j, "elapsed_s");
 		step->established += hs->established;
 		step->failed += hs->failed;
+		step->dropped += harness_json_u64(j, "dropped");
 		*new_total += harness_json_u64(j, "new");
 		if (hs->elapsed_s > step->elapsed_s)
 			step->elapsed_s = hs->elapsed_s;

@@ -34,6 +34,9 @@ const struct harness_field harness_step_fields[] = {
 	"connections the server holds (its shared stats); the fit's x"),
     ROW(U64, failed, "failed", "failed", "", ALWAYS, 0,
 	"this step's failed connects (by errno in \"failures\")"),
+    ROW(U64, dropped, "dropped", "dropped", "", ALWAYS, 0,
+	"held connections the server ended (RST or FIN) so far, as the "
+	"client counts them"),
     ROW(REAL, connect_rate, "connect_rate", "connect_rate", "/s", ALWAYS, 1,
 	"connections established per second during the step"),
     ROW(REAL, elapsed_s, "elapsed_s", "elapsed_s", "s", ALWAYS, 3,

@@ -49,6 +49,9 @@ struct harness_step {
 	uint64_t established; /* as the client counts them, in total */
 	uint64_t server_live; /* as the server counts them (shared stats) */
 	uint64_t failed;      /* this step's failed connect attempts */
+	/* Held connections the server ended (RST or FIN) so far, as the
+	 * client counts them: connections lost after they were made. */
+	uint64_t dropped;
 	json_t *failures;     /* {"ECONNREFUSED": 3, ...}, owned */
 	/* The full histograms the client sent (common/mcs_histogram.h
 	 * buckets): {"connect_latency_us": {...}, "echo_rtt_us": {...},

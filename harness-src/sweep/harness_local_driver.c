@@ -209,6 +209,7 @@ static int local_ramp(void *driver, struct harness_step *step, char *why,
 		return err;
 	step->established = harness_json_u64(reply, "established");
 	step->failed = harness_json_u64(reply, "failed");
+	step->dropped = harness_json_u64(reply, "dropped");
 	step->elapsed_s = harness_json_double(reply, "elapsed_s");
 	step->connect_rate = harness_json_double(reply, "connect_rate");
 	harness_json_latency(json_object_get(reply, "connect_latency_us"),

@@ -97,11 +97,17 @@ static int short_step(struct steps *st, const struct harness_step *step,
 		if (used >= sizeof(reasons))
 			break;
 	}
+	char dropped[80] = "";
+	if (step->dropped)
+		snprintf(dropped, sizeof(dropped),
+			 ", %" PRIu64 " held connections ended by the server",
+			 step->dropped);
 	snprintf(why, why_size,
 		 "target not reached: %" PRIu64 " of %" PRIu64
-		 " established, %" PRIu64 " connects failed%s%s%s",
+		 " established, %" PRIu64 " connects failed%s%s%s%s",
 		 step->established, step->connections, step->failed,
-		 reasons[0] ? " (" : "", reasons, reasons[0] ? ")" : "");
+		 reasons[0] ? " (" : "", reasons, reasons[0] ? ")" : "",
+		 dropped);
 	if (st->ops->describe_short)
 		st->ops->describe_short(st->driver, why, why_size);
 	return -EPROTO;
