@@ -253,6 +253,17 @@ static void totals_connects(const struct tun_engine *e,
 	t->abandoned = abandoned;
 }
 
+/* --rate: how many of this worker's connects may have started by now,
+ * ns after the grow began (each worker paces its share of the rate, so
+ * the workers together keep to it); UINT64_MAX without a cap. */
+static uint64_t paced_connects(const struct tun_engine *e, uint64_t ns)
+{
+	if (!e->options.rate)
+		return UINT64_MAX;
+	double share = (double)e->options.rate / (double)e->workers;
+	return (uint64_t)(share * (double)ns / 1e9) + 1;
+}
+
 void tun_engine_grow(struct tun_engine *e, uint64_t target,
 		     struct client_totals *t, double *elapsed)
 {
@@ -264,13 +275,16 @@ void tun_engine_grow(struct tun_engine *e, uint64_t target,
 	    start + (uint64_t)(e->options.timeout_seconds * 1e9);
 	uint64_t end = tun_engine_owned_below(
 	    e, target < e->capacity ? target : e->capacity);
+	uint64_t first = e->opened; /* opened before this grow */
 	uint32_t last_scan = tun_engine_now_us(e);
 	while (!*e->stop) {
 		unsigned sent = 0;
 		uint32_t now = tun_engine_now_us(e);
+		uint64_t allowed = paced_connects(e, mcs_now_ns() - start);
 		/* One group of 64 at most between reads: the replies to a
 		 * batch fit the device's ring. */
 		while (sent < TUN_GROUP && e->opened < end &&
+		       e->opened - first < allowed &&
 		       p->counts.syn_in_flight < e->options.window) {
 			tun_peer_connect(p, tun_engine_index(e, e->opened++),
 					 now);
@@ -330,16 +344,22 @@ static void teardown_fin(struct tun_engine *e)
 	}
 }
 
-uint64_t tun_engine_teardown(struct tun_engine *e, int fin, double *elapsed)
+uint64_t tun_engine_teardown(struct tun_engine *e, int fin, double bound_s,
+			     double *elapsed)
 {
 	struct tun_peer *p = e->peer;
 	uint64_t start = mcs_now_ns(), closed_before = p->counts.closed;
+	uint64_t deadline =
+	    bound_s > 0 ? start + (uint64_t)(bound_s * 1e9) : UINT64_MAX;
 	if (fin)
 		teardown_fin(e);
 	for (uint64_t i = 0; i < e->opened; i++) {
 		tun_peer_close(p, tun_engine_index(e, i), 0);
-		if (i % TUN_GROUP == TUN_GROUP - 1)
-			tun_engine_pump(e, 0);
+		if (i % TUN_GROUP != TUN_GROUP - 1)
+			continue;
+		tun_engine_pump(e, 0);
+		if (*e->stop || mcs_now_ns() > deadline)
+			break;
 	}
 	tun_engine_pump(e, 0);
 	*elapsed = (double)(mcs_now_ns() - start) / 1e9;

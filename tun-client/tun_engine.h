@@ -90,8 +90,11 @@ int tun_engine_load(struct tun_engine *e, uint64_t held, uint64_t rate,
 /* into += from: counts, failures and histograms (several workers). */
 void tun_totals_add(struct client_totals *into,
 		    const struct client_totals *from);
-/* Close every connection (RST, or FIN when fin); returns how many. */
-uint64_t tun_engine_teardown(struct tun_engine *e, int fin, double *elapsed);
+/* Close every connection (RST, or FIN when fin); returns how many. With
+ * bound_s above 0, or when a signal comes meanwhile, it stops early and
+ * leaves the rest open (tun_engine_status counts them). */
+uint64_t tun_engine_teardown(struct tun_engine *e, int fin, double bound_s,
+			     double *elapsed);
 
 /* The status event's counts. */
 void tun_engine_status(const struct tun_engine *e, struct client_totals *t);
