@@ -194,10 +194,15 @@ static void test_client_kind(void **state)
 		       "1k",	  "--client",  "udp"};
 	assert_int_equal(parse(&o, why, sizeof(why), 7, bad), -EINVAL);
 	assert_non_null(strstr(why, "--client"));
+	/* --rate: the TUN client paces its connects too (tun-client --rate) */
+	char *rate[] = {"harness",  "--backend", "epoll",  "--target", "1k",
+			"--client", "tun",	 "--rate", "1000"};
+	assert_int_equal(parse(&o, why, sizeof(why), 9, rate), 0);
+	assert_int_equal(o.client_kind, HARNESS_CLIENT_TUN);
+	assert_int_equal(o.rate, 1000);
 	const char *not_with[][2] = {{"--no-netns", NULL},
-				     {"--rate", "1000"},
 				     {"--server-host", "local"}};
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < 2; i++) {
 		char *argv[] = {"harness",
 				"--backend",
 				"epoll",
@@ -209,9 +214,7 @@ static void test_client_kind(void **state)
 				(char *)not_with[i][1],
 				"--client-hosts",
 				"local"};
-		int argc = not_with[i][1] ? 9 : 8;
-		if (i == 2)
-			argc = 11;
+		int argc = i == 1 ? 11 : 8;
 		why[0] = '\0';
 		assert_int_equal(parse(&o, why, sizeof(why), argc, argv),
 				 -EINVAL);
@@ -328,7 +331,7 @@ static void test_durations(void **state)
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
 		double seconds = -1;
 		if (mcs_parse_duration(good[i].text, 1, HARNESS_SOAK_MAX_S,
-					   &seconds) != 0 ||
+				       &seconds) != 0 ||
 		    seconds != good[i].seconds)
 			fail_msg("%s: %g", good[i].text, seconds);
 	}
@@ -338,13 +341,12 @@ static void test_durations(void **state)
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		double seconds;
 		if (mcs_parse_duration(bad[i], 1, HARNESS_SOAK_MAX_S,
-					   &seconds) != -EINVAL)
+				       &seconds) != -EINVAL)
 			fail_msg("'%s' was not refused as malformed", bad[i]);
 	}
 	double seconds;
 	assert_int_equal(mcs_parse_duration("0", 1, 60, &seconds), -ERANGE);
-	assert_int_equal(mcs_parse_duration("2m", 1, 60, &seconds),
-			 -ERANGE);
+	assert_int_equal(mcs_parse_duration("2m", 1, 60, &seconds), -ERANGE);
 	assert_int_equal(
 	    mcs_parse_duration("169h", 1, HARNESS_SOAK_MAX_S, &seconds),
 	    -ERANGE);
