@@ -592,12 +592,8 @@ static void note_caps(struct harness_plan *plan,
 	}
 }
 
-/* The target is above memory's cap (memory_why: its refusal), the
- * server workers' (plan->workers_refusal), or both: one line that gives
- * the count that fits and the tightest cap first, then that cap's own
- * message. -ENOMEM or -ERANGE, after the tightest. */
-static int refuse_over_caps(const struct harness_plan *plan,
-			    const char *memory_why, char *why, size_t why_size)
+int harness_plan_refusal(const struct harness_plan *plan,
+			 const char *memory_why, char *why, size_t why_size)
 {
 	int workers_over = plan->workers_refusal[0] != '\0';
 	int memory_first =
@@ -682,8 +678,8 @@ int harness_preflight(const struct harness_options *o,
 	if (err || plan->workers_refusal[0]) {
 		char memory_why[640];
 		snprintf(memory_why, sizeof(memory_why), "%s", why);
-		return refuse_over_caps(plan, err ? memory_why : NULL, why,
-					why_size);
+		return harness_plan_refusal(plan, err ? memory_why : NULL, why,
+					    why_size);
 	}
 	char reason[96];
 	snprintf(reason, sizeof(reason), "%" PRIu64 " connections",
