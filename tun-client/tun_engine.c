@@ -72,8 +72,14 @@ static int emit_to_device(void *context, const uint8_t *packet, size_t size)
 	struct tun_engine *e = context;
 	int fd =
 	    e->queues > 1 ? e->fds[packet_owner(e, packet, size, 0)] : e->fd;
-	ssize_t n = write(fd, packet, size);
-	return n == (ssize_t)size ? 0 : n < 0 ? -errno : -EIO;
+	e->peer->counts.emit_failures +=
+	    tun_batch_add(&e->batch, fd, packet, size);
+	return 0;
+}
+
+void tun_engine_flush(struct tun_engine *e)
+{
+	e->peer->counts.emit_failures += tun_batch_flush(&e->batch);
 }
 
 int tun_engine_init(struct tun_engine *e, const struct tun_options *o,
@@ -115,9 +121,10 @@ int tun_engine_init(struct tun_engine *e, const struct tun_options *o,
 	e->capacity = o->connections;
 	struct tun_conn *conns = calloc(e->capacity, sizeof(*conns));
 	e->peer = malloc(sizeof(*e->peer));
-	if (!conns || !e->peer) {
+	if (!conns || !e->peer || tun_batch_init(&e->batch, o->mtu) < 0) {
 		free(conns);
 		free(e->peer);
+		e->peer = NULL;
 		snprintf(why, why_size, "out of memory for %llu connections",
 			 (unsigned long long)e->capacity);
 		return -ENOMEM;
@@ -145,7 +152,9 @@ int tun_engine_init_worker(struct tun_engine *e, const struct tun_engine *first,
 	e->tx_dropped_start = first->tx_dropped_start;
 	memcpy(e->device, first->device, sizeof(e->device));
 	e->peer = malloc(sizeof(*e->peer));
-	if (!e->peer) {
+	if (!e->peer || tun_batch_init(&e->batch, first->options.mtu) < 0) {
+		free(e->peer);
+		e->peer = NULL;
 		snprintf(why, why_size, "out of memory for worker %u", worker);
 		return -ENOMEM;
 	}
@@ -160,6 +169,7 @@ void tun_engine_free(struct tun_engine *e)
 		free(e->peer->conns);
 	free(e->peer);
 	e->peer = NULL;
+	tun_batch_free(&e->batch);
 }
 
 uint32_t tun_engine_now_us(const struct tun_engine *e)
@@ -200,8 +210,10 @@ unsigned tun_engine_pump(struct tun_engine *e, uint64_t wait_ns)
 {
 	for (;;) {
 		unsigned got = 0;
+		tun_engine_flush(e); /* what was queued, before reading */
 		for (unsigned q = 0; q < e->queues; q++)
 			got += pump_queue(e, q);
+		tun_engine_flush(e); /* the answers */
 		if (got || wait_ns == 0 || *e->stop)
 			return got;
 		struct pollfd p[TUN_MAX_QUEUES];

@@ -68,6 +68,7 @@ static void *run_job(void *arg)
 		    e, j->args.fin, j->args.bound_s, &j->elapsed);
 		break;
 	}
+	tun_engine_flush(e); /* what the command queued last */
 	return NULL;
 }
 
