@@ -52,14 +52,19 @@ unsigned tun_batch_flush(struct tun_batch *b)
 				    (unsigned)b->sizes[k], (uint64_t)-1);
 		sqe->user_data = k;
 	}
-	int submitted = io_uring_submit_and_wait(&b->ring, n);
+	/* The writes run inline in the submission (a TUN write never
+	 * waits), so their completions are in by the time it returns; a
+	 * signal meanwhile (EINTR) only makes a wait start again. */
+	int submitted = io_uring_submit(&b->ring);
 	if (submitted < 0)
 		return refused + n;
-	unsigned seen = 0;
-	while (seen < (unsigned)submitted) {
+	for (int seen = 0; seen < submitted;) {
 		struct io_uring_cqe *cqe;
-		if (io_uring_wait_cqe(&b->ring, &cqe) < 0)
-			break;
+		int err = io_uring_wait_cqe(&b->ring, &cqe);
+		if (err == -EINTR)
+			continue;
+		if (err < 0)
+			return refused + (unsigned)(submitted - seen);
 		if (cqe->res != (int)b->sizes[cqe->user_data])
 			refused++;
 		io_uring_cqe_seen(&b->ring, cqe);
