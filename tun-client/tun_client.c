@@ -22,6 +22,12 @@
 #include "tun_workers.h"
 
 static volatile sig_atomic_t stop_signal;
+/* After SIGINT/SIGTERM, the RST pass stops after this long: the process
+ * ends within about a second, and what is left goes with the server's
+ * exit or the namespace. */
+#define ABORT_RESET_S 1.0
+/* The command running (its first word), for the abort's report. */
+static char running[16] = "none";
 
 /* The workers: engines[0..workers), worker 0 run by the main thread. */
 static struct tun_engine *engines;
@@ -150,7 +156,11 @@ static void run_control(void)
 		}
 		if (command.type == CLIENT_CONTROL_QUIT)
 			return;
+		snprintf(running, sizeof(running), "%.*s",
+			 (int)strcspn(line, " \t"), line);
 		run_command(&command);
+		if (!stop_signal) /* else the report names it */
+			snprintf(running, sizeof(running), "none");
 	}
 }
 
@@ -160,9 +170,31 @@ static void run_plain(void)
 	struct client_control grow = {.type = CLIENT_CONTROL_GROW,
 				      .count = engines[0].capacity};
 	struct client_control verify = {.type = CLIENT_CONTROL_VERIFY};
+	snprintf(running, sizeof(running), "grow");
 	run_command(&grow);
+	snprintf(running, sizeof(running), "verify");
 	if (!stop_signal)
 		run_command(&verify);
+}
+
+/* After a signal: what was cut short and what the bounded RST pass left
+ * (the "aborted" event on stdout, and one line on stderr). */
+static void emit_aborted(int sig, uint64_t held, uint64_t reset, double seconds)
+{
+	uint64_t left = held > reset ? held - reset : 0;
+	fprintf(stderr,
+		"tun-client: %s: stopped (command: %s); %llu of %llu "
+		"connections reset in %.1f s, %llu left to the server's exit\n",
+		strsignal(sig), running, (unsigned long long)reset,
+		(unsigned long long)held, seconds, (unsigned long long)left);
+	json_t *o = json_pack(
+	    "{s:s,s:i,s:s,s:I,s:I,s:I,s:f}", "event", "aborted", "signal", sig,
+	    "command", running, "established", (json_int_t)held, "reset",
+	    (json_int_t)reset, "left", (json_int_t)left, "teardown_s", seconds);
+	if (o)
+		json_object_set_new(o, "tun",
+				    tun_engine_counts_json(engines, workers));
+	client_emit(stdout, o);
 }
 
 static void emit_ready(void)
@@ -289,15 +321,20 @@ int main(int argc, char **argv)
 	else
 		run_plain();
 	/* Teardown runs on a signal too (a RST each, so the server's sockets
-	 * go at once), then the device goes with the fds. */
+	 * go at once), bounded to ABORT_RESET_S then (a second signal ends
+	 * it at once); the device goes with the fds. */
 	int sig = stop_signal;
 	stop_signal = 0;
 	double elapsed;
-	struct client_totals closed;
+	struct client_totals closed, held;
+	tun_workers_status(engines, workers, &held);
 	struct tun_job_args teardown = {.type = TUN_JOB_TEARDOWN,
-					.fin = o.teardown_fin && !sig};
+					.fin = o.teardown_fin && !sig,
+					.bound_s = sig ? ABORT_RESET_S : 0};
 	tun_workers_run(engines, workers, &teardown, &closed, &elapsed);
-	if (!sig)
+	if (sig)
+		emit_aborted(sig, held.live, closed.live, elapsed);
+	else
 		emit(0,
 		     json_pack("{s:s,s:s,s:I,s:f}", "event", "bye", "teardown",
 			       o.teardown_fin ? "fin" : "rst", "closed",

@@ -72,8 +72,14 @@ static int emit_to_device(void *context, const uint8_t *packet, size_t size)
 	struct tun_engine *e = context;
 	int fd =
 	    e->queues > 1 ? e->fds[packet_owner(e, packet, size, 0)] : e->fd;
-	ssize_t n = write(fd, packet, size);
-	return n == (ssize_t)size ? 0 : n < 0 ? -errno : -EIO;
+	e->peer->counts.emit_failures +=
+	    tun_batch_add(&e->batch, fd, packet, size);
+	return 0;
+}
+
+void tun_engine_flush(struct tun_engine *e)
+{
+	e->peer->counts.emit_failures += tun_batch_flush(&e->batch);
 }
 
 int tun_engine_init(struct tun_engine *e, const struct tun_options *o,
@@ -115,9 +121,10 @@ int tun_engine_init(struct tun_engine *e, const struct tun_options *o,
 	e->capacity = o->connections;
 	struct tun_conn *conns = calloc(e->capacity, sizeof(*conns));
 	e->peer = malloc(sizeof(*e->peer));
-	if (!conns || !e->peer) {
+	if (!conns || !e->peer || tun_batch_init(&e->batch, o->mtu) < 0) {
 		free(conns);
 		free(e->peer);
+		e->peer = NULL;
 		snprintf(why, why_size, "out of memory for %llu connections",
 			 (unsigned long long)e->capacity);
 		return -ENOMEM;
@@ -145,7 +152,9 @@ int tun_engine_init_worker(struct tun_engine *e, const struct tun_engine *first,
 	e->tx_dropped_start = first->tx_dropped_start;
 	memcpy(e->device, first->device, sizeof(e->device));
 	e->peer = malloc(sizeof(*e->peer));
-	if (!e->peer) {
+	if (!e->peer || tun_batch_init(&e->batch, first->options.mtu) < 0) {
+		free(e->peer);
+		e->peer = NULL;
 		snprintf(why, why_size, "out of memory for worker %u", worker);
 		return -ENOMEM;
 	}
@@ -160,6 +169,7 @@ void tun_engine_free(struct tun_engine *e)
 		free(e->peer->conns);
 	free(e->peer);
 	e->peer = NULL;
+	tun_batch_free(&e->batch);
 }
 
 uint32_t tun_engine_now_us(const struct tun_engine *e)
@@ -200,8 +210,10 @@ unsigned tun_engine_pump(struct tun_engine *e, uint64_t wait_ns)
 {
 	for (;;) {
 		unsigned got = 0;
+		tun_engine_flush(e); /* what was queued, before reading */
 		for (unsigned q = 0; q < e->queues; q++)
 			got += pump_queue(e, q);
+		tun_engine_flush(e); /* the answers */
 		if (got || wait_ns == 0 || *e->stop)
 			return got;
 		struct pollfd p[TUN_MAX_QUEUES];
@@ -253,6 +265,17 @@ static void totals_connects(const struct tun_engine *e,
 	t->abandoned = abandoned;
 }
 
+/* --rate: how many of this worker's connects may have started by now,
+ * ns after the grow began (each worker paces its share of the rate, so
+ * the workers together keep to it); UINT64_MAX without a cap. */
+static uint64_t paced_connects(const struct tun_engine *e, uint64_t ns)
+{
+	if (!e->options.rate)
+		return UINT64_MAX;
+	double share = (double)e->options.rate / (double)e->workers;
+	return (uint64_t)(share * (double)ns / 1e9) + 1;
+}
+
 void tun_engine_grow(struct tun_engine *e, uint64_t target,
 		     struct client_totals *t, double *elapsed)
 {
@@ -264,13 +287,16 @@ void tun_engine_grow(struct tun_engine *e, uint64_t target,
 	    start + (uint64_t)(e->options.timeout_seconds * 1e9);
 	uint64_t end = tun_engine_owned_below(
 	    e, target < e->capacity ? target : e->capacity);
+	uint64_t first = e->opened; /* opened before this grow */
 	uint32_t last_scan = tun_engine_now_us(e);
 	while (!*e->stop) {
 		unsigned sent = 0;
 		uint32_t now = tun_engine_now_us(e);
+		uint64_t allowed = paced_connects(e, mcs_now_ns() - start);
 		/* One group of 64 at most between reads: the replies to a
 		 * batch fit the device's ring. */
 		while (sent < TUN_GROUP && e->opened < end &&
+		       e->opened - first < allowed &&
 		       p->counts.syn_in_flight < e->options.window) {
 			tun_peer_connect(p, tun_engine_index(e, e->opened++),
 					 now);
@@ -330,16 +356,22 @@ static void teardown_fin(struct tun_engine *e)
 	}
 }
 
-uint64_t tun_engine_teardown(struct tun_engine *e, int fin, double *elapsed)
+uint64_t tun_engine_teardown(struct tun_engine *e, int fin, double bound_s,
+			     double *elapsed)
 {
 	struct tun_peer *p = e->peer;
 	uint64_t start = mcs_now_ns(), closed_before = p->counts.closed;
+	uint64_t deadline =
+	    bound_s > 0 ? start + (uint64_t)(bound_s * 1e9) : UINT64_MAX;
 	if (fin)
 		teardown_fin(e);
 	for (uint64_t i = 0; i < e->opened; i++) {
 		tun_peer_close(p, tun_engine_index(e, i), 0);
-		if (i % TUN_GROUP == TUN_GROUP - 1)
-			tun_engine_pump(e, 0);
+		if (i % TUN_GROUP != TUN_GROUP - 1)
+			continue;
+		tun_engine_pump(e, 0);
+		if (*e->stop || mcs_now_ns() > deadline)
+			break;
 	}
 	tun_engine_pump(e, 0);
 	*elapsed = (double)(mcs_now_ns() - start) / 1e9;

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "client_report.h"
+#include "tun_batch.h"
 #include "tun_options.h"
 #include "tun_peer.h"
 
@@ -39,6 +40,7 @@ struct tun_engine {
 	int owns_conns;		     /* the state array is freed here */
 	uint64_t epoch_ns;	     /* the peer's clock starts here */
 	volatile sig_atomic_t *stop; /* set by a signal: end now */
+	struct tun_batch batch;	     /* packets out, written in batches */
 	uint8_t rx[TUN_PACKET_MAX];
 };
 
@@ -71,6 +73,9 @@ void tun_engine_free(struct tun_engine *e);
 /* The peer's clock: microseconds since init, wrapping at 2^32. */
 uint32_t tun_engine_now_us(const struct tun_engine *e);
 
+/* Write the packets queued for the device (tun_batch.h). */
+void tun_engine_flush(struct tun_engine *e);
+
 /* Read what the device has (waiting up to wait_ns for the first packet)
  * and answer it. Returns the packets read. */
 unsigned tun_engine_pump(struct tun_engine *e, uint64_t wait_ns);
@@ -90,8 +95,11 @@ int tun_engine_load(struct tun_engine *e, uint64_t held, uint64_t rate,
 /* into += from: counts, failures and histograms (several workers). */
 void tun_totals_add(struct client_totals *into,
 		    const struct client_totals *from);
-/* Close every connection (RST, or FIN when fin); returns how many. */
-uint64_t tun_engine_teardown(struct tun_engine *e, int fin, double *elapsed);
+/* Close every connection (RST, or FIN when fin); returns how many. With
+ * bound_s above 0, or when a signal comes meanwhile, it stops early and
+ * leaves the rest open (tun_engine_status counts them). */
+uint64_t tun_engine_teardown(struct tun_engine *e, int fin, double bound_s,
+			     double *elapsed);
 
 /* The status event's counts. */
 void tun_engine_status(const struct tun_engine *e, struct client_totals *t);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mcs_parse.h"
 #include "tun_device.h"
@@ -31,6 +32,8 @@ void tun_print_usage(FILE *out)
 	    "  --source-ports A-B   source ports (default 1024-65535)\n"
 	    "  --connections MAX    most connections (default 1000)\n"
 	    "  --window N           SYNs in flight (default 1024)\n"
+	    "  --rate R             connects per second in all (default: no "
+	    "cap)\n"
 	    "  --echo-window N      messages in flight (default 4096)\n"
 	    "  --timeout SECONDS    bound on a grow, echo or verify "
 	    "(default 300;\n"
@@ -41,7 +44,7 @@ void tun_print_usage(FILE *out)
 	    "  --device NAME        the device's name (default: the kernel's)\n"
 	    "  --workers N          worker threads, 1-8, a device queue each "
 	    "(default 1;\n"
-	    "                       0 = auto = 1)\n"
+	    "                       0 = auto: online CPUs, at most 2)\n"
 	    "  --procs N            alias of --workers\n"
 	    "  --queues N           device queues, 1-8 (default 1; more: a\n"
 	    "                       multi-queue device, to measure the "
@@ -56,6 +59,14 @@ void tun_print_usage(FILE *out)
 	    "  --version            the commit this binary was built from\n"
 	    "  --help               this text\n",
 	    out);
+}
+
+unsigned tun_auto_workers(long online_cpus)
+{
+	if (online_cpus < 1)
+		return 1;
+	return online_cpus < (long)TUN_AUTO_WORKERS_MAX ? (unsigned)online_cpus
+							: TUN_AUTO_WORKERS_MAX;
 }
 
 static void set_defaults(struct tun_options *o)
@@ -103,6 +114,7 @@ static const struct option long_options[] = {
     {"json", no_argument, NULL, 'j'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
+    {"rate", required_argument, NULL, 'R'},
     {NULL, 0, NULL, 0},
 };
 
@@ -140,7 +152,9 @@ static int worker_option(int c, const char *arg, struct tun_options *o,
 		else
 			err = count_option("--workers", arg, 0, TUN_MAX_WORKERS,
 					   &v, why, why_size);
-		o->workers = v ? (unsigned)v : 1;
+		o->workers =
+		    v ? (unsigned)v
+		      : tun_auto_workers(sysconf(_SC_NPROCESSORS_ONLN));
 		break;
 	}
 	return err;
@@ -232,6 +246,9 @@ static int one_option(int c, const char *arg, struct tun_options *o, char *why,
 	case 'B':
 	case 'Q':
 	case 'k': return worker_option(c, arg, o, why, why_size);
+	case 'R':
+		return count_option("--rate", arg, 1, 100000000, &o->rate, why,
+				    why_size);
 	default: return -EINVAL;
 	}
 	return err;

@@ -12,6 +12,10 @@
 
 /* --procs: the most worker threads (a device queue each). */
 #define TUN_MAX_WORKERS 8u
+/* --procs auto: one worker per online CPU, at most this many. Measured
+ * at 1M on 2 cores: 2 workers ramp, verify and reset faster than 1
+ * (docs/CLIENT-TUN.md, "More than one core"); more than 2 is unmeasured. */
+#define TUN_AUTO_WORKERS_MAX 2u
 
 struct tun_options {
 	uint32_t host;	 /* the server's address, host order */
@@ -20,8 +24,9 @@ struct tun_options {
 	uint32_t source_first; /* host order */
 	uint32_t source_count;
 	uint16_t source_port_first, source_port_last;
-	uint64_t connections;	/* MAX: the state array is this long */
-	unsigned window;	/* SYNs in flight */
+	uint64_t connections; /* MAX: the state array is this long */
+	unsigned window;      /* SYNs in flight */
+	uint64_t rate; /* --rate: connects per second in all (0: no cap) */
 	unsigned echo_window;	/* messages in flight (echo, verify) */
 	double timeout_seconds; /* bound on a grow, echo or verify */
 	int teardown_fin;	/* close with FIN, not RST */
@@ -44,5 +49,9 @@ int tun_parse_options(int argc, char **argv, struct tun_options *options,
 		      char *why, size_t why_size);
 
 void tun_print_usage(FILE *out);
+
+/* --procs auto: online CPUs (0 when unknown: 1), at most
+ * TUN_AUTO_WORKERS_MAX. */
+unsigned tun_auto_workers(long online_cpus);
 
 #endif /* TUN_OPTIONS_H */

@@ -64,10 +64,11 @@ static void *run_job(void *arg)
 				    j->args.seconds, &j->totals, &j->elapsed);
 		break;
 	case TUN_JOB_TEARDOWN:
-		j->totals.live =
-		    tun_engine_teardown(e, j->args.fin, &j->elapsed);
+		j->totals.live = tun_engine_teardown(
+		    e, j->args.fin, j->args.bound_s, &j->elapsed);
 		break;
 	}
+	tun_engine_flush(e); /* what the command queued last */
 	return NULL;
 }
 

@@ -19,6 +19,8 @@ struct tun_job_args {
 	uint32_t size;	/* ECHO, LOAD */
 	double seconds; /* LOAD */
 	int fin;	/* TEARDOWN */
+	double bound_s; /* TEARDOWN: stop resetting after this long (0: no
+			   bound) */
 };
 
 /* Run args on engines[0..count); totals added up (TEARDOWN: `closed` in

@@ -155,8 +155,6 @@ static int check_client(const struct harness_options *o, char *why,
 		return 0;
 	const char *not_with = o->no_netns    ? "--no-netns"
 			       : o->multihost ? "a multi-host run"
-			       : o->rate      ? "--rate (the TUN client takes "
-						"no connect cap)"
 					      : NULL;
 	if (!not_with)
 		return 0;

@@ -59,6 +59,10 @@ struct harness_plan {
 	 * names it. Filled by the preflight. */
 	uint64_t most_by_memory, most_by_workers, most_by_sources, most;
 	const char *capped_by;
+	/* The server workers' cap refuses the target: its message, kept
+	 * until the preflight knows memory's cap, so that the refusal names
+	 * the tightest cap first ("" when the workers hold the target). */
+	char workers_refusal[400];
 	/* Sysctls raised, or with --dry-run those it would raise. */
 	struct harness_sysctl_change changes[HARNESS_MAX_CHANGES];
 	size_t change_count;

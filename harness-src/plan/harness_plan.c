@@ -168,8 +168,15 @@ static int plan_workers(const struct harness_options *o,
 		plan->workers = (unsigned)w.needed;
 	else if (ops->flags & MCS_BACKEND_SELF_LIMITED)
 		limit_to_workers(plan, &w);
-	else
+	else if (w.by_ports)
 		err = too_many_workers(o, plan, &w, why, why_size);
+	else {
+		/* the harness's cap: refused by the preflight, after memory's
+		 * cap is known (the tightest is named first) */
+		too_many_workers(o, plan, &w, plan->workers_refusal,
+				 sizeof(plan->workers_refusal));
+		plan->workers = w.max_workers;
+	}
 	if (err)
 		return err;
 	plan->port_first = o->port_first;
@@ -597,6 +604,31 @@ static void note_caps(struct harness_plan *plan,
 	}
 }
 
+int harness_plan_refusal(const struct harness_plan *plan,
+			 const char *memory_why, char *why, size_t why_size)
+{
+	int workers_over = plan->workers_refusal[0] != '\0';
+	int memory_first =
+	    memory_why &&
+	    (!workers_over || plan->most_by_memory <= plan->most_by_workers);
+	char next[96] = "";
+	if (memory_why && workers_over)
+		snprintf(next, sizeof(next), "; then %s at %" PRIu64,
+			 memory_first ? "the server workers' descriptors"
+				      : "memory",
+			 memory_first ? plan->most_by_workers
+				      : plan->most_by_memory);
+	char first[640];
+	snprintf(first, sizeof(first), "%s",
+		 memory_first ? memory_why : plan->workers_refusal);
+	snprintf(why, why_size,
+		 "at most %" PRIu64 " connections fit here, capped by %s%s: %s",
+		 memory_first ? plan->most_by_memory : plan->most_by_workers,
+		 memory_first ? "memory" : "the server workers' descriptors",
+		 next, first);
+	return memory_first ? -ENOMEM : -ERANGE;
+}
+
 /* Memory: what the run needs against what it may take. -ENOMEM with the
  * figures and what to do when it does not fit. */
 static int check_memory(const struct harness_options *o,
@@ -652,10 +684,17 @@ int harness_preflight(const struct harness_options *o,
 	/* What can refuse the run comes first: nothing is tuned for a run
 	 * that will not start. */
 	int err = check_ports(plan, why, why_size);
-	if (!err)
-		err = check_memory(o, plan, why, why_size);
 	if (err)
 		return err;
+	err = check_memory(o, plan, why, why_size);
+	if (err && err != -ENOMEM)
+		return err;
+	if (err || plan->workers_refusal[0]) {
+		char memory_why[640];
+		snprintf(memory_why, sizeof(memory_why), "%s", why);
+		return harness_plan_refusal(plan, err ? memory_why : NULL, why,
+					    why_size);
+	}
 	char reason[96];
 	snprintf(reason, sizeof(reason), "%" PRIu64 " connections",
 		 plan->target);

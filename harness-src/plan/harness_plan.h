@@ -51,6 +51,15 @@ uint64_t harness_memory_fits(const struct harness_memory_shortfall *s);
 void harness_memory_refusal(const struct harness_memory_shortfall *s, char *why,
 			    size_t why_size);
 
+/* The target is above memory's cap (memory_why: its refusal, or NULL),
+ * the server workers' (plan->workers_refusal, or ""), or both: one line
+ * with the count that fits and the tightest cap first (by
+ * plan->most_by_memory and most_by_workers), the next cap's count, then
+ * the tightest cap's own message. Returns -ENOMEM when memory caps first,
+ * else -ERANGE. Pure. */
+int harness_plan_refusal(const struct harness_plan *plan,
+			 const char *memory_why, char *why, size_t why_size);
+
 /* Work out the plan for one backend. Returns 0, or -EINVAL/-ERANGE with a
  * one-line reason (naming the fix) in why. */
 int harness_plan_make(const struct harness_options *o,

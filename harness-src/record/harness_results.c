@@ -242,10 +242,11 @@ static void add_identity(json_t *root, const struct harness_run *run)
 	/* The namespace's removal is the teardown's last part. */
 	json_object_set_new(
 	    root, "teardown",
-	    json_pack("{s:f,s:f,s:f}", "client_reaped_s",
+	    json_pack("{s:f,s:f,s:f,s:f}", "client_reaped_s",
 		      run->teardown_client_s, "server_reaped_s",
 		      run->teardown_server_s, "netns_removed_s",
-		      run->netns.ehash_entries ? run->teardown_s : 0.0));
+		      run->netns.ehash_entries ? run->teardown_s : 0.0,
+		      "client_reported_s", run->teardown_client_reported_s));
 	json_object_set_new(root, "ramp_s", json_real(run->ramp_s));
 	json_object_set_new(root, "ramp_cpu_bound_s",
 			    json_real(run->ramp_cpu_bound_s));

@@ -184,6 +184,9 @@ struct harness_run {
 	 * reaped and the server was reaped; the namespace's removal ends the
 	 * teardown, so its time is teardown_s. */
 	double teardown_client_s, teardown_server_s;
+	/* The client's own teardown seconds, from its "bye" (teardown_s):
+	 * 0 when it said none. */
+	double teardown_client_reported_s;
 	double sweep_s; /* server start to the liveness check passing */
 	double server_cpu_total_s, client_cpu_total_s;
 	/* Memory pressure: the floor kept, the cgroup limit it ran under

@@ -156,16 +156,14 @@ static int has_netns(const struct harness_run *run)
 }
 
 /* --client, once the namespace is decided: auto is tun when the sweep has
- * a namespace of its own and this kernel a TUN device (and no --rate, a
- * cap the TUN client does not take), kernel otherwise. */
+ * a namespace of its own and this kernel a TUN device, kernel otherwise. */
 static enum harness_client_kind
 resolve_client_kind(const struct harness_options *o,
 		    const struct harness_run *run)
 {
 	if (o->client_kind != HARNESS_CLIENT_AUTO)
 		return o->client_kind;
-	if (has_netns(run) && !o->rate &&
-	    access("/dev/net/tun", R_OK | W_OK) == 0)
+	if (has_netns(run) && access("/dev/net/tun", R_OK | W_OK) == 0)
 		return HARNESS_CLIENT_TUN;
 	return HARNESS_CLIENT_KERNEL;
 }

@@ -194,10 +194,15 @@ static void test_client_kind(void **state)
 		       "1k",	  "--client",  "udp"};
 	assert_int_equal(parse(&o, why, sizeof(why), 7, bad), -EINVAL);
 	assert_non_null(strstr(why, "--client"));
+	/* --rate: the TUN client paces its connects too (tun-client --rate) */
+	char *rate[] = {"harness",  "--backend", "epoll",  "--target", "1k",
+			"--client", "tun",	 "--rate", "1000"};
+	assert_int_equal(parse(&o, why, sizeof(why), 9, rate), 0);
+	assert_int_equal(o.client_kind, HARNESS_CLIENT_TUN);
+	assert_int_equal(o.rate, 1000);
 	const char *not_with[][2] = {{"--no-netns", NULL},
-				     {"--rate", "1000"},
 				     {"--server-host", "local"}};
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < 2; i++) {
 		char *argv[] = {"harness",
 				"--backend",
 				"epoll",
@@ -209,9 +214,7 @@ static void test_client_kind(void **state)
 				(char *)not_with[i][1],
 				"--client-hosts",
 				"local"};
-		int argc = not_with[i][1] ? 9 : 8;
-		if (i == 2)
-			argc = 11;
+		int argc = i == 1 ? 11 : 8;
 		why[0] = '\0';
 		assert_int_equal(parse(&o, why, sizeof(why), argc, argv),
 				 -EINVAL);

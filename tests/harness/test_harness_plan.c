@@ -1,7 +1,8 @@
 /* test_harness_plan.c - the preflight's pure judgements: listening ports
  * inside the ephemeral range (warn or refuse, reserved ports excluded),
  * the line for a sysctl the harness may not raise, when a memory fit
- * means nothing, and the memory refusal with the count that fits. No
+ * means nothing, the memory refusal with the count that fits, and the
+ * tightest of memory's and the workers' caps named first. No
  * sysctl is read or written here. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -9,6 +10,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "harness_fit.h"
@@ -195,6 +198,45 @@ static void test_memory_refusal_without_room(void **state)
 	assert_non_null(strstr(why, ": free memory or lower --min-free"));
 }
 
+/* A target above both memory's cap and the server workers': the
+ * tightest is named first, with the count that fits, whichever it is. */
+static void test_tightest_cap_first(void **state)
+{
+	(void)state;
+	struct harness_plan plan;
+	memset(&plan, 0, sizeof(plan));
+	plan.most_by_memory = 4433661;
+	plan.most_by_workers = 4603904;
+	snprintf(plan.workers_refusal, sizeof(plan.workers_refusal),
+		 "WORKERS-MESSAGE");
+	char why[1024];
+	assert_int_equal(
+	    harness_plan_refusal(&plan, "MEMORY-MESSAGE", why, sizeof(why)),
+	    -ENOMEM);
+	assert_non_null(strstr(why, "at most 4433661 connections fit here, "
+				    "capped by memory; then the server "
+				    "workers' descriptors at 4603904: "
+				    "MEMORY-MESSAGE"));
+	assert_null(strstr(why, "WORKERS-MESSAGE"));
+	plan.most_by_memory = 4678131;
+	assert_int_equal(
+	    harness_plan_refusal(&plan, "MEMORY-MESSAGE", why, sizeof(why)),
+	    -ERANGE);
+	assert_non_null(strstr(why, "at most 4603904 connections fit here, "
+				    "capped by the server workers' "
+				    "descriptors; then memory at 4678131: "
+				    "WORKERS-MESSAGE"));
+	/* one cap alone: no "then" */
+	assert_int_equal(harness_plan_refusal(&plan, NULL, why, sizeof(why)),
+			 -ERANGE);
+	assert_null(strstr(why, "; then"));
+	plan.workers_refusal[0] = '\0';
+	assert_int_equal(
+	    harness_plan_refusal(&plan, "MEMORY-MESSAGE", why, sizeof(why)),
+	    -ENOMEM);
+	assert_non_null(strstr(why, "capped by memory: MEMORY-MESSAGE"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -206,6 +248,7 @@ int main(void)
 	    cmocka_unit_test(test_fit_meaningful),
 	    cmocka_unit_test(test_memory_refusal_names_what_fits),
 	    cmocka_unit_test(test_memory_refusal_without_room),
+	    cmocka_unit_test(test_tightest_cap_first),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,8 +5,11 @@
  * 198.18.0.1 on it, and the control protocol runs grow 2000, echo (8 B and
  * a 5,000-byte message in MSS segments), verify, load for 1 s, status and
  * quit, with one worker or as many as argv[1] says (a device queue each,
- * replies steered by the eBPF program). Asserts the counts, never a time. Skips
- * (77) without root or /dev/net/tun. */
+ * replies steered by the eBPF program); then --rate (every connect made,
+ * no faster than the cap) and SIGTERM mid-grow (an "aborted" report, exit
+ * 128+15, the device gone). Asserts counts, and for --rate the lower
+ * bound pacing sets (a slow machine only makes it slower), never how
+ * fast. Skips (77) without root or /dev/net/tun. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -53,16 +56,20 @@ static pid_t spawn(char *const argv[], int in_fd, int out_fd)
 	return pid;
 }
 
-static void start_client(void)
+/* tun-client --control with extra options (NULL-ended, 2 at most). */
+static void start_client(char *const extra[])
 {
 	int in[2], out[2];
 	assert_int_equal(pipe(in), 0);
 	assert_int_equal(pipe(out), 0);
 	char path[600];
 	snprintf(path, sizeof(path), "%s/tun-client", bin_dir);
-	char *argv[] = {path,	     "--control", "--connections",
-			CONNECTIONS, "--ports",	  "2048-2051",
-			"--procs",   procs,	  NULL};
+	char *argv[12] = {path,	     "--control", "--connections", CONNECTIONS,
+			  "--ports", "2048-2051", "--procs",	   procs};
+	for (size_t k = 0; extra[k]; k++) {
+		assert_true(k < 2);
+		argv[8 + k] = extra[k];
+	}
 	client_pid = spawn(argv, in[0], out[1]);
 	assert_true(client_pid > 0);
 	close(in[0]);
@@ -156,7 +163,8 @@ static void test_control_session(void **state)
 {
 	(void)state;
 	loopback_up();
-	start_client();
+	char *none[] = {NULL};
+	start_client(none);
 	json_t *o = command(NULL);
 	assert_non_null(o);
 	assert_string_equal(event(o), "ready");
@@ -226,6 +234,80 @@ static void test_control_session(void **state)
 	client_pid = 0;
 }
 
+/* tun-client and the server up, with extra client options; the client's
+ * "ready" read. Returns the device's name (static). */
+static const char *start_both(char *const extra[])
+{
+	static char device[IFNAMSIZ];
+	loopback_up();
+	start_client(extra);
+	json_t *o = command(NULL);
+	assert_non_null(o);
+	assert_string_equal(event(o), "ready");
+	snprintf(device, sizeof(device), "%s",
+		 json_string_value(json_object_get(o, "device")));
+	json_decref(o);
+	start_server();
+	return device;
+}
+
+static double seconds_of(json_t *o, const char *name)
+{
+	json_t *v = json_object_get(o, name);
+	assert_true(json_is_number(v));
+	return json_number_value(v);
+}
+
+/* --rate R: every connect is made, and N of them cannot take less than
+ * about N / R seconds (a lower bound only: a slow machine is slower). */
+static void test_rate(void **state)
+{
+	(void)state;
+	char *rate[] = {"--rate", "2000", NULL};
+	start_both(rate);
+	json_t *o = command("grow 1000");
+	assert_string_equal(event(o), "step");
+	assert_int_equal(field(o, "established"), 1000);
+	assert_int_equal(field(o, "failed"), 0);
+	/* each worker may start one connect at once: 1000 - 8 paced */
+	assert_true(seconds_of(o, "elapsed_s") >= (1000.0 - 8) / 2000);
+	json_decref(o);
+	o = command("quit");
+	assert_string_equal(event(o), "bye");
+	assert_int_equal(field(o, "closed"), 1000);
+	json_decref(o);
+}
+
+/* SIGTERM mid-grow (paced, so it is surely mid-grow): the client reports
+ * "aborted" (the signal, the command, what it reset and what it left),
+ * exits 128+15, and its device is gone. */
+static void test_sigterm_abort(void **state)
+{
+	(void)state;
+	char *rate[] = {"--rate", "1000", NULL};
+	const char *device = start_both(rate);
+	assert_int_equal(write(to_client, "grow 2000\n", 10), 10);
+	struct timespec ts = {0, 300000000};
+	nanosleep(&ts, NULL);
+	assert_int_equal(kill(client_pid, SIGTERM), 0);
+	json_t *o = command(NULL);
+	assert_non_null(o);
+	assert_string_equal(event(o), "aborted");
+	assert_int_equal(field(o, "signal"), SIGTERM);
+	assert_string_equal(json_string_value(json_object_get(o, "command")),
+			    "grow");
+	long long held = field(o, "established");
+	assert_true(held < 2000);
+	assert_int_equal(field(o, "reset") + field(o, "left"), held);
+	json_decref(o);
+	int status;
+	assert_int_equal(waitpid(client_pid, &status, 0), client_pid);
+	client_pid = 0;
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 128 + SIGTERM);
+	assert_int_equal(if_nametoindex(device), 0);
+}
+
 static int teardown(void **state)
 {
 	(void)state;
@@ -237,6 +319,13 @@ static int teardown(void **state)
 		kill(server_pid, SIGTERM);
 		waitpid(server_pid, NULL, 0);
 	}
+	client_pid = server_pid = 0;
+	if (from_client)
+		fclose(from_client);
+	from_client = NULL;
+	if (to_client >= 0)
+		close(to_client);
+	to_client = -1;
 	return 0;
 }
 
@@ -262,6 +351,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_teardown(test_control_session, teardown),
+	    cmocka_unit_test_teardown(test_rate, teardown),
+	    cmocka_unit_test_teardown(test_sigterm_abort, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -77,7 +78,14 @@ static void test_procs(void **state)
 	assert_int_equal(parse(&o, nine), -EINVAL);
 	char *auto_[] = {"tun-client", "--procs", "auto", NULL};
 	assert_int_equal(parse(&o, auto_), 0);
-	assert_int_equal(o.workers, 1);
+	assert_int_equal(o.workers,
+			 tun_auto_workers(sysconf(_SC_NPROCESSORS_ONLN)));
+	assert_int_equal(o.queues, o.workers);
+	/* auto: the online CPUs, at most TUN_AUTO_WORKERS_MAX, at least 1 */
+	assert_int_equal(tun_auto_workers(-1), 1);
+	assert_int_equal(tun_auto_workers(1), 1);
+	assert_int_equal(tun_auto_workers(2), 2);
+	assert_int_equal(tun_auto_workers(64), TUN_AUTO_WORKERS_MAX);
 }
 
 /* The old spellings are aliases: --host of --address, --procs of
