@@ -146,11 +146,16 @@ static void test_tun_sweep_to_20k(void **state)
 	    json_string_value(json_object_get(root, "kernel_scope")), "server");
 	/* Only the server's end of each connection is on this kernel: about
 	 * one TCP object (struct tcp_sock) per connection, against 2 for a
-	 * loopback pair. slabinfo is the machine's: a margin for others, and
-	 * the last ramp (19,000 connections) as long as the test allows. */
+	 * loopback pair. slabinfo is the machine's: what the rest of the
+	 * machine made or freed over the same window (sockstat, outside the
+	 * sweep's namespace: tcp_others_per_conn) is taken out, with a
+	 * margin. Another job's teardown freeing a million sockets during the
+	 * ramp once put the raw figure at -0.57. */
 	double tcp = number(root, "tcp_objects_per_conn");
-	fprintf(stderr, "tcp_objects_per_conn %.3f\n", tcp);
-	assert_true(tcp >= 0.8 && tcp <= 1.3);
+	double others = number(root, "tcp_others_per_conn");
+	fprintf(stderr, "tcp_objects_per_conn %.3f, others %.3f\n", tcp,
+		others);
+	assert_true(tcp - others >= 0.8 && tcp - others <= 1.3);
 	/* The same from the sweep's own namespace, where nothing else
 	 * runs: the server's sockets, one per connection. */
 	double sockets = number(root, "tcp_sockets_per_conn");
