@@ -163,19 +163,27 @@ static size_t only_in(const char *const *a, size_t na, const char *const *b,
 
 #define MAX_NAMES 64
 
+/* The backends a summary (or a baseline) has figures for, at most
+ * MAX_NAMES of them, into names; how many. */
+static size_t backend_names(const json_t *summary, const char **names)
+{
+	size_t n = 0;
+	const char *key;
+	const json_t *value;
+	json_object_foreach((json_t *)backends_of(summary), key, value)
+	{
+		if (n < MAX_NAMES)
+			names[n++] = key;
+	}
+	return n;
+}
+
 int harness_baseline_check_backends(const json_t *baseline, const char *name,
 				    const char *const *backends, size_t count,
 				    char *why, size_t why_size)
 {
 	const char *saved[MAX_NAMES];
-	size_t n = 0;
-	const char *key;
-	const json_t *value;
-	json_object_foreach((json_t *)backends_of(baseline), key, value)
-	{
-		if (n < MAX_NAMES)
-			saved[n++] = key;
-	}
+	size_t n = backend_names(baseline, saved);
 	char extra[256], missing[256];
 	size_t e = only_in(backends, count, saved, n, extra, sizeof(extra));
 	size_t m = only_in(saved, n, backends, count, missing, sizeof(missing));
@@ -364,22 +372,16 @@ int harness_baseline_judge(const json_t *baseline, const json_t *summary,
 			   json_t **judgement, char *why, size_t why_size)
 {
 	const char *names[MAX_NAMES];
-	size_t count = 0;
-	const char *backend;
-	const json_t *value;
+	size_t count = backend_names(summary, names);
 	*judgement = NULL;
-	json_object_foreach((json_t *)backends_of(summary), backend, value)
-	{
-		if (count < MAX_NAMES)
-			names[count++] = backend;
-	}
 	if (harness_baseline_check_backends(baseline, name, names, count, why,
 					    why_size) ||
 	    check_targets(baseline, summary, name, why, why_size))
 		return -EINVAL;
 	json_t *rows = json_array();
 	size_t regressions = 0, i;
-	const json_t *figure;
+	const json_t *figure, *value;
+	const char *backend;
 	json_array_foreach(json_object_get(summary, "figures"), i, figure)
 	{
 		const json_t *old = figure_of(

@@ -43,6 +43,15 @@ static void csv_number(FILE *f, const json_t *o, const char *key)
 		fprintf(f, "%.10g", json_number_value(v));
 }
 
+/* A figure's median, low, high and n columns. */
+static void csv_spread(FILE *f, const json_t *entry)
+{
+	csv_number(f, entry, "median");
+	csv_number(f, entry, "low");
+	csv_number(f, entry, "high");
+	csv_number(f, entry, "n");
+}
+
 /* The baseline's row of backend and figure, NULL when none. */
 static const json_t *baseline_row(const json_t *summary, const char *backend,
 				  const char *figure)
@@ -70,20 +79,14 @@ static void csv_row(FILE *f, const json_t *summary, const json_t *figure,
 	csv_text(f, string_of(figure, "name"));
 	fputc(',', f);
 	csv_text(f, string_of(figure, "unit"));
-	csv_number(f, entry, "median");
-	csv_number(f, entry, "low");
-	csv_number(f, entry, "high");
-	csv_number(f, entry, "n");
+	csv_spread(f, entry);
 	csv_number(f, entry, "ratio_to_reference");
 	fputc(',', f);
 	csv_text(f, string_of(entry, "verdict_vs_reference"));
 	const json_t *row =
 	    baseline_row(summary, backend, string_of(figure, "key"));
 	const json_t *old = json_object_get(row, "old");
-	csv_number(f, old, "median");
-	csv_number(f, old, "low");
-	csv_number(f, old, "high");
-	csv_number(f, old, "n");
+	csv_spread(f, old);
 	csv_number(f, row, "change_pct");
 	fputc(',', f);
 	csv_text(f, string_of(row, "verdict"));

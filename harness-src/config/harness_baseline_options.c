@@ -26,24 +26,29 @@ static int name_ok(const char *name, size_t size)
 			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == len;
 }
 
+/* A baseline's NAME option into name (of size bytes), or bad usage. */
+static int parse_name(const char *option, const char *arg, char *name,
+		      size_t size, char *why, size_t why_size)
+{
+	if (!name_ok(arg, size))
+		return mcs_option_error(why, why_size, option, arg,
+					NAME_EXPECT);
+	snprintf(name, size, "%s", arg);
+	return 0;
+}
+
 int harness_parse_save_baseline(const char *arg, struct harness_options *o,
 				char *why, size_t why_size)
 {
-	if (!name_ok(arg, sizeof(o->save_baseline)))
-		return mcs_option_error(why, why_size, "--save-baseline", arg,
-					NAME_EXPECT);
-	snprintf(o->save_baseline, sizeof(o->save_baseline), "%s", arg);
-	return 0;
+	return parse_name("--save-baseline", arg, o->save_baseline,
+			  sizeof(o->save_baseline), why, why_size);
 }
 
 int harness_parse_baseline(const char *arg, struct harness_options *o,
 			   char *why, size_t why_size)
 {
-	if (!name_ok(arg, sizeof(o->baseline)))
-		return mcs_option_error(why, why_size, "--baseline", arg,
-					NAME_EXPECT);
-	snprintf(o->baseline, sizeof(o->baseline), "%s", arg);
-	return 0;
+	return parse_name("--baseline", arg, o->baseline, sizeof(o->baseline),
+			  why, why_size);
 }
 
 /* A percentage: a plain number from min to max, "%" allowed at the end. */
