@@ -335,15 +335,6 @@ static int hosts_server_counts(void *driver, uint64_t *live, uint64_t *accepts,
 	return err;
 }
 
-static void hosts_describe_lost(void *driver, char *where, size_t where_size,
-				char *detail, size_t detail_size)
-{
-	(void)detail;
-	(void)detail_size;
-	struct mh *m = driver;
-	snprintf(where, where_size, " on %s", m->hosts[0].agent.name);
-}
-
 static void merge_failures(json_t *into, const json_t *from)
 {
 	const char *key;
@@ -728,12 +719,23 @@ static void hosts_describe_clients(void *driver, char *text, size_t text_size)
 	snprintf(text, text_size, ", across %zu client hosts", m->count - 1);
 }
 
+/* The hosts driver's words: where the server is, each host's part of a
+ * short step, where the liveness check ran. */
+static void hosts_describe(void *driver, enum harness_words what, char *text,
+			   size_t size)
+{
+	const struct mh *m = driver;
+	if (what == HARNESS_WORDS_LOST_WHERE)
+		snprintf(text, size, " on %s", m->hosts[0].agent.name);
+	else if (what == HARNESS_WORDS_SHORT)
+		hosts_describe_short(driver, text, size);
+	else if (what == HARNESS_WORDS_CLIENTS)
+		hosts_describe_clients(driver, text, size);
+}
+
 const struct harness_driver_ops harness_hosts_driver = {
-    HARNESS_DRIVER_HOOKS(hosts),
-    .poll_s = 0.1,
-    .clients_have = "client hosts have",
-    .describe_short = hosts_describe_short,
-    .describe_clients = hosts_describe_clients,
+    HARNESS_DRIVER(hosts, 0.1, "client hosts have"),
+    .describe = hosts_describe,
 };
 
 int mh_sweep_steps(struct mh *m, char *why, size_t why_size)

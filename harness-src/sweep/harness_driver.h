@@ -27,6 +27,15 @@
 
 #include "harness_run-t.h"
 
+/* What a driver's describe hook is asked for. */
+enum harness_words {
+	HARNESS_WORDS_LOST_WHERE,  /* where the server is: " on HOST" */
+	HARNESS_WORDS_LOST_DETAIL, /* its count of losses: " (accept ...)" */
+	HARNESS_WORDS_SHORT,	   /* a short step's why, more (appended) */
+	HARNESS_WORDS_CLIENTS,	   /* where the liveness check ran:
+				    * ", across 2 client hosts" */
+};
+
 struct harness_driver_ops {
 	/* How often settling reads the server's counts, in seconds. */
 	double poll_s;
@@ -42,10 +51,11 @@ struct harness_driver_ops {
 	/* Who established the connections, for the line that says some
 	 * were lost ("client has", "client hosts have"). */
 	const char *clients_have;
-	/* For that line: where the server is (" on HOST", or ""), and what
-	 * it counted of its losses (" (accept errors 3, ...)", or ""). */
-	void (*describe_lost)(void *driver, char *where, size_t where_size,
-			      char *detail, size_t detail_size);
+	/* Optional: the driver's words for a line (enum harness_words):
+	 * written into text, or appended to it for HARNESS_WORDS_SHORT; a
+	 * driver with nothing to say for one leaves text as it is. */
+	void (*describe)(void *driver, enum harness_words what, char *text,
+			 size_t size);
 	/* Both up, nothing connected: measure run->baseline. */
 	int (*measure_baseline)(void *driver, char *why, size_t why_size);
 	/* Step index (0-based) of the plan, to target connections, begins. */
@@ -69,12 +79,6 @@ struct harness_driver_ops {
 		      size_t why_size);
 	/* The line printed after a step. */
 	void (*print_step)(void *driver, const struct harness_step *step);
-	/* Optional: more for a short step's why, appended (each host's
-	 * part). */
-	void (*describe_short)(void *driver, char *why, size_t why_size);
-	/* Optional: where the liveness check ran, for its line (", across
-	 * 2 client hosts"). */
-	void (*describe_clients)(void *driver, char *text, size_t text_size);
 	/* Optional: --pause-at, after the step's line. */
 	int (*pause)(void *driver, const struct harness_step *step, char *why,
 		     size_t why_size);
@@ -82,12 +86,13 @@ struct harness_driver_ops {
 	int (*soak)(void *driver, char *why, size_t why_size);
 };
 
-/* The hooks every driver has, named PREFIX_server_counts, ...,
- * PREFIX_print_step: one list of them, so each driver's table names only
- * what is its own (its poll period, its words, its optional hooks). */
-#define HARNESS_DRIVER_HOOKS(prefix)                                           \
+/* What every driver has: the required hooks, named PREFIX_server_counts,
+ * ..., PREFIX_print_step, its poll period and its words for who
+ * established the connections. One list of them, so each driver's table
+ * adds only its optional hooks. */
+#define HARNESS_DRIVER(prefix, poll, clients)                                  \
+	.poll_s = (poll), .clients_have = (clients),                           \
 	.server_counts = prefix##_server_counts,                               \
-	.describe_lost = prefix##_describe_lost,                               \
 	.measure_baseline = prefix##_measure_baseline,                         \
 	.begin_step = prefix##_begin_step, .ramp = prefix##_ramp,              \
 	.measure_step = prefix##_measure_step, .echo = prefix##_echo,          \

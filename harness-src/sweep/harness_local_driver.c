@@ -209,11 +209,12 @@ static int local_ramp(void *driver, struct harness_step *step, char *why,
 		return err;
 	step->established = harness_json_u64(reply, "established");
 	step->failed = harness_json_u64(reply, "failed");
-	step->dropped = harness_json_u64(reply, "dropped");
 	step->elapsed_s = harness_json_double(reply, "elapsed_s");
 	step->connect_rate = harness_json_double(reply, "connect_rate");
 	harness_json_latency(json_object_get(reply, "connect_latency_us"),
 			     &step->connect_latency);
+	/* Connections the server ended since they were made (RST, FIN). */
+	step->dropped = harness_json_u64(reply, "dropped");
 	json_t *failures = json_object_get(reply, "failures");
 	step->failures =
 	    json_is_object(failures) ? json_incref(failures) : json_object();
@@ -309,11 +310,12 @@ static int local_server_stalled(void *driver, char *why, size_t why_size)
 	return harness_check_fds_full(driver, why, why_size);
 }
 
-static void local_describe_lost(void *driver, char *where, size_t where_size,
-				char *detail, size_t detail_size)
+/* The local driver's only words: the server's count of its losses. */
+static void local_describe(void *driver, enum harness_words what, char *detail,
+			   size_t detail_size)
 {
-	(void)where;
-	(void)where_size;
+	if (what != HARNESS_WORDS_LOST_DETAIL)
+		return;
 	struct sweep *s = driver;
 	struct mcs_stats_total t;
 	mcs_stats_sum(&s->stats, &t);
@@ -364,7 +366,9 @@ static int local_soak(void *driver, char *why, size_t why_size)
 }
 
 const struct harness_driver_ops harness_local_driver = {
-    HARNESS_DRIVER_HOOKS(local),  .poll_s = 0.05,
-    .clients_have = "client has", .server_stalled = local_server_stalled,
-    .pause = local_pause,	  .soak = local_soak,
+    HARNESS_DRIVER(local, 0.05, "client has"),
+    .server_stalled = local_server_stalled,
+    .describe = local_describe,
+    .pause = local_pause,
+    .soak = local_soak,
 };

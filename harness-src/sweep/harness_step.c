@@ -29,6 +29,14 @@ struct steps {
 	const struct harness_options *o;
 };
 
+/* The driver's words for what into text, when it has some. */
+static void words(const struct steps *st, enum harness_words what, char *text,
+		  size_t size)
+{
+	if (st->ops->describe)
+		st->ops->describe(st->driver, what, text, size);
+}
+
 /* Wait until the server holds what the client established and accepts
  * stop moving. Returns 0, or -errno with why. */
 static int settle(struct steps *st, uint64_t established, char *why,
@@ -60,8 +68,8 @@ static int settle(struct steps *st, uint64_t established, char *why,
 	}
 	if (live < established) {
 		char where[160] = "", detail[160] = "";
-		ops->describe_lost(st->driver, where, sizeof(where), detail,
-				   sizeof(detail));
+		words(st, HARNESS_WORDS_LOST_WHERE, where, sizeof(where));
+		words(st, HARNESS_WORDS_LOST_DETAIL, detail, sizeof(detail));
 		snprintf(why, why_size,
 			 "the server%s holds %" PRIu64 " connections but the "
 			 "%s %" PRIu64 " established after %.0f s: %" PRIu64
@@ -108,8 +116,7 @@ static int short_step(struct steps *st, const struct harness_step *step,
 		 step->established, step->connections, step->failed,
 		 reasons[0] ? " (" : "", reasons, reasons[0] ? ")" : "",
 		 dropped);
-	if (st->ops->describe_short)
-		st->ops->describe_short(st->driver, why, why_size);
+	words(st, HARNESS_WORDS_SHORT, why, why_size);
 	return -EPROTO;
 }
 
@@ -216,8 +223,7 @@ static int verify_all(struct steps *st, char *why, size_t why_size)
 		return err;
 	char alive[32], where[64] = "";
 	harness_format_count(run->verify_alive, alive, sizeof(alive));
-	if (st->ops->describe_clients)
-		st->ops->describe_clients(st->driver, where, sizeof(where));
+	words(st, HARNESS_WORDS_CLIENTS, where, sizeof(where));
 	printf("%s verify: all %s connections established and answering%s "
 	       "(%.1f s)\n",
 	       run->backend, alive, where, run->verify_elapsed_s);
