@@ -93,6 +93,20 @@ const char *report_string(const json_t *root, const char *a, const char *b)
 	return json_string_value(v);
 }
 
+const char *report_client_kind(const json_t *sweep)
+{
+	const char *kind = report_string(sweep, "client_kind", NULL);
+	if (!kind)
+		return NULL;
+	if (!strcmp(kind, "tun"))
+		return "tun: the TUN client, kernel figures are the server's "
+		       "side alone";
+	if (!strcmp(kind, "kernel"))
+		return "kernel: a socket per connection, kernel figures cover "
+		       "both ends";
+	return kind;
+}
+
 void report_row(FILE *f, const char *name, const char *value)
 {
 	fputs("<tr><th>", f);

@@ -28,6 +28,9 @@ void report_text(FILE *f, const char *text);
 
 /* The string at root.key, root.a.b, or NULL. */
 const char *report_string(const json_t *root, const char *a, const char *b);
+/* The run's client kind in words: "tun (...server side...)", "kernel
+ * (...both ends...)", or NULL when sweep.json does not say. */
+const char *report_client_kind(const json_t *sweep);
 
 /* "<tr><th>name</th><td>value</td></tr>" with value escaped. */
 void report_row(FILE *f, const char *name, const char *value);

@@ -60,6 +60,7 @@ static void run_provenance(FILE *f, const json_t *sweep)
 	report_row(f, "commit", text);
 	const char *ns = report_string(sweep, "network_namespace", "name");
 	report_row(f, "network namespace", ns);
+	report_row(f, "client kind", report_client_kind(sweep));
 	report_row(f, "command line",
 		   report_string(sweep, "command_line", NULL));
 	char *options = json_dumps(json_object_get(sweep, "backend_options"),
