@@ -87,11 +87,12 @@ const char *harness_kernel_scope(const struct harness_run *run)
 }
 
 void harness_step_tun_bound(struct harness_step *step, unsigned cores,
-			    double window_s)
+			    unsigned threads, double window_s)
 {
 	double wall = window_s;
+	double busy = 0.9 * wall * (threads ? threads : 1);
 	step->client_bound = wall > 0 && step->client_ramp_cpu_s > 0.1 &&
-			     step->client_ramp_cpu_s >= 0.9 * wall &&
+			     step->client_ramp_cpu_s >= busy &&
 			     step->machine_ramp_cpu_s < 0.9 * cores * wall;
 }
 

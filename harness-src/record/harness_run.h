@@ -37,13 +37,13 @@ void harness_step_ramp_cpu(struct harness_step *step, uint64_t connected);
 /* The TUN client's rule for client_bound (docs/HARNESS.md): the TUN
  * client's CPU includes the server kernel's receive path (it runs in the
  * writer's context), so client against server CPU is not like with like.
- * Instead: the client was the bottleneck when its one thread was busy for
- * 90% of the ramp's window (window_s, the same window as the ramp CPU
- * figures) while the machine still had a tenth of its cores idle;
- * a saturated machine paced the ramp by its total work, the server's
- * receive path included. */
+ * Instead: the client was the bottleneck when its threads (threads, one
+ * per worker) were busy for 90% of the ramp's window (window_s, the same
+ * window as the ramp CPU figures) while the machine still had a tenth of
+ * its cores idle; a saturated machine paced the ramp by its total work,
+ * the server's receive path included. */
 void harness_step_tun_bound(struct harness_step *step, unsigned cores,
-			    double window_s);
+			    unsigned threads, double window_s);
 
 /* Add a client's `load` reply (docs/CONTROL.md) to l: rates, counts and
  * whether it could not offer its rate; duration_s is the reply's. The

@@ -252,6 +252,7 @@ static int local_measure_step(void *driver, struct harness_step *step,
 	    per_op_us(step->machine_ramp_cpu_s, connected);
 	if (s->run->client_kind == HARNESS_CLIENT_TUN)
 		harness_step_tun_bound(step, s->run->plan.cores,
+				       s->client.procs,
 				       mcs_now_seconds() - s->ramp_started);
 	step->server_cpu_s = sample.server_cpu - s->previous.server_cpu;
 	step->client_cpu_s = sample.client_cpu - s->previous.client_cpu;

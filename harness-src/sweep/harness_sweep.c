@@ -72,7 +72,7 @@ static void warn_client_bound(struct harness_run *run)
 		snprintf(text, sizeof(text),
 			 "the client, not the server, was the bottleneck at "
 			 "%zu of %zu steps (at %" PRIu64 " connections the TUN "
-			 "client's one thread was busy through the ramp, "
+			 "client's threads were busy through the ramp, "
 			 "%.2f CPU s, while the machine had idle cores: %.2f "
 			 "CPU s busy in all): connect rates there measure the "
 			 "client",

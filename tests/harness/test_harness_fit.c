@@ -143,6 +143,31 @@ static void test_traffic_pages_stay_out_of_idle_fit(void **state)
 	free(run);
 }
 
+/* The TUN client's bottleneck rule (harness_step_tun_bound): its threads
+ * busy through 90% of the ramp while the machine had idle cores. One
+ * thread busy of two is not the client's limit. */
+static void test_tun_client_bound(void **state)
+{
+	(void)state;
+	struct harness_step step = {0};
+	step.client_ramp_cpu_s = 9.5;	/* of a 10 s ramp */
+	step.machine_ramp_cpu_s = 12.0; /* of 20 CPU s on 2 cores */
+	harness_step_tun_bound(&step, 2, 1, 10.0);
+	assert_true(step.client_bound);
+	harness_step_tun_bound(&step, 2, 2, 10.0);
+	assert_false(step.client_bound);
+	/* On 4 cores: both threads busy, the machine not. */
+	step.client_ramp_cpu_s = 18.5;
+	step.machine_ramp_cpu_s = 25.0;
+	harness_step_tun_bound(&step, 4, 2, 10.0);
+	assert_true(step.client_bound);
+	/* On 2 cores both threads busy is the machine saturated: its total
+	 * work paced the ramp, not the client. */
+	step.machine_ramp_cpu_s = 19.5;
+	harness_step_tun_bound(&step, 2, 2, 10.0);
+	assert_false(step.client_bound);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -152,6 +177,7 @@ int main(void)
 	    cmocka_unit_test(test_flat_and_degenerate),
 	    cmocka_unit_test(test_low_r2_is_flagged),
 	    cmocka_unit_test(test_traffic_pages_stay_out_of_idle_fit),
+	    cmocka_unit_test(test_tun_client_bound),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
