@@ -303,7 +303,7 @@ static int devices_besides_lo(const char *name)
 
 /* kill -9 of the harness mid-sweep: tun-client dies with it (its
  * parent-death signal), and with it the TUN device; the namespace, which
- * nothing removes then, goes with the next run. */
+ * nothing removes then, goes with the next harness run. */
 static void test_tun_kill9_leaves_no_device(void **state)
 {
 	(void)state;
@@ -329,8 +329,13 @@ static void test_tun_kill9_leaves_no_device(void **state)
 			usleep(100000);
 	}
 	assert_int_equal(left, 0);
-	assert_true(netns_exists(pid));
-	assert_int_equal(devices_besides_lo(name), 0);
+	/* The TUN device went with tun-client. The namespace stays until a
+	 * harness run removes it: this test's next run below, or one that
+	 * another test starts meanwhile (ctest -j2 ran one between two lines
+	 * here once), and then it is gone already, with its devices. */
+	int devices = devices_besides_lo(name);
+	if (netns_exists(pid))
+		assert_int_equal(devices, 0);
 	char *next[] = {"--target", "1k", "--client", "tun"};
 	assert_int_equal(wait_status(start_harness(next, 4, NULL)), 0);
 	assert_false(netns_exists(pid));
