@@ -15,7 +15,6 @@
 
 #include "harness_file.h"
 #include "harness_json.h"
-#include "harness_schema.h"
 #include "harness_verdict.h"
 
 void harness_spread_of(const double *values, size_t count,
@@ -144,30 +143,15 @@ static int add_backend(struct harness_summary_set *set, const char *name)
 	return 0;
 }
 
+/* Run i's sweep.json (harness_json_load: an object of a schema this
+ * harness reads), or why not in set->errors[i]. */
 static void load_sweep(struct harness_summary_set *set, size_t i)
 {
-	char path[PATH_MAX + 16];
-	json_error_t error;
+	char path[PATH_MAX + 16], why[PATH_MAX + 256];
 	snprintf(path, sizeof(path), "%s/sweep.json", set->runs[i].dir);
-	set->sweeps[i] = json_load_file(path, 0, &error);
-	if (!set->sweeps[i]) {
-		char text[PATH_MAX + 256];
-		snprintf(text, sizeof(text), "cannot read %s: %s", path,
-			 error.text);
-		set->errors[i] = strdup(text);
-	} else if (!json_is_object(set->sweeps[i])) {
-		json_decref(set->sweeps[i]);
-		set->sweeps[i] = NULL;
-		set->errors[i] = strdup("sweep.json is not a JSON object");
-	} else {
-		char why[PATH_MAX + 256];
-		if (harness_schema_check(set->sweeps[i], path, why,
-					 sizeof(why))) {
-			json_decref(set->sweeps[i]);
-			set->sweeps[i] = NULL;
-			set->errors[i] = strdup(why);
-		}
-	}
+	set->sweeps[i] = harness_json_load(path, why, sizeof(why));
+	if (!set->sweeps[i])
+		set->errors[i] = strdup(why);
 }
 
 int harness_summary_load(const struct harness_summary_run *runs, size_t n,
