@@ -303,6 +303,16 @@ static void quit_client(struct sweep *s)
 	json_decref(bye);
 }
 
+/* The client's polite end: "quit", then reaped (on a signal, with no
+ * wait for a polite exit); its seconds since started go to the run. */
+static void end_client(struct sweep *s, double started)
+{
+	quit_client(s);
+	mcs_child_stop(&s->client.child, harness_stop_signal() ? 0.5 : 5.0,
+		       10.0);
+	s->run->teardown_client_s = mcs_now_seconds() - started;
+}
+
 /* The server's stats go, then the server (SIGTERM'd already) is reaped. */
 static void reap_server(struct sweep *s, double started)
 {
@@ -320,10 +330,7 @@ static void reap_server(struct sweep *s, double started)
  * and 9.2 s server first (13,000 orphans left in FIN_WAIT1). */
 static void stop_tun_children(struct sweep *s, double started)
 {
-	quit_client(s);
-	mcs_child_stop(&s->client.child, harness_stop_signal() ? 0.5 : 5.0,
-		       10.0);
-	s->run->teardown_client_s = mcs_now_seconds() - started;
+	end_client(s, started);
 	if (s->server.pid > 0)
 		kill(-s->server.pid, SIGTERM);
 	reap_server(s, started);
@@ -351,13 +358,8 @@ static void stop_both(struct sweep *s, int failed, double started)
 	 * cores. */
 	if (s->server.pid > 0)
 		kill(-s->server.pid, SIGTERM);
-	if (!failed) {
-		quit_client(s);
-		/* On a signal, do not wait for a polite exit. */
-		mcs_child_stop(&s->client.child,
-			       harness_stop_signal() ? 0.5 : 5.0, 10.0);
-		s->run->teardown_client_s = mcs_now_seconds() - started;
-	}
+	if (!failed)
+		end_client(s, started);
 	reap_server(s, started);
 }
 
