@@ -11,7 +11,7 @@ the build tree's parent:
 MCS_TUN_ARGS adds arguments to tun-client's (e.g. --queues 2). The
 server gets --ports 2048-(2048+ports-1), one worker per port, enough
 ports for CONNECTIONS at 10,000 per worker. Not part of the test suite."""
-import json, os, subprocess, sys, time
+import json, os, signal, subprocess, sys, time
 
 HZ = os.sysconf("SC_CLK_TCK")
 
@@ -40,6 +40,9 @@ def busy():
 
 
 def main():
+    # SIGTERM (timeout, kill) unwinds through the finally below, which
+    # stops the processes and removes the namespace.
+    signal.signal(signal.SIGTERM, lambda sig, frame: sys.exit(128 + sig))
     build, n, commands = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
     ports = max(4, (n + 9999) // 10000)
     ns = f"mcs-tunmeasure-{os.getpid()}"
@@ -91,6 +94,7 @@ def main():
                   f"machine busy {b1 - b0:.2f} s", flush=True)
         client.wait(timeout=120)
     finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # finish the cleanup
         if spid:  # the server is tun-client's child: it outlives it
             try:
                 os.kill(spid, 15)

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 int tun_batch_init(struct tun_batch *b, size_t slot_size)
@@ -27,9 +28,22 @@ void tun_batch_free(struct tun_batch *b)
 	b->uring = 0;
 }
 
-static unsigned write_now(int fd, const uint8_t *packet, size_t size)
+/* The calling thread's CPU time, ns (a system call, not the vDSO: once
+ * per batch, not per packet). */
+static uint64_t thread_cpu_ns(void)
 {
+	struct timespec ts;
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static unsigned write_now(struct tun_batch *b, int fd, const uint8_t *packet,
+			  size_t size)
+{
+	uint64_t start = thread_cpu_ns();
 	ssize_t n = write(fd, packet, size);
+	b->write_cpu_ns += thread_cpu_ns() - start;
 	return n == (ssize_t)size ? 0 : 1;
 }
 
@@ -43,7 +57,7 @@ unsigned tun_batch_flush(struct tun_batch *b)
 		struct io_uring_sqe *sqe = io_uring_get_sqe(&b->ring);
 		if (!sqe) { /* cannot happen: the ring holds a batch */
 			refused +=
-			    write_now(b->fds[k], b->slots + k * b->slot_size,
+			    write_now(b, b->fds[k], b->slots + k * b->slot_size,
 				      b->sizes[k]);
 			continue;
 		}
@@ -55,7 +69,9 @@ unsigned tun_batch_flush(struct tun_batch *b)
 	/* The writes run inline in the submission (a TUN write never
 	 * waits), so their completions are in by the time it returns; a
 	 * signal meanwhile (EINTR) only makes a wait start again. */
+	uint64_t start = thread_cpu_ns();
 	int submitted = io_uring_submit(&b->ring);
+	b->write_cpu_ns += thread_cpu_ns() - start;
 	if (submitted < 0)
 		return refused + n;
 	for (int seen = 0; seen < submitted;) {
@@ -77,9 +93,9 @@ unsigned tun_batch_add(struct tun_batch *b, int fd, const uint8_t *packet,
 		       size_t size)
 {
 	if (!b->uring)
-		return write_now(fd, packet, size);
+		return write_now(b, fd, packet, size);
 	if (size > b->slot_size) /* after what is queued, in order */
-		return tun_batch_flush(b) + write_now(fd, packet, size);
+		return tun_batch_flush(b) + write_now(b, fd, packet, size);
 	memcpy(b->slots + b->count * b->slot_size, packet, size);
 	b->fds[b->count] = fd;
 	b->sizes[b->count] = size;

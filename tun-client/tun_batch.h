@@ -2,7 +2,12 @@
  * into one of TUN_BATCH slots, and a full batch (or a flush) goes to the
  * device in one io_uring submission, one system call for up to TUN_BATCH
  * writes instead of one each. Without io_uring (setup refused), every
- * packet is written at once with write(). One batch per worker thread. */
+ * packet is written at once with write(). One batch per worker thread.
+ *
+ * Writing a packet into the device runs the server kernel's receive path
+ * (IP, TCP, the socket's wakeup) inline, in the writer's thread: the
+ * batch adds up the thread's CPU time spent in its writes (write_cpu_ns),
+ * so the harness can count that work on the server's side. */
 #ifndef TUN_BATCH_H
 #define TUN_BATCH_H
 
@@ -20,6 +25,7 @@ struct tun_batch {
 	uint8_t *slots;	    /* TUN_BATCH x slot_size */
 	int fds[TUN_BATCH]; /* each queued packet's queue */
 	size_t sizes[TUN_BATCH];
+	uint64_t write_cpu_ns; /* this thread's CPU in device writes */
 };
 
 /* 0, or -ENOMEM. io_uring's refusal is not an error (plain writes). */

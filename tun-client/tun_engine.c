@@ -423,6 +423,9 @@ json_t *tun_engine_counts_json(const struct tun_engine *engines, unsigned count)
 	struct tun_counts sum, *c = &sum;
 	counts_sum(engines, count, c);
 	int64_t dropped = tun_device_tx_dropped(e->device);
+	uint64_t write_cpu_ns = 0;
+	for (unsigned k = 0; k < count; k++)
+		write_cpu_ns += engines[k].batch.write_cpu_ns;
 	json_t *o = json_pack(
 	    "{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}",
 	    "packets_in", (json_int_t)c->packets_in, "packets_out",
@@ -437,6 +440,10 @@ json_t *tun_engine_counts_json(const struct tun_engine *engines, unsigned count)
 	    (json_int_t)(dropped >= 0 && e->tx_dropped_start >= 0
 			     ? dropped - e->tx_dropped_start
 			     : -1));
+	/* the server kernel's receive path, run in the writers' threads */
+	if (o)
+		json_object_set_new(o, "device_write_cpu_s",
+				    json_real((double)write_cpu_ns / 1e9));
 	if (o && (e->queues > 1 || count > 1))
 		json_object_set_new(o, "queues", queues_json(engines, count));
 	return o;

@@ -76,7 +76,10 @@ const struct harness_field harness_step_fields[] = {
     ROW(REAL, client_cpu_s, "client_cpu_s", "client_cpu_s", "s", ALWAYS, 3,
 	"client CPU seconds since the previous step's measurement"),
     ROW(FLAG, client_bound, "client_bound", "client_bound", "", ALWAYS, 0,
-	"the client used more CPU than the server during the ramp"),
+	"the client was the bottleneck during the ramp: its own CPU above "
+	"the server's side (the TUN client's device writes count on the "
+	"server's side), or the TUN client's threads busy while the machine "
+	"idled"),
     ROW(UNSIGNED, server_processes, "server_processes", "server_processes", "",
 	ALWAYS, 0, "server processes measured"),
     ROW(UNSIGNED, client_processes, "client_processes", "client_processes", "",
@@ -96,6 +99,15 @@ const struct harness_field harness_step_fields[] = {
     ROW(REAL, client_cpu_us_per_connect, "client_cpu_us_per_connect",
 	"client_cpu_us_per_connect", "us", CONNECTED, 2,
 	"client CPU per established connection during the ramp"),
+    ROW(REAL, device_write_ramp_cpu_s, "device_write_ramp_cpu_s",
+	"device_write_ramp_cpu_s", "s", CONNECTED, 4,
+	"TUN client: the part of client_ramp_cpu_s spent writing packets "
+	"into the device, which is the server kernel's receive path (0 with "
+	"the kernel client)"),
+    ROW(REAL, device_write_cpu_us_per_connect,
+	"device_write_cpu_us_per_connect", "device_write_cpu_us_per_connect",
+	"us", CONNECTED, 2,
+	"device_write_ramp_cpu_s per established connection"),
     ROW(REAL, machine_ramp_cpu_s, "machine_ramp_cpu_s", "machine_ramp_cpu_s",
 	"s", CONNECTED, 4,
 	"the machine's busy CPU seconds (/proc/stat) over the same window"),
@@ -133,6 +145,15 @@ const struct harness_field harness_step_fields[] = {
     ROW(REAL, echo_machine_cpu_us_per_msg, "echo.machine_cpu_us_per_msg",
 	"echo_machine_cpu_us_per_msg", "us", ECHO, 2,
 	"closed-loop echo: the machine's busy CPU per message"),
+    ROW(REAL, echo_device_write_cpu_us_per_msg,
+	"echo.device_write_cpu_us_per_msg", "echo_device_write_cpu_us_per_msg",
+	"us", ECHO, 2,
+	"closed-loop echo: the TUN client's device writes per message (in "
+	"its figure; the server kernel's receive path)"),
+    ROW(FLAG, echo_client_bound, "echo.client_bound", "echo_client_bound", "",
+	ECHO, 0,
+	"closed-loop echo: the client's own CPU above the server's side (the "
+	"rule of client_bound)"),
     ROW(U64, server_user_bytes_after_echo, "echo.server_user_bytes_after",
 	"server_user_bytes_after_echo", "B", ECHO, 0,
 	"server PSS after the echo round"),
@@ -182,6 +203,11 @@ const struct harness_field harness_step_fields[] = {
     ROW(REAL, load.machine_cpu_us_per_msg, "load.machine_cpu_us_per_msg",
 	"load_machine_cpu_us_per_msg", "us", LOAD, 2,
 	"fixed-rate load: the machine's busy CPU per echoed message"),
+    ROW(REAL, load.device_write_cpu_us_per_msg,
+	"load.device_write_cpu_us_per_msg", "load_device_write_cpu_us_per_msg",
+	"us", LOAD, 2,
+	"fixed-rate load: the TUN client's device writes per message (in its "
+	"figure; the server kernel's receive path)"),
     ROW(U64, load.server_user_bytes_after, "load.server_user_bytes_after",
 	"load_server_user_bytes_after", "B", LOAD, 0,
 	"server PSS after the load"),

@@ -68,16 +68,27 @@ void harness_print_summary(const struct harness_run *run, FILE *out)
 		conns, run->sweep_s, run->teardown_s, run->duration_s, rate);
 	if (run->have_fit)
 		print_fit(run, out);
-	fprintf(out,
-		"%s: CPU per operation at the last step: server %.1f us per "
-		"accept, client %.1f us per connect, the machine %.1f us per "
-		"connection (/proc/stat busy%s)\n",
-		run->backend, last->server_cpu_us_per_accept,
-		last->client_cpu_us_per_connect,
-		last->machine_cpu_us_per_connect,
-		run->client_kind == HARNESS_CLIENT_TUN
-		    ? "; the server's receive path is in the client's figure"
-		    : "");
+	if (run->client_kind == HARNESS_CLIENT_TUN)
+		fprintf(
+		    out,
+		    "%s: CPU per operation at the last step: server %.1f "
+		    "us per accept + %.1f us its kernel's receive path (run "
+		    "in the TUN client's device writes), the client's own "
+		    "%.1f us per connect, the machine %.1f us per "
+		    "connection (/proc/stat busy)\n",
+		    run->backend, last->server_cpu_us_per_accept,
+		    last->device_write_cpu_us_per_connect,
+		    last->client_cpu_us_per_connect -
+			last->device_write_cpu_us_per_connect,
+		    last->machine_cpu_us_per_connect);
+	else
+		fprintf(out,
+			"%s: CPU per operation at the last step: server %.1f "
+			"us per accept, client %.1f us per connect, the "
+			"machine %.1f us per connection (/proc/stat busy)\n",
+			run->backend, last->server_cpu_us_per_accept,
+			last->client_cpu_us_per_connect,
+			last->machine_cpu_us_per_connect);
 	if (last->loaded)
 		fprintf(out,
 			"%s: load at the last step: %.0f msg/s offered, %.0f "

@@ -38,6 +38,7 @@ struct harness_load {
 	double server_cpu_s, client_cpu_s;
 	double server_cpu_us_per_msg, client_cpu_us_per_msg;
 	double machine_cpu_us_per_msg; /* /proc/stat busy over the window */
+	double device_write_cpu_us_per_msg; /* TUN: in the client's figure */
 	uint64_t server_user_bytes_after, client_user_bytes_after;
 	uint64_t kernel_bytes_after;
 };
@@ -52,7 +53,7 @@ struct harness_step {
 	/* Held connections the server ended (RST or FIN) so far, as the
 	 * client counts them: connections lost after they were made. */
 	uint64_t dropped;
-	json_t *failures;     /* {"ECONNREFUSED": 3, ...}, owned */
+	json_t *failures; /* {"ECONNREFUSED": 3, ...}, owned */
 	/* The full histograms the client sent (common/mcs_histogram.h
 	 * buckets): {"connect_latency_us": {...}, "echo_rtt_us": {...},
 	 * "load_rtt_us": {...}}, owned; NULL when none came. */
@@ -72,13 +73,20 @@ struct harness_step {
 	uint64_t listen_overflows, listen_drops; /* growth since the start */
 	double server_cpu_s, client_cpu_s; /* CPU seconds during this step */
 	unsigned server_processes, client_processes;
-	int client_bound; /* the client used more CPU than the server */
-	double wall_s;	  /* seconds since the sweep started */
+	/* The client was the bottleneck: its own CPU above the server's
+	 * side (harness_client_busier), or with the TUN client also its
+	 * threads saturated while the machine idled (harness_step_tun_bound) */
+	int client_bound;
+	double wall_s; /* seconds since the sweep started */
 	/* The ramp alone: from just before `grow` to the server settled. */
 	uint64_t accepted; /* server accepts during the ramp */
 	double server_ramp_cpu_s, client_ramp_cpu_s;
 	double server_cpu_us_per_accept;  /* server_ramp_cpu_s / accepted */
 	double client_cpu_us_per_connect; /* client_ramp_cpu_s / established */
+	/* The TUN client's part of client_ramp_cpu_s spent writing packets
+	 * into the device: the server kernel's receive path, run in the
+	 * writer's thread (0 with the kernel client), and per connection. */
+	double device_write_ramp_cpu_s, device_write_cpu_us_per_connect;
 	/* The whole machine's busy CPU (/proc/stat) over the same window,
 	 * and per established connection: whatever each process is charged
 	 * with, the ramp cost this much in all. */
@@ -107,6 +115,8 @@ struct harness_step {
 	uint64_t kernel_bytes_after_echo;
 	double echo_server_cpu_us_per_msg, echo_client_cpu_us_per_msg;
 	double echo_machine_cpu_us_per_msg;
+	double echo_device_write_cpu_us_per_msg; /* in the client's figure */
+	int echo_client_bound; /* the same rule as client_bound, echo's CPU */
 
 	int loaded; /* --load: the fixed-rate load ran at this step */
 	struct harness_load load;

@@ -65,15 +65,23 @@ void harness_step_per_connection(struct harness_step *step)
 	step->kernel_object_bytes_per_conn = step->kernel_object_bytes / n;
 }
 
+int harness_client_busier(double client_s, double server_s, double device_s)
+{
+	double own = client_s - device_s, server_side = server_s + device_s;
+	return own > server_side && own > 0.1;
+}
+
 void harness_step_ramp_cpu(struct harness_step *step, uint64_t connected)
 {
 	step->server_cpu_us_per_accept =
 	    step->accepted ? step->server_ramp_cpu_s * 1e6 / step->accepted : 0;
 	step->client_cpu_us_per_connect =
 	    connected ? step->client_ramp_cpu_s * 1e6 / connected : 0;
-	step->client_bound =
-	    step->client_ramp_cpu_s > step->server_ramp_cpu_s &&
-	    step->client_ramp_cpu_s > 0.1;
+	step->device_write_cpu_us_per_connect =
+	    connected ? step->device_write_ramp_cpu_s * 1e6 / connected : 0;
+	step->client_bound = harness_client_busier(
+	    step->client_ramp_cpu_s, step->server_ramp_cpu_s,
+	    step->device_write_ramp_cpu_s);
 }
 
 const char *harness_client_kind_name(enum harness_client_kind kind)
@@ -91,9 +99,9 @@ void harness_step_tun_bound(struct harness_step *step, unsigned cores,
 {
 	double wall = window_s;
 	double busy = 0.9 * wall * (threads ? threads : 1);
-	step->client_bound = wall > 0 && step->client_ramp_cpu_s > 0.1 &&
-			     step->client_ramp_cpu_s >= busy &&
-			     step->machine_ramp_cpu_s < 0.9 * cores * wall;
+	step->client_bound |= wall > 0 && step->client_ramp_cpu_s > 0.1 &&
+			      step->client_ramp_cpu_s >= busy &&
+			      step->machine_ramp_cpu_s < 0.9 * cores * wall;
 }
 
 void harness_load_add_reply(struct harness_load *l, const json_t *reply)

@@ -29,19 +29,25 @@ const char *harness_kernel_scope(const struct harness_run *run);
 /* A step's bytes per connection of its target (none with no target). */
 void harness_step_per_connection(struct harness_step *step);
 
+/* Whether the client was the busier side over one window, like with like
+ * (docs/HARNESS.md): the client's own CPU (client_s less device_s)
+ * against the server's side (server_s plus device_s), and more than 0.1 s
+ * of it. device_s is the TUN client's CPU in device writes, the server
+ * kernel's receive path run in the writer's thread; 0 with the kernel
+ * client, whose sockets' receive work each side's sends carry alike. */
+int harness_client_busier(double client_s, double server_s, double device_s);
+
 /* A step's ramp CPU per accept and per connection the client made
- * (connected), and whether the client was the busier side (the kernel
- * client's rule; harness_step_tun_bound is the TUN client's). */
+ * (connected), and client_bound by harness_client_busier (with
+ * device_write_ramp_cpu_s already set). */
 void harness_step_ramp_cpu(struct harness_step *step, uint64_t connected);
 
-/* The TUN client's rule for client_bound (docs/HARNESS.md): the TUN
- * client's CPU includes the server kernel's receive path (it runs in the
- * writer's context), so client against server CPU is not like with like.
- * Instead: the client was the bottleneck when its threads (threads, one
- * per worker) were busy for 90% of the ramp's window (window_s, the same
- * window as the ramp CPU figures) while the machine still had a tenth of
- * its cores idle; a saturated machine paced the ramp by its total work,
- * the server's receive path included. */
+/* The TUN client's second rule for client_bound: its threads (threads,
+ * one per worker) were busy for 90% of the ramp's window (window_s, the
+ * same window as the ramp CPU figures) while the machine still had a
+ * tenth of its cores idle: the client's threads, whoever's work they
+ * ran, were what the ramp waited for. A saturated machine paced the ramp
+ * by its total work instead. Keeps client_bound if already set. */
 void harness_step_tun_bound(struct harness_step *step, unsigned cores,
 			    unsigned threads, double window_s);
 

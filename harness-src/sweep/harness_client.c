@@ -94,8 +94,8 @@ int harness_client_request(struct harness_client *client, const char *command,
 	for (;;) {
 		/* 20 ms: the waiter (the memory guard among its checks) must
 		 * be able to look as often as it needs. */
-		int got = mcs_child_read_line(&client->child, line,
-					      sizeof(line), 20);
+		int got =
+		    mcs_child_read_line(&client->child, line, sizeof(line), 20);
 		if (got == -EPIPE) {
 			harness_client_describe_exit(client, why, why_size);
 			return -EPIPE;
@@ -118,6 +118,11 @@ int harness_client_request(struct harness_client *client, const char *command,
 				json_decref(j);
 				return -EPROTO;
 			}
+			json_t *device = json_object_get(
+			    json_object_get(j, "tun"), "device_write_cpu_s");
+			if (json_is_number(device))
+				client->device_write_cpu_s =
+				    json_number_value(device);
 			if (strcmp(kind, event) == 0) {
 				*reply = j;
 				return 0;

@@ -16,6 +16,10 @@ struct harness_client {
 	pid_t pids[HARNESS_MAX_PIDS]; /* the client and its workers */
 	size_t pid_count;
 	unsigned procs;
+	/* The TUN client's device_write_cpu_s (docs/CONTROL.md) in its last
+	 * reply: its threads' CPU in device writes since start, which is the
+	 * server kernel's receive path. 0 with the kernel client. */
+	double device_write_cpu_s;
 };
 
 /* Called about every 250 ms while a reply is awaited. Returns 0 to keep

@@ -21,15 +21,25 @@ void harness_print_step(struct sweep *s, const struct harness_step *step)
 	harness_print_step_head(s->run, s->step_index, step, "");
 	int tun = s->run->client_kind == HARNESS_CLIENT_TUN;
 	printf(", client %s, kernel %s (%.0f B/conn, %s; TCP %.2f "
-	       "objects/conn, %.2f sockets/conn); CPU %.1f us/accept (server), "
-	       "%.1f us/connect "
-	       "(client), %.1f us/conn (machine); %.1f s\n",
+	       "objects/conn, %.2f sockets/conn); CPU ",
 	       client, kernel, step->kernel_bytes_per_conn,
 	       tun ? "server side only"
 		   : "both ends of each loopback "
 		     "connection",
-	       step->tcp_objects_per_conn, step->tcp_sockets_per_conn,
-	       step->server_cpu_us_per_accept, step->client_cpu_us_per_connect,
+	       step->tcp_objects_per_conn, step->tcp_sockets_per_conn);
+	if (tun) /* like with like: the receive path is the server's */
+		printf("%.1f us/accept (server) + %.1f us (its receive path, "
+		       "in the client's device writes), %.1f us/connect "
+		       "(client's own)",
+		       step->server_cpu_us_per_accept,
+		       step->device_write_cpu_us_per_connect,
+		       step->client_cpu_us_per_connect -
+			   step->device_write_cpu_us_per_connect);
+	else
+		printf("%.1f us/accept (server), %.1f us/connect (client)",
+		       step->server_cpu_us_per_accept,
+		       step->client_cpu_us_per_connect);
+	printf(", %.1f us/conn (machine); %.1f s\n",
 	       step->machine_cpu_us_per_connect, step->wall_s);
 	if (step->echoed)
 		printf("%s   echo: %" PRIu64 " messages, %.0f msg/s, rtt p50 "

@@ -23,6 +23,7 @@
 
 struct cpu_mark {
 	double server, client, machine; /* machine: /proc/stat busy */
+	double device; /* the TUN client's device writes, as last reported */
 };
 
 static struct cpu_mark cpu_now(struct sweep *s)
@@ -34,6 +35,7 @@ static struct cpu_mark cpu_now(struct sweep *s)
 	harness_sample_cpu(server_pids, n, s->client.pids, s->client.pid_count,
 			   &m.server, &m.client);
 	m.machine = harness_machine_busy_s();
+	m.device = s->client.device_write_cpu_s;
 	return m;
 }
 
@@ -127,6 +129,12 @@ static int local_echo(void *driver, struct harness_step *step, uint64_t count,
 	    per_op_us(after_cpu.client - before.client, step->echo_messages);
 	step->echo_machine_cpu_us_per_msg =
 	    per_op_us(after_cpu.machine - before.machine, step->echo_messages);
+	double device = after_cpu.device - before.device;
+	step->echo_device_write_cpu_us_per_msg =
+	    per_op_us(device, step->echo_messages);
+	step->echo_client_bound =
+	    harness_client_busier(after_cpu.client - before.client,
+				  after_cpu.server - before.server, device);
 	measure_memory_after(s, step, &step->server_user_bytes_after_echo,
 			     &step->client_user_bytes_after_echo,
 			     &step->kernel_bytes_after_echo);
@@ -163,6 +171,8 @@ static int local_load(void *driver, struct harness_step *step, char *why,
 	l->client_cpu_us_per_msg = per_op_us(l->client_cpu_s, l->messages);
 	l->machine_cpu_us_per_msg =
 	    per_op_us(after_cpu.machine - before.machine, l->messages);
+	l->device_write_cpu_us_per_msg =
+	    per_op_us(after_cpu.device - before.device, l->messages);
 	measure_memory_after(s, step, &l->server_user_bytes_after,
 			     &l->client_user_bytes_after,
 			     &l->kernel_bytes_after);
@@ -197,6 +207,7 @@ static int local_ramp(void *driver, struct harness_step *step, char *why,
 	s->ramp_server_cpu = start.server;
 	s->ramp_client_cpu = start.client;
 	s->ramp_machine_cpu = start.machine;
+	s->ramp_device_cpu = start.device;
 	s->ramp_started = mcs_now_seconds();
 	harness_sweep_phase(s, "ramp");
 	char command[64];
@@ -245,6 +256,8 @@ static int local_measure_step(void *driver, struct harness_step *step,
 	uint64_t connected = step->established > s->previous_established
 				 ? step->established - s->previous_established
 				 : 0;
+	step->device_write_ramp_cpu_s =
+	    s->client.device_write_cpu_s - s->ramp_device_cpu;
 	harness_step_ramp_cpu(step, connected);
 	step->machine_ramp_cpu_s =
 	    harness_machine_busy_s() - s->ramp_machine_cpu;

@@ -67,17 +67,21 @@ static void warn_client_bound(struct harness_run *run)
 	}
 	if (!bound)
 		return;
-	char text[384];
+	char text[512];
 	if (run->client_kind == HARNESS_CLIENT_TUN)
-		snprintf(text, sizeof(text),
-			 "the client, not the server, was the bottleneck at "
-			 "%zu of %zu steps (at %" PRIu64 " connections the TUN "
-			 "client's threads were busy through the ramp, "
-			 "%.2f CPU s, while the machine had idle cores: %.2f "
-			 "CPU s busy in all): connect rates there measure the "
-			 "client",
-			 bound, run->step_count, worst->connections,
-			 worst->client_ramp_cpu_s, worst->machine_ramp_cpu_s);
+		snprintf(
+		    text, sizeof(text),
+		    "the client, not the server, was the bottleneck at "
+		    "%zu of %zu steps (at %" PRIu64 " connections over "
+		    "the ramp: the TUN client's own CPU %.2f s against "
+		    "the server's side %.2f s, its receive path in the "
+		    "device writes included; the client's threads %.2f "
+		    "CPU s, the machine %.2f CPU s busy): connect rates "
+		    "there measure the client",
+		    bound, run->step_count, worst->connections,
+		    worst->client_ramp_cpu_s - worst->device_write_ramp_cpu_s,
+		    worst->server_ramp_cpu_s + worst->device_write_ramp_cpu_s,
+		    worst->client_ramp_cpu_s, worst->machine_ramp_cpu_s);
 	else
 		snprintf(text, sizeof(text),
 			 "the client, not the server, was the bottleneck at "

@@ -36,7 +36,8 @@ struct sweep {
 	 * seconds when it opened. */
 	uint64_t ramp_accepts;
 	double ramp_server_cpu, ramp_client_cpu, ramp_machine_cpu;
-	double ramp_started; /* when the ramp's window opened */
+	double ramp_device_cpu; /* the TUN client's device writes, then */
+	double ramp_started;	/* when the ramp's window opened */
 	/* The TCP cache's objects in use and the server's live connections
 	 * then (ramp_tcp_ok: the read worked). */
 	uint64_t ramp_tcp_objects, ramp_server_live;

@@ -143,9 +143,9 @@ static void test_traffic_pages_stay_out_of_idle_fit(void **state)
 	free(run);
 }
 
-/* The TUN client's bottleneck rule (harness_step_tun_bound): its threads
- * busy through 90% of the ramp while the machine had idle cores. One
- * thread busy of two is not the client's limit. */
+/* The TUN client's second bottleneck rule (harness_step_tun_bound): its
+ * threads busy through 90% of the ramp while the machine had idle cores.
+ * One thread busy of two is not the client's limit. */
 static void test_tun_client_bound(void **state)
 {
 	(void)state;
@@ -154,6 +154,7 @@ static void test_tun_client_bound(void **state)
 	step.machine_ramp_cpu_s = 12.0; /* of 20 CPU s on 2 cores */
 	harness_step_tun_bound(&step, 2, 1, 10.0);
 	assert_true(step.client_bound);
+	step.client_bound = 0;
 	harness_step_tun_bound(&step, 2, 2, 10.0);
 	assert_false(step.client_bound);
 	/* On 4 cores: both threads busy, the machine not. */
@@ -163,9 +164,42 @@ static void test_tun_client_bound(void **state)
 	assert_true(step.client_bound);
 	/* On 2 cores both threads busy is the machine saturated: its total
 	 * work paced the ramp, not the client. */
+	step.client_bound = 0;
 	step.machine_ramp_cpu_s = 19.5;
 	harness_step_tun_bound(&step, 2, 2, 10.0);
 	assert_false(step.client_bound);
+	/* The first rule's verdict stands. */
+	step.client_bound = 1;
+	harness_step_tun_bound(&step, 2, 2, 10.0);
+	assert_true(step.client_bound);
+}
+
+/* Like with like: the TUN client's device writes (the server kernel's
+ * receive path) count on the server's side. The figures are a 1M step's
+ * shape: client 6.1 s of which 5.1 s device writes, server 4.7 s. */
+static void test_client_busier_moves_device_writes(void **state)
+{
+	(void)state;
+	/* Without the split the client looks busier (6.1 > 4.7) ... */
+	assert_true(harness_client_busier(6.1, 4.7, 0.0));
+	/* ... with it, its own 1.0 s is far below the server's 9.8 s. */
+	assert_false(harness_client_busier(6.1, 4.7, 5.1));
+	/* A client whose own work dominates is still caught. */
+	assert_true(harness_client_busier(9.0, 2.0, 1.0));
+	/* Under 0.1 s of the client's own CPU is too little to judge. */
+	assert_false(harness_client_busier(0.09, 0.01, 0.0));
+	/* The step's rule uses the step's device figure and fills the
+	 * per-connection figures. */
+	struct harness_step step = {0};
+	step.accepted = 500000;
+	step.client_ramp_cpu_s = 6.1;
+	step.server_ramp_cpu_s = 4.7;
+	step.device_write_ramp_cpu_s = 5.1;
+	harness_step_ramp_cpu(&step, 500000);
+	assert_false(step.client_bound);
+	assert_float_equal(step.device_write_cpu_us_per_connect, 10.2, 1e-9);
+	assert_float_equal(step.client_cpu_us_per_connect, 12.2, 1e-9);
+	assert_float_equal(step.server_cpu_us_per_accept, 9.4, 1e-9);
 }
 
 int main(void)
@@ -178,6 +212,7 @@ int main(void)
 	    cmocka_unit_test(test_low_r2_is_flagged),
 	    cmocka_unit_test(test_traffic_pages_stay_out_of_idle_fit),
 	    cmocka_unit_test(test_tun_client_bound),
+	    cmocka_unit_test(test_client_busier_moves_device_writes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
