@@ -682,7 +682,11 @@ def make_number(sources, spec):
                 at = f"figures[{keys.index(parts[0])}].backends.{parts[1]}.{parts[2]}"
                 return fmt(src.get(at), form or "auto")
         return fmt(scaled(src, expr), form or "auto")
-    return cell(value)
+    made = cell(value)
+    if made.text == "-":  # a number in prose stands for a value: never "-"
+        raise DocError(f"number marker '{spec.strip()}': {rel} has no value at "
+                       f"'{expr}' (a format goes after the path, as a word)")
+    return made
 
 
 # ---- Docs: find the markers, compare or replace what follows them.
