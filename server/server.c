@@ -113,31 +113,43 @@ static unsigned report_failed_workers(struct server *s)
 	return failed;
 }
 
+/* Whether any worker is still running: reaps those already waiting to be
+ * (exited before SIGCHLD was ignored), ECHILD once none is left. */
+static int workers_remain(void)
+{
+	for (;;) {
+		pid_t pid = waitpid(-1, NULL, WNOHANG);
+		if (pid > 0)
+			continue;
+		return !(pid < 0 && errno == ECHILD);
+	}
+}
+
+/* SIGTERM to every worker, SIGKILL to any still there after the grace.
+ * SIGCHLD is ignored first, so the kernel reaps each worker in its own
+ * exit: their teardown runs on every core at once instead of one worker
+ * at a time in this process's wait. It is most of a large run's end: a
+ * process that lists /proc/PID/fd leaves an inode and a dentry per
+ * descriptor, freed when the worker is reaped (2.2 s at 1M connections,
+ * one core busy, the other idle, before this). */
 static void stop_workers(struct server *s)
 {
+	signal(SIGCHLD, SIG_IGN);
 	for (unsigned i = 0; i < s->workers; i++)
 		if (s->pids[i] > 0)
 			kill(s->pids[i], SIGTERM);
 	double deadline = mcs_now_seconds() + SHUTDOWN_GRACE_SECONDS;
-	while (s->live_workers > 0 && mcs_now_seconds() < deadline) {
-		reap_workers(s, 0);
-		if (s->live_workers > 0)
-			usleep(10000);
-	}
-	for (unsigned i = 0; i < s->workers; i++)
-		if (s->pids[i] > 0)
-			kill(s->pids[i], SIGKILL);
-	while (s->live_workers > 0) {
-		int status;
-		pid_t pid = waitpid(-1, &status, 0);
-		if (pid < 0)
-			break;
+	while (workers_remain() && mcs_now_seconds() < deadline)
+		usleep(10000);
+	if (workers_remain())
 		for (unsigned i = 0; i < s->workers; i++)
-			if (s->pids[i] == pid) {
-				s->pids[i] = 0;
-				s->live_workers--;
-			}
-	}
+			if (s->pids[i] > 0)
+				kill(s->pids[i], SIGKILL);
+	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
+		; /* blocks until every worker is gone (ECHILD) */
+	for (unsigned i = 0; i < s->workers; i++)
+		s->pids[i] = 0;
+	s->live_workers = 0;
 }
 
 /* Split ports over workers and compute each worker's cap. */
