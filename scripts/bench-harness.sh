@@ -5,9 +5,12 @@
 # tun and kernel so both see the same hour) into a scratch folder and
 # prints, per run and as the median of each kind side by side, the ramp
 # (ramp_s), the ramp over its CPU bound (ramp_cpu_bound_s: server + client
-# CPU seconds of the ramps over the cores; 1.0 means CPU-bound), the
-# client's µs per connect at 100k and at the last step, the liveness check
-# (verify), the teardown and the total.
+# CPU seconds of the ramps over the cores; 1.0 means CPU-bound), at the
+# last step the server's CPU per accept, its kernel's receive path (the TUN
+# client's device writes; 0 with the kernel client, where each side's
+# sends carry the other's) and the client's own CPU per connect, how many
+# steps the harness found client-bound, the liveness check (verify), the
+# teardown and the total.
 #   scripts/bench-harness.sh [--backend B] [--target N] [--runs R]
 #                            [--client tun|kernel|both] [--out DIR]
 #                            [-- HARNESS-OPTIONS...]
@@ -18,7 +21,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 backend=epoll target=1000000 runs=3 out="" client=both
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
 	case $1 in
 	--backend) backend=${2:?--backend needs a name}; shift 2 ;;
@@ -52,25 +55,24 @@ done
 python3 - "$out" "$backend" $kinds <<'EOF'
 import json, os, statistics, sys
 out, backend, kinds = sys.argv[1], sys.argv[2], sys.argv[3:]
-def step_at(steps, count):
-    for s in steps:
-        if s["connections"] == count:
-            return s
-    return None
 def rows_of(kind):
     folder = os.path.join(out, kind, backend)
     rows = []
     for r in sorted(d for d in os.listdir(folder) if d != "latest"):
         d = json.load(open(os.path.join(folder, r, "sweep.json")))
         steps = d["steps"]
-        at_100k = step_at(steps, 100000)
+        last = steps[-1]
+        # the TUN client's device writes: the server kernel's receive path
+        rx = last.get("device_write_cpu_us_per_connect") or 0.0
         bound = d.get("ramp_cpu_bound_s") or float("nan")
         rows.append({
             "run": r,
             "ramp_s": d["ramp_s"],
             "ramp / cpu bound": d["ramp_s"] / bound,
-            "client us/connect 100k": at_100k["client_cpu_us_per_connect"] if at_100k else float("nan"),
-            "client us/connect last": steps[-1]["client_cpu_us_per_connect"],
+            "server us/accept last": last["server_cpu_us_per_accept"],
+            "its rx path us/conn last": rx,
+            "client own us/conn last": last["client_cpu_us_per_connect"] - rx,
+            "client-bound steps": sum(1 for s in steps if s.get("client_bound")),
             "verify_s": d.get("verify", {}).get("elapsed_s", float("nan")),
             "teardown_s": d["teardown_s"],
             "total_s": d["duration_s"],

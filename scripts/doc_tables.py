@@ -255,6 +255,17 @@ def ratio(a, b):
     return a / b if isinstance(a, (int, float)) and b else None
 
 
+def difference(a, b):
+    return a - b if isinstance(a, (int, float)) and isinstance(b, (int, float)) else None
+
+
+def bound_steps(s):
+    """'k of n': the steps the harness found client-bound (client_bound)."""
+    steps = s.get("steps") or []
+    bound = sum(1 for i in range(len(steps)) if s.get(f"steps[{i}].client_bound") is True)
+    return f"{bound} of {len(steps)}" if steps else None
+
+
 def teardown(s):
     value = s.get("teardown_s")
     if value is None:
@@ -306,6 +317,18 @@ RUN_COLUMNS = {
                           path("steps[-1].server_cpu_us_per_accept"), "%.1f"),
     "client_cpu_us_per_connect": ("client CPU per connect, last step (µs)",
                                   path("steps[-1].client_cpu_us_per_connect"), "%.1f"),
+    "rx_us_per_connect": ("its receive path per connect, last step (µs)",
+                          lambda s: s.get("steps[-1].device_write_cpu_us_per_connect")
+                          if s.get("client_kind") == "tun" else None, "%.1f"),
+    "client_own_us_per_connect": ("client's own CPU per connect, last step (µs)",
+                                  lambda s: difference(
+                                      s.get("steps[-1].client_cpu_us_per_connect"),
+                                      s.get("steps[-1].device_write_cpu_us_per_connect") or 0),
+                                  "%.1f"),
+    "client_bound_steps": ("client-bound steps", bound_steps, "auto"),
+    "server_exit_s": ("the server's exit after the client's (s)",
+                      lambda s: difference(s.get("teardown.server_reaped_s"),
+                                           s.get("teardown.client_reaped_s")), "%.2f"),
     "echo_msgs_per_s": ("echo msg/s, last step", path("steps[-1].echo.msgs_per_s"), "%.0f"),
     "echo_p99_ms": ("echo RTT p99, last step (ms)", path("steps[-1].echo.rtt_us.p99/1000"), "%.1f"),
     "load_p99_ms": ("load RTT p99, last step (ms)", path("steps[-1].load.rtt_us.p99/1000"), "%.1f"),
