@@ -64,7 +64,8 @@ Markers (HTML comments: markdown shows none of them)
   <!-- n: SOURCE EXPR [FORMAT] -->1,234
 
   One number in running text: the value is the text right after the marker
-  (digits, commas, a point, a sign; or "-"). SOURCE is a JSON file (or a run
+  (digits, commas, a point, a sign; true or false for a flag; never "-",
+  which check refuses: the value is missing). SOURCE is a JSON file (or a run
   directory, for its sweep.json). EXPR is a JSON path; for a sweep.json also
   a runs column name (ramp_s, kernel_slope); for a summary.json also
   KEY.BACKEND.STAT (kernel_slope_bytes.epoll.median). Example:
@@ -715,7 +716,7 @@ def make_number(sources, spec):
 # ---- Docs: find the markers, compare or replace what follows them.
 
 TABLE = re.compile(r"<!--\s*table:(.*?)-->\n(.*?)<!--\s*end table\s*-->", re.S)
-NUMBER = re.compile(r"<!--\s*n:(.*?)-->(-?\d+(?:,\d{3})*(?:\.\d+)?|-inf|inf|-)?", re.S)
+NUMBER = re.compile(r"<!--\s*n:(.*?)-->(-?\d+(?:,\d{3})*(?:\.\d+)?|-inf|inf|true\b|false\b|-)?", re.S)
 OPEN = re.compile(r"<!--\s*table:")
 
 
