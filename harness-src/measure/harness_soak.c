@@ -561,6 +561,15 @@ static void format_magnitude(double value, char *text, size_t text_size)
 		harness_format_bytes((uint64_t)llround(value), text, text_size);
 }
 
+/* A slope's verdict in words: beyond the noise it grew or it fell. */
+static const char *slope_verdict(const struct harness_soak_trend *fit)
+{
+	if (!harness_soak_slope_beyond_noise(fit))
+		return "within 2 standard errors of 0, no growth shown";
+	return fit->slope_per_s > 0 ? "beyond 2 standard errors, memory grew"
+				    : "beyond 2 standard errors, memory fell";
+}
+
 /* "server PSS slope +12.3 B/s (+43.2 KiB per hour; ...)", and its
  * anonymous part; or why there is no slope. */
 static void print_slope(const struct harness_soak *soak, const char *backend,
@@ -586,9 +595,7 @@ static void print_slope(const struct harness_soak *soak, const char *backend,
 		"over %zu samples, r2 %.2f, standard error %s/s, spread %s: "
 		"%s)",
 		backend, per_s, per_h, p->points, p->r2, error, spread,
-		harness_soak_slope_beyond_noise(p)
-		    ? "beyond 2 standard errors, memory grew"
-		    : "within 2 standard errors of 0, no growth shown");
+		slope_verdict(p));
 	if (soak->have_bytes_per_message)
 		fprintf(out,
 			"; over %s echoed messages that is %.4f B per "
@@ -602,10 +609,7 @@ static void print_slope(const struct harness_soak *soak, const char *backend,
 		"\n%s: soak: its anonymous part (heap; PSS also moves with the "
 		"library pages it shares with other processes) %s/s, standard "
 		"error %s/s: %s",
-		backend, anon, error,
-		harness_soak_slope_beyond_noise(a)
-		    ? "beyond 2 standard errors, memory grew"
-		    : "within 2 standard errors of 0, no growth shown");
+		backend, anon, error, slope_verdict(a));
 	if (soak->have_bytes_per_message)
 		fprintf(out, ", %.4f B per message",
 			soak->anon_bytes_per_message);

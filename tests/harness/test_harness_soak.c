@@ -10,6 +10,8 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "harness_soak.h"
@@ -83,17 +85,19 @@ static void test_noise_is_no_slope(void **state)
 	assert_false(harness_soak_slope_beyond_noise(&trend));
 }
 
-/* A soak of 100k connections, 2 minutes at 5,000 msg/s, where the server
- * leaks 0.25 B per message: 1,250 B/s. */
-static void fill_leaking_soak(struct harness_soak *soak)
+/* A soak of 100k connections, 2 minutes at 5,000 msg/s, where the server's
+ * memory moves by slope B/s (1,250: a leak of 0.25 B per message). */
+static void fill_soak(struct harness_soak *soak, double slope)
 {
 	harness_soak_init(soak, 120, 100000, 5000, 64);
 	soak->started = 1;
 	for (int i = 0; i <= 12; i++) {
 		struct harness_soak_sample s = {0};
 		s.elapsed_s = 10.0 * i;
-		s.server_user_bytes = 30000000 + (uint64_t)(1250 * s.elapsed_s);
-		s.server_anon_bytes = 20000000 + (uint64_t)(1250 * s.elapsed_s);
+		s.server_user_bytes =
+		    (uint64_t)(30000000 + slope * s.elapsed_s);
+		s.server_anon_bytes =
+		    (uint64_t)(20000000 + slope * s.elapsed_s);
 		s.client_user_bytes = 50000000;
 		s.kernel_bytes = 800000000;
 		s.server_live = s.client_established = 100000;
@@ -104,6 +108,35 @@ static void fill_leaking_soak(struct harness_soak *soak)
 			s.load.gap_s = 0.001 * i;
 		}
 		assert_int_equal(harness_soak_add_sample(soak, &s), 0);
+	}
+}
+
+static void fill_leaking_soak(struct harness_soak *soak)
+{
+	fill_soak(soak, 1250);
+}
+
+/* The summary's words follow the slope's sign: a slope beyond the noise
+ * grew or fell, never "grew" for both. */
+static void test_summary_says_grew_or_fell(void **state)
+{
+	(void)state;
+	const double slopes[] = {1250, -1250};
+	const char *words[] = {"memory grew", "memory fell"};
+	for (int k = 0; k < 2; k++) {
+		struct harness_soak soak;
+		fill_soak(&soak, slopes[k]);
+		harness_soak_summarize(&soak);
+		char *text = NULL;
+		size_t size = 0;
+		FILE *out = open_memstream(&text, &size);
+		assert_non_null(out);
+		harness_soak_print_summary(&soak, "epoll", out);
+		fclose(out);
+		assert_non_null(strstr(text, words[k]));
+		assert_null(strstr(text, words[1 - k]));
+		free(text);
+		harness_soak_release(&soak);
 	}
 }
 
@@ -254,6 +287,7 @@ int main(void)
 	    cmocka_unit_test(test_trend_of_textbook_data),
 	    cmocka_unit_test(test_noise_is_no_slope),
 	    cmocka_unit_test(test_summary_of_a_leak),
+	    cmocka_unit_test(test_summary_says_grew_or_fell),
 	    cmocka_unit_test(test_losses_and_errors_add_up),
 	    cmocka_unit_test(test_checks_name_what_failed),
 	    cmocka_unit_test(test_time_format),

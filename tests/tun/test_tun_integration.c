@@ -154,6 +154,15 @@ static long long field(json_t *o, const char *name)
 	return json_integer_value(v);
 }
 
+/* A reply's tun.device_write_cpu_s, which every reply carries. */
+static double device_write_cpu(json_t *o)
+{
+	json_t *v =
+	    json_object_get(json_object_get(o, "tun"), "device_write_cpu_s");
+	assert_true(json_is_number(v));
+	return json_number_value(v);
+}
+
 static const char *event(json_t *o)
 {
 	return json_string_value(json_object_get(o, "event"));
@@ -180,10 +189,15 @@ static void test_control_session(void **state)
 	assert_int_equal(field(o, "failed"), 0);
 	assert_non_null(json_object_get(o, "connect_latency_hist"));
 	assert_int_equal(field(json_object_get(o, "tun"), "malformed"), 0);
+	/* the CPU of the device writes (the server's receive path): 2,000
+	 * SYNs and ACKs were written, so some, and it only ever grows */
+	double written = device_write_cpu(o);
+	assert_true(written > 0);
 	json_decref(o);
 
 	o = command("echo 2000 8");
 	assert_string_equal(event(o), "echo");
+	assert_true(device_write_cpu(o) > written);
 	assert_int_equal(field(o, "messages"), 2000);
 	assert_int_equal(field(o, "bytes"), 16000);
 	assert_int_equal(field(o, "errors"), 0);
