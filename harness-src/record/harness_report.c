@@ -78,8 +78,7 @@ void harness_print_summary(const struct harness_run *run, FILE *out)
 		    "connection (/proc/stat busy)\n",
 		    run->backend, last->server_cpu_us_per_accept,
 		    last->device_write_cpu_us_per_connect,
-		    last->client_cpu_us_per_connect -
-			last->device_write_cpu_us_per_connect,
+		    harness_step_client_own_us(last),
 		    last->machine_cpu_us_per_connect);
 	else
 		fprintf(out,

@@ -71,6 +71,12 @@ int harness_client_busier(double client_s, double server_s, double device_s)
 	return own > server_side && own > 0.1;
 }
 
+double harness_step_client_own_us(const struct harness_step *step)
+{
+	return step->client_cpu_us_per_connect -
+	       step->device_write_cpu_us_per_connect;
+}
+
 void harness_step_ramp_cpu(struct harness_step *step, uint64_t connected)
 {
 	step->server_cpu_us_per_accept =

@@ -37,6 +37,10 @@ void harness_step_per_connection(struct harness_step *step);
  * client, whose sockets' receive work each side's sends carry alike. */
 int harness_client_busier(double client_s, double server_s, double device_s);
 
+/* The client's own CPU per connect over the ramp: its figure less the
+ * TUN client's device writes (the server kernel's receive path). */
+double harness_step_client_own_us(const struct harness_step *step);
+
 /* A step's ramp CPU per accept and per connection the client made
  * (connected), and client_bound by harness_client_busier (with
  * device_write_ramp_cpu_s already set). */

@@ -293,11 +293,6 @@ static const char *kernel_of(const json_t *sweep)
 	return report_string(sweep, "machine", "kernel");
 }
 
-static const char *client_of(const json_t *sweep)
-{
-	return report_client_kind(sweep);
-}
-
 static const char *started_of(const json_t *sweep)
 {
 	return report_string(sweep, "started_at", NULL);
@@ -374,7 +369,7 @@ static void compare_provenance(FILE *f, const char *id,
 		  1);
 	mixed_row(f, set, "build", build_of,
 		  "This comparison mixes clean and dirty builds.", 1);
-	mixed_row(f, set, "client kind", client_of,
+	mixed_row(f, set, "client kind", report_client_kind,
 		  "This comparison mixes client kinds: the kernel figures "
 		  "of some runs are the server's side, of others both ends.",
 		  1);

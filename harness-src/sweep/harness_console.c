@@ -33,8 +33,7 @@ void harness_print_step(struct sweep *s, const struct harness_step *step)
 		       "(client's own)",
 		       step->server_cpu_us_per_accept,
 		       step->device_write_cpu_us_per_connect,
-		       step->client_cpu_us_per_connect -
-			   step->device_write_cpu_us_per_connect);
+		       harness_step_client_own_us(step));
 	else
 		printf("%.1f us/accept (server), %.1f us/connect (client)",
 		       step->server_cpu_us_per_accept,

@@ -21,17 +21,12 @@
  * flight for at most 10 s, and the reply must come in the end. */
 #define LOAD_REPLY_SLACK_S 30.0
 
-struct cpu_mark {
-	double server, client, machine; /* machine: /proc/stat busy */
-	double device; /* the TUN client's device writes, as last reported */
-};
-
-static struct cpu_mark cpu_now(struct sweep *s)
+static struct sweep_cpu_mark cpu_now(struct sweep *s)
 {
 	pid_t server_pids[HARNESS_MAX_PIDS];
 	size_t n = harness_server_pids(s->server.pid, &s->stats, server_pids,
 				       HARNESS_MAX_PIDS);
-	struct cpu_mark m;
+	struct sweep_cpu_mark m;
 	harness_sample_cpu(server_pids, n, s->client.pids, s->client.pid_count,
 			   &m.server, &m.client);
 	m.machine = harness_machine_busy_s();
@@ -108,14 +103,14 @@ static int local_echo(void *driver, struct harness_step *step, uint64_t count,
 	snprintf(command, sizeof(command), "echo %" PRIu64 " %u", count,
 		 s->o->echo_size);
 	harness_sweep_phase(s, "echo");
-	struct cpu_mark before = cpu_now(s);
+	struct sweep_cpu_mark before = cpu_now(s);
 	json_t *reply;
 	int err = harness_client_request(
 	    &s->client, command, "echo", s->o->step_timeout,
 	    harness_sweep_check, s, &reply, why, why_size);
 	if (err)
 		return err;
-	struct cpu_mark after_cpu = cpu_now(s);
+	struct sweep_cpu_mark after_cpu = cpu_now(s);
 	step->echo_messages = harness_json_u64(reply, "messages");
 	step->echo_errors = harness_json_u64(reply, "errors") +
 			    harness_json_u64(reply, "mismatches");
@@ -152,14 +147,14 @@ static int local_load(void *driver, struct harness_step *step, char *why,
 	snprintf(command, sizeof(command), "load %.0f %u %.3f", o->load_rate,
 		 o->load_size, o->load_duration);
 	harness_sweep_phase(s, "load");
-	struct cpu_mark before = cpu_now(s);
+	struct sweep_cpu_mark before = cpu_now(s);
 	json_t *reply;
 	int err = harness_client_request(
 	    &s->client, command, "load", o->load_duration + LOAD_REPLY_SLACK_S,
 	    harness_sweep_check, s, &reply, why, why_size);
 	if (err)
 		return err;
-	struct cpu_mark after_cpu = cpu_now(s);
+	struct sweep_cpu_mark after_cpu = cpu_now(s);
 	struct harness_load *l = &step->load;
 	harness_load_add_reply(l, reply);
 	harness_json_latency(json_object_get(reply, "rtt_us"), &l->rtt);
@@ -203,11 +198,7 @@ static int local_ramp(void *driver, struct harness_step *step, char *why,
 		s->ramp_tcp_alloc = sockstat.tcp_alloc;
 		s->ramp_tcp_inuse = sockstat.tcp_inuse;
 	}
-	struct cpu_mark start = cpu_now(s);
-	s->ramp_server_cpu = start.server;
-	s->ramp_client_cpu = start.client;
-	s->ramp_machine_cpu = start.machine;
-	s->ramp_device_cpu = start.device;
+	s->ramp_cpu = cpu_now(s);
 	s->ramp_started = mcs_now_seconds();
 	harness_sweep_phase(s, "ramp");
 	char command[64];
@@ -251,16 +242,16 @@ static int local_measure_step(void *driver, struct harness_step *step,
 	struct mcs_stats_total t;
 	mcs_stats_sum(&s->stats, &t);
 	step->accepted = t.accepts - s->ramp_accepts;
-	step->server_ramp_cpu_s = sample.server_cpu - s->ramp_server_cpu;
-	step->client_ramp_cpu_s = sample.client_cpu - s->ramp_client_cpu;
+	step->server_ramp_cpu_s = sample.server_cpu - s->ramp_cpu.server;
+	step->client_ramp_cpu_s = sample.client_cpu - s->ramp_cpu.client;
 	uint64_t connected = step->established > s->previous_established
 				 ? step->established - s->previous_established
 				 : 0;
 	step->device_write_ramp_cpu_s =
-	    s->client.device_write_cpu_s - s->ramp_device_cpu;
+	    s->client.device_write_cpu_s - s->ramp_cpu.device;
 	harness_step_ramp_cpu(step, connected);
 	step->machine_ramp_cpu_s =
-	    harness_machine_busy_s() - s->ramp_machine_cpu;
+	    harness_machine_busy_s() - s->ramp_cpu.machine;
 	step->machine_cpu_us_per_connect =
 	    per_op_us(step->machine_ramp_cpu_s, connected);
 	if (s->run->client_kind == HARNESS_CLIENT_TUN)

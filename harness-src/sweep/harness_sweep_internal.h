@@ -14,6 +14,13 @@
 #include "mcs_clock.h"
 #include "mcs_stats.h"
 
+/* CPU seconds at one moment: the server's and the client's processes,
+ * the machine's /proc/stat busy time, and the TUN client's device writes
+ * as it last reported them (0 with the kernel client). */
+struct sweep_cpu_mark {
+	double server, client, machine, device;
+};
+
 struct sweep {
 	struct harness_run *run;
 	const struct harness_options *o;
@@ -32,12 +39,11 @@ struct sweep {
 	 * "verify", "teardown"; NULL draws none. */
 	const char *phase;
 	double phase_started;
-	/* The ramp's window: the server's accepts and both sides' CPU
-	 * seconds when it opened. */
+	/* The ramp's window: the server's accepts and the CPU seconds when
+	 * it opened. */
 	uint64_t ramp_accepts;
-	double ramp_server_cpu, ramp_client_cpu, ramp_machine_cpu;
-	double ramp_device_cpu; /* the TUN client's device writes, then */
-	double ramp_started;	/* when the ramp's window opened */
+	struct sweep_cpu_mark ramp_cpu;
+	double ramp_started; /* when the ramp's window opened */
 	/* The TCP cache's objects in use and the server's live connections
 	 * then (ramp_tcp_ok: the read worked). */
 	uint64_t ramp_tcp_objects, ramp_server_live;

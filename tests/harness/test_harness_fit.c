@@ -199,6 +199,7 @@ static void test_client_busier_moves_device_writes(void **state)
 	assert_false(step.client_bound);
 	assert_float_equal(step.device_write_cpu_us_per_connect, 10.2, 1e-9);
 	assert_float_equal(step.client_cpu_us_per_connect, 12.2, 1e-9);
+	assert_float_equal(harness_step_client_own_us(&step), 2.0, 1e-9);
 	assert_float_equal(step.server_cpu_us_per_accept, 9.4, 1e-9);
 }
 
