@@ -51,7 +51,7 @@ struct server {
 
 /* Reap whatever exited; report unexpected exits. Returns how many workers
  * exited with a failure since the last call. */
-static unsigned reap_workers(struct server *s, int report)
+static unsigned reap_workers(struct server *s)
 {
 	unsigned failures = 0;
 	for (;;) {
@@ -68,8 +68,6 @@ static unsigned reap_workers(struct server *s, int report)
 			if (ok)
 				break;
 			failures++;
-			if (!report)
-				break;
 			struct mcs_worker_stats *w = &s->stats.workers[i];
 			if (s->reported[i])
 				break;
@@ -364,7 +362,7 @@ static int wait_until_listening(struct server *s, const sigset_t *wait_set)
 	for (;;) {
 		struct mcs_stats_total t;
 		mcs_stats_sum(&s->stats, &t);
-		if (reap_workers(s, 1) || report_failed_workers(s))
+		if (reap_workers(s) || report_failed_workers(s))
 			return 1;
 		if (t.listening == s->workers)
 			return 0;
@@ -432,7 +430,7 @@ static int serve(struct server *s, const sigset_t *wait_set,
 			stop_signal = sig;
 			return 0;
 		}
-		if (sig == SIGCHLD && reap_workers(s, 1))
+		if (sig == SIGCHLD && reap_workers(s))
 			return 1;
 		if (s->live_workers < s->workers) {
 			fprintf(stderr, "server: a worker exited on its own; "
