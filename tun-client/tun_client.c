@@ -231,6 +231,7 @@ static int open_device(const struct tun_options *o, int *fds, char *name)
 	    .address = o->host,
 	    .prefix = o->prefix,
 	    .txqueuelen = o->txqueuelen,
+	    .keep_qdisc = o->keep_qdisc,
 	    .mtu = o->mtu,
 	    .queues = o->queues,
 	};

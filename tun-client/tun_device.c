@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tun_qdisc.h"
+
 /* 1 when /proc/self/net/dev lists an interface besides lo (a namespace
  * made with ip netns add or unshare has only lo), 0 when not. */
 static int has_devices(char *why, size_t why_size)
@@ -165,6 +167,8 @@ int tun_device_open(struct tun_device_config *c, int *fds, char *why,
 	}
 	disable_ipv6(c->name);
 	if ((err = configure(c, why, why_size)))
+		goto err;
+	if (!c->keep_qdisc && (err = tun_qdisc_noqueue(c->name, why, why_size)))
 		goto err;
 	return 0;
 err:

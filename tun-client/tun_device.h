@@ -1,8 +1,8 @@
 /* tun_device.h - the TUN device the client writes its packets into: made
  * in the network namespace the process runs in (never the initial one
  * unless asked), configured with ioctls (link up, txqueuelen, MTU, the
- * server's address in 198.18.0.0/15), gone when the fd closes (not
- * persistent). Errors are -errno with a one-line why. */
+ * server's address in 198.18.0.0/15) and a root qdisc of noqueue, gone when the
+ * fd closes (not persistent). Errors are -errno with a one-line why. */
 #ifndef TUN_DEVICE_H
 #define TUN_DEVICE_H
 
@@ -28,6 +28,7 @@ struct tun_device_config {
 	uint32_t address;    /* the server's address on it, host order */
 	unsigned prefix;     /* its prefix length (15: all of 198.18/15) */
 	unsigned txqueuelen; /* the ring of replies (default 500 drops) */
+	int keep_qdisc;	     /* 0: root qdisc noqueue (tun_qdisc.h) */
 	unsigned mtu;
 	unsigned queues; /* > 1: IFF_MULTI_QUEUE, that many fds */
 };

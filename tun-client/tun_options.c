@@ -40,6 +40,9 @@ void tun_print_usage(FILE *out)
 	    "                       90s, 10m, 1h accepted)\n"
 	    "  --teardown rst|fin   how quit closes (default rst)\n"
 	    "  --txqueuelen N       the device's reply ring (default 20000)\n"
+	    "  --qdisc noqueue|default  the device's root qdisc: noqueue, as "
+	    "lo and\n"
+	    "                       veth have (default), or the kernel's\n"
 	    "  --mtu N              the device's MTU (default 1500)\n"
 	    "  --device NAME        the device's name (default: the kernel's)\n"
 	    "  --workers N          worker threads, 1-8, a device queue each "
@@ -104,6 +107,7 @@ static const struct option long_options[] = {
     {"timeout", required_argument, NULL, 't'},
     {"teardown", required_argument, NULL, 'T'},
     {"txqueuelen", required_argument, NULL, 'q'},
+    {"qdisc", required_argument, NULL, 'D'},
     {"mtu", required_argument, NULL, 'm'},
     {"device", required_argument, NULL, 'd'},
     {"workers", required_argument, NULL, 'k'},
@@ -231,6 +235,12 @@ static int one_option(int c, const char *arg, struct tun_options *o, char *why,
 		err = count_option("--txqueuelen", arg, 1, 1000000, &v, why,
 				   why_size);
 		o->txqueuelen = (unsigned)v;
+		break;
+	case 'D':
+		if (strcmp(arg, "noqueue") && strcmp(arg, "default"))
+			return mcs_option_error(why, why_size, "--qdisc", arg,
+						"noqueue or default");
+		o->keep_qdisc = arg[0] == 'd';
 		break;
 	case 'm':
 		err = count_option("--mtu", arg, 576, 65535, &v, why, why_size);

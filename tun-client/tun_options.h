@@ -31,6 +31,7 @@ struct tun_options {
 	double timeout_seconds; /* bound on a grow, echo or verify */
 	int teardown_fin;	/* close with FIN, not RST */
 	unsigned txqueuelen;
+	int keep_qdisc; /* --qdisc default: leave the kernel's root qdisc */
 	unsigned mtu;
 	unsigned workers;
 	unsigned queues;  /* device queues (IFF_MULTI_QUEUE when > 1) */

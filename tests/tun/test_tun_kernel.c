@@ -166,6 +166,20 @@ static void test_our_syn_answered(void **state)
 	close(listener);
 }
 
+/* The root qdisc of a device, as tc shows it ("" when tc fails). */
+static void qdisc_of(const char *name, char *out, size_t size)
+{
+	char command[96];
+	snprintf(command, sizeof(command), "tc qdisc show dev %s root", name);
+	out[0] = 0;
+	FILE *p = popen(command, "r");
+	if (!p)
+		return;
+	if (!fgets(out, (int)size, p))
+		out[0] = 0;
+	pclose(p);
+}
+
 /* A two-queue device with the steering program: the SYN-ACK to each of
  * 256 hand-made SYNs (4 groups of 64) comes back on the queue owning its
  * connection, (index / 64) mod 2. */
@@ -181,6 +195,10 @@ static void test_steering_program(void **state)
 	int fds[2];
 	char why[256];
 	assert_int_equal(tun_device_open(&config, fds, why, sizeof(why)), 0);
+	/* noqueue replaced mq, as lo and veth have it (tun_qdisc.h) */
+	char qdisc[256];
+	qdisc_of(config.name, qdisc, sizeof(qdisc));
+	assert_non_null(strstr(qdisc, "qdisc noqueue"));
 	/* the space: the sources lie in the device's /30 */
 	const struct tun_space space = {.server = 0xC6140001u,
 					.port_first = 3000,

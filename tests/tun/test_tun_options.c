@@ -38,6 +38,12 @@ static void test_defaults(void **state)
 	assert_int_equal(o.workers, 1);
 	assert_int_equal(o.queues, 1);
 	assert_int_equal(o.teardown_fin, 0);
+	assert_int_equal(o.keep_qdisc, 0);
+	char *keep[] = {"tun-client", "--qdisc", "default", NULL};
+	assert_int_equal(parse(&o, keep), 0);
+	assert_int_equal(o.keep_qdisc, 1);
+	char *bad[] = {"tun-client", "--qdisc", "fq", NULL};
+	assert_int_equal(parse(&o, bad), -EINVAL);
 }
 
 static void test_address_rule(void **state)
