@@ -113,7 +113,8 @@ static void echo_release_chunk(struct mcs_echo *echo, struct mcs_conn *conn)
 }
 
 enum mcs_echo_result mcs_echo_on_readable(struct mcs_echo *echo,
-					  struct mcs_conn *conn)
+					  struct mcs_conn *conn,
+					  enum mcs_echo_read until)
 {
 	if (conn->pending != MCS_POOL_NONE)
 		return MCS_ECHO_BLOCKED;
@@ -149,12 +150,16 @@ enum mcs_echo_result mcs_echo_on_readable(struct mcs_echo *echo,
 			}
 			return MCS_ECHO_BLOCKED;
 		}
+		if (until == MCS_ECHO_READ_TO_SHORT &&
+		    (size_t)n < echo->read_size)
+			return MCS_ECHO_IDLE;
 	}
 	return MCS_ECHO_YIELD;
 }
 
 enum mcs_echo_result mcs_echo_on_writable(struct mcs_echo *echo,
-					  struct mcs_conn *conn)
+					  struct mcs_conn *conn,
+					  enum mcs_echo_read until)
 {
 	if (conn->pending != MCS_POOL_NONE) {
 		struct echo_chunk *chunk =
@@ -169,7 +174,26 @@ enum mcs_echo_result mcs_echo_on_writable(struct mcs_echo *echo,
 			return MCS_ECHO_BLOCKED;
 		echo_release_chunk(echo, conn);
 	}
-	return mcs_echo_on_readable(echo, conn);
+	return mcs_echo_on_readable(echo, conn, until);
+}
+
+enum mcs_echo_result mcs_echo_on_error(struct mcs_echo *echo,
+				       struct mcs_conn *conn,
+				       enum mcs_echo_read until)
+{
+	int error = 0;
+	socklen_t length = sizeof(error);
+	if (getsockopt(conn->fd, SOL_SOCKET, SO_ERROR, &error, &length) < 0)
+		error = errno;
+	if (!error)
+		return conn->pending != MCS_POOL_NONE
+			   ? mcs_echo_on_writable(echo, conn, until)
+			   : mcs_echo_on_readable(echo, conn, until);
+	if (mcs_is_peer_failure(error))
+		mcs_stat_add(&echo->stats->resets, 1);
+	else
+		mcs_stat_add(&echo->stats->read_errors, 1);
+	return MCS_ECHO_CLOSE;
 }
 
 void mcs_echo_close(struct mcs_echo *echo, struct mcs_conn *conn)

@@ -61,15 +61,37 @@ void mcs_echo_destroy(struct mcs_echo *echo);
 /* Start tracking a freshly accepted socket: fills conn, counts the accept. */
 void mcs_echo_open(struct mcs_echo *echo, struct mcs_conn *conn, int fd);
 
-/* The socket is readable: read and echo until EAGAIN, a full send buffer,
- * the read budget, or end of stream. */
+/* How far a read goes: until recv() says EAGAIN (or the budget), or also
+ * stop after a read shorter than asked, which emptied the socket then.
+ * The short read saves the recv() that would only say EAGAIN; it is safe
+ * when a later arrival is reported anyway (level-triggered, or an
+ * edge-triggered wait that reported no hang-up, whose end of stream
+ * comes with an edge of its own). */
+enum mcs_echo_read {
+	MCS_ECHO_READ_TO_EAGAIN,
+	MCS_ECHO_READ_TO_SHORT,
+};
+
+/* The socket is readable: read and echo until EAGAIN (or a short read, as
+ * `until` says), a full send buffer, the read budget, or end of stream. */
 enum mcs_echo_result mcs_echo_on_readable(struct mcs_echo *echo,
-					  struct mcs_conn *conn);
+					  struct mcs_conn *conn,
+					  enum mcs_echo_read until);
 
 /* The socket is writable: send the pending chunk; once it is all gone,
  * carry on reading (data may have arrived meanwhile). */
 enum mcs_echo_result mcs_echo_on_writable(struct mcs_echo *echo,
-					  struct mcs_conn *conn);
+					  struct mcs_conn *conn,
+					  enum mcs_echo_read until);
+
+/* The wait reported an error on the socket (EPOLLERR): take it with
+ * getsockopt(SO_ERROR) and count it as a read would have (resets for the
+ * peer's doing, read_errors otherwise). MCS_ECHO_CLOSE then, with no
+ * recv(): an echo to a failed connection could not be sent. If no error
+ * is pending after all, read as `until` says. */
+enum mcs_echo_result mcs_echo_on_error(struct mcs_echo *echo,
+				       struct mcs_conn *conn,
+				       enum mcs_echo_read until);
 
 /* Release the chunk, close the socket, count the close. */
 void mcs_echo_close(struct mcs_echo *echo, struct mcs_conn *conn);

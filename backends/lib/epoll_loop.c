@@ -7,7 +7,9 @@
  * while accepting pauses, the core ignores the listeners' edges and drains
  * them when the pause ends). Edge-triggered, so the core keeps a ready list
  * of the connections that used their read budget, so a peer that never
- * stops sending cannot starve the others.
+ * stops sending cannot starve the others. An event without a hang-up ends
+ * reading at a short read (what arrives later raises a new edge); one
+ * with EPOLLERR closes the connection without a read (loop_ready).
  */
 #include "epoll_loop.h"
 
@@ -98,6 +100,25 @@ int readiness_backend_wait(struct readiness_core *c, int timeout_ms, char *why,
 	return n < 0 ? -errno : n;
 }
 
+/* An event's bits for the core. A socket is reported writable once, when
+ * it is added (EPOLLOUT alone: nothing to read, so no read). With no
+ * hang-up in the event, a short read ends the reading: the peer's data or
+ * FIN arriving after it raises a new edge. */
+static unsigned loop_ready(uint32_t events)
+{
+	const uint32_t hangup = EPOLLRDHUP | EPOLLHUP | EPOLLERR;
+	unsigned ready = 0;
+	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP))
+		ready |= READINESS_IN;
+	if (events & (EPOLLOUT | EPOLLHUP))
+		ready |= READINESS_OUT;
+	if (events & EPOLLERR)
+		ready |= READINESS_ERROR;
+	if (!(events & hangup))
+		ready |= READINESS_SHORT_READ_ENDS;
+	return ready;
+}
+
 void readiness_backend_dispatch(struct readiness_core *c, int ready)
 {
 	struct epoll_loop *l = (struct epoll_loop *)c;
@@ -109,9 +130,8 @@ void readiness_backend_dispatch(struct readiness_core *c, int ready)
 		if (data & TAG_LISTENER)
 			readiness_core_accept(c, c->listeners[data & 0xffff]);
 		else
-			readiness_core_serve(
-			    c, (uint32_t)data, 1,
-			    (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)) != 0);
+			readiness_core_serve(c, (uint32_t)data,
+					     loop_ready(events));
 	}
 }
 

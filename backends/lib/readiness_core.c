@@ -248,20 +248,25 @@ static void core_mark_ready(struct readiness_core *c, uint32_t handle)
 }
 
 void readiness_core_serve(struct readiness_core *c, uint32_t handle,
-			  int readable, int writable)
+			  unsigned ready)
 {
 	struct mcs_conn *conn = mcs_pool_at(&c->conns, handle);
+	enum mcs_echo_read until = (ready & READINESS_SHORT_READ_ENDS)
+				       ? MCS_ECHO_READ_TO_SHORT
+				       : MCS_ECHO_READ_TO_EAGAIN;
 	enum mcs_echo_result result;
 	if (conn->fd < 0)
 		return;
-	if (conn->pending != MCS_POOL_NONE) {
-		if (!writable)
+	if (ready & READINESS_ERROR) {
+		result = mcs_echo_on_error(&c->echo, conn, until);
+	} else if (conn->pending != MCS_POOL_NONE) {
+		if (!(ready & READINESS_OUT))
 			return;
-		result = mcs_echo_on_writable(&c->echo, conn);
+		result = mcs_echo_on_writable(&c->echo, conn, until);
 	} else {
-		if (!readable)
+		if (!(ready & READINESS_IN))
 			return;
-		result = mcs_echo_on_readable(&c->echo, conn);
+		result = mcs_echo_on_readable(&c->echo, conn, until);
 	}
 	switch (result) {
 	case MCS_ECHO_CLOSE:
@@ -328,7 +333,8 @@ int readiness_core_run(void *state, char *why, size_t why_size)
 				      : NULL;
 		readiness_backend_dispatch(c, ready);
 		for (uint32_t i = 0; i < again_count; i++)
-			readiness_core_serve(c, again[i], 1, 1);
+			readiness_core_serve(c, again[i],
+					     READINESS_IN | READINESS_OUT);
 		if (c->params.after_batch)
 			c->params.after_batch(c->params.after_batch_arg);
 	}

@@ -123,13 +123,25 @@ void readiness_core_destroy(struct readiness_core *core);
 /* A listener is readable: accept until EAGAIN unless accepting is paused;
  * pause it on EMFILE and the like. */
 void readiness_core_accept(struct readiness_core *core, int listener);
+/* What the wait said of a connection, for readiness_core_serve(). */
+enum readiness_ready {
+	READINESS_IN = 1u,    /* readable, or the peer hung up (a read says) */
+	READINESS_OUT = 2u,   /* writable */
+	READINESS_ERROR = 4u, /* an error is pending (EPOLLERR): it is taken
+			       * with SO_ERROR and the connection closed,
+			       * without a read */
+	/* An edge that reported no hang-up: a read shorter than asked
+	 * emptied the socket, and what comes later brings an edge of its
+	 * own, so reading stops there instead of at EAGAIN. */
+	READINESS_SHORT_READ_ENDS = 8u,
+};
+
 /* A connection is ready: read or write as its state asks, if the wait
- * said it may (a level-triggered backend passes what it was told; an
- * edge-triggered one passes readable 1), then tell the backend what the
- * connection waits for next, or close it. A handle whose connection was
- * closed earlier in the batch is ignored. */
+ * said it may (`ready`, from enum readiness_ready), then tell the backend
+ * what the connection waits for next, or close it. A handle whose
+ * connection was closed earlier in the batch is ignored. */
 void readiness_core_serve(struct readiness_core *core, uint32_t handle,
-			  int readable, int writable);
+			  unsigned ready);
 
 /* The hooks every readiness backend defines (not static: the core's
  * library calls them; hidden, so they never leave the plugin). */

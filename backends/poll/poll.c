@@ -154,7 +154,7 @@ void readiness_backend_dispatch(struct readiness_core *c, int ready)
 			readiness_core_accept(c, c->listeners[i]);
 		else if (i >= b->first_conn)
 			readiness_core_serve(c, (uint32_t)(i - b->first_conn),
-					     1, 1);
+					     READINESS_IN | READINESS_OUT);
 		/* else the eventfd: stop() was called, run() sees it. */
 	}
 }

@@ -152,7 +152,9 @@ void readiness_backend_dispatch(struct readiness_core *c, int ready)
 				readiness_core_accept(c, fd);
 		} else if (FD_ISSET(fd, &b->read_master) ||
 			   FD_ISSET(fd, &b->write_master)) {
-			readiness_core_serve(c, b->handle_of_fd[fd], r, w);
+			readiness_core_serve(c, b->handle_of_fd[fd],
+					     (r ? READINESS_IN : 0u) |
+						 (w ? READINESS_OUT : 0u));
 		}
 	}
 }

@@ -37,7 +37,9 @@ static void test_echoes_and_goes_idle(void **state)
 	mcs_echo_open(&echo, &conn, fds[0]);
 	assert_int_equal(mcs_stat_get(&stats.live), 1);
 	assert_int_equal(write(fds[1], "hello", 5), 5);
-	assert_int_equal(mcs_echo_on_readable(&echo, &conn), MCS_ECHO_IDLE);
+	assert_int_equal(
+	    mcs_echo_on_readable(&echo, &conn, MCS_ECHO_READ_TO_EAGAIN),
+	    MCS_ECHO_IDLE);
 	char buf[8];
 	assert_int_equal(read(fds[1], buf, sizeof(buf)), 5);
 	assert_memory_equal(buf, "hello", 5);
@@ -45,7 +47,9 @@ static void test_echoes_and_goes_idle(void **state)
 	assert_int_equal(mcs_stat_get(&stats.bytes_out), 5);
 	/* Peer closes: end of stream. */
 	close(fds[1]);
-	assert_int_equal(mcs_echo_on_readable(&echo, &conn), MCS_ECHO_CLOSE);
+	assert_int_equal(
+	    mcs_echo_on_readable(&echo, &conn, MCS_ECHO_READ_TO_EAGAIN),
+	    MCS_ECHO_CLOSE);
 	mcs_echo_close(&echo, &conn);
 	assert_int_equal(conn.fd, -1);
 	assert_int_equal(mcs_stat_get(&stats.live), 0);
@@ -74,7 +78,7 @@ static void test_backpressure_bounds_memory(void **state)
 		ssize_t w = write(fds[1], block, sizeof(block));
 		if (w > 0)
 			pushed += (size_t)w;
-		r = mcs_echo_on_readable(&echo, &conn);
+		r = mcs_echo_on_readable(&echo, &conn, MCS_ECHO_READ_TO_EAGAIN);
 		assert_int_not_equal(r, MCS_ECHO_CLOSE);
 	}
 	assert_int_equal(r, MCS_ECHO_BLOCKED);
@@ -83,7 +87,9 @@ static void test_backpressure_bounds_memory(void **state)
 	assert_int_equal(mcs_stat_get(&stats.buffer_bytes),
 			 echo.chunks.object_size);
 	uint64_t in_before = mcs_stat_get(&stats.bytes_in);
-	assert_int_equal(mcs_echo_on_readable(&echo, &conn), MCS_ECHO_BLOCKED);
+	assert_int_equal(
+	    mcs_echo_on_readable(&echo, &conn, MCS_ECHO_READ_TO_EAGAIN),
+	    MCS_ECHO_BLOCKED);
 	assert_int_equal(mcs_stat_get(&stats.bytes_in), in_before);
 	/* The peer drains; the chunk goes and reading resumes. */
 	char sink[65536];
@@ -92,7 +98,7 @@ static void test_backpressure_bounds_memory(void **state)
 		ssize_t n = read(fds[1], sink, sizeof(sink));
 		if (n > 0)
 			drained += (size_t)n;
-		r = mcs_echo_on_writable(&echo, &conn);
+		r = mcs_echo_on_writable(&echo, &conn, MCS_ECHO_READ_TO_EAGAIN);
 		assert_int_not_equal(r, MCS_ECHO_CLOSE);
 	}
 	assert_int_equal(drained, pushed);
@@ -116,9 +122,86 @@ static void test_closed_peer_is_not_an_error(void **state)
 	mcs_echo_open(&echo, &conn, fds[0]);
 	close(fds[1]);
 	/* The peer went away: end of stream, not a read error. */
-	assert_int_equal(mcs_echo_on_readable(&echo, &conn), MCS_ECHO_CLOSE);
+	assert_int_equal(
+	    mcs_echo_on_readable(&echo, &conn, MCS_ECHO_READ_TO_EAGAIN),
+	    MCS_ECHO_CLOSE);
 	mcs_echo_close(&echo, &conn);
 	assert_int_equal(mcs_stat_get(&stats.read_errors), 0);
+	mcs_echo_destroy(&echo);
+}
+
+/* Reading to a short read stops there: the end of stream behind the data
+ * is left for the next edge, which is why an edge-triggered backend reads
+ * to EAGAIN when the wait reported a hang-up. */
+static void test_short_read_ends_reading(void **state)
+{
+	(void)state;
+	memset(&stats, 0, sizeof(stats));
+	struct mcs_echo echo;
+	assert_int_equal(mcs_echo_init(&echo, 1024, 1024, 4, &stats), 0);
+	int fds[2];
+	make_pair(fds);
+	struct mcs_conn conn;
+	mcs_echo_open(&echo, &conn, fds[0]);
+	assert_int_equal(write(fds[1], "hi", 2), 2);
+	assert_int_equal(shutdown(fds[1], SHUT_WR), 0);
+	assert_int_equal(
+	    mcs_echo_on_readable(&echo, &conn, MCS_ECHO_READ_TO_SHORT),
+	    MCS_ECHO_IDLE);
+	assert_int_equal(mcs_stat_get(&stats.reads), 1);
+	assert_int_equal(mcs_stat_get(&stats.bytes_out), 2);
+	/* Read to EAGAIN, the end of stream is found. */
+	assert_int_equal(
+	    mcs_echo_on_readable(&echo, &conn, MCS_ECHO_READ_TO_EAGAIN),
+	    MCS_ECHO_CLOSE);
+	mcs_echo_close(&echo, &conn);
+	close(fds[1]);
+	mcs_echo_destroy(&echo);
+}
+
+/* A full read is not short: reading goes on to the rest. */
+static void test_full_read_goes_on(void **state)
+{
+	(void)state;
+	memset(&stats, 0, sizeof(stats));
+	struct mcs_echo echo;
+	assert_int_equal(mcs_echo_init(&echo, 4, 1024, 4, &stats), 0);
+	int fds[2];
+	make_pair(fds);
+	struct mcs_conn conn;
+	mcs_echo_open(&echo, &conn, fds[0]);
+	assert_int_equal(write(fds[1], "abcdef", 6), 6);
+	assert_int_equal(
+	    mcs_echo_on_readable(&echo, &conn, MCS_ECHO_READ_TO_SHORT),
+	    MCS_ECHO_IDLE);
+	assert_int_equal(mcs_stat_get(&stats.reads), 2);
+	char buf[8];
+	assert_int_equal(read(fds[1], buf, sizeof(buf)), 6);
+	assert_memory_equal(buf, "abcdef", 6);
+	mcs_echo_close(&echo, &conn);
+	close(fds[1]);
+	mcs_echo_destroy(&echo);
+}
+
+/* An error the wait reported is taken with SO_ERROR and closes the
+ * connection without a read; none pending, it is read as usual. */
+static void test_error_closes_without_reading(void **state)
+{
+	(void)state;
+	memset(&stats, 0, sizeof(stats));
+	struct mcs_echo echo;
+	assert_int_equal(mcs_echo_init(&echo, 1024, 1024, 4, &stats), 0);
+	int fds[2];
+	make_pair(fds);
+	struct mcs_conn conn;
+	mcs_echo_open(&echo, &conn, fds[0]);
+	assert_int_equal(write(fds[1], "hi", 2), 2);
+	assert_int_equal(
+	    mcs_echo_on_error(&echo, &conn, MCS_ECHO_READ_TO_EAGAIN),
+	    MCS_ECHO_IDLE);
+	assert_int_equal(mcs_stat_get(&stats.reads), 1);
+	mcs_echo_close(&echo, &conn);
+	close(fds[1]);
 	mcs_echo_destroy(&echo);
 }
 
@@ -128,6 +211,9 @@ int main(void)
 	    cmocka_unit_test(test_echoes_and_goes_idle),
 	    cmocka_unit_test(test_backpressure_bounds_memory),
 	    cmocka_unit_test(test_closed_peer_is_not_an_error),
+	    cmocka_unit_test(test_short_read_ends_reading),
+	    cmocka_unit_test(test_full_read_goes_on),
+	    cmocka_unit_test(test_error_closes_without_reading),
 	};
 	return cmocka_run_group_tests_name("echo", tests, NULL, NULL);
 }

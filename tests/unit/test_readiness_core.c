@@ -160,23 +160,23 @@ static void test_cap_echo_and_close(void **state)
 
 	/* Not readable as far as the wait knows: nothing is done. */
 	assert_int_equal(write(peers[0], "hi", 2), 2);
-	readiness_core_serve(&l.core, 0, 0, 1);
+	readiness_core_serve(&l.core, 0, READINESS_OUT);
 	assert_int_equal(fake.reads, 0);
 	/* Readable: echoed, and it waits for readable again. */
-	readiness_core_serve(&l.core, 0, 1, 0);
+	readiness_core_serve(&l.core, 0, READINESS_IN);
 	assert_int_equal(fake.reads, 1);
 	assert_int_equal(read(peers[0], buf, sizeof(buf)), 2);
 	assert_memory_equal(buf, "hi", 2);
 
 	/* The peer closes: the backend forgets it, the core closes it. */
 	close(peers[1]);
-	readiness_core_serve(&l.core, 1, 1, 0);
+	readiness_core_serve(&l.core, 1, READINESS_IN);
 	assert_int_equal(fake.forgotten, 1);
 	assert_int_equal(fake.last_handle, 1);
 	assert_int_equal(mcs_stat_get(&l.stats.live), 1);
 	assert_int_equal(mcs_stat_get(&l.stats.closes), 1);
 	/* A stale event for the closed handle is ignored. */
-	readiness_core_serve(&l.core, 1, 1, 1);
+	readiness_core_serve(&l.core, 1, READINESS_IN | READINESS_OUT);
 	assert_int_equal(fake.forgotten, 1);
 
 	readiness_core_destroy(&l.core);
@@ -240,7 +240,7 @@ static void test_shared_cap(void **state)
 	assert_int_equal(mcs_stat_get(&b.stats.over_capacity), 1);
 	/* a's connection goes: b may take one. */
 	close(pa);
-	readiness_core_serve(&a.core, 0, 1, 0);
+	readiness_core_serve(&a.core, 0, READINESS_IN);
 	assert_int_equal(held, 0);
 	int pb2 = client(&b);
 	readiness_core_accept(&b.core, b.core.listeners[0]);
@@ -274,6 +274,31 @@ static void test_watch_failure(void **state)
 	close(peer);
 }
 
+/* The peer resets (SO_LINGER 0): an error event closes the connection
+ * without a read and counts a reset. */
+static void test_reset_closes_without_read(void **state)
+{
+	(void)state;
+	memset(&fake, 0, sizeof(fake));
+	struct loop l;
+	new_loop(&l, 0, 4, NULL);
+	int peer = client(&l);
+	readiness_core_accept(&l.core, l.core.listeners[0]);
+	assert_int_equal(mcs_stat_get(&l.stats.live), 1);
+	struct linger abort_close = {.l_onoff = 1, .l_linger = 0};
+	assert_int_equal(setsockopt(peer, SOL_SOCKET, SO_LINGER, &abort_close,
+				    sizeof(abort_close)),
+			 0);
+	close(peer);
+	readiness_core_serve(&l.core, 0, READINESS_IN | READINESS_ERROR);
+	assert_int_equal(mcs_stat_get(&l.stats.resets), 1);
+	assert_int_equal(mcs_stat_get(&l.stats.reads), 0);
+	assert_int_equal(mcs_stat_get(&l.stats.read_errors), 0);
+	assert_int_equal(mcs_stat_get(&l.stats.live), 0);
+	assert_int_equal(fake.forgotten, 1);
+	readiness_core_destroy(&l.core);
+}
+
 static void test_run_waits_then_sees_stop(void **state)
 {
 	(void)state;
@@ -302,6 +327,7 @@ int main(int argc, char **argv)
 	    cmocka_unit_test(test_fd_ceiling),
 	    cmocka_unit_test(test_shared_cap),
 	    cmocka_unit_test(test_watch_failure),
+	    cmocka_unit_test(test_reset_closes_without_read),
 	    cmocka_unit_test(test_run_waits_then_sees_stop),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
