@@ -174,6 +174,15 @@ int harness_start_server(struct sweep *s, char *why, size_t why_size)
 
 /* Start a client of either kind (name) with argv, its stderr in log, and
  * wait for its "ready": how many processes it has, and their pids. */
+/* A client's argv (count entries, NULL last) ends with "--rate R": with
+ * no cap (rate 0) it is left off. */
+static void rate_option_last(char **argv, size_t count, uint64_t rate)
+{
+	if (!rate && count >= 3 && argv[count - 3] &&
+	    strcmp(argv[count - 3], "--rate") == 0)
+		argv[count - 3] = NULL;
+}
+
 static int start_client_child(struct sweep *s, const char *name,
 			      char *const argv[], const char *log, char *why,
 			      size_t why_size)
@@ -228,8 +237,7 @@ int harness_start_client(struct sweep *s, char *why, size_t why_size)
 	/* --reset-on-exit: the load generator's sockets close with RST, so
 	 * neither end keeps TIME_WAIT or FIN state into the next run (200k:
 	 * 611k segments at teardown without it, 200k with it). */
-	if (!s->o->rate)
-		argv[14] = NULL; /* no cap: leave --rate off */
+	rate_option_last(argv, sizeof(argv) / sizeof(argv[0]), s->o->rate);
 	return start_client_child(s, "client", argv, log, why, why_size);
 }
 
@@ -273,8 +281,7 @@ static int start_tun_client(struct sweep *s, char *why, size_t why_size)
 			"--rate",
 			rate,
 			NULL};
-	if (!s->o->rate)
-		argv[15] = NULL; /* no cap: leave --rate off */
+	rate_option_last(argv, sizeof(argv) / sizeof(argv[0]), s->o->rate);
 	return start_client_child(s, "tun-client", argv, log, why, why_size);
 }
 
