@@ -177,23 +177,19 @@ enum mcs_echo_result mcs_echo_on_writable(struct mcs_echo *echo,
 	return mcs_echo_on_readable(echo, conn, until);
 }
 
-enum mcs_echo_result mcs_echo_on_error(struct mcs_echo *echo,
-				       struct mcs_conn *conn,
-				       enum mcs_echo_read until)
+int mcs_echo_take_error(struct mcs_echo *echo, struct mcs_conn *conn)
 {
 	int error = 0;
 	socklen_t length = sizeof(error);
 	if (getsockopt(conn->fd, SOL_SOCKET, SO_ERROR, &error, &length) < 0)
 		error = errno;
 	if (!error)
-		return conn->pending != MCS_POOL_NONE
-			   ? mcs_echo_on_writable(echo, conn, until)
-			   : mcs_echo_on_readable(echo, conn, until);
+		return 0;
 	if (mcs_is_peer_failure(error))
 		mcs_stat_add(&echo->stats->resets, 1);
 	else
 		mcs_stat_add(&echo->stats->read_errors, 1);
-	return MCS_ECHO_CLOSE;
+	return 1;
 }
 
 void mcs_echo_close(struct mcs_echo *echo, struct mcs_conn *conn)

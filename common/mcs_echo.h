@@ -86,12 +86,10 @@ enum mcs_echo_result mcs_echo_on_writable(struct mcs_echo *echo,
 
 /* The wait reported an error on the socket (EPOLLERR): take it with
  * getsockopt(SO_ERROR) and count it as a read would have (resets for the
- * peer's doing, read_errors otherwise). MCS_ECHO_CLOSE then, with no
- * recv(): an echo to a failed connection could not be sent. If no error
- * is pending after all, read as `until` says. */
-enum mcs_echo_result mcs_echo_on_error(struct mcs_echo *echo,
-				       struct mcs_conn *conn,
-				       enum mcs_echo_read until);
+ * peer's doing, read_errors otherwise). Returns 1 when there was one: the
+ * caller closes the connection with no recv() (an echo to a failed
+ * connection could not be sent); 0 when none was pending after all. */
+int mcs_echo_take_error(struct mcs_echo *echo, struct mcs_conn *conn);
 
 /* Release the chunk, close the socket, count the close. */
 void mcs_echo_close(struct mcs_echo *echo, struct mcs_conn *conn);

@@ -257,14 +257,16 @@ void readiness_core_serve(struct readiness_core *c, uint32_t handle,
 	enum mcs_echo_result result;
 	if (conn->fd < 0)
 		return;
-	if (ready & READINESS_ERROR) {
-		result = mcs_echo_on_error(&c->echo, conn, until);
+	/* An error event with none pending after all (SO_ERROR 0) reads or
+	 * writes as the connection's state asks. */
+	if ((ready & READINESS_ERROR) && mcs_echo_take_error(&c->echo, conn)) {
+		result = MCS_ECHO_CLOSE;
 	} else if (conn->pending != MCS_POOL_NONE) {
-		if (!(ready & READINESS_OUT))
+		if (!(ready & (READINESS_OUT | READINESS_ERROR)))
 			return;
 		result = mcs_echo_on_writable(&c->echo, conn, until);
 	} else {
-		if (!(ready & READINESS_IN))
+		if (!(ready & (READINESS_IN | READINESS_ERROR)))
 			return;
 		result = mcs_echo_on_readable(&c->echo, conn, until);
 	}

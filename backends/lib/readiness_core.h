@@ -129,7 +129,8 @@ enum readiness_ready {
 	READINESS_OUT = 2u,   /* writable */
 	READINESS_ERROR = 4u, /* an error is pending (EPOLLERR): it is taken
 			       * with SO_ERROR and the connection closed,
-			       * without a read */
+			       * without a read (none after all: served as
+			       * readable and writable) */
 	/* An edge that reported no hang-up: a read shorter than asked
 	 * emptied the socket, and what comes later brings an edge of its
 	 * own, so reading stops there instead of at EAGAIN. */

@@ -172,8 +172,6 @@ int harness_start_server(struct sweep *s, char *why, size_t why_size)
 	return 0;
 }
 
-/* Start a client of either kind (name) with argv, its stderr in log, and
- * wait for its "ready": how many processes it has, and their pids. */
 /* A client's argv (count entries, NULL last) ends with "--rate R": with
  * no cap (rate 0) it is left off. */
 static void rate_option_last(char **argv, size_t count, uint64_t rate)
@@ -183,6 +181,8 @@ static void rate_option_last(char **argv, size_t count, uint64_t rate)
 		argv[count - 3] = NULL;
 }
 
+/* Start a client of either kind (name) with argv, its stderr in log, and
+ * wait for its "ready": how many processes it has, and their pids. */
 static int start_client_child(struct sweep *s, const char *name,
 			      char *const argv[], const char *log, char *why,
 			      size_t why_size)
